@@ -1,0 +1,44 @@
+import { z } from 'zod';
+
+/** Identifier of the on-disk baseline format; bump on any incompatible change. */
+export const BASELINE_FORMAT = 'driftwatch.baseline/v1';
+
+const proportion = z.number().min(0).max(1);
+
+const numericFeature = z
+  .strictObject({
+    kind: z.literal('numeric'),
+    /** Ascending interior cut points; bins are (-inf, c1), [c1, c2), …, [ck, +inf). */
+    cuts: z.array(z.number()).min(1),
+    /** Training proportion per bin: cuts.length + 1 entries summing to 1. */
+    proportions: z.array(proportion),
+    count: z.number().int().positive(),
+    missing: z.number().int().nonnegative(),
+  })
+  .refine((f) => f.proportions.length === f.cuts.length + 1, {
+    message: 'proportions must have one entry more than cuts',
+    path: ['proportions'],
+  })
+  .refine((f) => f.cuts.every((c, i) => i === 0 || c > (f.cuts[i - 1] as number)), {
+    message: 'cuts must be strictly ascending',
+    path: ['cuts'],
+  });
+
+const categoricalFeature = z.strictObject({
+  kind: z.literal('categorical'),
+  /** Training proportion per category (canonical string form of the value). */
+  proportions: z.record(z.string(), proportion),
+  count: z.number().int().positive(),
+  missing: z.number().int().nonnegative(),
+});
+
+export const baselineFileSchema = z.strictObject({
+  format: z.literal(BASELINE_FORMAT),
+  model: z.string().min(1),
+  model_version: z.string().min(1),
+  created_at: z.iso.datetime(),
+  source: z.strictObject({ file: z.string(), rows: z.number().int().nonnegative() }),
+  features: z.record(z.string(), z.discriminatedUnion('kind', [numericFeature, categoricalFeature])),
+});
+
+export type BaselineFile = z.infer<typeof baselineFileSchema>;

@@ -1,0 +1,91 @@
+#!/usr/bin/env node
+import path from 'node:path';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { buildBaseline, readCsvColumns, writeBaselineFile } from './baseline/build.js';
+import { loadConfig } from './config/load.js';
+import { Daemon } from './daemon/daemon.js';
+import { DriftwatchError } from './errors.js';
+import { createLogger } from './logger.js';
+
+const USAGE = `driftwatch — drift monitoring for ML models in production
+
+Usage:
+  driftwatch run --config <driftwatch.yaml>
+      Consume prediction logs, write drift series to InfluxDB, serve /metrics and /healthz.
+  driftwatch baseline build --csv <train.csv> --model <name> --model-version <v>
+                            [--out <dir>] [--bins <n>] [--exclude <col,col>]
+      Build an immutable baseline file <dir>/<model>/<version>.json from training data.
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const [verb, ...rest] = argv;
+  if (verb === 'run') return run(rest);
+  if (verb === 'baseline' && rest[0] === 'build') return baselineBuild(rest.slice(1));
+  if (verb === undefined || verb === 'help' || verb === '--help' || verb === '-h') {
+    process.stdout.write(USAGE);
+    return verb === undefined ? 2 : 0;
+  }
+  throw new DriftwatchError('CLI_USAGE', `unknown command "${argv.join(' ')}"\n\n${USAGE}`);
+}
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+function parse(args: string[], options: Options): Record<string, unknown> {
+  try {
+    return parseArgs({ args, options, strict: true, allowPositionals: false }).values;
+  } catch (err) {
+    throw new DriftwatchError('CLI_USAGE', `${(err as Error).message}\n\n${USAGE}`);
+  }
+}
+
+async function run(args: string[]): Promise<number> {
+  const values = parse(args, { config: { type: 'string', short: 'c' } });
+  if (typeof values.config !== 'string') throw new DriftwatchError('CLI_USAGE', `run needs --config\n\n${USAGE}`);
+  const config = loadConfig(values.config);
+  const logger = createLogger(config.log.level);
+  const daemon = await Daemon.start(config, logger);
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      logger.info({ signal }, 'signal received');
+      void daemon.stop();
+    });
+  }
+  return daemon.finished;
+}
+
+function baselineBuild(args: string[]): number {
+  const v = parse(args, {
+    csv: { type: 'string' },
+    model: { type: 'string' },
+    'model-version': { type: 'string' },
+    out: { type: 'string', default: 'baselines' },
+    bins: { type: 'string', default: '10' },
+    exclude: { type: 'string', default: '' },
+  });
+  const csv = v.csv;
+  const model = v.model;
+  const modelVersion = v['model-version'];
+  if (typeof csv !== 'string' || typeof model !== 'string' || typeof modelVersion !== 'string') {
+    throw new DriftwatchError('CLI_USAGE', `baseline build needs --csv, --model and --model-version\n\n${USAGE}`);
+  }
+  const bins = Number(v.bins);
+  if (!Number.isInteger(bins) || bins < 2) throw new DriftwatchError('CLI_USAGE', `--bins must be an integer >= 2, got ${String(v.bins)}`);
+  const exclude = String(v.exclude).split(',').filter(Boolean);
+  const columns = readCsvColumns(csv, exclude);
+  const baseline = buildBaseline(columns, { model, modelVersion, bins, sourceFile: path.basename(csv) });
+  const file = writeBaselineFile(String(v.out), baseline);
+  process.stdout.write(`wrote ${file} (${Object.keys(baseline.features).length} features, ${baseline.source.rows} rows)\n`);
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    if (err instanceof DriftwatchError) {
+      process.stderr.write(`driftwatch: error ${err.code}: ${err.message}\n`);
+      process.exit(2);
+    }
+    process.stderr.write(`driftwatch: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,49 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { DriftwatchError } from '../errors.js';
+import { formatIssues } from '../zod-issues.js';
+import { configSchema, type Config } from './schema.js';
+
+/**
+ * Parses and validates config text. Secrets are read from `env` here, once, so that nothing
+ * downstream looks at process.env and nothing logs a secret by accident.
+ */
+export function parseConfig(text: string, source: string, env: NodeJS.ProcessEnv): Config {
+  let raw: unknown;
+  try {
+    raw = parseYaml(text);
+  } catch (err) {
+    const where = err instanceof YAMLParseError && err.linePos ? ` line ${err.linePos[0].line}` : '';
+    throw new DriftwatchError('CONFIG_INVALID', `${source}${where}: not valid YAML: ${(err as Error).message}`);
+  }
+  const result = configSchema.safeParse(raw ?? {});
+  if (!result.success) {
+    throw new DriftwatchError('CONFIG_INVALID', `${source} is invalid:\n${formatIssues(result.error.issues)}`);
+  }
+  const file = result.data;
+  const influxToken = env[file.influx.tokenEnv];
+  if (!influxToken) {
+    throw new DriftwatchError(
+      'CONFIG_SECRET_MISSING',
+      `${source}: influx.tokenEnv names ${file.influx.tokenEnv}, but that environment variable is not set`,
+    );
+  }
+  const smtpPassword = file.smtp ? env[file.smtp.passwordEnv] : undefined;
+  const baselineDir = path.resolve(path.dirname(source), file.baselines.dir);
+  return {
+    ...file,
+    baselines: { dir: baselineDir },
+    secrets: smtpPassword ? { influxToken, smtpPassword } : { influxToken },
+  };
+}
+
+export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): Config {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new DriftwatchError('CONFIG_NOT_FOUND', `cannot read config file ${file}: ${(err as Error).message}`);
+  }
+  return parseConfig(text, file, env);
+}

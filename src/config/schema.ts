@@ -1,0 +1,69 @@
+import { z } from 'zod';
+import { durationSchema } from './duration.js';
+
+const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name');
+
+const kafkaSchema = z.strictObject({
+  brokers: z.array(z.string().min(1)).min(1),
+  clientId: z.string().min(1).default('driftwatch'),
+  groupId: z.string().min(1).default('driftwatch'),
+  topic: z.string().min(1),
+  deadLetterTopic: z.string().min(1),
+  /** Where a consumer group with no committed offset starts. */
+  fromBeginning: z.boolean().default(true),
+});
+
+const influxSchema = z.strictObject({
+  url: z.url(),
+  org: z.string().min(1),
+  bucket: z.string().min(1),
+  /** Name of the environment variable holding the token; the token never sits in the file. */
+  tokenEnv: envName.default('INFLUX_TOKEN'),
+  measurement: z.string().min(1).default('drift'),
+});
+
+const windowsSchema = z.strictObject({
+  size: durationSchema.refine((ms) => ms > 0, 'expected a window size > 0').default(300_000),
+  /** How far behind the newest event time the watermark trails; later events are late. */
+  allowedLateness: durationSchema.default(0),
+  /** Events stamped further than this into the future (wall clock) go to the dead-letter topic. */
+  maxFutureSkew: durationSchema.default(3_600_000),
+});
+
+const driftSchema = z.strictObject({
+  psiEpsilon: z.number().positive().max(0.01).default(1e-4),
+  psiThreshold: z.number().positive().default(0.2),
+});
+
+const smtpSchema = z.strictObject({
+  host: z.string().min(1),
+  port: z.number().int().min(1).max(65535).default(587),
+  secure: z.boolean().default(false),
+  user: z.string().optional(),
+  passwordEnv: envName.default('SMTP_PASSWORD'),
+  from: z.string().min(3),
+});
+
+const httpSchema = z.strictObject({
+  host: z.string().default('0.0.0.0'),
+  port: z.number().int().min(0).max(65535).default(9464),
+});
+
+export const configSchema = z.strictObject({
+  kafka: kafkaSchema,
+  influx: influxSchema,
+  windows: windowsSchema.default({ size: 300_000, allowedLateness: 0, maxFutureSkew: 3_600_000 }),
+  baselines: z.strictObject({ dir: z.string().min(1) }),
+  drift: driftSchema.default({ psiEpsilon: 1e-4, psiThreshold: 0.2 }),
+  smtp: smtpSchema.optional(),
+  http: httpSchema.default({ host: '0.0.0.0', port: 9464 }),
+  log: z.strictObject({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info') }).default({ level: 'info' }),
+});
+
+/** The config file as written by the user (after defaults), without secrets. */
+export type FileConfig = z.infer<typeof configSchema>;
+
+/** The validated configuration the daemon runs with: the file plus secrets from env. */
+export interface Config extends FileConfig {
+  secrets: { influxToken: string; smtpPassword?: string };
+}

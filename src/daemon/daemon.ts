@@ -1,0 +1,183 @@
+import type { Server } from 'node:http';
+import { Kafka, logLevel, type Admin, type Consumer, type Producer } from 'kafkajs';
+import { BaselineStore } from '../baseline/store.js';
+import type { Config } from '../config/schema.js';
+import { startHttpServer } from '../http-server.js';
+import type { Logger } from '../logger.js';
+import { DaemonMetrics } from '../metrics.js';
+import { InfluxSink } from '../sinks/influx.js';
+import { Windower } from '../windows/windower.js';
+import { kafkaLogCreator } from './kafka-logging.js';
+import { decodeCommitMetadata, encodeCommitMetadata } from './offset-metadata.js';
+import { Pipeline } from './pipeline.js';
+import { StoppedWhileRetrying } from './retry.js';
+
+/** The running daemon: Kafka in, InfluxDB out, /metrics and /healthz on the side. */
+export class Daemon {
+  readonly metrics: DaemonMetrics;
+  /** Resolves with the process exit code once the daemon has stopped. */
+  readonly finished: Promise<number>;
+  httpPort = 0;
+  private readonly config: Config;
+  private readonly logger: Logger;
+  private readonly kafka: Kafka;
+  private readonly consumer: Consumer;
+  private readonly producer: Producer;
+  private readonly admin: Admin;
+  private server: Server | undefined;
+  private stopping = false;
+  private joined = false;
+  private lastBatchAt: number | undefined;
+  private finish!: (code: number) => void;
+
+  private constructor(config: Config, logger: Logger, metrics: DaemonMetrics) {
+    this.config = config;
+    this.logger = logger;
+    this.metrics = metrics;
+    this.finished = new Promise((resolve) => (this.finish = resolve));
+    this.kafka = new Kafka({
+      clientId: config.kafka.clientId,
+      brokers: config.kafka.brokers,
+      logLevel: logLevel.WARN,
+      logCreator: kafkaLogCreator(logger),
+    });
+    this.admin = this.kafka.admin();
+    this.producer = this.kafka.producer({ allowAutoTopicCreation: false });
+    this.consumer = this.kafka.consumer({
+      groupId: config.kafka.groupId,
+      allowAutoTopicCreation: false,
+      // A crash restarts the process, not the consumer: in-memory windows would otherwise count
+      // re-delivered events twice. The supervisor restarts from committed offsets, which is exact.
+      retry: { retries: 8, restartOnFailure: () => Promise.resolve(false) },
+    });
+  }
+
+  static async start(config: Config, logger: Logger, metrics = new DaemonMetrics()): Promise<Daemon> {
+    const baselines = BaselineStore.loadDir(config.baselines.dir);
+    if (baselines.size === 0) logger.warn({ dir: config.baselines.dir }, 'no baselines found: every event will be dropped');
+    for (const b of baselines.list()) {
+      logger.info({ model: b.model, model_version: b.modelVersion, baseline: b.hash, file: b.file }, 'baseline loaded');
+    }
+    const daemon = new Daemon(config, logger, metrics);
+    await daemon.run(baselines);
+    return daemon;
+  }
+
+  private async run(baselines: BaselineStore): Promise<void> {
+    const { config, logger, metrics } = this;
+    const { port } = await startHttpServer(config.http.host, config.http.port, metrics.registry, () => ({
+      healthy: this.joined && !this.stopping,
+      consumerJoined: this.joined,
+      stopping: this.stopping,
+      lastBatchAt: this.lastBatchAt ? new Date(this.lastBatchAt).toISOString() : null,
+    })).then((r) => ((this.server = r.server), r));
+    this.httpPort = port;
+    logger.info({ host: config.http.host, port }, 'serving /metrics and /healthz');
+
+    const windower = new Windower(config.windows.size, config.windows.allowedLateness, baselines);
+    await this.admin.connect();
+    const restored = await this.restoreWatermark();
+    if (restored !== undefined) windower.restoreWatermark(restored);
+    await this.producer.connect();
+
+    const sink = new InfluxSink({ ...config.influx, token: config.secrets.influxToken });
+    const pipeline = new Pipeline({
+      topic: config.kafka.topic,
+      windower,
+      drift: config.drift,
+      maxFutureSkewMs: config.windows.maxFutureSkew,
+      metrics,
+      logger,
+      writeResults: (results) => sink.write(results),
+      sendDeadLetters: async (messages) => {
+        await this.producer.send({ topic: config.kafka.deadLetterTopic, messages, acks: -1 });
+      },
+      commit: (offsets, watermark) =>
+        this.consumer.commitOffsets(
+          [...offsets].map(([partition, offset]) => ({
+            topic: config.kafka.topic,
+            partition,
+            offset: String(offset),
+            metadata: encodeCommitMetadata(watermark),
+          })),
+        ),
+      isStopping: () => this.stopping,
+    });
+
+    this.consumer.on(this.consumer.events.GROUP_JOIN, (e) => {
+      this.joined = true;
+      logger.info({ memberAssignment: e.payload.memberAssignment }, 'joined consumer group');
+    });
+    this.consumer.on(this.consumer.events.CRASH, (e) => {
+      if (this.stopping) return;
+      logger.fatal({ err: e.payload.error }, 'Kafka consumer crashed; exiting so the supervisor restarts from committed offsets');
+      void this.shutdown(1);
+    });
+
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topics: [config.kafka.topic], fromBeginning: config.kafka.fromBeginning });
+    await this.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: 1,
+      eachBatch: async (payload) => {
+        this.lastBatchAt = Date.now();
+        try {
+          await pipeline.handleBatch(payload);
+        } catch (err) {
+          if (err instanceof StoppedWhileRetrying) {
+            logger.error({ err }, 'stopping with results not yet durable: their offsets stay uncommitted and will be re-read');
+            return;
+          }
+          throw err;
+        }
+      },
+    });
+    logger.info({ topic: config.kafka.topic, groupId: config.kafka.groupId }, 'consuming');
+  }
+
+  /** The newest watermark committed by any partition of this group, if any. */
+  private async restoreWatermark(): Promise<number | undefined> {
+    const { groupId, topic } = this.config.kafka;
+    const topics = await this.admin.fetchOffsets({ groupId, topics: [topic] });
+    let watermark: number | undefined;
+    for (const t of topics) {
+      for (const p of t.partitions) {
+        const w = decodeCommitMetadata(p.metadata);
+        if (w !== undefined && (watermark === undefined || w > watermark)) watermark = w;
+      }
+    }
+    if (watermark !== undefined) {
+      this.logger.info({ watermark: new Date(watermark).toISOString() }, 'restored watermark from committed offsets');
+    }
+    return watermark;
+  }
+
+  /** Graceful stop: finish the batch in hand (no partial window is emitted), commit, disconnect. */
+  stop(): Promise<number> {
+    return this.shutdown(0);
+  }
+
+  private async shutdown(code: number): Promise<number> {
+    if (this.stopping) return this.finished;
+    this.stopping = true;
+    this.logger.info('stopping: finishing the current batch, then committing');
+    const steps: Array<[string, () => Promise<unknown>]> = [
+      ['consumer', () => this.consumer.disconnect()],
+      ['producer', () => this.producer.disconnect()],
+      ['admin', () => this.admin.disconnect()],
+      ['http', () => new Promise((r) => (this.server ? this.server.close(r) : r(undefined)))],
+    ];
+    for (const [what, step] of steps) {
+      try {
+        await step();
+      } catch (err) {
+        code = code || 1;
+        this.logger.error({ err, what }, 'error while stopping');
+      }
+    }
+    this.logger.info({ code }, 'stopped');
+    this.finish(code);
+    return code;
+  }
+}

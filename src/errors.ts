@@ -1,0 +1,20 @@
+/** Stable error codes: users and scripts match on these, so never rename one. */
+export type ErrorCode =
+  | 'CONFIG_NOT_FOUND'
+  | 'CONFIG_INVALID'
+  | 'CONFIG_SECRET_MISSING'
+  | 'BASELINE_INVALID'
+  | 'BASELINE_DUPLICATE'
+  | 'BASELINE_CSV_INVALID'
+  | 'CLI_USAGE';
+
+/** An error a user can act on: a stable code plus a message naming the offending input. */
+export class DriftwatchError extends Error {
+  readonly code: ErrorCode;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'DriftwatchError';
+    this.code = code;
+  }
+}

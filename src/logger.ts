@@ -1,0 +1,13 @@
+import { pino, type Logger } from 'pino';
+
+export type { Logger };
+
+/** JSON logs on stdout. Secrets never reach a log call; the redact list is a second guard. */
+export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
+  const options = {
+    level,
+    base: { service: 'driftwatch' },
+    redact: ['*.token', '*.password', 'secrets', '*.secrets'],
+  };
+  return destination ? pino(options, destination) : pino(options);
+}

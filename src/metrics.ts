@@ -1,0 +1,75 @@
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** The daemon's own health, scraped by Prometheus at /metrics. Names are documented in the README. */
+export class DaemonMetrics {
+  readonly registry = new Registry();
+  readonly messagesConsumed = new Counter({
+    name: 'driftwatch_messages_consumed_total',
+    help: 'Kafka messages read from the prediction topic',
+    registers: [this.registry],
+  });
+  readonly messagesInvalid = new Counter({
+    name: 'driftwatch_messages_invalid_total',
+    help: 'Messages that could not be used and went to the dead-letter topic, by reason',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+  readonly deadLetterFailures = new Counter({
+    name: 'driftwatch_dead_letter_failures_total',
+    help: 'Failed attempts to produce to the dead-letter topic (retried)',
+    registers: [this.registry],
+  });
+  readonly eventsLate = new Counter({
+    name: 'driftwatch_events_late_total',
+    help: 'Events whose window had already closed when they arrived (dropped)',
+    labelNames: ['model', 'model_version'] as const,
+    registers: [this.registry],
+  });
+  readonly eventsWithoutBaseline = new Counter({
+    name: 'driftwatch_events_without_baseline_total',
+    help: 'Events for a (model, model_version) that has no baseline (dropped)',
+    labelNames: ['model', 'model_version'] as const,
+    registers: [this.registry],
+  });
+  readonly windowsEmitted = new Counter({
+    name: 'driftwatch_windows_emitted_total',
+    help: 'Windows closed, evaluated and durably written',
+    labelNames: ['model', 'model_version'] as const,
+    registers: [this.registry],
+  });
+  readonly pointsWritten = new Counter({
+    name: 'driftwatch_influx_points_written_total',
+    help: 'Points acknowledged by InfluxDB',
+    registers: [this.registry],
+  });
+  readonly influxWriteFailures = new Counter({
+    name: 'driftwatch_influx_write_failures_total',
+    help: 'Failed InfluxDB write attempts (retried; consumption waits meanwhile)',
+    registers: [this.registry],
+  });
+  readonly offsetCommits = new Counter({
+    name: 'driftwatch_offset_commits_total',
+    help: 'Kafka offset commits made after results were durable',
+    registers: [this.registry],
+  });
+  readonly openWindows = new Gauge({
+    name: 'driftwatch_open_windows',
+    help: 'Windows currently accumulating events',
+    registers: [this.registry],
+  });
+  readonly consumerLag = new Gauge({
+    name: 'driftwatch_consumer_lag_messages',
+    help: 'Messages between the last fetched batch and the partition high watermark',
+    labelNames: ['topic', 'partition'] as const,
+    registers: [this.registry],
+  });
+  readonly watermark = new Gauge({
+    name: 'driftwatch_watermark_seconds',
+    help: 'Event-time watermark (Unix seconds): windows ending at or before it are emitted',
+    registers: [this.registry],
+  });
+
+  constructor(withProcessMetrics = true) {
+    if (withProcessMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'driftwatch_' });
+  }
+}

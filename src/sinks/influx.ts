@@ -1,0 +1,58 @@
+import { InfluxDB, Point } from '@influxdata/influxdb-client';
+import { formatDuration } from '../config/duration.js';
+import type { DriftResult } from '../windows/evaluate.js';
+
+export interface InfluxTarget {
+  url: string;
+  token: string;
+  org: string;
+  bucket: string;
+  measurement: string;
+}
+
+/**
+ * The documented series: tags carry identity, fields carry numbers, the timestamp is the
+ * window end, so re-emitting a window overwrites its points instead of duplicating them.
+ */
+export function toPoint(result: DriftResult, measurement: string): Point {
+  return new Point(measurement)
+    .tag('model', result.model)
+    .tag('model_version', result.modelVersion)
+    .tag('feature', result.feature)
+    .tag('method', result.method)
+    .tag('baseline', result.baselineHash)
+    .tag('window', formatDuration(result.windowEnd - result.windowStart))
+    .floatField('statistic', result.statistic)
+    .floatField('threshold', result.threshold)
+    .booleanField('drifted', result.drifted)
+    .intField('n', result.n)
+    .intField('missing', result.missing)
+    .timestamp(result.windowEnd);
+}
+
+/** Writes points synchronously with respect to the caller: resolved means InfluxDB acknowledged. */
+export class InfluxSink {
+  private readonly client: InfluxDB;
+  private readonly target: InfluxTarget;
+
+  constructor(target: InfluxTarget) {
+    this.target = target;
+    this.client = new InfluxDB({ url: target.url, token: target.token, timeout: 10_000 });
+  }
+
+  /**
+   * One write call per batch. Retries are the caller's (it must keep consumption paused and the
+   * points in hand), so the client library's own retry buffer is switched off.
+   */
+  async write(results: readonly DriftResult[]): Promise<void> {
+    if (results.length === 0) return;
+    const api = this.client.getWriteApi(this.target.org, this.target.bucket, 'ms', {
+      batchSize: results.length + 1,
+      flushInterval: 0,
+      maxRetries: 0,
+      maxBufferLines: results.length + 1,
+    });
+    api.writePoints(results.map((r) => toPoint(r, this.target.measurement)));
+    await api.close();
+  }
+}

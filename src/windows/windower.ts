@@ -1,0 +1,106 @@
+import type { Baseline } from '../baseline/baseline.js';
+import type { BaselineStore } from '../baseline/store.js';
+import type { PredictionLog } from '../ingest/prediction-log.js';
+import { Window } from './window.js';
+
+export type AddOutcome = 'added' | 'late' | 'no-baseline';
+
+interface ModelWindows {
+  baseline: Baseline;
+  /** window start → window */
+  windows: Map<number, Window>;
+}
+
+/**
+ * Tumbling event-time windows per (model, model_version) with one watermark for the whole
+ * consumer: the newest event time seen minus the allowed lateness. A window closes when the
+ * watermark reaches its end; events for a closed window are late and dropped (counted).
+ */
+export class Windower {
+  private readonly sizeMs: number;
+  private readonly latenessMs: number;
+  private readonly baselines: BaselineStore;
+  /** model → version → open windows. Nested maps keep the hot path allocation-free. */
+  private readonly open = new Map<string, Map<string, ModelWindows>>();
+  private maxEventTime = -Infinity;
+  private floor = -Infinity;
+
+  constructor(sizeMs: number, latenessMs: number, baselines: BaselineStore) {
+    this.sizeMs = sizeMs;
+    this.latenessMs = latenessMs;
+    this.baselines = baselines;
+  }
+
+  /** Everything at or before the watermark is final: windows ending there were emitted. */
+  get watermark(): number {
+    return Math.max(this.floor, this.maxEventTime - this.latenessMs);
+  }
+
+  /** Restores the watermark committed with the offsets, so replayed events of emitted windows stay late. */
+  restoreWatermark(watermark: number): void {
+    if (watermark > this.floor) this.floor = watermark;
+  }
+
+  get openWindowCount(): number {
+    let n = 0;
+    for (const versions of this.open.values()) for (const m of versions.values()) n += m.windows.size;
+    return n;
+  }
+
+  add(log: PredictionLog, partition: number, offset: number): AddOutcome {
+    const start = Math.floor(log.timestamp / this.sizeMs) * this.sizeMs;
+    const end = start + this.sizeMs;
+    if (end <= this.watermark) return 'late';
+    let versions = this.open.get(log.model);
+    let model = versions?.get(log.model_version);
+    if (!model) {
+      const baseline = this.baselines.get(log.model, log.model_version);
+      if (!baseline) return 'no-baseline';
+      if (!versions) this.open.set(log.model, (versions = new Map()));
+      versions.set(log.model_version, (model = { baseline, windows: new Map() }));
+    }
+    let window = model.windows.get(start);
+    if (!window) model.windows.set(start, (window = new Window(model.baseline, start, end)));
+    window.add(log, partition, offset);
+    if (log.timestamp > this.maxEventTime) this.maxEventTime = log.timestamp;
+    return 'added';
+  }
+
+  /** Removes and returns the windows the watermark has passed, oldest end first. */
+  takeClosed(): Window[] {
+    const watermark = this.watermark;
+    const closed: Window[] = [];
+    for (const versions of this.open.values()) {
+      for (const { windows } of versions.values()) {
+        for (const [start, window] of windows) {
+          if (window.end <= watermark) {
+            closed.push(window);
+            windows.delete(start);
+          }
+        }
+      }
+    }
+    return closed.sort((a, b) => a.end - b.end);
+  }
+
+  /**
+   * The offset to commit per partition: the first offset still held by an open window, or
+   * just past the last processed offset when no open window holds events from it. Committing
+   * this after closed windows are durable means a restart re-reads exactly the open windows.
+   */
+  committableOffsets(lastProcessed: ReadonlyMap<number, number>): Map<number, number> {
+    const result = new Map<number, number>();
+    for (const [partition, last] of lastProcessed) result.set(partition, last + 1);
+    for (const versions of this.open.values()) {
+      for (const { windows } of versions.values()) {
+        for (const window of windows.values()) {
+          for (const [partition, first] of window.firstOffsets) {
+            const current = result.get(partition);
+            if (current === undefined || first < current) result.set(partition, first);
+          }
+        }
+      }
+    }
+    return result;
+  }
+}

@@ -1,0 +1,67 @@
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { artifacts, cacheDir, SCRIPTS_DIR, VERSIONS } from './paths.js';
+
+function say(message: string): void {
+  process.stderr.write(`[services] ${message}\n`);
+}
+
+/** Runs a build step with its output streamed, so a cold build shows progress. */
+async function run(command: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) {
+  const code = await new Promise<number | null>((resolve, reject) => {
+    const child = spawn(command, args, {
+      cwd: opts.cwd,
+      env: { ...process.env, ...opts.env },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    child.once('error', (err) => reject(new Error(`cannot run ${command}: ${err.message}`)));
+    child.once('exit', resolve);
+  });
+  if (code !== 0) throw new Error(`${command} ${args.join(' ')} failed with exit code ${code}`);
+}
+
+/** Kafka broker jars from Maven Central (via Maven, cached in ~/.m2 and the driftwatch cache). */
+export async function ensureKafka(): Promise<string> {
+  const libs = artifacts.kafkaLibs();
+  if (existsSync(libs) && readdirSync(libs).some((f) => f.startsWith('kafka_2.13-'))) return libs;
+  say(`fetching Apache Kafka ${VERSIONS.kafka} jars from Maven Central into ${libs}`);
+  await run('mvn', [
+    '-B',
+    '-q',
+    '-f',
+    path.join(SCRIPTS_DIR, 'kafka', 'pom.xml'),
+    'org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy-dependencies',
+    '-DincludeScope=runtime',
+    `-Dkafka.version=${VERSIONS.kafka}`,
+    `-DoutputDirectory=${libs}`,
+  ]);
+  return libs;
+}
+
+/** Mailpit (SMTP + HTTP API) from the Go module proxy. */
+export async function ensureMailpit(): Promise<string> {
+  const bin = artifacts.mailpit();
+  if (existsSync(bin)) return bin;
+  say(`building Mailpit ${VERSIONS.mailpit} from the Go module proxy`);
+  await run('go', ['install', `github.com/axllent/mailpit@${VERSIONS.mailpit}`], {
+    cwd: cacheDir(),
+    env: { GOBIN: path.dirname(bin), GOFLAGS: '-modcacherw', GOTOOLCHAIN: 'local' },
+  });
+  return bin;
+}
+
+/** InfluxDB OSS 2.7 built from source (Go module proxy + crates.io); slow only the first time. */
+export async function ensureInfluxd(): Promise<string> {
+  const bin = artifacts.influxd();
+  say(existsSync(bin) ? `checking cached influxd ${VERSIONS.influxd}` : `building InfluxDB ${VERSIONS.influxd} from source (first time: ~10 min on 2 cores)`);
+  await run('bash', [path.join(SCRIPTS_DIR, 'build-influxd.sh')], { env: { INFLUXD_VERSION: VERSIONS.influxd } });
+  return bin;
+}
+
+/** Everything the native services need, built in parallel where that helps. */
+export async function ensureAll(): Promise<{ kafkaLibs: string; influxd: string; mailpit: string }> {
+  const [kafkaLibs, mailpit] = await Promise.all([ensureKafka(), ensureMailpit()]);
+  const influxd = await ensureInfluxd();
+  return { kafkaLibs, influxd, mailpit };
+}

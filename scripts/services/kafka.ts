@@ -1,0 +1,99 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
+import { runLogged, spawnService, waitFor, type ServiceProcess } from './process.js';
+
+const JAVA_OPTS = [
+  '-Xms256m',
+  '-Xmx768m',
+  '-XX:+UseG1GC',
+  '-XX:MaxGCPauseMillis=20',
+  // Fewer JIT tiers: a faster start on 2 cores, plenty for a test broker.
+  '-XX:TieredStopAtLevel=1',
+  '-Djava.awt.headless=true',
+];
+
+function serverProperties(dir: string, brokerPort: number, controllerPort: number): string {
+  return `process.roles=broker,controller
+node.id=1
+controller.quorum.voters=1@127.0.0.1:${controllerPort}
+listeners=PLAINTEXT://127.0.0.1:${brokerPort},CONTROLLER://127.0.0.1:${controllerPort}
+advertised.listeners=PLAINTEXT://127.0.0.1:${brokerPort}
+inter.broker.listener.name=PLAINTEXT
+controller.listener.names=CONTROLLER
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+log.dirs=${path.join(dir, 'data')}
+offsets.topic.replication.factor=1
+offsets.topic.num.partitions=1
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+transaction.state.log.num.partitions=1
+share.coordinator.state.topic.replication.factor=1
+share.coordinator.state.topic.min.isr=1
+default.replication.factor=1
+min.insync.replicas=1
+num.partitions=1
+auto.create.topics.enable=false
+group.initial.rebalance.delay.ms=0
+num.network.threads=2
+num.io.threads=2
+num.recovery.threads.per.data.dir=1
+`;
+}
+
+const LOG4J2 = `status = warn
+appender.out.type = Console
+appender.out.name = OUT
+appender.out.layout.type = PatternLayout
+appender.out.layout.pattern = [%d] %p %m (%c)%n
+rootLogger.level = WARN
+rootLogger.appenderRef.out.ref = OUT
+logger.started.name = kafka.server.KafkaRaftServer
+logger.started.level = INFO
+`;
+
+/** KRaft single node (combined broker + controller) on 127.0.0.1 with a fresh data dir. */
+export async function startKafka(opts: {
+  libs: string;
+  dir: string;
+  brokerPort: number;
+  controllerPort: number;
+  detached: boolean;
+}): Promise<{ brokers: string[]; proc: ServiceProcess }> {
+  const { dir } = opts;
+  mkdirSync(path.join(dir, 'data'), { recursive: true });
+  const props = path.join(dir, 'server.properties');
+  writeFileSync(props, serverProperties(dir, opts.brokerPort, opts.controllerPort));
+  writeFileSync(path.join(dir, 'log4j2.properties'), LOG4J2);
+  const classpath = path.join(opts.libs, '*');
+  const common = [...JAVA_OPTS, `-Dlog4j2.configurationFile=${path.join(dir, 'log4j2.properties')}`, '-cp', classpath];
+  const clusterId = randomBytes(16).toString('base64url');
+  await runLogged('kafka-format', 'java', [...common, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', props], {
+    cwd: dir,
+    logDir: dir,
+  });
+  const proc = await spawnService('kafka', 'java', [...common, `-Dkafka.logs.dir=${path.join(dir, 'logs')}`, 'kafka.Kafka', props], {
+    cwd: dir,
+    logDir: dir,
+    detached: opts.detached,
+  });
+  const brokers = [`127.0.0.1:${opts.brokerPort}`];
+  await waitFor('Kafka broker', () => kafkaAnswers(brokers), { timeoutMs: 90_000, proc });
+  return { brokers, proc };
+}
+
+/** The broker is usable once it answers metadata and its group coordinator is up. */
+export async function kafkaAnswers(brokers: string[]): Promise<boolean> {
+  const admin = new Kafka({ brokers, logLevel: logLevel.NOTHING, retry: { retries: 0 } }).admin();
+  try {
+    await admin.connect();
+    const cluster = await admin.describeCluster();
+    if (cluster.brokers.length === 0) return false;
+    // Creates __consumer_offsets now, so the first real consumer group joins at once.
+    await admin.describeGroups(['driftwatch-warmup']);
+    return true;
+  } finally {
+    await admin.disconnect();
+  }
+}

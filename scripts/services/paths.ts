@@ -1,0 +1,24 @@
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** Versions of the real services; one place to change each. */
+export const VERSIONS = {
+  kafka: '4.1.1',
+  influxd: 'v2.7.12',
+  mailpit: 'v1.27.11',
+} as const;
+
+export const SCRIPTS_DIR = path.dirname(fileURLToPath(import.meta.url));
+
+/** Downloads and builds live outside the repository so a clean clone stays clean. */
+export function cacheDir(): string {
+  return process.env.DRIFTWATCH_CACHE ?? path.join(os.homedir(), '.cache', 'driftwatch');
+}
+
+export const artifacts = {
+  kafkaLibs: () => path.join(cacheDir(), `kafka-${VERSIONS.kafka}`, 'libs'),
+  influxd: () => path.join(cacheDir(), `influxd-${VERSIONS.influxd}`, 'bin', 'influxd'),
+  mailpit: () => path.join(cacheDir(), `mailpit-${VERSIONS.mailpit}`, 'bin', 'mailpit'),
+  runDir: () => path.join(cacheDir(), 'run'),
+};

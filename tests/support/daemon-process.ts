@@ -1,0 +1,83 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { stringify } from 'yaml';
+import type { ServiceEndpoints } from '../../scripts/services/endpoints.js';
+import { freePort } from '../../scripts/services/process.js';
+
+const ROOT = path.resolve(import.meta.dirname, '..', '..');
+
+export interface DaemonSettings {
+  topic: string;
+  deadLetterTopic: string;
+  groupId: string;
+  measurement: string;
+  baselinesDir: string;
+  windowSize: string;
+}
+
+/** Writes a config file for the given services and returns its path. */
+export async function writeDaemonConfig(services: ServiceEndpoints, s: DaemonSettings): Promise<{ file: string; httpPort: number }> {
+  const httpPort = await freePort();
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'driftwatch-test-'));
+  const file = path.join(dir, 'driftwatch.yaml');
+  const config = {
+    kafka: {
+      brokers: services.kafkaBrokers,
+      groupId: s.groupId,
+      topic: s.topic,
+      deadLetterTopic: s.deadLetterTopic,
+      fromBeginning: true,
+    },
+    influx: { url: services.influx.url, org: services.influx.org, bucket: services.influx.bucket, measurement: s.measurement },
+    windows: { size: s.windowSize, allowedLateness: '0s', maxFutureSkew: '1h' },
+    baselines: { dir: s.baselinesDir },
+    drift: { psiThreshold: 0.2 },
+    http: { host: '127.0.0.1', port: httpPort },
+    log: { level: 'info' },
+  };
+  writeFileSync(file, stringify(config));
+  return { file, httpPort };
+}
+
+/** The real CLI in a child process, so tests can signal it like an orchestrator would. */
+export class DaemonProcess {
+  readonly child: ChildProcess;
+  output = '';
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+
+  constructor(configFile: string, env: NodeJS.ProcessEnv) {
+    this.child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src', 'cli.ts'), 'run', '--config', configFile], {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.child.stdout?.on('data', (d: Buffer) => (this.output += d.toString()));
+    this.child.stderr?.on('data', (d: Buffer) => (this.output += d.toString()));
+    this.exited = new Promise((resolve) => this.child.once('exit', (code, signal) => resolve({ code, signal })));
+  }
+
+  /** Parsed JSON log lines with the given msg. */
+  logs(msg: string): Record<string, unknown>[] {
+    return this.output
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .filter((l) => l.msg === msg);
+  }
+
+  async waitForLog(msg: string, timeoutMs = 60_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (this.logs(msg).length > 0) return;
+      if (this.child.exitCode !== null) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`daemon did not log "${msg}" in time; output:\n${this.output.slice(-4000)}`);
+  }
+
+  kill(signal: NodeJS.Signals): void {
+    this.child.kill(signal);
+  }
+}

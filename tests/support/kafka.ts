@@ -1,0 +1,28 @@
+import { Kafka, logLevel, type Admin } from 'kafkajs';
+
+export function kafkaClient(brokers: string[]): Kafka {
+  return new Kafka({ clientId: 'driftwatch-tests', brokers, logLevel: logLevel.NOTHING });
+}
+
+export async function createTopics(admin: Admin, topics: string[], partitions = 1): Promise<void> {
+  await admin.createTopics({ topics: topics.map((topic) => ({ topic, numPartitions: partitions })), waitForLeaders: true });
+}
+
+/** Reads every message currently in a topic (from the beginning) with a throwaway group. */
+export async function readAll(kafka: Kafka, topic: string, expected: number, timeoutMs = 30_000) {
+  const consumer = kafka.consumer({ groupId: `reader-${topic}-${Date.now()}` });
+  const messages: { value: string | null; headers: Record<string, string> }[] = [];
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  await consumer.run({
+    eachMessage: async ({ message }) => {
+      const headers: Record<string, string> = {};
+      for (const [k, v] of Object.entries(message.headers ?? {})) headers[k] = String(v);
+      messages.push({ value: message.value?.toString() ?? null, headers });
+    },
+  });
+  const deadline = Date.now() + timeoutMs;
+  while (messages.length < expected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+  await consumer.disconnect();
+  return messages;
+}

@@ -47,10 +47,14 @@ export function featureNames(count: number): string[] {
 }
 
 /** Training columns for a baseline (no shift). */
-export function trainingColumns(spec: SyntheticSpec, rows: number): Record<string, number[] | string[]> {
+export function trainingColumns(
+  spec: SyntheticSpec,
+  rows: number,
+): Record<string, number[] | string[]> {
   const random = rng(spec.seed ^ 0x5eed);
   const columns: Record<string, number[] | string[]> = {};
-  for (const f of spec.numericFeatures) columns[f] = Array.from({ length: rows }, () => normal(random));
+  for (const f of spec.numericFeatures)
+    columns[f] = Array.from({ length: rows }, () => normal(random));
   columns.country = Array.from({ length: rows }, () => country(random));
   return columns;
 }

@@ -40,7 +40,8 @@ function parse(args: string[], options: Options): Record<string, unknown> {
 
 async function run(args: string[]): Promise<number> {
   const values = parse(args, { config: { type: 'string', short: 'c' } });
-  if (typeof values.config !== 'string') throw new DriftwatchError('CLI_USAGE', `run needs --config\n\n${USAGE}`);
+  if (typeof values.config !== 'string')
+    throw new DriftwatchError('CLI_USAGE', `run needs --config\n\n${USAGE}`);
   const config = loadConfig(values.config);
   const logger = createLogger(config.log.level);
   const daemon = await Daemon.start(config, logger);
@@ -66,15 +67,26 @@ function baselineBuild(args: string[]): number {
   const model = v.model;
   const modelVersion = v['model-version'];
   if (typeof csv !== 'string' || typeof model !== 'string' || typeof modelVersion !== 'string') {
-    throw new DriftwatchError('CLI_USAGE', `baseline build needs --csv, --model and --model-version\n\n${USAGE}`);
+    throw new DriftwatchError(
+      'CLI_USAGE',
+      `baseline build needs --csv, --model and --model-version\n\n${USAGE}`,
+    );
   }
   const bins = Number(v.bins);
-  if (!Number.isInteger(bins) || bins < 2) throw new DriftwatchError('CLI_USAGE', `--bins must be an integer >= 2, got ${String(v.bins)}`);
+  if (!Number.isInteger(bins) || bins < 2)
+    throw new DriftwatchError('CLI_USAGE', `--bins must be an integer >= 2, got ${String(v.bins)}`);
   const exclude = String(v.exclude).split(',').filter(Boolean);
   const columns = readCsvColumns(csv, exclude);
-  const baseline = buildBaseline(columns, { model, modelVersion, bins, sourceFile: path.basename(csv) });
+  const baseline = buildBaseline(columns, {
+    model,
+    modelVersion,
+    bins,
+    sourceFile: path.basename(csv),
+  });
   const file = writeBaselineFile(String(v.out), baseline);
-  process.stdout.write(`wrote ${file} (${Object.keys(baseline.features).length} features, ${baseline.source.rows} rows)\n`);
+  process.stdout.write(
+    `wrote ${file} (${Object.keys(baseline.features).length} features, ${baseline.source.rows} rows)\n`,
+  );
   return 0;
 }
 
@@ -85,7 +97,9 @@ main(process.argv.slice(2)).then(
       process.stderr.write(`driftwatch: error ${err.code}: ${err.message}\n`);
       process.exit(2);
     }
-    process.stderr.write(`driftwatch: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.stderr.write(
+      `driftwatch: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
     process.exit(1);
   },
 );

@@ -70,6 +70,7 @@ export class DaemonMetrics {
   });
 
   constructor(withProcessMetrics = true) {
-    if (withProcessMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'driftwatch_' });
+    if (withProcessMetrics)
+      collectDefaultMetrics({ register: this.registry, prefix: 'driftwatch_' });
   }
 }

@@ -26,13 +26,17 @@ function say(message: string): void {
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const fromEnv = endpointsFromEnv(process.env);
   if (fromEnv.endpoints) {
-    say(`using services from environment variables (Kafka ${fromEnv.endpoints.kafkaBrokers.join(',')}, InfluxDB ${fromEnv.endpoints.influx.url})`);
+    say(
+      `using services from environment variables (Kafka ${fromEnv.endpoints.kafkaBrokers.join(',')}, InfluxDB ${fromEnv.endpoints.influx.url})`,
+    );
     project.provide('services', fromEnv.endpoints);
     project.provide('servicesMode', 'env');
     return async () => {};
   }
   if (fromEnv.present.length > 0) {
-    throw new Error(`some service variables are set (${fromEnv.present.join(', ')}) but not ${fromEnv.missing.join(', ')}; set all or none.\n\n${HOW_TO_FIX}`);
+    throw new Error(
+      `some service variables are set (${fromEnv.present.join(', ')}) but not ${fromEnv.missing.join(', ')}; set all or none.\n\n${HOW_TO_FIX}`,
+    );
   }
   const failures: string[] = [];
   if (await dockerAnswers()) {
@@ -49,15 +53,21 @@ export default async function setup(project: TestProject): Promise<() => Promise
     failures.push('Testcontainers: no Docker engine answers');
   }
   try {
-    say('no Docker engine: starting native Kafka, InfluxDB and Mailpit (first run builds them; cached after)');
+    say(
+      'no Docker engine: starting native Kafka, InfluxDB and Mailpit (first run builds them; cached after)',
+    );
     const started = Date.now();
     const services = await startNative({ ports: await freePorts(), detached: false });
-    say(`native services up in ${((Date.now() - started) / 1000).toFixed(1)}s (Kafka ${services.endpoints.kafkaBrokers.join(',')}, InfluxDB ${services.endpoints.influx.url}, Mailpit ${services.endpoints.mailApiUrl})`);
+    say(
+      `native services up in ${((Date.now() - started) / 1000).toFixed(1)}s (Kafka ${services.endpoints.kafkaBrokers.join(',')}, InfluxDB ${services.endpoints.influx.url}, Mailpit ${services.endpoints.mailApiUrl})`,
+    );
     project.provide('services', services.endpoints);
     project.provide('servicesMode', 'native');
     return () => stopNative(services);
   } catch (err) {
     failures.push(`native: ${err instanceof Error ? err.message : String(err)}`);
   }
-  throw new Error(`could not obtain real services:\n${failures.map((f) => `  - ${f}`).join('\n')}\n\n${HOW_TO_FIX}`);
+  throw new Error(
+    `could not obtain real services:\n${failures.map((f) => `  - ${f}`).join('\n')}\n\n${HOW_TO_FIX}`,
+  );
 }

@@ -18,7 +18,8 @@ function configuredPorts(): NativePorts {
 function printEnv(): void {
   const state = readState();
   if (!state) return;
-  for (const [k, v] of Object.entries(endpointsToEnv(state.endpoints))) process.stdout.write(`export ${k}=${v}\n`);
+  for (const [k, v] of Object.entries(endpointsToEnv(state.endpoints)))
+    process.stdout.write(`export ${k}=${v}\n`);
 }
 
 export async function up(): Promise<void> {
@@ -32,7 +33,9 @@ export async function up(): Promise<void> {
   const started = Date.now();
   const services = await startNative({ ports: configuredPorts(), detached: true });
   writeState({ ...services, startedAt: new Date().toISOString() });
-  process.stderr.write(`[services] Kafka, InfluxDB and Mailpit up in ${((Date.now() - started) / 1000).toFixed(1)}s; logs in ${services.dataDir}\n`);
+  process.stderr.write(
+    `[services] Kafka, InfluxDB and Mailpit up in ${((Date.now() - started) / 1000).toFixed(1)}s; logs in ${services.dataDir}\n`,
+  );
   printEnv();
 }
 
@@ -57,7 +60,9 @@ async function status(): Promise<number> {
   for (const p of state.processes) {
     const alive = isAlive(p.pid);
     ok &&= alive;
-    process.stdout.write(`${p.name.padEnd(8)} pid ${p.pid} ${alive ? 'running' : 'DEAD'}  log ${p.logFile}\n`);
+    process.stdout.write(
+      `${p.name.padEnd(8)} pid ${p.pid} ${alive ? 'running' : 'DEAD'}  log ${p.logFile}\n`,
+    );
   }
   const influxOk = await httpOk(`${state.endpoints.influx.url}/health`).catch(() => false);
   process.stdout.write(`influx /health ${influxOk ? 'pass' : 'FAIL'}\n`);

@@ -29,7 +29,10 @@ export async function startInflux(opts: {
   );
   await waitFor('InfluxDB /health', () => httpOk(`${url}/health`), { timeoutMs: 60_000, proc });
   await setupInflux(url);
-  return { influx: { url, token: INFLUX_SETUP.token, org: INFLUX_SETUP.org, bucket: INFLUX_SETUP.bucket }, proc };
+  return {
+    influx: { url, token: INFLUX_SETUP.token, org: INFLUX_SETUP.org, bucket: INFLUX_SETUP.bucket },
+    proc,
+  };
 }
 
 /** First-run setup (org, bucket, operator token) through the documented /api/v2/setup call. */

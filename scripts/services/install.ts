@@ -8,7 +8,11 @@ function say(message: string): void {
 }
 
 /** Runs a build step with its output streamed, so a cold build shows progress. */
-async function run(command: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) {
+async function run(
+  command: string,
+  args: string[],
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+) {
   const code = await new Promise<number | null>((resolve, reject) => {
     const child = spawn(command, args, {
       cwd: opts.cwd,
@@ -54,13 +58,23 @@ export async function ensureMailpit(): Promise<string> {
 /** InfluxDB OSS 2.7 built from source (Go module proxy + crates.io); slow only the first time. */
 export async function ensureInfluxd(): Promise<string> {
   const bin = artifacts.influxd();
-  say(existsSync(bin) ? `checking cached influxd ${VERSIONS.influxd}` : `building InfluxDB ${VERSIONS.influxd} from source (first time: ~10 min on 2 cores)`);
-  await run('bash', [path.join(SCRIPTS_DIR, 'build-influxd.sh')], { env: { INFLUXD_VERSION: VERSIONS.influxd } });
+  say(
+    existsSync(bin)
+      ? `checking cached influxd ${VERSIONS.influxd}`
+      : `building InfluxDB ${VERSIONS.influxd} from source (first time: ~10 min on 2 cores)`,
+  );
+  await run('bash', [path.join(SCRIPTS_DIR, 'build-influxd.sh')], {
+    env: { INFLUXD_VERSION: VERSIONS.influxd },
+  });
   return bin;
 }
 
 /** Everything the native services need, built in parallel where that helps. */
-export async function ensureAll(): Promise<{ kafkaLibs: string; influxd: string; mailpit: string }> {
+export async function ensureAll(): Promise<{
+  kafkaLibs: string;
+  influxd: string;
+  mailpit: string;
+}> {
   const [kafkaLibs, mailpit] = await Promise.all([ensureKafka(), ensureMailpit()]);
   const influxd = await ensureInfluxd();
   return { kafkaLibs, influxd, mailpit };

@@ -67,17 +67,32 @@ export async function startKafka(opts: {
   writeFileSync(props, serverProperties(dir, opts.brokerPort, opts.controllerPort));
   writeFileSync(path.join(dir, 'log4j2.properties'), LOG4J2);
   const classpath = path.join(opts.libs, '*');
-  const common = [...JAVA_OPTS, `-Dlog4j2.configurationFile=${path.join(dir, 'log4j2.properties')}`, '-cp', classpath];
+  const common = [
+    ...JAVA_OPTS,
+    `-Dlog4j2.configurationFile=${path.join(dir, 'log4j2.properties')}`,
+    '-cp',
+    classpath,
+  ];
   const clusterId = randomBytes(16).toString('base64url');
-  await runLogged('kafka-format', 'java', [...common, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', props], {
-    cwd: dir,
-    logDir: dir,
-  });
-  const proc = await spawnService('kafka', 'java', [...common, `-Dkafka.logs.dir=${path.join(dir, 'logs')}`, 'kafka.Kafka', props], {
-    cwd: dir,
-    logDir: dir,
-    detached: opts.detached,
-  });
+  await runLogged(
+    'kafka-format',
+    'java',
+    [...common, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', props],
+    {
+      cwd: dir,
+      logDir: dir,
+    },
+  );
+  const proc = await spawnService(
+    'kafka',
+    'java',
+    [...common, `-Dkafka.logs.dir=${path.join(dir, 'logs')}`, 'kafka.Kafka', props],
+    {
+      cwd: dir,
+      logDir: dir,
+      detached: opts.detached,
+    },
+  );
   const brokers = [`127.0.0.1:${opts.brokerPort}`];
   await waitFor('Kafka broker', () => kafkaAnswers(brokers), { timeoutMs: 90_000, proc });
   return { brokers, proc };

@@ -24,6 +24,9 @@ export async function startMailpit(opts: {
     { cwd: opts.dir, logDir: opts.dir, detached: opts.detached },
   );
   const mailApiUrl = `http://127.0.0.1:${opts.httpPort}`;
-  await waitFor('Mailpit /readyz', () => httpOk(`${mailApiUrl}/readyz`), { timeoutMs: 30_000, proc });
+  await waitFor('Mailpit /readyz', () => httpOk(`${mailApiUrl}/readyz`), {
+    timeoutMs: 30_000,
+    proc,
+  });
   return { smtp: { host: '127.0.0.1', port: opts.smtpPort }, mailApiUrl, proc };
 }

@@ -36,18 +36,42 @@ export async function freePorts(): Promise<NativePorts> {
  * Builds what is missing (cached), then starts Kafka, InfluxDB and Mailpit in parallel, each
  * with a fresh temporary data dir, on 127.0.0.1 only.
  */
-export async function startNative(opts: { ports: NativePorts; detached: boolean }): Promise<NativeServices> {
+export async function startNative(opts: {
+  ports: NativePorts;
+  detached: boolean;
+}): Promise<NativeServices> {
   const bins = await ensureAll();
   mkdirSync(artifacts.runDir(), { recursive: true });
   const dataDir = mkdtempSync(path.join(artifacts.runDir(), 'services-'));
   const { ports, detached } = opts;
   const started = await Promise.allSettled([
-    startKafka({ libs: bins.kafkaLibs, dir: path.join(dataDir, 'kafka'), brokerPort: ports.kafka, controllerPort: ports.kafkaController, detached }),
-    startInflux({ binary: bins.influxd, dir: path.join(dataDir, 'influx'), port: ports.influx, detached }),
-    startMailpit({ binary: bins.mailpit, dir: dataDir, smtpPort: ports.smtp, httpPort: ports.mailApi, detached }),
+    startKafka({
+      libs: bins.kafkaLibs,
+      dir: path.join(dataDir, 'kafka'),
+      brokerPort: ports.kafka,
+      controllerPort: ports.kafkaController,
+      detached,
+    }),
+    startInflux({
+      binary: bins.influxd,
+      dir: path.join(dataDir, 'influx'),
+      port: ports.influx,
+      detached,
+    }),
+    startMailpit({
+      binary: bins.mailpit,
+      dir: dataDir,
+      smtpPort: ports.smtp,
+      httpPort: ports.mailApi,
+      detached,
+    }),
   ]);
   const [kafka, influx, mail] = started;
-  if (kafka.status !== 'fulfilled' || influx.status !== 'fulfilled' || mail.status !== 'fulfilled') {
+  if (
+    kafka.status !== 'fulfilled' ||
+    influx.status !== 'fulfilled' ||
+    mail.status !== 'fulfilled'
+  ) {
     const processes = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value.proc] : []));
     await stopNative({ processes, dataDir });
     const reasons = started.flatMap((s) => (s.status === 'rejected' ? [String(s.reason)] : []));
@@ -66,7 +90,10 @@ export async function startNative(opts: { ports: NativePorts; detached: boolean 
 }
 
 /** Stops every process (SIGTERM, then SIGKILL) and removes the temporary data. */
-export async function stopNative(services: { processes: ServiceProcess[]; dataDir: string }): Promise<void> {
+export async function stopNative(services: {
+  processes: ServiceProcess[];
+  dataDir: string;
+}): Promise<void> {
   await Promise.all(services.processes.map((p) => stopProcess(p.pid)));
   rmSync(services.dataDir, { recursive: true, force: true });
 }

@@ -28,7 +28,9 @@ export async function spawnService(
   });
   await new Promise<void>((resolve, reject) => {
     child.once('spawn', resolve);
-    child.once('error', (err) => reject(new Error(`cannot start ${name} (${command}): ${err.message}`)));
+    child.once('error', (err) =>
+      reject(new Error(`cannot start ${name} (${command}): ${err.message}`)),
+    );
   });
   if (opts.detached) child.unref();
   if (child.pid === undefined) throw new Error(`cannot start ${name}: no pid`);
@@ -48,11 +50,16 @@ export async function runLogged(
   await new Promise((r) => out.once('open', r));
   const code = await new Promise<number | null>((resolve, reject) => {
     const child = spawn(command, args, { cwd: opts.cwd, stdio: ['ignore', out, out] });
-    child.once('error', (err) => reject(new Error(`cannot run ${name} (${command}): ${err.message}`)));
+    child.once('error', (err) =>
+      reject(new Error(`cannot run ${name} (${command}): ${err.message}`)),
+    );
     child.once('exit', resolve);
   });
   out.end();
-  if (code !== 0) throw new Error(`${name} failed with exit code ${code}\n--- ${logFile} (tail) ---\n${logTail(logFile)}`);
+  if (code !== 0)
+    throw new Error(
+      `${name} failed with exit code ${code}\n--- ${logFile} (tail) ---\n${logTail(logFile)}`,
+    );
 }
 
 export function isAlive(pid: number): boolean {
@@ -110,7 +117,7 @@ export async function waitFor(
   const tail = opts.proc ? logTail(opts.proc.logFile) : '';
   const died = opts.proc && !isAlive(opts.proc.pid) ? ' (the process exited)' : '';
   throw new Error(
-    `${what} not ready after ${opts.timeoutMs / 1000}s${died}${lastError ? `; last error: ${String(lastError)}` : ''}${tail ? `\n--- ${opts.proc?.logFile} (tail) ---\n${tail}` : ''}`,
+    `${what} not ready after ${opts.timeoutMs / 1000}s${died}${lastError instanceof Error ? `; last error: ${lastError.message}` : ''}${tail ? `\n--- ${opts.proc?.logFile} (tail) ---\n${tail}` : ''}`,
   );
 }
 

@@ -42,8 +42,20 @@ export function endpointsToEnv(e: ServiceEndpoints): Record<string, string> {
 }
 
 /** The endpoints named by env variables, if every one of them is set. */
-export function endpointsFromEnv(env: NodeJS.ProcessEnv): { endpoints?: ServiceEndpoints; missing: string[]; present: string[] } {
-  const names = ['KAFKA_BROKERS', 'INFLUX_URL', 'INFLUX_TOKEN', 'INFLUX_ORG', 'INFLUX_BUCKET', 'SMTP_URL', 'MAIL_API_URL'];
+export function endpointsFromEnv(env: NodeJS.ProcessEnv): {
+  endpoints?: ServiceEndpoints;
+  missing: string[];
+  present: string[];
+} {
+  const names = [
+    'KAFKA_BROKERS',
+    'INFLUX_URL',
+    'INFLUX_TOKEN',
+    'INFLUX_ORG',
+    'INFLUX_BUCKET',
+    'SMTP_URL',
+    'MAIL_API_URL',
+  ];
   const present = names.filter((n) => env[n]);
   const missing = names.filter((n) => !env[n]);
   if (missing.length > 0) return { missing, present };

@@ -21,16 +21,23 @@ export interface BuildOptions {
 type Cell = string | number | boolean | null | undefined;
 
 /** Builds a baseline from training columns; a null, undefined or empty cell is missing. */
-export function buildBaseline(columns: Record<string, readonly Cell[]>, opts: BuildOptions): BaselineFile {
+export function buildBaseline(
+  columns: Record<string, readonly Cell[]>,
+  opts: BuildOptions,
+): BaselineFile {
   const bins = opts.bins ?? 10;
   const features: BaselineFile['features'] = {};
   let rows = 0;
   for (const [name, cells] of Object.entries(columns)) {
     rows = Math.max(rows, cells.length);
-    const present = cells.filter((c): c is string | number | boolean => c !== null && c !== undefined && c !== '');
+    const present = cells.filter(
+      (c): c is string | number | boolean => c !== null && c !== undefined && c !== '',
+    );
     if (present.length === 0) continue;
     const missing = cells.length - present.length;
-    const numbers = present.map((c) => (typeof c === 'number' ? c : typeof c === 'string' ? Number(c) : NaN));
+    const numbers = present.map((c) =>
+      typeof c === 'number' ? c : typeof c === 'string' ? Number(c) : NaN,
+    );
     const allNumeric = numbers.every(Number.isFinite);
     const distinct = new Set<number | string>(allNumeric ? numbers : present.map(categoryKey));
     if (allNumeric && distinct.size > MAX_DISCRETE_VALUES) {
@@ -56,7 +63,8 @@ export function buildBaseline(columns: Record<string, readonly Cell[]>, opts: Bu
         counts.set(key, (counts.get(key) ?? 0) + 1);
       });
       const proportions: Record<string, number> = {};
-      for (const key of [...counts.keys()].sort()) proportions[key] = (counts.get(key) as number) / present.length;
+      for (const key of [...counts.keys()].sort())
+        proportions[key] = (counts.get(key) as number) / present.length;
       features[name] = { kind: 'categorical', proportions, count: present.length, missing };
     }
   }
@@ -71,7 +79,10 @@ export function buildBaseline(columns: Record<string, readonly Cell[]>, opts: Bu
 }
 
 /** Reads a CSV with a header row into columns; `exclude` drops e.g. label or id columns. */
-export function readCsvColumns(file: string, exclude: readonly string[] = []): Record<string, string[]> {
+export function readCsvColumns(
+  file: string,
+  exclude: readonly string[] = [],
+): Record<string, string[]> {
   let records: Record<string, string>[];
   try {
     records = parseCsv(readFileSync(file), { columns: true, skip_empty_lines: true, trim: true });

@@ -38,7 +38,10 @@ export const baselineFileSchema = z.strictObject({
   model_version: z.string().min(1),
   created_at: z.iso.datetime(),
   source: z.strictObject({ file: z.string(), rows: z.number().int().nonnegative() }),
-  features: z.record(z.string(), z.discriminatedUnion('kind', [numericFeature, categoricalFeature])),
+  features: z.record(
+    z.string(),
+    z.discriminatedUnion('kind', [numericFeature, categoricalFeature]),
+  ),
 });
 
 export type BaselineFile = z.infer<typeof baselineFileSchema>;

@@ -54,11 +54,17 @@ export function loadBaselineFile(file: string): Baseline {
   try {
     json = JSON.parse(bytes.toString('utf8'));
   } catch (err) {
-    throw new DriftwatchError('BASELINE_INVALID', `${file}: not valid JSON: ${(err as Error).message}`);
+    throw new DriftwatchError(
+      'BASELINE_INVALID',
+      `${file}: not valid JSON: ${(err as Error).message}`,
+    );
   }
   const result = baselineFileSchema.safeParse(json);
   if (!result.success) {
-    throw new DriftwatchError('BASELINE_INVALID', `${file} is not a valid baseline:\n${formatIssues(result.error.issues)}`);
+    throw new DriftwatchError(
+      'BASELINE_INVALID',
+      `${file} is not a valid baseline:\n${formatIssues(result.error.issues)}`,
+    );
   }
   return toBaseline(result.data, baselineHash(bytes), file);
 }
@@ -68,7 +74,10 @@ function listJsonFiles(dir: string): string[] {
   try {
     entries = readdirSync(dir).sort();
   } catch (err) {
-    throw new DriftwatchError('BASELINE_INVALID', `cannot read baselines.dir ${dir}: ${(err as Error).message}`);
+    throw new DriftwatchError(
+      'BASELINE_INVALID',
+      `cannot read baselines.dir ${dir}: ${(err as Error).message}`,
+    );
   }
   const files: string[] = [];
   for (const name of entries) {

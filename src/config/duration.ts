@@ -20,15 +20,17 @@ export function formatDuration(ms: number): string {
 }
 
 /** A duration in config: a string like "5m" or a number of milliseconds. */
-export const durationSchema = z.union([z.number().int().nonnegative(), z.string()]).transform((v, ctx) => {
-  if (typeof v === 'number') return v;
-  const ms = parseDuration(v);
-  if (ms === undefined) {
-    ctx.addIssue({
-      code: 'custom',
-      message: `expected a duration such as "30s", "5m" or "1h", got "${v}"`,
-    });
-    return z.NEVER;
-  }
-  return ms;
-});
+export const durationSchema = z
+  .union([z.number().int().nonnegative(), z.string()])
+  .transform((v, ctx) => {
+    if (typeof v === 'number') return v;
+    const ms = parseDuration(v);
+    if (ms === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `expected a duration such as "30s", "5m" or "1h", got "${v}"`,
+      });
+      return z.NEVER;
+    }
+    return ms;
+  });

@@ -14,12 +14,19 @@ export function parseConfig(text: string, source: string, env: NodeJS.ProcessEnv
   try {
     raw = parseYaml(text);
   } catch (err) {
-    const where = err instanceof YAMLParseError && err.linePos ? ` line ${err.linePos[0].line}` : '';
-    throw new DriftwatchError('CONFIG_INVALID', `${source}${where}: not valid YAML: ${(err as Error).message}`);
+    const where =
+      err instanceof YAMLParseError && err.linePos ? ` line ${err.linePos[0].line}` : '';
+    throw new DriftwatchError(
+      'CONFIG_INVALID',
+      `${source}${where}: not valid YAML: ${(err as Error).message}`,
+    );
   }
   const result = configSchema.safeParse(raw ?? {});
   if (!result.success) {
-    throw new DriftwatchError('CONFIG_INVALID', `${source} is invalid:\n${formatIssues(result.error.issues)}`);
+    throw new DriftwatchError(
+      'CONFIG_INVALID',
+      `${source} is invalid:\n${formatIssues(result.error.issues)}`,
+    );
   }
   const file = result.data;
   const influxToken = env[file.influx.tokenEnv];
@@ -43,7 +50,10 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): 
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw new DriftwatchError('CONFIG_NOT_FOUND', `cannot read config file ${file}: ${(err as Error).message}`);
+    throw new DriftwatchError(
+      'CONFIG_NOT_FOUND',
+      `cannot read config file ${file}: ${(err as Error).message}`,
+    );
   }
   return parseConfig(text, file, env);
 }

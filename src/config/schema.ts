@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { durationSchema } from './duration.js';
 
-const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name');
+const envName = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name');
 
 const kafkaSchema = z.strictObject({
   brokers: z.array(z.string().min(1)).min(1),
@@ -57,7 +59,11 @@ export const configSchema = z.strictObject({
   drift: driftSchema.default({ psiEpsilon: 1e-4, psiThreshold: 0.2 }),
   smtp: smtpSchema.optional(),
   http: httpSchema.default({ host: '0.0.0.0', port: 9464 }),
-  log: z.strictObject({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info') }).default({ level: 'info' }),
+  log: z
+    .strictObject({
+      level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),
+    })
+    .default({ level: 'info' }),
 });
 
 /** The config file as written by the user (after defaults), without secrets. */

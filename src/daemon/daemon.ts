@@ -52,11 +52,19 @@ export class Daemon {
     });
   }
 
-  static async start(config: Config, logger: Logger, metrics = new DaemonMetrics()): Promise<Daemon> {
+  static async start(
+    config: Config,
+    logger: Logger,
+    metrics = new DaemonMetrics(),
+  ): Promise<Daemon> {
     const baselines = BaselineStore.loadDir(config.baselines.dir);
-    if (baselines.size === 0) logger.warn({ dir: config.baselines.dir }, 'no baselines found: every event will be dropped');
+    if (baselines.size === 0)
+      logger.warn({ dir: config.baselines.dir }, 'no baselines found: every event will be dropped');
     for (const b of baselines.list()) {
-      logger.info({ model: b.model, model_version: b.modelVersion, baseline: b.hash, file: b.file }, 'baseline loaded');
+      logger.info(
+        { model: b.model, model_version: b.modelVersion, baseline: b.hash, file: b.file },
+        'baseline loaded',
+      );
     }
     const daemon = new Daemon(config, logger, metrics);
     await daemon.run(baselines);
@@ -65,12 +73,17 @@ export class Daemon {
 
   private async run(baselines: BaselineStore): Promise<void> {
     const { config, logger, metrics } = this;
-    const { port } = await startHttpServer(config.http.host, config.http.port, metrics.registry, () => ({
-      healthy: this.joined && !this.stopping,
-      consumerJoined: this.joined,
-      stopping: this.stopping,
-      lastBatchAt: this.lastBatchAt ? new Date(this.lastBatchAt).toISOString() : null,
-    })).then((r) => ((this.server = r.server), r));
+    const { port } = await startHttpServer(
+      config.http.host,
+      config.http.port,
+      metrics.registry,
+      () => ({
+        healthy: this.joined && !this.stopping,
+        consumerJoined: this.joined,
+        stopping: this.stopping,
+        lastBatchAt: this.lastBatchAt ? new Date(this.lastBatchAt).toISOString() : null,
+      }),
+    ).then((r) => ((this.server = r.server), r));
     this.httpPort = port;
     logger.info({ host: config.http.host, port }, 'serving /metrics and /healthz');
 
@@ -110,12 +123,18 @@ export class Daemon {
     });
     this.consumer.on(this.consumer.events.CRASH, (e) => {
       if (this.stopping) return;
-      logger.fatal({ err: e.payload.error }, 'Kafka consumer crashed; exiting so the supervisor restarts from committed offsets');
+      logger.fatal(
+        { err: e.payload.error },
+        'Kafka consumer crashed; exiting so the supervisor restarts from committed offsets',
+      );
       void this.shutdown(1);
     });
 
     await this.consumer.connect();
-    await this.consumer.subscribe({ topics: [config.kafka.topic], fromBeginning: config.kafka.fromBeginning });
+    await this.consumer.subscribe({
+      topics: [config.kafka.topic],
+      fromBeginning: config.kafka.fromBeginning,
+    });
     await this.consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
@@ -126,7 +145,10 @@ export class Daemon {
           await pipeline.handleBatch(payload);
         } catch (err) {
           if (err instanceof StoppedWhileRetrying) {
-            logger.error({ err }, 'stopping with results not yet durable: their offsets stay uncommitted and will be re-read');
+            logger.error(
+              { err },
+              'stopping with results not yet durable: their offsets stay uncommitted and will be re-read',
+            );
             return;
           }
           throw err;
@@ -148,7 +170,10 @@ export class Daemon {
       }
     }
     if (watermark !== undefined) {
-      this.logger.info({ watermark: new Date(watermark).toISOString() }, 'restored watermark from committed offsets');
+      this.logger.info(
+        { watermark: new Date(watermark).toISOString() },
+        'restored watermark from committed offsets',
+      );
     }
     return watermark;
   }

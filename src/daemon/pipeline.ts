@@ -42,7 +42,8 @@ export class Pipeline {
     this.now = deps.now ?? Date.now;
   }
 
-  async handleBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+  async handleBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch } = payload;
     const { windower, metrics, logger } = this.deps;
     const { partition } = batch;
     const deadLetters: Message[] = [];
@@ -50,7 +51,7 @@ export class Pipeline {
     let last: number | undefined;
 
     for (const message of batch.messages) {
-      if (!isRunning() || isStale()) break;
+      if (!payload.isRunning() || payload.isStale()) break;
       const offset = Number(message.offset);
       metrics.messagesConsumed.inc();
       const decoded = decodePredictionLog(message.value);
@@ -65,7 +66,8 @@ export class Pipeline {
       } else {
         const log = decoded.log;
         const outcome = windower.add(log, partition, offset);
-        if (outcome === 'late') metrics.eventsLate.inc({ model: log.model, model_version: log.model_version });
+        if (outcome === 'late')
+          metrics.eventsLate.inc({ model: log.model, model_version: log.model_version });
         else if (outcome === 'no-baseline') {
           metrics.eventsWithoutBaseline.inc({ model: log.model, model_version: log.model_version });
         }
@@ -73,13 +75,19 @@ export class Pipeline {
       if (failure) {
         metrics.messagesInvalid.inc({ reason: failure.code });
         logger.warn(
-          { topic: batch.topic, partition, offset: message.offset, code: failure.code, reason: failure.reason },
+          {
+            topic: batch.topic,
+            partition,
+            offset: message.offset,
+            code: failure.code,
+            reason: failure.reason,
+          },
           'message sent to the dead-letter topic',
         );
         deadLetters.push(toDeadLetter(message, { topic: batch.topic, partition }, failure));
       }
       last = offset;
-      resolveOffset(message.offset);
+      payload.resolveOffset(message.offset);
     }
     if (last === undefined) return;
     this.lastProcessed.set(partition, last);
@@ -91,17 +99,22 @@ export class Pipeline {
     const retry = <T>(what: string, fn: () => Promise<T>, onFail: () => void) =>
       retryUntilSuccess(fn, {
         what,
-        between: heartbeat,
+        between: () => payload.heartbeat(),
         shouldStop: this.deps.isStopping,
         onFailure: (err, attempt, delayMs) => {
           onFail();
-          logger.error({ err, attempt, retryInMs: delayMs }, `${what} failed; consumption waits and retries`);
+          logger.error(
+            { err, attempt, retryInMs: delayMs },
+            `${what} failed; consumption waits and retries`,
+          );
         },
       });
 
     if (deadLetters.length > 0) {
-      await retry('producing to the dead-letter topic', () => this.deps.sendDeadLetters(deadLetters), () =>
-        metrics.deadLetterFailures.inc(),
+      await retry(
+        'producing to the dead-letter topic',
+        () => this.deps.sendDeadLetters(deadLetters),
+        () => metrics.deadLetterFailures.inc(),
       );
     }
     await this.emitClosedWindows(retry);
@@ -117,12 +130,17 @@ export class Pipeline {
     metrics.watermark.set(Number.isFinite(windower.watermark) ? windower.watermark / 1000 : 0);
     if (closed.length === 0) return;
     const results = closed.flatMap((w) => evaluateWindow(w, this.deps.drift));
-    await retry('writing drift points to InfluxDB', () => this.deps.writeResults(results), () =>
-      metrics.influxWriteFailures.inc(),
+    await retry(
+      'writing drift points to InfluxDB',
+      () => this.deps.writeResults(results),
+      () => metrics.influxWriteFailures.inc(),
     );
     metrics.pointsWritten.inc(results.length);
     for (const w of closed) {
-      metrics.windowsEmitted.inc({ model: w.baseline.model, model_version: w.baseline.modelVersion });
+      metrics.windowsEmitted.inc({
+        model: w.baseline.model,
+        model_version: w.baseline.modelVersion,
+      });
       logger.info(
         {
           model: w.baseline.model,
@@ -130,7 +148,9 @@ export class Pipeline {
           window_start: new Date(w.start).toISOString(),
           window_end: new Date(w.end).toISOString(),
           events: w.events,
-          drifted: results.filter((r) => r.windowEnd === w.end && r.model === w.baseline.model && r.drifted).map((r) => r.feature),
+          drifted: results
+            .filter((r) => r.windowEnd === w.end && r.model === w.baseline.model && r.drifted)
+            .map((r) => r.feature),
         },
         'window emitted',
       );

@@ -43,7 +43,8 @@ export class Windower {
 
   get openWindowCount(): number {
     let n = 0;
-    for (const versions of this.open.values()) for (const m of versions.values()) n += m.windows.size;
+    for (const versions of this.open.values())
+      for (const m of versions.values()) n += m.windows.size;
     return n;
   }
 
@@ -56,7 +57,7 @@ export class Windower {
     if (!model) {
       const baseline = this.baselines.get(log.model, log.model_version);
       if (!baseline) return 'no-baseline';
-      if (!versions) this.open.set(log.model, (versions = new Map()));
+      if (!versions) this.open.set(log.model, (versions = new Map<string, ModelWindows>()));
       versions.set(log.model_version, (model = { baseline, windows: new Map() }));
     }
     let window = model.windows.get(start);

@@ -21,10 +21,20 @@ const spec: SyntheticSpec = {
 
 /** One event just past `t`, whose only job is to move the watermark. */
 function watermarkEvent(t: number) {
-  return JSON.stringify({ model: 'fraud', model_version: '3', timestamp: t, features: { a: 0, b: 0, country: 'DE' }, prediction: 0.5 });
+  return JSON.stringify({
+    model: 'fraud',
+    model_version: '3',
+    timestamp: t,
+    features: { a: 0, b: 0, country: 'DE' },
+    prediction: 0.5,
+  });
 }
 
-async function waitForRows(measurement: string, count: number, timeoutMs = 90_000): Promise<DriftRow[]> {
+async function waitForRows(
+  measurement: string,
+  count: number,
+  timeoutMs = 90_000,
+): Promise<DriftRow[]> {
   const deadline = Date.now() + timeoutMs;
   let rows: DriftRow[] = [];
   while (Date.now() < deadline) {
@@ -53,17 +63,36 @@ describe(`end to end against real Kafka and InfluxDB (${inject('servicesMode')})
     await producer.connect();
 
     // 3,000 events over five 1-minute windows; `b` shifts from minute 3; garbage in between.
-    const logs = [...predictionLogs(spec, T0, 100, 3_000)].map((l) => ({ value: JSON.stringify(l) }));
+    const logs = [...predictionLogs(spec, T0, 100, 3_000)].map((l) => ({
+      value: JSON.stringify(l),
+    }));
     const garbage = [
       { value: '{"model": "fraud", "features": ' },
-      { value: JSON.stringify({ model: 42, model_version: '3', timestamp: 'yesterday', features: [] }) },
+      {
+        value: JSON.stringify({
+          model: 42,
+          model_version: '3',
+          timestamp: 'yesterday',
+          features: [],
+        }),
+      },
       { value: '' },
     ];
-    await producer.send({ topic: names.topic, messages: [...logs.slice(0, 1_000), ...garbage, ...logs.slice(1_000)] });
-    await producer.send({ topic: names.topic, messages: [{ value: watermarkEvent(T0 + 5 * MINUTE) }] });
+    await producer.send({
+      topic: names.topic,
+      messages: [...logs.slice(0, 1_000), ...garbage, ...logs.slice(1_000)],
+    });
+    await producer.send({
+      topic: names.topic,
+      messages: [{ value: watermarkEvent(T0 + 5 * MINUTE) }],
+    });
 
     const baselinesDir = baselineDirFor(spec);
-    ({ file: configFile, httpPort } = await writeDaemonConfig(services, { ...names, baselinesDir, windowSize: '1m' }));
+    ({ file: configFile, httpPort } = await writeDaemonConfig(services, {
+      ...names,
+      baselinesDir,
+      windowSize: '1m',
+    }));
   });
 
   afterAll(async () => {
@@ -84,24 +113,42 @@ describe(`end to end against real Kafka and InfluxDB (${inject('servicesMode')})
         expect(r.statistic).toBeGreaterThan(0.25);
         expect(r.drifted).toBe(true);
       }
-      for (const r of byFeature('b').filter((r) => !shifted(r))) expect(r.statistic).toBeLessThan(0.1);
+      for (const r of byFeature('b').filter((r) => !shifted(r)))
+        expect(r.statistic).toBeLessThan(0.1);
       expect(byFeature('b').filter(shifted)).toHaveLength(2);
       // Tags carry identity; the timestamp is the window end.
       const first = rows[0] as DriftRow;
-      expect(first).toMatchObject({ model: 'fraud', model_version: '3', method: 'psi', window: '1m', n: 600, missing: 0 });
+      expect(first).toMatchObject({
+        model: 'fraud',
+        model_version: '3',
+        method: 'psi',
+        window: '1m',
+        n: 600,
+        missing: 0,
+      });
       expect(first.baseline).toMatch(/^[0-9a-f]{16}$/);
       expect(Date.parse(first.time)).toBe(T0 + MINUTE);
 
       // Garbage went to the dead-letter topic with the reason and the original offset.
       const dead = await readAll(kafka, names.deadLetterTopic, 3);
-      expect(dead.map((d) => d.headers['driftwatch-error-code'])).toEqual(['NOT_JSON', 'INVALID_LOG', 'EMPTY']);
-      expect(dead.map((d) => d.headers['driftwatch-source-offset'])).toEqual(['1000', '1001', '1002']);
+      expect(dead.map((d) => d.headers['driftwatch-error-code'])).toEqual([
+        'NOT_JSON',
+        'INVALID_LOG',
+        'EMPTY',
+      ]);
+      expect(dead.map((d) => d.headers['driftwatch-source-offset'])).toEqual([
+        '1000',
+        '1001',
+        '1002',
+      ]);
       expect(dead[1]?.headers['driftwatch-error-reason']).toContain('model');
       expect(dead[0]?.value).toBe('{"model": "fraud", "features": ');
 
       const metrics = await fetch(`http://127.0.0.1:${httpPort}/metrics`).then((r) => r.text());
       expect(metrics).toMatch(/driftwatch_messages_invalid_total\{reason="NOT_JSON"\} 1/);
-      expect(metrics).toMatch(/driftwatch_windows_emitted_total\{model="fraud",model_version="3"\} 5/);
+      expect(metrics).toMatch(
+        /driftwatch_windows_emitted_total\{model="fraud",model_version="3"\} 5/,
+      );
     } finally {
       daemon.kill('SIGTERM');
       const exit = await daemon.exited;
@@ -110,7 +157,10 @@ describe(`end to end against real Kafka and InfluxDB (${inject('servicesMode')})
   });
 
   it('after SIGTERM, a restart re-reads only the open window and re-emits nothing', async () => {
-    await producer.send({ topic: names.topic, messages: [{ value: watermarkEvent(T0 + 6 * MINUTE) }] });
+    await producer.send({
+      topic: names.topic,
+      messages: [{ value: watermarkEvent(T0 + 6 * MINUTE) }],
+    });
     const daemon = new DaemonProcess(configFile, env);
     try {
       await waitForRows(names.measurement, 6 * 3);

@@ -19,7 +19,10 @@ export async function dockerAnswers(): Promise<boolean> {
 }
 
 /** The same three services as the native path, as containers. */
-export async function startWithTestcontainers(): Promise<{ endpoints: ServiceEndpoints; stop: () => Promise<void> }> {
+export async function startWithTestcontainers(): Promise<{
+  endpoints: ServiceEndpoints;
+  stop: () => Promise<void>;
+}> {
   const { GenericContainer, Wait } = await import('testcontainers');
   // apache/kafka advertises the listener clients must use; a fixed host port makes it known up front.
   const kafkaPort = await freePort();
@@ -58,7 +61,12 @@ export async function startWithTestcontainers(): Promise<{ endpoints: ServiceEnd
   return {
     endpoints: {
       kafkaBrokers: [`127.0.0.1:${kafkaPort}`],
-      influx: { url: influxUrl, token: INFLUX_SETUP.token, org: INFLUX_SETUP.org, bucket: INFLUX_SETUP.bucket },
+      influx: {
+        url: influxUrl,
+        token: INFLUX_SETUP.token,
+        org: INFLUX_SETUP.org,
+        bucket: INFLUX_SETUP.bucket,
+      },
       smtp: { host: mailpit.getHost(), port: mailpit.getMappedPort(1025) },
       mailApiUrl: `http://${mailpit.getHost()}:${mailpit.getMappedPort(8025)}`,
     },

@@ -18,7 +18,10 @@ export interface DaemonSettings {
 }
 
 /** Writes a config file for the given services and returns its path. */
-export async function writeDaemonConfig(services: ServiceEndpoints, s: DaemonSettings): Promise<{ file: string; httpPort: number }> {
+export async function writeDaemonConfig(
+  services: ServiceEndpoints,
+  s: DaemonSettings,
+): Promise<{ file: string; httpPort: number }> {
   const httpPort = await freePort();
   const dir = mkdtempSync(path.join(os.tmpdir(), 'driftwatch-test-'));
   const file = path.join(dir, 'driftwatch.yaml');
@@ -30,7 +33,12 @@ export async function writeDaemonConfig(services: ServiceEndpoints, s: DaemonSet
       deadLetterTopic: s.deadLetterTopic,
       fromBeginning: true,
     },
-    influx: { url: services.influx.url, org: services.influx.org, bucket: services.influx.bucket, measurement: s.measurement },
+    influx: {
+      url: services.influx.url,
+      org: services.influx.org,
+      bucket: services.influx.bucket,
+      measurement: s.measurement,
+    },
     windows: { size: s.windowSize, allowedLateness: '0s', maxFutureSkew: '1h' },
     baselines: { dir: s.baselinesDir },
     drift: { psiThreshold: 0.2 },
@@ -48,14 +56,20 @@ export class DaemonProcess {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
   constructor(configFile: string, env: NodeJS.ProcessEnv) {
-    this.child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src', 'cli.ts'), 'run', '--config', configFile], {
-      cwd: ROOT,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    this.child = spawn(
+      process.execPath,
+      ['--import', 'tsx', path.join(ROOT, 'src', 'cli.ts'), 'run', '--config', configFile],
+      {
+        cwd: ROOT,
+        env: { ...process.env, ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     this.child.stdout?.on('data', (d: Buffer) => (this.output += d.toString()));
     this.child.stderr?.on('data', (d: Buffer) => (this.output += d.toString()));
-    this.exited = new Promise((resolve) => this.child.once('exit', (code, signal) => resolve({ code, signal })));
+    this.exited = new Promise((resolve) =>
+      this.child.once('exit', (code, signal) => resolve({ code, signal })),
+    );
   }
 
   /** Parsed JSON log lines with the given msg. */

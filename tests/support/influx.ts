@@ -17,7 +17,10 @@ export interface DriftRow {
 }
 
 /** Every drift point of a measurement, one row per (window end, feature), via Flux. */
-export async function queryDrift(influx: ServiceEndpoints['influx'], measurement: string): Promise<DriftRow[]> {
+export async function queryDrift(
+  influx: ServiceEndpoints['influx'],
+  measurement: string,
+): Promise<DriftRow[]> {
   const api = new InfluxDB({ url: influx.url, token: influx.token }).getQueryApi(influx.org);
   const flux = `from(bucket: "${influx.bucket}")
   |> range(start: 0)

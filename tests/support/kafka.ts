@@ -5,7 +5,10 @@ export function kafkaClient(brokers: string[]): Kafka {
 }
 
 export async function createTopics(admin: Admin, topics: string[], partitions = 1): Promise<void> {
-  await admin.createTopics({ topics: topics.map((topic) => ({ topic, numPartitions: partitions })), waitForLeaders: true });
+  await admin.createTopics({
+    topics: topics.map((topic) => ({ topic, numPartitions: partitions })),
+    waitForLeaders: true,
+  });
 }
 
 /** Reads every message currently in a topic (from the beginning) with a throwaway group. */
@@ -15,14 +18,16 @@ export async function readAll(kafka: Kafka, topic: string, expected: number, tim
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
   await consumer.run({
-    eachMessage: async ({ message }) => {
+    eachMessage: ({ message }) => {
       const headers: Record<string, string> = {};
-      for (const [k, v] of Object.entries(message.headers ?? {})) headers[k] = String(v);
+      for (const [k, v] of Object.entries(message.headers ?? {})) headers[k] = v?.toString() ?? '';
       messages.push({ value: message.value?.toString() ?? null, headers });
+      return Promise.resolve();
     },
   });
   const deadline = Date.now() + timeoutMs;
-  while (messages.length < expected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+  while (messages.length < expected && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 200));
   await consumer.disconnect();
   return messages;
 }

@@ -19,6 +19,13 @@ export function uniqueNames(prefix: string) {
 export function baselineDirFor(spec: SyntheticSpec, rows = 20_000): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'driftwatch-baselines-'));
   const columns = trainingColumns(spec, rows);
-  writeBaselineFile(dir, buildBaseline(columns, { model: spec.model, modelVersion: spec.modelVersion, sourceFile: 'synthetic' }));
+  writeBaselineFile(
+    dir,
+    buildBaseline(columns, {
+      model: spec.model,
+      modelVersion: spec.modelVersion,
+      sourceFile: 'synthetic',
+    }),
+  );
   return dir;
 }

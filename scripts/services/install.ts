@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { artifacts, cacheDir, SCRIPTS_DIR, VERSIONS } from './paths.js';
 
@@ -48,6 +48,7 @@ export async function ensureMailpit(): Promise<string> {
   const bin = artifacts.mailpit();
   if (existsSync(bin)) return bin;
   say(`building Mailpit ${VERSIONS.mailpit} from the Go module proxy`);
+  mkdirSync(cacheDir(), { recursive: true });
   await run('go', ['install', `github.com/axllent/mailpit@${VERSIONS.mailpit}`], {
     cwd: cacheDir(),
     env: { GOBIN: path.dirname(bin), GOFLAGS: '-modcacherw', GOTOOLCHAIN: 'local' },

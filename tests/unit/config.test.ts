@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/config/load.js';
+import { formatDuration, parseDuration } from '../../src/config/duration.js';
+import { DriftwatchError } from '../../src/errors.js';
+
+const VALID = `
+kafka:
+  brokers: ["127.0.0.1:9092"]
+  topic: predictions
+  deadLetterTopic: predictions.dlq
+influx:
+  url: http://127.0.0.1:8086
+  org: acme
+  bucket: drift
+windows:
+  size: 5m
+baselines:
+  dir: ./baselines
+`;
+
+function errorOf(fn: () => unknown): DriftwatchError {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof DriftwatchError) return err;
+    throw err;
+  }
+  throw new Error('expected an error');
+}
+
+describe('configuration', () => {
+  it('parses a valid file, applies defaults and takes the token from env', () => {
+    const config = parseConfig(VALID, '/etc/driftwatch/driftwatch.yaml', {
+      INFLUX_TOKEN: 's3cret',
+    });
+    expect(config.windows.size).toBe(300_000);
+    expect(config.kafka.groupId).toBe('driftwatch');
+    expect(config.baselines.dir).toBe('/etc/driftwatch/baselines');
+    expect(config.secrets.influxToken).toBe('s3cret');
+    expect(config.drift.psiThreshold).toBe(0.2);
+  });
+
+  it('names the path of every bad key and what was expected', () => {
+    const bad = VALID.replace('brokers: ["127.0.0.1:9092"]', 'brokers: [9092]')
+      .replace('size: 5m', 'size: five minutes')
+      .replace('org: acme', 'org: acme\n  orgg: typo');
+    const err = errorOf(() => parseConfig(bad, 'driftwatch.yaml', { INFLUX_TOKEN: 'x' }));
+    expect(err.code).toBe('CONFIG_INVALID');
+    expect(err.message).toContain(
+      'kafka.brokers[0]: Invalid input: expected string, received number',
+    );
+    expect(err.message).toContain(
+      'windows.size: expected a duration such as "30s", "5m" or "1h", got "five minutes"',
+    );
+    expect(err.message).toMatch(/influx: Unrecognized key: "orgg"/);
+  });
+
+  it('reports a missing section', () => {
+    const err = errorOf(() => parseConfig('kafka: {}', 'x.yaml', {}));
+    expect(err.message).toContain('kafka.brokers');
+    expect(err.message).toContain('influx:');
+  });
+
+  it('stops when the secret env variable is unset, without printing any secret', () => {
+    const err = errorOf(() => parseConfig(VALID, 'x.yaml', {}));
+    expect(err.code).toBe('CONFIG_SECRET_MISSING');
+    expect(err.message).toContain('INFLUX_TOKEN');
+  });
+
+  it('reports YAML syntax errors with the line', () => {
+    const err = errorOf(() => parseConfig('kafka:\n  brokers: [\n', 'x.yaml', {}));
+    expect(err.code).toBe('CONFIG_INVALID');
+    expect(err.message).toMatch(/x\.yaml line \d+: not valid YAML/);
+  });
+
+  it('reads and prints durations', () => {
+    expect(parseDuration('90s')).toBe(90_000);
+    expect(parseDuration('1.5h')).toBe(5_400_000);
+    expect(parseDuration('5 minutes')).toBeUndefined();
+    expect(formatDuration(300_000)).toBe('5m');
+    expect(formatDuration(90_000)).toBe('90s');
+    expect(formatDuration(1_500)).toBe('1500ms');
+  });
+});

@@ -1,0 +1,131 @@
+import { describe, expect, it } from 'vitest';
+import { toBaseline } from '../../src/baseline/baseline.js';
+import { BASELINE_FORMAT } from '../../src/baseline/file-format.js';
+import type { BaselineStore } from '../../src/baseline/store.js';
+import type { PredictionLog } from '../../src/ingest/prediction-log.js';
+import { evaluateWindow } from '../../src/windows/evaluate.js';
+import { Windower } from '../../src/windows/windower.js';
+
+const baseline = toBaseline(
+  {
+    format: BASELINE_FORMAT,
+    model: 'fraud',
+    model_version: '3',
+    created_at: '2026-01-01T00:00:00.000Z',
+    source: { file: 'train.csv', rows: 100 },
+    features: {
+      amount: {
+        kind: 'numeric',
+        cuts: [10, 20],
+        proportions: [0.25, 0.5, 0.25],
+        count: 100,
+        missing: 0,
+      },
+      country: { kind: 'categorical', proportions: { DE: 0.5, FR: 0.5 }, count: 100, missing: 0 },
+    },
+  },
+  'abcdef0123456789',
+  'fraud/3.json',
+);
+const store = {
+  get: (m: string, v: string) => (m === 'fraud' && v === '3' ? baseline : undefined),
+} as BaselineStore;
+
+function log(
+  timestamp: number,
+  features: PredictionLog['features'],
+  model = 'fraud',
+): PredictionLog {
+  return { model, model_version: '3', timestamp, features };
+}
+
+describe('windows', () => {
+  it('assigns events to tumbling windows [start, start + size) and closes them when the watermark passes the end', () => {
+    const w = new Windower(60_000, 0, store);
+    expect(w.add(log(0, { amount: 5 }), 0, 0)).toBe('added');
+    expect(w.add(log(59_999, { amount: 15 }), 0, 1)).toBe('added');
+    expect(w.takeClosed()).toHaveLength(0);
+    expect(w.add(log(60_000, { amount: 25 }), 0, 2)).toBe('added');
+    const closed = w.takeClosed();
+    expect(closed.map((c) => [c.start, c.end, c.events])).toEqual([[0, 60_000, 2]]);
+    expect(w.openWindowCount).toBe(1);
+  });
+
+  it('holds a window open for the allowed lateness, then drops later events as late', () => {
+    const w = new Windower(60_000, 10_000, store);
+    w.add(log(1_000, { amount: 5 }), 0, 0);
+    w.add(log(65_000, { amount: 5 }), 0, 1);
+    expect(w.takeClosed()).toHaveLength(0);
+    expect(w.add(log(2_000, { amount: 5 }), 0, 2)).toBe('added');
+    w.add(log(70_000, { amount: 5 }), 0, 3);
+    expect(w.takeClosed().map((c) => c.events)).toEqual([2]);
+    expect(w.add(log(3_000, { amount: 5 }), 0, 4)).toBe('late');
+  });
+
+  it('ignores events of models without a baseline', () => {
+    const w = new Windower(60_000, 0, store);
+    expect(w.add(log(0, { amount: 1 }, 'other'), 0, 0)).toBe('no-baseline');
+    expect(w.openWindowCount).toBe(0);
+  });
+
+  it('commits up to the first offset still held by an open window, per partition', () => {
+    const w = new Windower(60_000, 0, store);
+    w.add(log(0, {}), 0, 10);
+    w.add(log(61_000, {}), 0, 11);
+    w.add(log(1_000, {}), 1, 5);
+    w.takeClosed();
+    // Partition 0: offset 11 is in the open window; partition 1: nothing open, commit past 5.
+    expect(
+      w.committableOffsets(
+        new Map([
+          [0, 11],
+          [1, 5],
+        ]),
+      ),
+    ).toEqual(
+      new Map([
+        [0, 11],
+        [1, 6],
+      ]),
+    );
+  });
+
+  it('after a restored watermark, replayed events of emitted windows are late', () => {
+    const w = new Windower(60_000, 0, store);
+    w.restoreWatermark(120_000);
+    expect(w.add(log(119_999, {}), 0, 0)).toBe('late');
+    expect(w.add(log(120_000, {}), 0, 1)).toBe('added');
+  });
+
+  it('counts missing and wrong-typed values and evaluates PSI against the baseline bins', () => {
+    const w = new Windower(60_000, 0, store);
+    const events: PredictionLog['features'][] = [
+      { amount: 5, country: 'DE' },
+      { amount: 15, country: 'DE' },
+      { amount: 15, country: 'IT' },
+      { amount: 25, country: null },
+      { amount: 'lots', country: 'FR' },
+      {},
+    ];
+    events.forEach((f, i) => w.add(log(i, f), 0, i));
+    w.add(log(60_000, {}), 0, 99);
+    const [window] = w.takeClosed();
+    const results = evaluateWindow(window!, { psiEpsilon: 1e-4, psiThreshold: 0.2 });
+    const amount = results.find((r) => r.feature === 'amount')!;
+    expect(amount).toMatchObject({
+      n: 4,
+      missing: 2,
+      windowStart: 0,
+      windowEnd: 60_000,
+      baselineHash: 'abcdef0123456789',
+    });
+    expect(amount.statistic).toBe(0); // window 1/4, 2/4, 1/4 equals the baseline exactly
+    const country = results.find((r) => r.feature === 'country')!;
+    // bins DE, FR, IT(new: baseline ε): window 2/4, 1/4, 1/4
+    const e = 1e-4;
+    const expected =
+      (0.5 - 0.5) * Math.log(1) + (0.25 - 0.5) * Math.log(0.5) + (0.25 - e) * Math.log(0.25 / e);
+    expect(country.statistic).toBeCloseTo(expected, 12);
+    expect(country).toMatchObject({ n: 4, missing: 2, drifted: true });
+  });
+});

@@ -13,6 +13,8 @@ const kafkaSchema = z.strictObject({
   deadLetterTopic: z.string().min(1),
   /** Where a consumer group with no committed offset starts. */
   fromBeginning: z.boolean().default(true),
+  /** How long the group waits for a silent member (e.g. killed) before reassigning its partitions. */
+  sessionTimeout: durationSchema.default(30_000),
 });
 
 const influxSchema = z.strictObject({

@@ -46,6 +46,8 @@ export class Daemon {
     this.consumer = this.kafka.consumer({
       groupId: config.kafka.groupId,
       allowAutoTopicCreation: false,
+      sessionTimeout: config.kafka.sessionTimeout,
+      heartbeatInterval: Math.min(3_000, Math.floor(config.kafka.sessionTimeout / 3)),
       // A crash restarts the process, not the consumer: in-memory windows would otherwise count
       // re-delivered events twice. The supervisor restarts from committed offsets, which is exact.
       retry: { retries: 8, restartOnFailure: () => Promise.resolve(false) },
@@ -119,6 +121,7 @@ export class Daemon {
 
     this.consumer.on(this.consumer.events.GROUP_JOIN, (e) => {
       this.joined = true;
+      windower.setAssignedPartitions(e.payload.memberAssignment[config.kafka.topic] ?? []);
       logger.info({ memberAssignment: e.payload.memberAssignment }, 'joined consumer group');
     });
     this.consumer.on(this.consumer.events.CRASH, (e) => {

@@ -12,9 +12,11 @@ interface ModelWindows {
 }
 
 /**
- * Tumbling event-time windows per (model, model_version) with one watermark for the whole
- * consumer: the newest event time seen minus the allowed lateness. A window closes when the
- * watermark reaches its end; events for a closed window are late and dropped (counted).
+ * Tumbling event-time windows per (model, model_version). The watermark is the oldest of the
+ * assigned partitions' newest event times, minus the allowed lateness: a partition that is
+ * behind holds windows open, so reading partitions one batch at a time drops nothing as late.
+ * A window closes when the watermark reaches its end; events for a closed window are late and
+ * dropped (counted).
  */
 export class Windower {
   private readonly sizeMs: number;
@@ -22,7 +24,11 @@ export class Windower {
   private readonly baselines: BaselineStore;
   /** model → version → open windows. Nested maps keep the hot path allocation-free. */
   private readonly open = new Map<string, Map<string, ModelWindows>>();
-  private maxEventTime = -Infinity;
+  /** Newest event time seen per partition. */
+  private readonly partitionMax = new Map<number, number>();
+  /** Partitions the watermark waits for; before an assignment is known, those seen so far. */
+  private assigned: readonly number[] | undefined;
+  private eventWatermark = -Infinity;
   private floor = -Infinity;
 
   constructor(sizeMs: number, latenessMs: number, baselines: BaselineStore) {
@@ -33,7 +39,20 @@ export class Windower {
 
   /** Everything at or before the watermark is final: windows ending there were emitted. */
   get watermark(): number {
-    return Math.max(this.floor, this.maxEventTime - this.latenessMs);
+    return Math.max(this.floor, this.eventWatermark);
+  }
+
+  /** The partitions this consumer owns now (from the group assignment). */
+  setAssignedPartitions(partitions: readonly number[]): void {
+    this.assigned = [...partitions];
+    this.recomputeEventWatermark();
+  }
+
+  private recomputeEventWatermark(): void {
+    const partitions = this.assigned ?? [...this.partitionMax.keys()];
+    let oldest = partitions.length === 0 ? -Infinity : Infinity;
+    for (const p of partitions) oldest = Math.min(oldest, this.partitionMax.get(p) ?? -Infinity);
+    this.eventWatermark = oldest - this.latenessMs;
   }
 
   /** Restores the watermark committed with the offsets, so replayed events of emitted windows stay late. */
@@ -52,6 +71,12 @@ export class Windower {
     const start = Math.floor(log.timestamp / this.sizeMs) * this.sizeMs;
     const end = start + this.sizeMs;
     if (end <= this.watermark) return 'late';
+    // Every on-time event moves its partition's clock, even one we cannot evaluate.
+    const newest = this.partitionMax.get(partition);
+    if (newest === undefined || log.timestamp > newest) {
+      this.partitionMax.set(partition, log.timestamp);
+      this.recomputeEventWatermark();
+    }
     let versions = this.open.get(log.model);
     let model = versions?.get(log.model_version);
     if (!model) {
@@ -63,7 +88,6 @@ export class Windower {
     let window = model.windows.get(start);
     if (!window) model.windows.set(start, (window = new Window(model.baseline, start, end)));
     window.add(log, partition, offset);
-    if (log.timestamp > this.maxEventTime) this.maxEventTime = log.timestamp;
     return 'added';
   }
 

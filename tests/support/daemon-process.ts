@@ -32,6 +32,8 @@ export async function writeDaemonConfig(
       topic: s.topic,
       deadLetterTopic: s.deadLetterTopic,
       fromBeginning: true,
+      // The broker's minimum: a killed daemon's partitions are reassigned quickly.
+      sessionTimeout: '6s',
     },
     influx: {
       url: services.influx.url,

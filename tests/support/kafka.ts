@@ -1,4 +1,4 @@
-import { Kafka, logLevel, type Admin } from 'kafkajs';
+import { Kafka, logLevel, type Admin, type Message, type Producer } from 'kafkajs';
 
 export function kafkaClient(brokers: string[]): Kafka {
   return new Kafka({ clientId: 'driftwatch-tests', brokers, logLevel: logLevel.NOTHING });
@@ -30,4 +30,16 @@ export async function readAll(kafka: Kafka, topic: string, expected: number, tim
     await new Promise((r) => setTimeout(r, 200));
   await consumer.disconnect();
   return messages;
+}
+
+/** Produces in chunks that stay under the broker's default 1 MB request limit. */
+export async function sendInChunks(
+  producer: Producer,
+  topic: string,
+  messages: Message[],
+  chunk = 1_000,
+): Promise<void> {
+  for (let i = 0; i < messages.length; i += chunk) {
+    await producer.send({ topic, messages: messages.slice(i, i + chunk) });
+  }
 }

@@ -68,13 +68,24 @@ describe('windows', () => {
     expect(w.openWindowCount).toBe(0);
   });
 
+  it('waits for the slowest assigned partition before closing a window', () => {
+    const w = new Windower(60_000, 0, store);
+    w.setAssignedPartitions([0, 1]);
+    w.add(log(0, {}), 0, 0);
+    w.add(log(130_000, {}), 0, 1);
+    expect(w.takeClosed()).toHaveLength(0); // partition 1 has said nothing yet
+    expect(w.add(log(1_000, {}), 1, 0)).toBe('added');
+    w.add(log(61_000, {}), 1, 1);
+    expect(w.takeClosed().map((c) => [c.start, c.events])).toEqual([[0, 2]]);
+  });
+
   it('commits up to the first offset still held by an open window, per partition', () => {
     const w = new Windower(60_000, 0, store);
     w.add(log(0, {}), 0, 10);
     w.add(log(61_000, {}), 0, 11);
-    w.add(log(1_000, {}), 1, 5);
-    w.takeClosed();
-    // Partition 0: offset 11 is in the open window; partition 1: nothing open, commit past 5.
+    w.add(log(1_000, {}), 1, 4);
+    w.add(log(61_500, {}), 1, 5);
+    expect(w.takeClosed()).toHaveLength(1);
     expect(
       w.committableOffsets(
         new Map([
@@ -85,9 +96,17 @@ describe('windows', () => {
     ).toEqual(
       new Map([
         [0, 11],
-        [1, 6],
+        [1, 5],
       ]),
     );
+  });
+
+  it('commits past the last processed offset when no open window holds events of a partition', () => {
+    const w = new Windower(60_000, 0, store);
+    w.add(log(0, {}), 0, 1);
+    expect(w.add(log(60_000, {}, 'other'), 0, 2)).toBe('no-baseline');
+    expect(w.takeClosed()).toHaveLength(1);
+    expect(w.committableOffsets(new Map([[0, 2]]))).toEqual(new Map([[0, 3]]));
   });
 
   it('after a restored watermark, replayed events of emitted windows are late', () => {

@@ -1,0 +1,214 @@
+import type { Kafka, Producer } from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { freePort } from '../../scripts/services/process.js';
+import { predictionLogs, type SyntheticSpec } from '../../scripts/synthetic.js';
+import { DaemonProcess, writeDaemonConfig } from '../support/daemon-process.js';
+import { queryDrift, type DriftRow } from '../support/influx.js';
+import { createTopics, kafkaClient, sendInChunks } from '../support/kafka.js';
+import { baselineDirFor, uniqueNames } from '../support/scenario.js';
+import { TcpProxy } from '../support/tcp-proxy.js';
+
+const services = inject('services');
+const env = { INFLUX_TOKEN: services.influx.token };
+const T0 = Date.parse('2026-02-01T00:00:00.000Z');
+const MINUTE = 60_000;
+const spec: SyntheticSpec = {
+  model: 'churn',
+  modelVersion: '7',
+  numericFeatures: ['a', 'b', 'c'],
+  shifted: { features: ['c'], shift: 1, shiftFrom: T0 + 4 * MINUTE },
+  seed: 7,
+};
+const baselinesDir = baselineDirFor(spec);
+
+async function waitForRows(
+  measurement: string,
+  count: number,
+  timeoutMs = 120_000,
+): Promise<DriftRow[]> {
+  const deadline = Date.now() + timeoutMs;
+  let rows: DriftRow[] = [];
+  while (Date.now() < deadline) {
+    rows = await queryDrift(services.influx, measurement);
+    if (rows.length >= count) return rows;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error(`expected ${count} drift rows, found ${rows.length}`);
+}
+
+/** What users compare across runs: per window end and feature, the statistic and the counts. */
+const summary = (rows: DriftRow[]) =>
+  rows.map((r) => `${r.time} ${r.feature} n=${r.n} missing=${r.missing} psi=${r.statistic}`);
+
+async function stop(daemon: DaemonProcess): Promise<void> {
+  daemon.kill('SIGTERM');
+  expect((await daemon.exited).code).toBe(0);
+}
+
+describe(`reliability against real services (${inject('servicesMode')})`, () => {
+  let kafka: Kafka;
+  let producer: Producer;
+
+  beforeAll(async () => {
+    kafka = kafkaClient(services.kafkaBrokers);
+    producer = kafka.producer();
+    await producer.connect();
+  });
+  afterAll(async () => {
+    await producer?.disconnect();
+  });
+
+  async function topicWith(names: ReturnType<typeof uniqueNames>, partitions: number) {
+    const admin = kafka.admin();
+    await admin.connect();
+    await createTopics(admin, [names.topic, names.deadLetterTopic], partitions);
+    await admin.disconnect();
+  }
+
+  function events(from: number, to: number) {
+    // 8 windows of 1 minute, 1,500 events each, keyed so they spread over partitions.
+    return [...predictionLogs(spec, T0, 40, 8 * 1_500)]
+      .slice(from, to)
+      .map((l) => ({ key: l.id, value: JSON.stringify(l) }));
+  }
+
+  it('after kill -9 mid-stream, a restart produces exactly the results of an uninterrupted run', async () => {
+    const names = uniqueNames('kill');
+    await topicWith(names, 3);
+    // The watermark waits for every partition, so each one gets an event that closes window 8.
+    const closers = [0, 1, 2].map((partition) => ({
+      partition,
+      value: JSON.stringify({
+        model: 'churn',
+        model_version: '7',
+        timestamp: T0 + 8 * MINUTE,
+        features: {},
+      }),
+    }));
+
+    // Reference: an uninterrupted daemon on the whole topic.
+    await sendInChunks(producer, names.topic, events(0, 6_000));
+    const reference = {
+      ...names,
+      groupId: `${names.groupId}-ref`,
+      measurement: `${names.measurement}_ref`,
+    };
+    const { file: refConfig } = await writeDaemonConfig(services, {
+      ...reference,
+      baselinesDir,
+      windowSize: '1m',
+    });
+
+    // Interrupted: SIGKILL after the first window is durable, with events of open windows in hand.
+    const { file: config } = await writeDaemonConfig(services, {
+      ...names,
+      baselinesDir,
+      windowSize: '1m',
+    });
+    const victim = new DaemonProcess(config, env);
+    await victim.waitForLog('window emitted');
+    victim.kill('SIGKILL');
+    expect((await victim.exited).signal).toBe('SIGKILL');
+
+    await sendInChunks(producer, names.topic, [...events(6_000, 12_000), ...closers]);
+    const refDaemon = new DaemonProcess(refConfig, env);
+    const restarted = new DaemonProcess(config, env);
+    try {
+      const expected = await waitForRows(reference.measurement, 8 * 4);
+      const actual = await waitForRows(names.measurement, 8 * 4);
+      expect(summary(actual)).toEqual(summary(expected));
+      expect(actual.filter((r) => r.feature === 'c' && r.drifted).length).toBe(4);
+    } finally {
+      await stop(refDaemon);
+      await stop(restarted);
+    }
+  });
+
+  it('an InfluxDB outage loses nothing: consumption waits, then every window lands', async () => {
+    const names = uniqueNames('outage');
+    await topicWith(names, 1);
+    const influxUrl = new URL(services.influx.url);
+    const proxy = new TcpProxy(await freePort(), {
+      host: influxUrl.hostname,
+      port: Number(influxUrl.port),
+    });
+    const { file: config, httpPort } = await writeDaemonConfig(
+      { ...services, influx: { ...services.influx, url: `http://127.0.0.1:${proxy.port}` } },
+      { ...names, baselinesDir, windowSize: '1m' },
+    );
+    // Windows 1-3, and an event at the start of window 4 that closes them.
+    await sendInChunks(producer, names.topic, events(0, 4_500));
+    await producer.send({
+      topic: names.topic,
+      messages: [
+        {
+          value: JSON.stringify({
+            model: 'churn',
+            model_version: '7',
+            timestamp: T0 + 3 * MINUTE,
+            features: {},
+          }),
+        },
+      ],
+    });
+
+    const daemon = new DaemonProcess(config, env); // InfluxDB unreachable from the start
+    try {
+      await daemon.waitForLog(
+        'writing drift points to InfluxDB failed; consumption waits and retries',
+      );
+      const metrics = await fetch(`http://127.0.0.1:${httpPort}/metrics`).then((r) => r.text());
+      expect(metrics).toMatch(/driftwatch_influx_write_failures_total [1-9]/);
+      expect(metrics).toMatch(/driftwatch_offset_commits_total 0/);
+      expect(await queryDrift(services.influx, names.measurement)).toHaveLength(0);
+
+      await proxy.up();
+      const rows = await waitForRows(names.measurement, 3 * 4);
+      expect(new Set(rows.map((r) => r.time)).size).toBe(3);
+      for (const r of rows) expect(r.n).toBe(1_500);
+    } finally {
+      await stop(daemon);
+      await proxy.down();
+    }
+  });
+
+  it('keeps going through a flood of garbage', async () => {
+    const names = uniqueNames('garbage');
+    await topicWith(names, 1);
+    const garbage = Array.from({ length: 500 }, (_, i) => ({
+      value:
+        [
+          `{`,
+          `null`,
+          `42`,
+          `{"model":"churn"}`,
+          '\u0000\u0001binary',
+          JSON.stringify({
+            model: 'churn',
+            model_version: '7',
+            timestamp: T0,
+            features: { a: [1] },
+          }),
+        ][i % 6] ?? '',
+    }));
+    await sendInChunks(producer, names.topic, [...garbage, ...events(0, 3_000)]);
+    const { file: config, httpPort } = await writeDaemonConfig(services, {
+      ...names,
+      baselinesDir,
+      windowSize: '1m',
+    });
+    const daemon = new DaemonProcess(config, env);
+    try {
+      const rows = await waitForRows(names.measurement, 1 * 4);
+      expect(rows[0]?.n).toBe(1_500);
+      const metrics = await fetch(`http://127.0.0.1:${httpPort}/metrics`).then((r) => r.text());
+      const invalid = [
+        ...metrics.matchAll(/driftwatch_messages_invalid_total\{reason="\w+"\} (\d+)/g),
+      ].reduce((s, m) => s + Number(m[1]), 0);
+      expect(invalid).toBe(500);
+      expect(metrics).toMatch(/driftwatch_messages_consumed_total 3500/);
+    } finally {
+      await stop(daemon);
+    }
+  });
+});

@@ -1,6 +1,6 @@
 import { ensureAll } from './install.js';
 import { startNative, stopNative, type NativePorts } from './native.js';
-import { httpOk, isAlive } from './process.js';
+import { httpOk, isAlive, portIsFree } from './process.js';
 import { clearState, endpointsToEnv, readState, writeState } from './state.js';
 
 /** Fixed ports for `up` (the demo and manual runs), away from the services' usual ports. */
@@ -26,17 +26,23 @@ export async function up(): Promise<void> {
   const existing = readState();
   if (existing && existing.processes.every((p) => isAlive(p.pid))) {
     process.stderr.write('[services] already running\n');
-    printEnv();
     return;
   }
   if (existing) await down();
+  const ports = configuredPorts();
+  for (const [name, port] of Object.entries(ports)) {
+    if (!(await portIsFree(port))) {
+      throw new Error(
+        `port ${port} (${name}) is in use; free it or set DRIFTWATCH_${name.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}_PORT`,
+      );
+    }
+  }
   const started = Date.now();
-  const services = await startNative({ ports: configuredPorts(), detached: true });
+  const services = await startNative({ ports, detached: true });
   writeState({ ...services, startedAt: new Date().toISOString() });
   process.stderr.write(
     `[services] Kafka, InfluxDB and Mailpit up in ${((Date.now() - started) / 1000).toFixed(1)}s; logs in ${services.dataDir}\n`,
   );
-  printEnv();
 }
 
 export async function down(): Promise<void> {
@@ -76,6 +82,7 @@ async function main(verb: string | undefined): Promise<number> {
   switch (verb) {
     case 'up':
       await up();
+      printEnv();
       return 0;
     case 'down':
       await down();

@@ -1,0 +1,136 @@
+/**
+ * `npm run demo`: real services up, synthetic prediction logs with drift injected into feature
+ * `b`, the daemon run on them, and the per-window drift read back from InfluxDB.
+ */
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { pino } from 'pino';
+import { InfluxDB } from '@influxdata/influxdb-client';
+import { Kafka, logLevel } from 'kafkajs';
+import { parseConfig } from '../src/config/load.js';
+import { Daemon } from '../src/daemon/daemon.js';
+import { DEMO_SPEC, DEMO_START } from './demo-spec.js';
+import { obtainServices } from './services/obtain.js';
+import { predictionLogs } from './synthetic.js';
+
+const MINUTE = 60_000;
+const WINDOWS = 6;
+const PER_WINDOW = 2_000;
+const say = (s: string) => process.stdout.write(`${s}\n`);
+
+async function main(): Promise<void> {
+  say('driftwatch demo\n');
+  const { endpoints, source } = await obtainServices();
+  say(`services: ${source}`);
+  say(`  Kafka ${endpoints.kafkaBrokers.join(',')}   InfluxDB ${endpoints.influx.url}\n`);
+
+  const run = Date.now().toString(36);
+  const topic = `demo-predictions-${run}`;
+  const measurement = 'drift';
+  const kafka = new Kafka({
+    clientId: 'driftwatch-demo',
+    brokers: endpoints.kafkaBrokers,
+    logLevel: logLevel.NOTHING,
+  });
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({
+    topics: [{ topic }, { topic: `${topic}.dlq` }],
+    waitForLeaders: true,
+  });
+  await admin.disconnect();
+
+  const logs = [
+    ...predictionLogs(DEMO_SPEC, DEMO_START, MINUTE / PER_WINDOW, WINDOWS * PER_WINDOW),
+  ];
+  // One event at the start of window 7 moves the watermark past window 6.
+  logs.push({
+    ...logs[0]!,
+    id: 'watermark',
+    timestamp: new Date(DEMO_START + WINDOWS * MINUTE).toISOString(),
+  });
+  const producer = kafka.producer();
+  await producer.connect();
+  for (let i = 0; i < logs.length; i += 1_000) {
+    await producer.send({
+      topic,
+      messages: logs.slice(i, i + 1_000).map((l) => ({ value: JSON.stringify(l) })),
+    });
+  }
+  await producer.send({
+    topic,
+    messages: [{ value: 'this is not JSON' }, { value: '{"model": 42}' }],
+  });
+  await producer.disconnect();
+  say(
+    `produced ${logs.length} prediction logs of model "${DEMO_SPEC.model}" v${DEMO_SPEC.modelVersion} to ${topic}`,
+  );
+  say(
+    `  ${WINDOWS} one-minute windows from ${new Date(DEMO_START).toISOString()}; feature b shifts by +1.5σ from minute 3; plus 2 garbage messages\n`,
+  );
+
+  const configYaml = `
+kafka: { brokers: [${endpoints.kafkaBrokers.map((b) => `"${b}"`).join(', ')}], topic: ${topic}, deadLetterTopic: ${topic}.dlq, groupId: demo-${run} }
+influx: { url: "${endpoints.influx.url}", org: ${endpoints.influx.org}, bucket: ${endpoints.influx.bucket}, measurement: ${measurement} }
+windows: { size: 1m, maxFutureSkew: 3650d }
+baselines: { dir: ${path.join(import.meta.dirname, '..', 'baselines', 'examples')} }
+http: { host: 127.0.0.1, port: 0 }
+`;
+  const config = parseConfig(configYaml, path.join(process.cwd(), 'demo.yaml'), {
+    INFLUX_TOKEN: endpoints.influx.token,
+  });
+  const logFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'driftwatch-demo-')), 'daemon.log');
+  const daemon = await Daemon.start(
+    config,
+    pino({ level: 'info' }, pino.destination({ dest: logFile, sync: true })),
+  );
+  say(
+    `daemon running (JSON logs: ${logFile}; metrics: http://127.0.0.1:${daemon.httpPort}/metrics)`,
+  );
+
+  const query = `from(bucket: "${endpoints.influx.bucket}")
+  |> range(start: ${new Date(DEMO_START).toISOString()}, stop: ${new Date(DEMO_START + (WINDOWS + 1) * MINUTE).toISOString()})
+  |> filter(fn: (r) => r._measurement == "${measurement}" and r.model == "${DEMO_SPEC.model}" and r._field == "statistic")`;
+  const queryApi = new InfluxDB({
+    url: endpoints.influx.url,
+    token: endpoints.influx.token,
+  }).getQueryApi(endpoints.influx.org);
+  let rows: { _time: string; feature: string; _value: number }[] = [];
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    rows = await queryApi.collectRows(query);
+    if (rows.length >= WINDOWS * 4) break;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  const invalid = await daemon.metrics.messagesInvalid.get();
+  await daemon.stop();
+
+  const features = ['a', 'b', 'c', 'country'];
+  say('\nPSI per window and feature (baseline = training data; * = drifted, PSI >= 0.2):\n');
+  say(`  ${'window end'.padEnd(24)}${features.map((f) => f.padStart(10)).join('')}`);
+  for (const time of [...new Set(rows.map((r) => r._time))].sort()) {
+    const cells = features.map((f) => {
+      const v = rows.find((r) => r._time === time && r.feature === f)?._value;
+      return v === undefined
+        ? '-'.padStart(10)
+        : `${v.toFixed(3)}${v >= 0.2 ? '*' : ' '}`.padStart(10);
+    });
+    say(`  ${time.padEnd(24)}${cells.join('')}`);
+  }
+  say(`\n${invalid.values.reduce((s, v) => s + v.value, 0)} invalid messages went to ${topic}.dlq`);
+  say(
+    `\nThe series are in InfluxDB: ${endpoints.influx.url}  org "${endpoints.influx.org}"  bucket "${endpoints.influx.bucket}"  measurement "${measurement}"`,
+  );
+  say(`token: ${endpoints.influx.token} (the throwaway dev instance)\nFlux:\n${query}`);
+  if (rows.length < WINDOWS * 4)
+    throw new Error(`expected ${WINDOWS * 4} points, found ${rows.length}`);
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    process.stderr.write(`demo failed: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  },
+);

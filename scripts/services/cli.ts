@@ -30,7 +30,7 @@ export async function up(): Promise<void> {
   }
   if (existing) await down();
   const ports = configuredPorts();
-  for (const [name, port] of Object.entries(ports)) {
+  for (const [name, port] of Object.entries(ports) as [string, number][]) {
     if (!(await portIsFree(port))) {
       throw new Error(
         `port ${port} (${name}) is in use; free it or set DRIFTWATCH_${name.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}_PORT`,

@@ -49,11 +49,13 @@ export class Pipeline {
     const deadLetters: Message[] = [];
     const futureLimit = this.now() + this.deps.maxFutureSkewMs;
     let last: number | undefined;
+    let lastOffset: string | undefined;
+    let consumed = 0;
 
     for (const message of batch.messages) {
       if (!payload.isRunning() || payload.isStale()) break;
       const offset = Number(message.offset);
-      metrics.messagesConsumed.inc();
+      consumed++;
       const decoded = decodePredictionLog(message.value);
       let failure: { code: FailureCode; reason: string } | undefined;
       if (!decoded.ok) {
@@ -87,9 +89,12 @@ export class Pipeline {
         deadLetters.push(toDeadLetter(message, { topic: batch.topic, partition }, failure));
       }
       last = offset;
-      payload.resolveOffset(message.offset);
+      lastOffset = message.offset;
     }
-    if (last === undefined) return;
+    if (last === undefined || lastOffset === undefined) return;
+    // Once per batch rather than per message: both calls are measurable on the hot path.
+    payload.resolveOffset(lastOffset);
+    metrics.messagesConsumed.inc(consumed);
     this.lastProcessed.set(partition, last);
     metrics.consumerLag.set(
       { topic: batch.topic, partition: String(partition) },

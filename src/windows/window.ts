@@ -10,27 +10,28 @@ export class Window {
   events = 0;
   /** Per partition, the first (smallest) offset of an event in this window. */
   readonly firstOffsets = new Map<number, number>();
-  private readonly features: Map<string, FeatureAggregate>;
-  /** Features present in events but unknown to the baseline. */
-  unknownFeatureValues = 0;
+  /** Parallel arrays, not a Map: the per-event loop indexes them without allocating. */
+  private readonly names: string[];
+  private readonly aggregates: FeatureAggregate[];
 
   constructor(baseline: Baseline, start: number, end: number) {
     this.baseline = baseline;
     this.start = start;
     this.end = end;
-    this.features = new Map();
-    for (const [name, fb] of baseline.features) this.features.set(name, new FeatureAggregate(fb));
+    this.names = [...baseline.features.keys()];
+    this.aggregates = [...baseline.features.values()].map((fb) => new FeatureAggregate(fb));
   }
 
   add(log: PredictionLog, partition: number, offset: number): void {
     this.events++;
     if (!this.firstOffsets.has(partition)) this.firstOffsets.set(partition, offset);
     const values = log.features;
-    for (const [name, aggregate] of this.features) aggregate.add(values[name]);
-    for (const name in values) if (!this.features.has(name)) this.unknownFeatureValues++;
+    for (let i = 0; i < this.names.length; i++) {
+      (this.aggregates[i] as FeatureAggregate).add(values[this.names[i] as string]);
+    }
   }
 
   featureAggregates(): ReadonlyMap<string, FeatureAggregate> {
-    return this.features;
+    return new Map(this.names.map((name, i) => [name, this.aggregates[i] as FeatureAggregate]));
   }
 }

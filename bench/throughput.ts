@@ -10,9 +10,9 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
 import { stringify } from 'yaml';
 import { buildBaseline, writeBaselineFile } from '../src/baseline/build.js';
+import { createTopics, toolingKafka } from '../scripts/kafka-tools.js';
 import { obtainServices } from '../scripts/services/obtain.js';
 import { freePort } from '../scripts/services/process.js';
 import {
@@ -130,18 +130,8 @@ async function main(): Promise<void> {
   const { endpoints, source } = await obtainServices();
   say(`services: ${source}`);
   const topic = `bench-${Date.now().toString(36)}`;
-  const kafka = new Kafka({
-    clientId: 'bench',
-    brokers: endpoints.kafkaBrokers,
-    logLevel: logLevel.NOTHING,
-  });
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.createTopics({
-    topics: [{ topic }, { topic: `${topic}.dlq` }],
-    waitForLeaders: true,
-  });
-  await admin.disconnect();
+  const kafka = toolingKafka(endpoints.kafkaBrokers, 'bench');
+  await createTopics(kafka, [topic, `${topic}.dlq`]);
 
   const baselines = mkdtempSync(path.join(os.tmpdir(), 'driftwatch-bench-baselines-'));
   writeBaselineFile(

@@ -7,10 +7,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
 import { InfluxDB } from '@influxdata/influxdb-client';
-import { Kafka, logLevel } from 'kafkajs';
 import { parseConfig } from '../src/config/load.js';
 import { Daemon } from '../src/daemon/daemon.js';
 import { DEMO_SPEC, DEMO_START } from './demo-spec.js';
+import { createTopics, sendInChunks, toolingKafka } from './kafka-tools.js';
 import { obtainServices } from './services/obtain.js';
 import { predictionLogs } from './synthetic.js';
 
@@ -28,18 +28,8 @@ async function main(): Promise<void> {
   const run = Date.now().toString(36);
   const topic = `demo-predictions-${run}`;
   const measurement = 'drift';
-  const kafka = new Kafka({
-    clientId: 'driftwatch-demo',
-    brokers: endpoints.kafkaBrokers,
-    logLevel: logLevel.NOTHING,
-  });
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.createTopics({
-    topics: [{ topic }, { topic: `${topic}.dlq` }],
-    waitForLeaders: true,
-  });
-  await admin.disconnect();
+  const kafka = toolingKafka(endpoints.kafkaBrokers, 'driftwatch-demo');
+  await createTopics(kafka, [topic, `${topic}.dlq`]);
 
   const logs = [
     ...predictionLogs(DEMO_SPEC, DEMO_START, MINUTE / PER_WINDOW, WINDOWS * PER_WINDOW),
@@ -52,16 +42,11 @@ async function main(): Promise<void> {
   });
   const producer = kafka.producer();
   await producer.connect();
-  for (let i = 0; i < logs.length; i += 1_000) {
-    await producer.send({
-      topic,
-      messages: logs.slice(i, i + 1_000).map((l) => ({ value: JSON.stringify(l) })),
-    });
-  }
-  await producer.send({
-    topic,
-    messages: [{ value: 'this is not JSON' }, { value: '{"model": 42}' }],
-  });
+  await sendInChunks(producer, topic, [
+    ...logs.map((l) => ({ value: JSON.stringify(l) })),
+    { value: 'this is not JSON' },
+    { value: '{"model": 42}' },
+  ]);
   await producer.disconnect();
   say(
     `produced ${logs.length} prediction logs of model "${DEMO_SPEC.model}" v${DEMO_SPEC.modelVersion} to ${topic}`,
@@ -100,7 +85,8 @@ http: { host: 127.0.0.1, port: 0 }
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
     rows = await queryApi.collectRows(query);
-    if (rows.length >= WINDOWS * 4) break;
+    const consumed = (await daemon.metrics.messagesConsumed.get()).values[0]?.value ?? 0;
+    if (rows.length >= WINDOWS * 4 && consumed >= logs.length + 2) break;
     await new Promise((r) => setTimeout(r, 500));
   }
   const invalid = await daemon.metrics.messagesInvalid.get();

@@ -2,8 +2,8 @@ import type { Kafka, Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { predictionLogs, type SyntheticSpec } from '../../scripts/synthetic.js';
 import { DaemonProcess, writeDaemonConfig } from '../support/daemon-process.js';
-import { queryDrift, type DriftRow } from '../support/influx.js';
-import { createTopics, kafkaClient, readAll } from '../support/kafka.js';
+import { waitForDriftRows, type DriftRow } from '../support/influx.js';
+import { createTopics, toolingKafka, readAll } from '../support/kafka.js';
 import { baselineDirFor, uniqueNames } from '../support/scenario.js';
 
 const services = inject('services');
@@ -30,20 +30,8 @@ function watermarkEvent(t: number) {
   });
 }
 
-async function waitForRows(
-  measurement: string,
-  count: number,
-  timeoutMs = 90_000,
-): Promise<DriftRow[]> {
-  const deadline = Date.now() + timeoutMs;
-  let rows: DriftRow[] = [];
-  while (Date.now() < deadline) {
-    rows = await queryDrift(services.influx, measurement);
-    if (rows.length >= count) return rows;
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  throw new Error(`expected ${count} drift rows in InfluxDB, found ${rows.length}`);
-}
+const waitForRows = (measurement: string, count: number) =>
+  waitForDriftRows(services.influx, measurement, count);
 
 describe(`end to end against real Kafka and InfluxDB (${inject('servicesMode')})`, () => {
   const names = uniqueNames('e2e');
@@ -54,11 +42,8 @@ describe(`end to end against real Kafka and InfluxDB (${inject('servicesMode')})
   const env = { INFLUX_TOKEN: services.influx.token };
 
   beforeAll(async () => {
-    kafka = kafkaClient(services.kafkaBrokers);
-    const admin = kafka.admin();
-    await admin.connect();
-    await createTopics(admin, [names.topic, names.deadLetterTopic]);
-    await admin.disconnect();
+    kafka = toolingKafka(services.kafkaBrokers, 'driftwatch-tests');
+    await createTopics(kafka, [names.topic, names.deadLetterTopic]);
     producer = kafka.producer();
     await producer.connect();
 

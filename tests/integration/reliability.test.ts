@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { freePort } from '../../scripts/services/process.js';
 import { predictionLogs, type SyntheticSpec } from '../../scripts/synthetic.js';
 import { DaemonProcess, writeDaemonConfig } from '../support/daemon-process.js';
-import { queryDrift, type DriftRow } from '../support/influx.js';
-import { createTopics, kafkaClient, sendInChunks } from '../support/kafka.js';
+import { queryDrift, waitForDriftRows, type DriftRow } from '../support/influx.js';
+import { createTopics, toolingKafka, sendInChunks } from '../support/kafka.js';
 import { baselineDirFor, uniqueNames } from '../support/scenario.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
 
@@ -21,20 +21,8 @@ const spec: SyntheticSpec = {
 };
 const baselinesDir = baselineDirFor(spec);
 
-async function waitForRows(
-  measurement: string,
-  count: number,
-  timeoutMs = 120_000,
-): Promise<DriftRow[]> {
-  const deadline = Date.now() + timeoutMs;
-  let rows: DriftRow[] = [];
-  while (Date.now() < deadline) {
-    rows = await queryDrift(services.influx, measurement);
-    if (rows.length >= count) return rows;
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  throw new Error(`expected ${count} drift rows, found ${rows.length}`);
-}
+const waitForRows = (measurement: string, count: number) =>
+  waitForDriftRows(services.influx, measurement, count);
 
 /** What users compare across runs: per window end and feature, the statistic and the counts. */
 const summary = (rows: DriftRow[]) =>
@@ -50,7 +38,7 @@ describe(`reliability against real services (${inject('servicesMode')})`, () => 
   let producer: Producer;
 
   beforeAll(async () => {
-    kafka = kafkaClient(services.kafkaBrokers);
+    kafka = toolingKafka(services.kafkaBrokers, 'driftwatch-tests');
     producer = kafka.producer();
     await producer.connect();
   });
@@ -59,10 +47,7 @@ describe(`reliability against real services (${inject('servicesMode')})`, () => 
   });
 
   async function topicWith(names: ReturnType<typeof uniqueNames>, partitions: number) {
-    const admin = kafka.admin();
-    await admin.connect();
-    await createTopics(admin, [names.topic, names.deadLetterTopic], partitions);
-    await admin.disconnect();
+    await createTopics(kafka, [names.topic, names.deadLetterTopic], partitions);
   }
 
   function events(from: number, to: number) {

@@ -44,3 +44,22 @@ export async function queryDrift(
     missing: Number(r.missing),
   }));
 }
+
+/** Polls until InfluxDB holds at least `count` drift rows of `measurement`. */
+export async function waitForDriftRows(
+  influx: ServiceEndpoints['influx'],
+  measurement: string,
+  count: number,
+  timeoutMs = 120_000,
+): Promise<DriftRow[]> {
+  const deadline = Date.now() + timeoutMs;
+  let rows: DriftRow[] = [];
+  while (Date.now() < deadline) {
+    rows = await queryDrift(influx, measurement);
+    if (rows.length >= count) return rows;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error(
+    `expected ${count} drift rows of ${measurement} in InfluxDB, found ${rows.length}`,
+  );
+}

@@ -1,15 +1,6 @@
-import { Kafka, logLevel, type Admin, type Message, type Producer } from 'kafkajs';
+import type { Kafka } from 'kafkajs';
 
-export function kafkaClient(brokers: string[]): Kafka {
-  return new Kafka({ clientId: 'driftwatch-tests', brokers, logLevel: logLevel.NOTHING });
-}
-
-export async function createTopics(admin: Admin, topics: string[], partitions = 1): Promise<void> {
-  await admin.createTopics({
-    topics: topics.map((topic) => ({ topic, numPartitions: partitions })),
-    waitForLeaders: true,
-  });
-}
+export { createTopics, sendInChunks, toolingKafka } from '../../scripts/kafka-tools.js';
 
 /** Reads every message currently in a topic (from the beginning) with a throwaway group. */
 export async function readAll(kafka: Kafka, topic: string, expected: number, timeoutMs = 30_000) {
@@ -30,16 +21,4 @@ export async function readAll(kafka: Kafka, topic: string, expected: number, tim
     await new Promise((r) => setTimeout(r, 200));
   await consumer.disconnect();
   return messages;
-}
-
-/** Produces in chunks that stay under the broker's default 1 MB request limit. */
-export async function sendInChunks(
-  producer: Producer,
-  topic: string,
-  messages: Message[],
-  chunk = 1_000,
-): Promise<void> {
-  for (let i = 0; i < messages.length; i += chunk) {
-    await producer.send({ topic, messages: messages.slice(i, i + chunk) });
-  }
 }

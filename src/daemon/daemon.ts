@@ -95,7 +95,7 @@ export class Daemon {
     if (restored !== undefined) windower.restoreWatermark(restored);
     await this.producer.connect();
 
-    const sink = new InfluxSink({ ...config.influx, token: config.secrets.influxToken });
+    const sink = new InfluxSink({ ...config.influx, token: config.secrets.influxToken }, logger);
     const pipeline = new Pipeline({
       topic: config.kafka.topic,
       windower,

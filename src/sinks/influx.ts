@@ -1,4 +1,5 @@
-import { InfluxDB, Point } from '@influxdata/influxdb-client';
+import { InfluxDB, Point, setLogger } from '@influxdata/influxdb-client';
+import type { Logger } from '../logger.js';
 import { formatDuration } from '../config/duration.js';
 import type { DriftResult } from '../windows/evaluate.js';
 
@@ -35,8 +36,15 @@ export class InfluxSink {
   private readonly client: InfluxDB;
   private readonly target: InfluxTarget;
 
-  constructor(target: InfluxTarget) {
+  constructor(target: InfluxTarget, logger: Logger) {
     this.target = target;
+    // The client library would print to the console; its reports go to debug, because the
+    // pipeline logs each failed write once, with context, at error level.
+    const child = logger.child({ component: 'influxdb-client' });
+    setLogger({
+      error: (message, err) => child.debug({ err }, message),
+      warn: (message, err) => child.debug({ err }, message),
+    });
     this.client = new InfluxDB({ url: target.url, token: target.token, timeout: 10_000 });
   }
 

@@ -134,6 +134,9 @@ describe(`end to end against real Kafka and InfluxDB (${inject('servicesMode')})
       expect(metrics).toMatch(
         /driftwatch_windows_emitted_total\{model="fraud",model_version="3"\} 5/,
       );
+      const health = await fetch(`http://127.0.0.1:${httpPort}/healthz`);
+      expect(health.status).toBe(200);
+      expect(await health.json()).toMatchObject({ healthy: true, consumerJoined: true });
     } finally {
       daemon.kill('SIGTERM');
       const exit = await daemon.exited;

@@ -63,6 +63,11 @@ export class DaemonMetrics {
     labelNames: ['topic', 'partition'] as const,
     registers: [this.registry],
   });
+  readonly partitionsAssigned = new Gauge({
+    name: 'driftwatch_partitions_assigned',
+    help: 'Partitions of the prediction topic this instance holds',
+    registers: [this.registry],
+  });
   readonly watermark = new Gauge({
     name: 'driftwatch_watermark_seconds',
     help: 'Event-time watermark (Unix seconds): windows ending at or before it are emitted',

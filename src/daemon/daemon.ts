@@ -119,10 +119,20 @@ export class Daemon {
       isStopping: () => this.stopping,
     });
 
+    const allPartitions = await this.topicPartitions();
+    windower.setPartitions(allPartitions);
     this.consumer.on(this.consumer.events.GROUP_JOIN, (e) => {
       this.joined = true;
-      windower.setAssignedPartitions(e.payload.memberAssignment[config.kafka.topic] ?? []);
-      logger.info({ memberAssignment: e.payload.memberAssignment }, 'joined consumer group');
+      pipeline.onGroupJoin();
+      const assigned = e.payload.memberAssignment[config.kafka.topic] ?? [];
+      metrics.partitionsAssigned.set(assigned.length);
+      logger.info({ assigned, partitions: allPartitions.length }, 'joined consumer group');
+      if (assigned.length < allPartitions.length) {
+        logger.warn(
+          { assigned, partitions: allPartitions },
+          'this instance holds only some partitions of the topic: windows wait until one instance holds them all (one daemon per consumer group for now)',
+        );
+      }
     });
     this.consumer.on(this.consumer.events.CRASH, (e) => {
       if (this.stopping) return;
@@ -159,6 +169,15 @@ export class Daemon {
       },
     });
     logger.info({ topic: config.kafka.topic, groupId: config.kafka.groupId }, 'consuming');
+  }
+
+  private async topicPartitions(): Promise<number[]> {
+    const { topic } = this.config.kafka;
+    const metadata = await this.admin.fetchTopicMetadata({ topics: [topic] });
+    const partitions =
+      metadata.topics[0]?.partitions.map((p) => p.partitionId).sort((a, b) => a - b) ?? [];
+    if (partitions.length === 0) throw new Error(`topic ${topic} has no partitions`);
+    return partitions;
   }
 
   /** The newest watermark committed by any partition of this group, if any. */

@@ -35,6 +35,8 @@ export class Pipeline {
   private readonly lastProcessed = new Map<number, number>();
   private readonly committed = new Map<number, number>();
   private committedWatermark = -Infinity;
+  /** Bumped at every group join; a batch that started in an older generation commits nothing. */
+  private generation = 0;
   private readonly now: () => number;
 
   constructor(deps: PipelineDeps) {
@@ -42,8 +44,21 @@ export class Pipeline {
     this.now = deps.now ?? Date.now;
   }
 
+  /**
+   * After every (re)join kafkajs resumes from the committed offsets, which are behind what the
+   * open windows already hold: drop them so the re-read events are counted once.
+   */
+  onGroupJoin(): void {
+    this.generation++;
+    this.deps.windower.reset(this.committedWatermark);
+    this.lastProcessed.clear();
+    this.committed.clear();
+    this.deps.metrics.openWindows.set(0);
+  }
+
   async handleBatch(payload: EachBatchPayload): Promise<void> {
     const { batch } = payload;
+    const generation = this.generation;
     const { windower, metrics, logger } = this.deps;
     const { partition } = batch;
     const deadLetters: Message[] = [];
@@ -122,7 +137,17 @@ export class Pipeline {
         () => metrics.deadLetterFailures.inc(),
       );
     }
-    await this.emitClosedWindows(retry);
+    // A join during this batch reset the windows; emitting or committing now could write a
+    // partial window or skip events. kafkajs resumes from the committed offsets instead.
+    const rebalanced = () => generation !== this.generation;
+    if (!rebalanced()) await this.emitClosedWindows(retry);
+    if (rebalanced()) {
+      logger.warn(
+        { partition },
+        'group rebalanced during the batch: nothing committed, its events are read again',
+      );
+      return;
+    }
     await this.commitIfAdvanced();
   }
 

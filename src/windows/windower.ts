@@ -13,8 +13,9 @@ interface ModelWindows {
 
 /**
  * Tumbling event-time windows per (model, model_version). The watermark is the oldest of the
- * assigned partitions' newest event times, minus the allowed lateness: a partition that is
- * behind holds windows open, so reading partitions one batch at a time drops nothing as late.
+ * topic partitions' newest event times, minus the allowed lateness: a partition that is behind
+ * (or, while another consumer holds it, unseen) holds windows open, so reading partitions one
+ * batch at a time drops nothing as late and a partial assignment never emits partial windows.
  * A window closes when the watermark reaches its end; events for a closed window are late and
  * dropped (counted).
  */
@@ -26,8 +27,8 @@ export class Windower {
   private readonly open = new Map<string, Map<string, ModelWindows>>();
   /** Newest event time seen per partition. */
   private readonly partitionMax = new Map<number, number>();
-  /** Partitions the watermark waits for; before an assignment is known, those seen so far. */
-  private assigned: readonly number[] | undefined;
+  /** Partitions the watermark waits for; until they are known, those seen so far. */
+  private partitions: readonly number[] | undefined;
   private eventWatermark = -Infinity;
   private floor = -Infinity;
 
@@ -42,14 +43,26 @@ export class Windower {
     return Math.max(this.floor, this.eventWatermark);
   }
 
-  /** The partitions this consumer owns now (from the group assignment). */
-  setAssignedPartitions(partitions: readonly number[]): void {
-    this.assigned = [...partitions];
+  /** Every partition of the topic: windows close only once all of them have passed their end. */
+  setPartitions(partitions: readonly number[]): void {
+    this.partitions = [...partitions];
+    this.recomputeEventWatermark();
+  }
+
+  /**
+   * Forgets open windows and partition clocks; `committedWatermark` becomes the floor. After a
+   * rebalance the consumer resumes from the committed offsets, which re-reads exactly the
+   * events of the forgotten windows, so nothing is counted twice.
+   */
+  reset(committedWatermark: number): void {
+    this.open.clear();
+    this.partitionMax.clear();
+    this.floor = Math.max(this.floor, committedWatermark);
     this.recomputeEventWatermark();
   }
 
   private recomputeEventWatermark(): void {
-    const partitions = this.assigned ?? [...this.partitionMax.keys()];
+    const partitions = this.partitions ?? [...this.partitionMax.keys()];
     let oldest = partitions.length === 0 ? -Infinity : Infinity;
     for (const p of partitions) oldest = Math.min(oldest, this.partitionMax.get(p) ?? -Infinity);
     this.eventWatermark = oldest - this.latenessMs;

@@ -57,11 +57,9 @@ describe(`reliability against real services (${inject('servicesMode')})`, () => 
       .map((l) => ({ key: l.id, value: JSON.stringify(l) }));
   }
 
-  it('after kill -9 mid-stream, a restart produces exactly the results of an uninterrupted run', async () => {
-    const names = uniqueNames('kill');
-    await topicWith(names, 3);
-    // The watermark waits for every partition, so each one gets an event that closes window 8.
-    const closers = [0, 1, 2].map((partition) => ({
+  /** The watermark waits for every partition, so each one gets an event that closes window 8. */
+  function closers(partitions: number) {
+    return Array.from({ length: partitions }, (_, partition) => ({
       partition,
       value: JSON.stringify({
         model: 'churn',
@@ -70,21 +68,34 @@ describe(`reliability against real services (${inject('servicesMode')})`, () => 
         features: {},
       }),
     }));
+  }
 
-    // Reference: an uninterrupted daemon on the whole topic.
-    await sendInChunks(producer, names.topic, events(0, 6_000));
+  /** A daemon on its own group and measurement that reads the whole topic without interruption. */
+  async function referenceRun(names: ReturnType<typeof uniqueNames>) {
     const reference = {
       ...names,
       groupId: `${names.groupId}-ref`,
       measurement: `${names.measurement}_ref`,
     };
-    const { file: refConfig } = await writeDaemonConfig(services, {
+    const { file } = await writeDaemonConfig(services, {
       ...reference,
       baselinesDir,
       windowSize: '1m',
     });
+    const daemon = new DaemonProcess(file, env);
+    try {
+      return await waitForRows(reference.measurement, 8 * 4);
+    } finally {
+      await stop(daemon);
+    }
+  }
 
-    // Interrupted: SIGKILL after the first window is durable, with events of open windows in hand.
+  it('after kill -9 mid-stream, a restart produces exactly the results of an uninterrupted run', async () => {
+    const names = uniqueNames('kill');
+    await topicWith(names, 3);
+    await sendInChunks(producer, names.topic, events(0, 6_000));
+
+    // SIGKILL once the first window is durable, with events of open windows in hand.
     const { file: config } = await writeDaemonConfig(services, {
       ...names,
       baselinesDir,
@@ -95,17 +106,47 @@ describe(`reliability against real services (${inject('servicesMode')})`, () => 
     victim.kill('SIGKILL');
     expect((await victim.exited).signal).toBe('SIGKILL');
 
-    await sendInChunks(producer, names.topic, [...events(6_000, 12_000), ...closers]);
-    const refDaemon = new DaemonProcess(refConfig, env);
+    await sendInChunks(producer, names.topic, [...events(6_000, 12_000), ...closers(3)]);
     const restarted = new DaemonProcess(config, env);
     try {
-      const expected = await waitForRows(reference.measurement, 8 * 4);
+      const expected = await referenceRun(names);
       const actual = await waitForRows(names.measurement, 8 * 4);
       expect(summary(actual)).toEqual(summary(expected));
       expect(actual.filter((r) => r.feature === 'c' && r.drifted).length).toBe(4);
     } finally {
-      await stop(refDaemon);
       await stop(restarted);
+    }
+  });
+
+  it('a rebalance (another member joins, then leaves) neither loses nor double-counts events', async () => {
+    const names = uniqueNames('rebalance');
+    await topicWith(names, 2);
+    await sendInChunks(producer, names.topic, events(0, 6_000));
+    const { file: config } = await writeDaemonConfig(services, {
+      ...names,
+      baselinesDir,
+      windowSize: '1m',
+    });
+    const daemon = new DaemonProcess(config, env);
+    try {
+      await daemon.waitForLog('window emitted');
+      // A second member of the same group (say, the next pod of a rolling deploy) takes a partition.
+      const intruder = kafka.consumer({ groupId: names.groupId, sessionTimeout: 6_000 });
+      await intruder.connect();
+      await intruder.subscribe({ topic: names.topic, fromBeginning: true });
+      await intruder.run({ autoCommit: false, eachMessage: () => Promise.resolve() });
+      await daemon.waitForLog(
+        'this instance holds only some partitions of the topic: windows wait until one instance holds them all (one daemon per consumer group for now)',
+      );
+      await sendInChunks(producer, names.topic, [...events(6_000, 12_000), ...closers(2)]);
+      await new Promise((r) => setTimeout(r, 2_000));
+      await intruder.disconnect();
+
+      const expected = await referenceRun(names);
+      const actual = await waitForRows(names.measurement, 8 * 4);
+      expect(summary(actual)).toEqual(summary(expected));
+    } finally {
+      await stop(daemon);
     }
   });
 

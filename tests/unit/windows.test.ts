@@ -70,7 +70,7 @@ describe('windows', () => {
 
   it('waits for the slowest assigned partition before closing a window', () => {
     const w = new Windower(60_000, 0, store);
-    w.setAssignedPartitions([0, 1]);
+    w.setPartitions([0, 1]);
     w.add(log(0, {}), 0, 0);
     w.add(log(130_000, {}), 0, 1);
     expect(w.takeClosed()).toHaveLength(0); // partition 1 has said nothing yet
@@ -107,6 +107,18 @@ describe('windows', () => {
     expect(w.add(log(60_000, {}, 'other'), 0, 2)).toBe('no-baseline');
     expect(w.takeClosed()).toHaveLength(1);
     expect(w.committableOffsets(new Map([[0, 2]]))).toEqual(new Map([[0, 3]]));
+  });
+
+  it('after a reset (rebalance), open windows are forgotten and the committed watermark is the floor', () => {
+    const w = new Windower(60_000, 0, store);
+    w.add(log(0, {}), 0, 0);
+    w.add(log(61_000, {}), 0, 1);
+    w.takeClosed();
+    w.reset(60_000);
+    expect(w.openWindowCount).toBe(0);
+    expect(w.add(log(59_000, {}), 0, 0)).toBe('late');
+    expect(w.add(log(61_000, {}), 0, 1)).toBe('added');
+    expect(w.takeClosed()).toHaveLength(0);
   });
 
   it('after a restored watermark, replayed events of emitted windows are late', () => {

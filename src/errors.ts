@@ -6,6 +6,7 @@ export type ErrorCode =
   | 'BASELINE_INVALID'
   | 'BASELINE_DUPLICATE'
   | 'BASELINE_CSV_INVALID'
+  | 'KAFKA_TOPIC_MISSING'
   | 'CLI_USAGE';
 
 /** An error a user can act on: a stable code plus a message naming the offending input. */

@@ -27,8 +27,7 @@ export class DaemonMetrics {
   });
   readonly eventsWithoutBaseline = new Counter({
     name: 'driftwatch_events_without_baseline_total',
-    help: 'Events for a (model, model_version) that has no baseline (dropped)',
-    labelNames: ['model', 'model_version'] as const,
+    help: 'Events for a (model, model_version) that has no baseline (dropped; each pair is logged once)',
     registers: [this.registry],
   });
   readonly windowsEmitted = new Counter({
@@ -40,6 +39,11 @@ export class DaemonMetrics {
   readonly pointsWritten = new Counter({
     name: 'driftwatch_influx_points_written_total',
     help: 'Points acknowledged by InfluxDB',
+    registers: [this.registry],
+  });
+  readonly influxPointsRejected = new Counter({
+    name: 'driftwatch_influx_points_rejected_total',
+    help: 'Points InfluxDB refused for good (400/413/422, e.g. older than the bucket retention); skipped',
     registers: [this.registry],
   });
   readonly influxWriteFailures = new Counter({

@@ -19,8 +19,100 @@ export interface BuildOptions {
 }
 
 type Cell = string | number | boolean | null | undefined;
+type Present = string | number | boolean;
 
-/** Builds a baseline from training columns; a null, undefined or empty cell is missing. */
+/** Cells read as missing, as pandas' read_csv does by default. */
+const MISSING_TOKENS = new Set([
+  '',
+  'NA',
+  'N/A',
+  'NaN',
+  'nan',
+  'null',
+  'NULL',
+  'None',
+  '#N/A',
+  'n/a',
+]);
+const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+/** "01234" is a code (zip, account), not a number: its leading zero carries meaning. */
+const LEADING_ZERO = /^[+-]?0\d/;
+
+/** What a training cell means: missing, a boolean, a number, or text. */
+function normalize(cell: Cell): Present | null {
+  if (cell === null || cell === undefined) return null;
+  if (typeof cell === 'number') return Number.isFinite(cell) ? cell : null;
+  if (typeof cell === 'boolean') return cell;
+  const text = cell.trim();
+  if (MISSING_TOKENS.has(text)) return null;
+  if (/^(true|false)$/i.test(text)) return text.toLowerCase() === 'true';
+  if (NUMBER.test(text) && !LEADING_ZERO.test(text)) return Number(text);
+  return text;
+}
+
+/**
+ * Cut points for a numeric feature with few distinct values: one bin per training value (cuts
+ * half-way between neighbours) plus an empty bin beyond each end, so a value never seen in
+ * training falls in the nearest value's bin, or, far outside the range, in an empty end bin.
+ */
+function discreteCuts(distinct: readonly number[]): number[] {
+  const first = distinct[0] as number;
+  const last = distinct[distinct.length - 1] as number;
+  let gap = Infinity;
+  for (let i = 1; i < distinct.length; i++)
+    gap = Math.min(gap, (distinct[i] as number) - (distinct[i - 1] as number));
+  if (gap === Infinity) gap = Math.max(Math.abs(first), 1);
+  const cuts = [first - gap / 2];
+  for (let i = 1; i < distinct.length; i++)
+    cuts.push(((distinct[i - 1] as number) + (distinct[i] as number)) / 2);
+  cuts.push(last + gap / 2);
+  return cuts;
+}
+
+function numericFeature(
+  values: number[],
+  bins: number,
+  missing: number,
+): BaselineFile['features'][string] {
+  const sorted = Float64Array.from(values).sort();
+  const distinct = [...new Set(sorted)];
+  const cuts =
+    distinct.length > MAX_DISCRETE_VALUES
+      ? [...quantileCuts(sorted, bins)]
+      : discreteCuts(distinct);
+  const counts = new Float64Array(cuts.length + 1);
+  let b = 0;
+  for (const x of sorted) {
+    while (b < cuts.length && x >= (cuts[b] as number)) b++;
+    counts[b] = (counts[b] as number) + 1;
+  }
+  return {
+    kind: 'numeric',
+    cuts,
+    proportions: [...counts].map((c) => c / sorted.length),
+    count: sorted.length,
+    missing,
+  };
+}
+
+function categoricalFeature(values: Present[], missing: number): BaselineFile['features'][string] {
+  const counts = new Map<string, number>();
+  for (const v of values) {
+    const key = categoryKey(v);
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  const proportions: Record<string, number> = {};
+  for (const key of [...counts.keys()].sort())
+    proportions[key] = (counts.get(key) as number) / values.length;
+  return { kind: 'categorical', proportions, count: values.length, missing };
+}
+
+/**
+ * Builds a baseline from training columns. Missing: null, undefined and the usual NA tokens.
+ * A column of numbers is numeric (quantile bins, or per-value bins when it has at most
+ * MAX_DISCRETE_VALUES distinct values); anything else — text, booleans, codes with leading
+ * zeros — is categorical.
+ */
 export function buildBaseline(
   columns: Record<string, readonly Cell[]>,
   opts: BuildOptions,
@@ -30,43 +122,12 @@ export function buildBaseline(
   let rows = 0;
   for (const [name, cells] of Object.entries(columns)) {
     rows = Math.max(rows, cells.length);
-    const present = cells.filter(
-      (c): c is string | number | boolean => c !== null && c !== undefined && c !== '',
-    );
+    const present = cells.map(normalize).filter((c): c is Present => c !== null);
     if (present.length === 0) continue;
     const missing = cells.length - present.length;
-    const numbers = present.map((c) =>
-      typeof c === 'number' ? c : typeof c === 'string' ? Number(c) : NaN,
-    );
-    const allNumeric = numbers.every(Number.isFinite);
-    const distinct = new Set<number | string>(allNumeric ? numbers : present.map(categoryKey));
-    if (allNumeric && distinct.size > MAX_DISCRETE_VALUES) {
-      const sorted = Float64Array.from(numbers).sort();
-      const cuts = quantileCuts(sorted, bins);
-      const counts = new Float64Array(cuts.length + 1);
-      let b = 0;
-      for (const x of sorted) {
-        while (b < cuts.length && x >= (cuts[b] as number)) b++;
-        counts[b] = (counts[b] as number) + 1;
-      }
-      features[name] = {
-        kind: 'numeric',
-        cuts: [...cuts],
-        proportions: [...counts].map((c) => c / sorted.length),
-        count: sorted.length,
-        missing,
-      };
-    } else {
-      const counts = new Map<string, number>();
-      present.forEach((c, i) => {
-        const key = allNumeric ? categoryKey(numbers[i] as number) : categoryKey(c);
-        counts.set(key, (counts.get(key) ?? 0) + 1);
-      });
-      const proportions: Record<string, number> = {};
-      for (const key of [...counts.keys()].sort())
-        proportions[key] = (counts.get(key) as number) / present.length;
-      features[name] = { kind: 'categorical', proportions, count: present.length, missing };
-    }
+    features[name] = present.every((c) => typeof c === 'number')
+      ? numericFeature(present, bins, missing)
+      : categoricalFeature(present, missing);
   }
   return {
     format: BASELINE_FORMAT,

@@ -31,7 +31,9 @@ const windowsSchema = z.strictObject({
   /** How far behind the newest event time the watermark trails; later events are late. */
   allowedLateness: durationSchema.default(0),
   /** Events stamped further than this into the future (wall clock) go to the dead-letter topic. */
-  maxFutureSkew: durationSchema.default(3_600_000),
+  maxFutureSkew: durationSchema.default(600_000),
+  /** An assigned partition with nothing to read stops holding the watermark back after this long. */
+  idleTimeout: durationSchema.default(30_000),
 });
 
 const driftSchema = z.strictObject({
@@ -56,7 +58,12 @@ const httpSchema = z.strictObject({
 export const configSchema = z.strictObject({
   kafka: kafkaSchema,
   influx: influxSchema,
-  windows: windowsSchema.default({ size: 300_000, allowedLateness: 0, maxFutureSkew: 3_600_000 }),
+  windows: windowsSchema.default({
+    size: 300_000,
+    allowedLateness: 0,
+    maxFutureSkew: 600_000,
+    idleTimeout: 30_000,
+  }),
   baselines: z.strictObject({ dir: z.string().min(1) }),
   drift: driftSchema.default({ psiEpsilon: 1e-4, psiThreshold: 0.2 }),
   smtp: smtpSchema.optional(),

@@ -1,14 +1,17 @@
 import type { Server } from 'node:http';
-import { Kafka, logLevel, type Admin, type Consumer, type Producer } from 'kafkajs';
+import { Kafka, logLevel, type Admin, type Consumer, type Message, type Producer } from 'kafkajs';
 import { BaselineStore } from '../baseline/store.js';
 import type { Config } from '../config/schema.js';
+import { DriftwatchError } from '../errors.js';
 import { startHttpServer } from '../http-server.js';
 import type { Logger } from '../logger.js';
 import { DaemonMetrics } from '../metrics.js';
 import { InfluxSink } from '../sinks/influx.js';
 import { Windower } from '../windows/windower.js';
 import { kafkaLogCreator } from './kafka-logging.js';
-import { decodeCommitMetadata, encodeCommitMetadata } from './offset-metadata.js';
+import { decodeCommitMetadata } from './offset-metadata.js';
+import { isMessageTooLarge, isRebalanceError } from './failures.js';
+import { withoutValue } from './dead-letter.js';
 import { Pipeline } from './pipeline.js';
 import { StoppedWhileRetrying } from './retry.js';
 
@@ -26,6 +29,7 @@ export class Daemon {
   private readonly admin: Admin;
   private server: Server | undefined;
   private stopping = false;
+  private failed = false;
   private joined = false;
   private lastBatchAt: number | undefined;
   private finish!: (code: number) => void;
@@ -89,42 +93,34 @@ export class Daemon {
     this.httpPort = port;
     logger.info({ host: config.http.host, port }, 'serving /metrics and /healthz');
 
-    const windower = new Windower(config.windows.size, config.windows.allowedLateness, baselines);
+    const windower = new Windower(
+      config.windows.size,
+      config.windows.allowedLateness,
+      baselines,
+      config.windows.idleTimeout,
+    );
     await this.admin.connect();
-    const restored = await this.restoreWatermark();
-    if (restored !== undefined) windower.restoreWatermark(restored);
+    const allPartitions = await this.checkTopics();
+    windower.setPartitions(allPartitions);
     await this.producer.connect();
 
     const sink = new InfluxSink({ ...config.influx, token: config.secrets.influxToken }, logger);
     const pipeline = new Pipeline({
-      topic: config.kafka.topic,
       windower,
       drift: config.drift,
       maxFutureSkewMs: config.windows.maxFutureSkew,
       metrics,
       logger,
       writeResults: (results) => sink.write(results),
-      sendDeadLetters: async (messages) => {
-        await this.producer.send({ topic: config.kafka.deadLetterTopic, messages, acks: -1 });
-      },
-      commit: (offsets, watermark) =>
-        this.consumer.commitOffsets(
-          [...offsets].map(([partition, offset]) => ({
-            topic: config.kafka.topic,
-            partition,
-            offset: String(offset),
-            metadata: encodeCommitMetadata(watermark),
-          })),
-        ),
+      sendDeadLetters: (messages) => this.sendDeadLetters(messages),
+      fetchCommittedWatermark: () => this.committedWatermark(),
       isStopping: () => this.stopping,
     });
 
-    const allPartitions = await this.topicPartitions();
-    windower.setPartitions(allPartitions);
     this.consumer.on(this.consumer.events.GROUP_JOIN, (e) => {
       this.joined = true;
-      pipeline.onGroupJoin();
       const assigned = e.payload.memberAssignment[config.kafka.topic] ?? [];
+      pipeline.onGroupJoin(assigned);
       metrics.partitionsAssigned.set(assigned.length);
       logger.info({ assigned, partitions: allPartitions.length }, 'joined consumer group');
       if (assigned.length < allPartitions.length) {
@@ -153,35 +149,66 @@ export class Daemon {
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: 1,
       eachBatch: async (payload) => {
+        if (this.failed) return;
         this.lastBatchAt = Date.now();
         try {
           await pipeline.handleBatch(payload);
         } catch (err) {
-          if (err instanceof StoppedWhileRetrying) {
-            logger.error(
-              { err },
-              'stopping with results not yet durable: their offsets stay uncommitted and will be re-read',
-            );
-            return;
-          }
-          throw err;
+          this.onBatchError(err);
         }
       },
     });
     logger.info({ topic: config.kafka.topic, groupId: config.kafka.groupId }, 'consuming');
   }
 
-  private async topicPartitions(): Promise<number[]> {
-    const { topic } = this.config.kafka;
-    const metadata = await this.admin.fetchTopicMetadata({ topics: [topic] });
-    const partitions =
-      metadata.topics[0]?.partitions.map((p) => p.partitionId).sort((a, b) => a - b) ?? [];
-    if (partitions.length === 0) throw new Error(`topic ${topic} has no partitions`);
-    return partitions;
+  /**
+   * What may escape a batch decides what happens next. A rebalance goes back to kafkajs, which
+   * rejoins (the pipeline then resets to the committed state). Anything else would let kafkajs
+   * continue after events whose windows were lost, so the daemon stops and a restart resumes
+   * from the committed offsets — exact, if not fast.
+   */
+  private onBatchError(err: unknown): void {
+    if (err instanceof StoppedWhileRetrying) {
+      this.logger.error(
+        { err },
+        'stopping with results not yet durable: their offsets stay uncommitted and will be re-read',
+      );
+      return;
+    }
+    if (isRebalanceError(err)) throw err;
+    this.failed = true;
+    this.logger.fatal({ err }, 'batch failed; exiting so a restart resumes from committed offsets');
+    void this.shutdown(1);
   }
 
-  /** The newest watermark committed by any partition of this group, if any. */
-  private async restoreWatermark(): Promise<number | undefined> {
+  private async sendDeadLetters(messages: Message[]): Promise<void> {
+    const topic = this.config.kafka.deadLetterTopic;
+    try {
+      await this.producer.send({ topic, messages, acks: -1 });
+    } catch (err) {
+      if (!isMessageTooLarge(err)) throw err;
+      // Keep the evidence that fits: headers (reason, source offset) without the body.
+      await this.producer.send({ topic, messages: messages.map(withoutValue), acks: -1 });
+    }
+  }
+
+  /** The prediction and dead-letter topics must exist; returns the prediction topic's partitions. */
+  private async checkTopics(): Promise<number[]> {
+    const { topic, deadLetterTopic, brokers } = this.config.kafka;
+    const existing = new Set(await this.admin.listTopics());
+    const missing = [topic, deadLetterTopic].filter((t) => !existing.has(t));
+    if (missing.length > 0) {
+      throw new DriftwatchError(
+        'KAFKA_TOPIC_MISSING',
+        `Kafka topic(s) ${missing.map((t) => `"${t}"`).join(', ')} do not exist on ${brokers.join(',')}: create them (kafka.topic, kafka.deadLetterTopic)`,
+      );
+    }
+    const metadata = await this.admin.fetchTopicMetadata({ topics: [topic] });
+    return metadata.topics[0]?.partitions.map((p) => p.partitionId).sort((a, b) => a - b) ?? [];
+  }
+
+  /** The newest watermark committed by any member of this group, if any. */
+  private async committedWatermark(): Promise<number | undefined> {
     const { groupId, topic } = this.config.kafka;
     const topics = await this.admin.fetchOffsets({ groupId, topics: [topic] });
     let watermark: number | undefined;
@@ -190,12 +217,6 @@ export class Daemon {
         const w = decodeCommitMetadata(p.metadata);
         if (w !== undefined && (watermark === undefined || w > watermark)) watermark = w;
       }
-    }
-    if (watermark !== undefined) {
-      this.logger.info(
-        { watermark: new Date(watermark).toISOString() },
-        'restored watermark from committed offsets',
-      );
     }
     return watermark;
   }

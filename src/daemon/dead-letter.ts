@@ -10,7 +10,31 @@ export const DLQ_HEADERS = {
 } as const;
 
 /** Reasons are bounded so one huge validation report cannot blow up a header. */
-const MAX_REASON_BYTES = 4_000;
+const MAX_REASON_BYTES = 1_000;
+
+/** Cuts a string to at most `max` UTF-8 bytes without splitting a character. */
+function truncateUtf8(text: string, max: number): string {
+  const bytes = Buffer.from(text, 'utf8');
+  if (bytes.length <= max) return text;
+  return bytes
+    .subarray(0, max)
+    .toString('utf8')
+    .replace(/\uFFFD$/, '');
+}
+
+/** The dead letter without its body, for a body too large for the dead-letter topic. */
+export function withoutValue(message: Message): Message {
+  const size =
+    message.value === null || message.value === undefined ? 0 : Buffer.byteLength(message.value);
+  return {
+    ...message,
+    value: null,
+    headers: {
+      ...message.headers,
+      'driftwatch-value-dropped': `too large for the dead-letter topic (${size} bytes)`,
+    },
+  };
+}
 
 /** The original message, untouched, with why it was rejected and where it came from. */
 export function toDeadLetter(
@@ -20,7 +44,7 @@ export function toDeadLetter(
 ): Message {
   const headers: IHeaders = { ...message.headers };
   headers[DLQ_HEADERS.code] = failure.code;
-  headers[DLQ_HEADERS.reason] = failure.reason.slice(0, MAX_REASON_BYTES);
+  headers[DLQ_HEADERS.reason] = truncateUtf8(failure.reason, MAX_REASON_BYTES);
   headers[DLQ_HEADERS.topic] = source.topic;
   headers[DLQ_HEADERS.partition] = String(source.partition);
   headers[DLQ_HEADERS.offset] = message.offset;

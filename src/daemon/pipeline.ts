@@ -1,14 +1,16 @@
-import type { EachBatchPayload, Message } from 'kafkajs';
+import type { EachBatchPayload, KafkaMessage, Message } from 'kafkajs';
 import type { Logger } from '../logger.js';
 import type { DaemonMetrics } from '../metrics.js';
-import { decodePredictionLog, type DecodeFailure } from '../ingest/prediction-log.js';
-import { evaluateWindow, type DriftResult, type DriftSettings } from '../windows/evaluate.js';
+import { decodePredictionLog } from '../ingest/prediction-log.js';
+import type { DriftResult, DriftSettings } from '../windows/evaluate.js';
 import type { Windower } from '../windows/windower.js';
 import { toDeadLetter } from './dead-letter.js';
+import { safeIso } from './failures.js';
+import { encodeCommitMetadata } from './offset-metadata.js';
 import { retryUntilSuccess } from './retry.js';
+import { WindowEmitter } from './window-emitter.js';
 
 export interface PipelineDeps {
-  topic: string;
   windower: Windower;
   drift: DriftSettings;
   maxFutureSkewMs: number;
@@ -18,13 +20,13 @@ export interface PipelineDeps {
   writeResults: (results: readonly DriftResult[]) => Promise<void>;
   /** Produces dead letters; resolves only once the broker acknowledged them. */
   sendDeadLetters: (messages: Message[]) => Promise<void>;
-  /** Commits per-partition offsets together with the watermark they are valid for. */
-  commit: (offsets: ReadonlyMap<number, number>, watermark: number) => Promise<void>;
+  /** The newest watermark committed by the group (any member), from the offsets' metadata. */
+  fetchCommittedWatermark: () => Promise<number | undefined>;
   isStopping: () => boolean;
   now?: () => number;
 }
 
-type FailureCode = DecodeFailure['code'] | 'FUTURE_TIMESTAMP';
+type Failure = { code: string; reason: string };
 
 /**
  * One batch: decode → window → dead-letter what is unusable → write closed windows → commit.
@@ -32,162 +34,147 @@ type FailureCode = DecodeFailure['code'] | 'FUTURE_TIMESTAMP';
  */
 export class Pipeline {
   private readonly deps: PipelineDeps;
+  private readonly emitter: WindowEmitter;
   private readonly lastProcessed = new Map<number, number>();
   private readonly committed = new Map<number, number>();
   private committedWatermark = -Infinity;
-  /** Bumped at every group join; a batch that started in an older generation commits nothing. */
-  private generation = 0;
+  private pendingReset = true;
   private readonly now: () => number;
 
   constructor(deps: PipelineDeps) {
     this.deps = deps;
     this.now = deps.now ?? Date.now;
+    this.emitter = new WindowEmitter(deps);
   }
 
   /**
    * After every (re)join kafkajs resumes from the committed offsets, which are behind what the
-   * open windows already hold: drop them so the re-read events are counted once.
+   * open windows already hold: the next batch starts from a clean slate (see `resetIfJoined`).
    */
-  onGroupJoin(): void {
-    this.generation++;
-    this.deps.windower.reset(this.committedWatermark);
+  onGroupJoin(assigned: readonly number[]): void {
+    this.pendingReset = true;
+    this.deps.windower.setAssigned(assigned, this.now());
+  }
+
+  /**
+   * Drops open windows and takes the group's committed watermark as the floor: windows that
+   * any member (e.g. the previous pod of a rolling deploy) emitted are never re-opened.
+   */
+  private async resetIfJoined(): Promise<void> {
+    if (!this.pendingReset) return;
+    this.pendingReset = false;
+    const committed = await this.deps.fetchCommittedWatermark();
+    const floor = Math.max(this.committedWatermark, committed ?? -Infinity);
+    this.deps.windower.reset(floor);
+    this.committedWatermark = floor;
     this.lastProcessed.clear();
     this.committed.clear();
     this.deps.metrics.openWindows.set(0);
+    if (committed !== undefined) {
+      this.deps.logger.info(
+        { watermark: safeIso(floor) },
+        'restored watermark from committed offsets',
+      );
+    }
   }
 
   async handleBatch(payload: EachBatchPayload): Promise<void> {
+    await this.resetIfJoined();
     const { batch } = payload;
-    const generation = this.generation;
-    const { windower, metrics, logger } = this.deps;
+    const { windower, metrics } = this.deps;
     const { partition } = batch;
     const deadLetters: Message[] = [];
     const futureLimit = this.now() + this.deps.maxFutureSkewMs;
-    let last: number | undefined;
     let lastOffset: string | undefined;
     let consumed = 0;
+    windower.beginBatch(partition, this.now());
 
     for (const message of batch.messages) {
       if (!payload.isRunning() || payload.isStale()) break;
-      const offset = Number(message.offset);
       consumed++;
-      const decoded = decodePredictionLog(message.value);
-      let failure: { code: FailureCode; reason: string } | undefined;
-      if (!decoded.ok) {
-        failure = decoded;
-      } else if (decoded.log.timestamp > futureLimit) {
-        failure = {
-          code: 'FUTURE_TIMESTAMP',
-          reason: `timestamp ${new Date(decoded.log.timestamp).toISOString()} is more than windows.maxFutureSkew ahead of the clock`,
-        };
-      } else {
-        const log = decoded.log;
-        const outcome = windower.add(log, partition, offset);
-        if (outcome === 'late')
-          metrics.eventsLate.inc({ model: log.model, model_version: log.model_version });
-        else if (outcome === 'no-baseline') {
-          metrics.eventsWithoutBaseline.inc({ model: log.model, model_version: log.model_version });
-        }
-      }
-      if (failure) {
-        metrics.messagesInvalid.inc({ reason: failure.code });
-        logger.warn(
-          {
-            topic: batch.topic,
-            partition,
-            offset: message.offset,
-            code: failure.code,
-            reason: failure.reason,
-          },
-          'message sent to the dead-letter topic',
-        );
-        deadLetters.push(toDeadLetter(message, { topic: batch.topic, partition }, failure));
-      }
-      last = offset;
+      const failure = this.processMessage(message, partition, futureLimit);
+      if (failure) deadLetters.push(this.deadLetter(message, batch.topic, partition, failure));
       lastOffset = message.offset;
     }
-    if (last === undefined || lastOffset === undefined) return;
+    if (lastOffset === undefined) return;
+    const last = Number(lastOffset);
     // Once per batch rather than per message: both calls are measurable on the hot path.
     payload.resolveOffset(lastOffset);
     metrics.messagesConsumed.inc(consumed);
     this.lastProcessed.set(partition, last);
+    windower.endBatch(partition, Number(batch.highWatermark) <= last + 1);
     metrics.consumerLag.set(
       { topic: batch.topic, partition: String(partition) },
       Math.max(0, Number(batch.highWatermark) - last - 1),
     );
 
-    const retry = <T>(what: string, fn: () => Promise<T>, onFail: () => void) =>
-      retryUntilSuccess(fn, {
-        what,
-        between: () => payload.heartbeat(),
+    const between = () => payload.heartbeat();
+    if (deadLetters.length > 0) {
+      await retryUntilSuccess(() => this.deps.sendDeadLetters(deadLetters), {
+        what: 'producing to the dead-letter topic',
+        between,
         shouldStop: this.deps.isStopping,
-        onFailure: (err, attempt, delayMs) => {
-          onFail();
-          logger.error(
-            { err, attempt, retryInMs: delayMs },
-            `${what} failed; consumption waits and retries`,
+        onFailure: (err, attempt, retryInMs) => {
+          metrics.deadLetterFailures.inc();
+          this.deps.logger.error(
+            { err, attempt, retryInMs },
+            'producing to the dead-letter topic failed; consumption waits and retries',
           );
         },
       });
-
-    if (deadLetters.length > 0) {
-      await retry(
-        'producing to the dead-letter topic',
-        () => this.deps.sendDeadLetters(deadLetters),
-        () => metrics.deadLetterFailures.inc(),
-      );
     }
-    // A join during this batch reset the windows; emitting or committing now could write a
-    // partial window or skip events. kafkajs resumes from the committed offsets instead.
-    const rebalanced = () => generation !== this.generation;
-    if (!rebalanced()) await this.emitClosedWindows(retry);
-    if (rebalanced()) {
-      logger.warn(
-        { partition },
-        'group rebalanced during the batch: nothing committed, its events are read again',
-      );
-      return;
-    }
-    await this.commitIfAdvanced();
+    await this.emitter.emitClosed(between);
+    await this.commitIfAdvanced(payload, batch.topic);
   }
 
-  private async emitClosedWindows(
-    retry: (what: string, fn: () => Promise<void>, onFail: () => void) => Promise<void>,
-  ): Promise<void> {
-    const { windower, metrics, logger } = this.deps;
-    const closed = windower.takeClosed();
-    metrics.openWindows.set(windower.openWindowCount);
-    metrics.watermark.set(Number.isFinite(windower.watermark) ? windower.watermark / 1000 : 0);
-    if (closed.length === 0) return;
-    const results = closed.flatMap((w) => evaluateWindow(w, this.deps.drift));
-    await retry(
-      'writing drift points to InfluxDB',
-      () => this.deps.writeResults(results),
-      () => metrics.influxWriteFailures.inc(),
+  /** Decodes and windows one message; returns why it cannot be used, if it cannot. */
+  private processMessage(
+    message: KafkaMessage,
+    partition: number,
+    futureLimit: number,
+  ): Failure | undefined {
+    const { windower, metrics } = this.deps;
+    try {
+      const decoded = decodePredictionLog(message.value);
+      if (!decoded.ok) return decoded;
+      const log = decoded.log;
+      if (log.timestamp > futureLimit) {
+        return {
+          code: 'FUTURE_TIMESTAMP',
+          reason: `timestamp ${safeIso(log.timestamp)} is more than windows.maxFutureSkew ahead of the clock`,
+        };
+      }
+      const outcome = windower.add(log, partition, Number(message.offset));
+      if (outcome === 'late')
+        metrics.eventsLate.inc({ model: log.model, model_version: log.model_version });
+      else if (outcome === 'no-baseline')
+        this.emitter.noteWithoutBaseline(log.model, log.model_version);
+      return undefined;
+    } catch (err) {
+      // A message that trips a bug must not stop the daemon (or crash-loop it on restart):
+      // it is dead-lettered with the error, counted and logged like any unusable message.
+      return {
+        code: 'UNPROCESSABLE',
+        reason: `processing failed: ${err instanceof Error ? err.message : String(err)}`,
+      };
+    }
+  }
+
+  private deadLetter(
+    message: KafkaMessage,
+    topic: string,
+    partition: number,
+    failure: Failure,
+  ): Message {
+    this.deps.metrics.messagesInvalid.inc({ reason: failure.code });
+    this.deps.logger.warn(
+      { topic, partition, offset: message.offset, code: failure.code, reason: failure.reason },
+      'message sent to the dead-letter topic',
     );
-    metrics.pointsWritten.inc(results.length);
-    for (const w of closed) {
-      metrics.windowsEmitted.inc({
-        model: w.baseline.model,
-        model_version: w.baseline.modelVersion,
-      });
-      logger.info(
-        {
-          model: w.baseline.model,
-          model_version: w.baseline.modelVersion,
-          window_start: new Date(w.start).toISOString(),
-          window_end: new Date(w.end).toISOString(),
-          events: w.events,
-          drifted: results
-            .filter((r) => r.windowEnd === w.end && r.model === w.baseline.model && r.drifted)
-            .map((r) => r.feature),
-        },
-        'window emitted',
-      );
-    }
+    return toDeadLetter(message, { topic, partition }, failure);
   }
 
-  private async commitIfAdvanced(): Promise<void> {
+  private async commitIfAdvanced(payload: EachBatchPayload, topic: string): Promise<void> {
     const { windower } = this.deps;
     const offsets = windower.committableOffsets(this.lastProcessed);
     const watermark = windower.watermark;
@@ -198,7 +185,15 @@ export class Pipeline {
     if (!advanced) return;
     // The watermark travels in the commit metadata: a restart restores it, so events of
     // windows emitted before the commit stay late instead of re-opening those windows.
-    await this.deps.commit(offsets, watermark);
+    const metadata = encodeCommitMetadata(watermark);
+    const partitions = [...offsets].map(([partition, offset]) => ({
+      partition,
+      offset: String(offset),
+      metadata,
+    }));
+    // Through the batch payload, not consumer.commitOffsets: the latter silently skips the
+    // commit once the consumer is stopping, which would lose the final commit on SIGTERM.
+    await payload.commitOffsetsIfNecessary({ topics: [{ topic, partitions }] });
     for (const [partition, offset] of offsets) this.committed.set(partition, offset);
     this.committedWatermark = watermark;
     this.deps.metrics.offsetCommits.inc();

@@ -12,6 +12,8 @@ export interface RetryOptions {
   /** Called between attempts, e.g. the Kafka heartbeat that keeps the group membership. */
   between?: () => Promise<void>;
   shouldStop: () => boolean;
+  /** Errors retrying cannot fix; they are rethrown at once. */
+  isPermanent?: (err: unknown) => boolean;
   initialDelayMs?: number;
   maxDelayMs?: number;
 }
@@ -27,6 +29,7 @@ export async function retryUntilSuccess<T>(fn: () => Promise<T>, opts: RetryOpti
     try {
       return await fn();
     } catch (err) {
+      if (opts.isPermanent?.(err)) throw err;
       if (opts.shouldStop()) throw new StoppedWhileRetrying(opts.what, err);
       opts.onFailure(err, attempt, delay);
       const until = Date.now() + delay;

@@ -29,8 +29,11 @@ const features = z.custom<Record<string, FeatureValue>>(isFeatureRecord, {
   },
 });
 
+/** The largest time a JavaScript Date can hold; beyond it no window or ISO string exists. */
+const MAX_TIME_MS = 8.64e15;
+
 const timestamp = z.union([
-  z.number().finite().nonnegative(),
+  z.number().finite().nonnegative().max(MAX_TIME_MS),
   z.iso.datetime({ offset: true }).transform((s) => Date.parse(s)),
 ]);
 

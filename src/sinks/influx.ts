@@ -59,6 +59,8 @@ export class InfluxSink {
       flushInterval: 0,
       maxRetries: 0,
       maxBufferLines: results.length + 1,
+      // Never let the client split and send on its own: one request, one acknowledgement.
+      maxBatchBytes: Number.MAX_SAFE_INTEGER,
     });
     api.writePoints(results.map((r) => toPoint(r, this.target.measurement)));
     await api.close();

@@ -2,6 +2,10 @@ import { binIndex, psi, toProportions } from '../../detectors/index.js';
 import { categoryKey, type FeatureBaseline } from '../baseline/baseline.js';
 import type { FeatureValue } from '../ingest/prediction-log.js';
 
+/** Distinct unseen categories kept per feature and window; later ones share one bucket. */
+export const MAX_UNSEEN_CATEGORIES = 1_000;
+const OVERFLOW_CATEGORY = '\u0000other';
+
 /** Per-feature counts of one window: bin counts against the baseline, plus missing values. */
 export class FeatureAggregate {
   readonly baseline: FeatureBaseline;
@@ -40,7 +44,9 @@ export class FeatureAggregate {
       this.counts[i] = (this.counts[i] as number) + 1;
     } else {
       this.unseen ??= new Map();
-      this.unseen.set(key, (this.unseen.get(key) ?? 0) + 1);
+      const slot =
+        this.unseen.has(key) || this.unseen.size < MAX_UNSEEN_CATEGORIES ? key : OVERFLOW_CATEGORY;
+      this.unseen.set(slot, (this.unseen.get(slot) ?? 0) + 1);
     }
   }
 

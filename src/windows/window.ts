@@ -27,7 +27,11 @@ export class Window {
     if (!this.firstOffsets.has(partition)) this.firstOffsets.set(partition, offset);
     const values = log.features;
     for (let i = 0; i < this.names.length; i++) {
-      (this.aggregates[i] as FeatureAggregate).add(values[this.names[i] as string]);
+      const value = values[this.names[i] as string];
+      // Validated values are primitives or null; anything else was inherited from
+      // Object.prototype (a feature named "constructor", say) and means "absent".
+      const own = value === null || typeof value !== 'object' ? value : undefined;
+      (this.aggregates[i] as FeatureAggregate).add(typeof own === 'function' ? undefined : own);
     }
   }
 

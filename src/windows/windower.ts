@@ -1,6 +1,7 @@
 import type { Baseline } from '../baseline/baseline.js';
 import type { BaselineStore } from '../baseline/store.js';
 import type { PredictionLog } from '../ingest/prediction-log.js';
+import { PartitionClocks } from './partition-clocks.js';
 import { Window } from './window.js';
 
 export type AddOutcome = 'added' | 'late' | 'no-baseline';
@@ -25,28 +26,43 @@ export class Windower {
   private readonly baselines: BaselineStore;
   /** model → version → open windows. Nested maps keep the hot path allocation-free. */
   private readonly open = new Map<string, Map<string, ModelWindows>>();
-  /** Newest event time seen per partition. */
-  private readonly partitionMax = new Map<number, number>();
-  /** Partitions the watermark waits for; until they are known, those seen so far. */
-  private partitions: readonly number[] | undefined;
-  private eventWatermark = -Infinity;
+  private readonly clocks: PartitionClocks;
   private floor = -Infinity;
 
-  constructor(sizeMs: number, latenessMs: number, baselines: BaselineStore) {
+  constructor(
+    sizeMs: number,
+    latenessMs: number,
+    baselines: BaselineStore,
+    idleTimeoutMs = Infinity,
+  ) {
     this.sizeMs = sizeMs;
     this.latenessMs = latenessMs;
     this.baselines = baselines;
+    this.clocks = new PartitionClocks(idleTimeoutMs);
   }
 
   /** Everything at or before the watermark is final: windows ending there were emitted. */
   get watermark(): number {
-    return Math.max(this.floor, this.eventWatermark);
+    return Math.max(this.floor, this.clocks.watermark - this.latenessMs);
   }
 
   /** Every partition of the topic: windows close only once all of them have passed their end. */
   setPartitions(partitions: readonly number[]): void {
-    this.partitions = [...partitions];
-    this.recomputeEventWatermark();
+    this.clocks.setAll(partitions);
+  }
+
+  /** The partitions this consumer holds now (after a group join). */
+  setAssigned(partitions: readonly number[], now: number): void {
+    this.clocks.setAssigned(partitions, now);
+  }
+
+  beginBatch(partition: number, now: number): void {
+    this.clocks.beginBatch(partition, now);
+  }
+
+  /** `caughtUp`: the batch reached the partition's high watermark. */
+  endBatch(partition: number, caughtUp: boolean): void {
+    this.clocks.endBatch(partition, caughtUp);
   }
 
   /**
@@ -56,21 +72,8 @@ export class Windower {
    */
   reset(committedWatermark: number): void {
     this.open.clear();
-    this.partitionMax.clear();
+    this.clocks.clearClocks();
     this.floor = Math.max(this.floor, committedWatermark);
-    this.recomputeEventWatermark();
-  }
-
-  private recomputeEventWatermark(): void {
-    const partitions = this.partitions ?? [...this.partitionMax.keys()];
-    let oldest = partitions.length === 0 ? -Infinity : Infinity;
-    for (const p of partitions) oldest = Math.min(oldest, this.partitionMax.get(p) ?? -Infinity);
-    this.eventWatermark = oldest - this.latenessMs;
-  }
-
-  /** Restores the watermark committed with the offsets, so replayed events of emitted windows stay late. */
-  restoreWatermark(watermark: number): void {
-    if (watermark > this.floor) this.floor = watermark;
   }
 
   get openWindowCount(): number {
@@ -81,15 +84,8 @@ export class Windower {
   }
 
   add(log: PredictionLog, partition: number, offset: number): AddOutcome {
-    const start = Math.floor(log.timestamp / this.sizeMs) * this.sizeMs;
-    const end = start + this.sizeMs;
-    if (end <= this.watermark) return 'late';
-    // Every on-time event moves its partition's clock, even one we cannot evaluate.
-    const newest = this.partitionMax.get(partition);
-    if (newest === undefined || log.timestamp > newest) {
-      this.partitionMax.set(partition, log.timestamp);
-      this.recomputeEventWatermark();
-    }
+    // Events we cannot evaluate do not move any clock: a stray producer of an unknown model
+    // (with a skewed clock, say) must not close the windows of the models we watch.
     let versions = this.open.get(log.model);
     let model = versions?.get(log.model_version);
     if (!model) {
@@ -98,6 +94,10 @@ export class Windower {
       if (!versions) this.open.set(log.model, (versions = new Map<string, ModelWindows>()));
       versions.set(log.model_version, (model = { baseline, windows: new Map() }));
     }
+    const start = Math.floor(log.timestamp / this.sizeMs) * this.sizeMs;
+    const end = start + this.sizeMs;
+    if (end <= this.watermark) return 'late';
+    this.clocks.observe(partition, log.timestamp);
     let window = model.windows.get(start);
     if (!window) model.windows.set(start, (window = new Window(model.baseline, start, end)));
     window.add(log, partition, offset);

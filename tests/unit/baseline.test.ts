@@ -31,18 +31,39 @@ describe('baselines', () => {
     f.proportions.forEach((p) => expect(p).toBeCloseTo(0.1, 10));
   });
 
-  it('treats text and few-valued numeric features per value, and skips all-missing columns', () => {
+  it('gives few-valued numeric features one bin per value, with empty bins beyond the range', () => {
+    const f = built.features.children;
+    expect(f).toMatchObject({ kind: 'numeric', cuts: [-0.5, 0.5, 1.5, 2.5], count: 1000 });
+    if (f?.kind !== 'numeric') return;
+    expect(f.proportions[0]).toBe(0);
+    expect(f.proportions[4]).toBe(0);
+    expect(f.proportions[1]).toBeCloseTo(334 / 1000, 12);
+  });
+
+  it('treats text as categorical and skips all-missing columns', () => {
     expect(built.features.country).toMatchObject({
       kind: 'categorical',
       proportions: { DE: 0.75, FR: 0.25 },
     });
-    expect(built.features.children).toMatchObject({ kind: 'categorical', count: 1000 });
-    expect(
-      Object.keys(
-        built.features.children?.kind === 'categorical' ? built.features.children.proportions : {},
-      ),
-    ).toEqual(['0', '1', '2']);
     expect(built.features.note).toBeUndefined();
+  });
+
+  it('reads CSV cells as pandas would: NA tokens missing, True/False booleans, zero-led codes as text', () => {
+    const b = buildBaseline(
+      {
+        flag: ['True', 'false', 'NA', 'TRUE'],
+        zip: ['01234', '01234', '10115', 'NaN'],
+        score: ['1.5', '', 'null', '2.5'],
+      },
+      { model: 'm', modelVersion: '1', sourceFile: 't.csv' },
+    );
+    expect(b.features.flag).toMatchObject({
+      kind: 'categorical',
+      missing: 1,
+      proportions: { false: 1 / 3, true: 2 / 3 },
+    });
+    expect(b.features.zip).toMatchObject({ kind: 'categorical', missing: 1 });
+    expect(b.features.score).toMatchObject({ kind: 'numeric', missing: 2, count: 2 });
   });
 
   it('writes an immutable file that loads back with a content hash', () => {

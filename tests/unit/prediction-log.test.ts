@@ -53,6 +53,15 @@ describe('prediction log decoding', () => {
       'INVALID_LOG',
     ],
     [JSON.stringify({ model: '', model_version: '1', timestamp: 1, features: {} }), 'INVALID_LOG'],
+    // Beyond what a Date can hold: once crashed the daemon while formatting the reason.
+    [
+      JSON.stringify({ model: 'm', model_version: '1', timestamp: 1e16, features: {} }),
+      'INVALID_LOG',
+    ],
+    [
+      JSON.stringify({ model: 'm', model_version: '1', timestamp: -5, features: {} }),
+      'INVALID_LOG',
+    ],
   ])('rejects %j as %s, with a reason naming the field', (text, code) => {
     const result = decode(text);
     expect(result.ok).toBe(false);

@@ -62,10 +62,33 @@ describe('windows', () => {
     expect(w.add(log(3_000, { amount: 5 }), 0, 4)).toBe('late');
   });
 
-  it('ignores events of models without a baseline', () => {
+  it('ignores events of models without a baseline: they move no clock', () => {
     const w = new Windower(60_000, 0, store);
-    expect(w.add(log(0, { amount: 1 }, 'other'), 0, 0)).toBe('no-baseline');
-    expect(w.openWindowCount).toBe(0);
+    w.add(log(0, { amount: 1 }), 0, 0);
+    expect(w.add(log(600_000, { amount: 1 }, 'other'), 0, 1)).toBe('no-baseline');
+    expect(w.takeClosed()).toHaveLength(0);
+    expect(w.openWindowCount).toBe(1);
+  });
+
+  it('stops waiting for an assigned partition that is caught up and idle, never for a lagging one', () => {
+    const w = new Windower(60_000, 0, store, 30_000);
+    w.setPartitions([0, 1]);
+    w.setAssigned([0, 1], 0);
+    const batch = (p: number, at: number, events: number[], caughtUp: boolean) => {
+      w.beginBatch(p, at);
+      events.forEach((t, i) => w.add(log(t, {}), p, at + i));
+      w.endBatch(p, caughtUp);
+    };
+    batch(0, 1_000, [0, 61_000], true);
+    batch(0, 20_000, [62_000], true);
+    expect(w.takeClosed()).toHaveLength(0); // partition 1 silent for only 20 s
+    batch(0, 41_000, [63_000], true);
+    expect(w.takeClosed().map((c) => c.start)).toEqual([0]); // now idle: 41 s quiet, 3 batches by
+    // A partition that had more to read (not caught up) is waited for however long it is quiet.
+    batch(1, 42_000, [64_000], false);
+    batch(0, 200_000, [125_000], true);
+    batch(0, 201_000, [126_000], true);
+    expect(w.takeClosed()).toHaveLength(0);
   });
 
   it('waits for the slowest assigned partition before closing a window', () => {
@@ -104,9 +127,22 @@ describe('windows', () => {
   it('commits past the last processed offset when no open window holds events of a partition', () => {
     const w = new Windower(60_000, 0, store);
     w.add(log(0, {}), 0, 1);
-    expect(w.add(log(60_000, {}, 'other'), 0, 2)).toBe('no-baseline');
+    w.add(log(60_000, {}), 0, 2);
     expect(w.takeClosed()).toHaveLength(1);
-    expect(w.committableOffsets(new Map([[0, 2]]))).toEqual(new Map([[0, 3]]));
+    expect(w.add(log(0, {}, 'other'), 1, 3)).toBe('no-baseline');
+    expect(
+      w.committableOffsets(
+        new Map([
+          [0, 2],
+          [1, 3],
+        ]),
+      ),
+    ).toEqual(
+      new Map([
+        [0, 2],
+        [1, 4],
+      ]),
+    );
   });
 
   it('after a reset (rebalance), open windows are forgotten and the committed watermark is the floor', () => {
@@ -123,7 +159,7 @@ describe('windows', () => {
 
   it('after a restored watermark, replayed events of emitted windows are late', () => {
     const w = new Windower(60_000, 0, store);
-    w.restoreWatermark(120_000);
+    w.reset(120_000);
     expect(w.add(log(119_999, {}), 0, 0)).toBe('late');
     expect(w.add(log(120_000, {}), 0, 1)).toBe('added');
   });

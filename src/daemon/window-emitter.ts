@@ -1,0 +1,125 @@
+import type { Logger } from '../logger.js';
+import type { DaemonMetrics } from '../metrics.js';
+import { evaluateWindow, type DriftResult, type DriftSettings } from '../windows/evaluate.js';
+import type { Windower } from '../windows/windower.js';
+import { isPermanentInfluxRejection } from './failures.js';
+import { retryUntilSuccess } from './retry.js';
+
+/** How many distinct unknown (model, version) pairs are logged by name; the rest only counted. */
+const MAX_LOGGED_UNKNOWN_MODELS = 1_000;
+
+export interface WindowEmitterDeps {
+  windower: Windower;
+  drift: DriftSettings;
+  metrics: DaemonMetrics;
+  logger: Logger;
+  writeResults: (results: readonly DriftResult[]) => Promise<void>;
+  isStopping: () => boolean;
+}
+
+/** Turns closed windows into durable drift points, waiting out outages of InfluxDB. */
+export class WindowEmitter {
+  private readonly deps: WindowEmitterDeps;
+  private readonly unknownModels = new Set<string>();
+
+  constructor(deps: WindowEmitterDeps) {
+    this.deps = deps;
+  }
+
+  /** Counted without labels (model names in messages are unbounded), logged once per pair. */
+  noteWithoutBaseline(model: string, modelVersion: string): void {
+    this.deps.metrics.eventsWithoutBaseline.inc();
+    const key = `${model}\u0000${modelVersion}`;
+    if (this.unknownModels.size < MAX_LOGGED_UNKNOWN_MODELS && !this.unknownModels.has(key)) {
+      this.unknownModels.add(key);
+      this.deps.logger.warn(
+        { model, model_version: modelVersion },
+        'events of a model version without a baseline are dropped',
+      );
+    }
+  }
+
+  async emitClosed(heartbeat: () => Promise<void>): Promise<void> {
+    const { windower, metrics, logger } = this.deps;
+    const closed = windower.takeClosed();
+    metrics.openWindows.set(windower.openWindowCount);
+    metrics.watermark.set(Number.isFinite(windower.watermark) ? windower.watermark / 1000 : 0);
+    if (closed.length === 0) return;
+    const results = closed.flatMap((w) => evaluateWindow(w, this.deps.drift));
+    const written = await this.write(results, heartbeat);
+    if (written) metrics.pointsWritten.inc(results.length);
+    for (const w of closed) {
+      const { model, modelVersion } = w.baseline;
+      metrics.windowsEmitted.inc({ model, model_version: modelVersion });
+      logger.info(
+        {
+          model,
+          model_version: modelVersion,
+          window_start: new Date(w.start).toISOString(),
+          window_end: new Date(w.end).toISOString(),
+          events: w.events,
+          drifted: results
+            .filter(
+              (r) =>
+                r.windowEnd === w.end &&
+                r.model === model &&
+                r.modelVersion === modelVersion &&
+                r.drifted,
+            )
+            .map((r) => r.feature),
+        },
+        'window emitted',
+      );
+    }
+  }
+
+  /** False when InfluxDB refused the points for good (counted and logged; retrying cannot help). */
+  private async write(results: DriftResult[], heartbeat: () => Promise<void>): Promise<boolean> {
+    const { metrics, logger } = this.deps;
+    try {
+      await retryUntilSuccess(
+        async () => {
+          try {
+            await this.deps.writeResults(results);
+          } catch (err) {
+            if (isPermanentInfluxRejection(err)) throw new PermanentRejection(err);
+            throw err;
+          }
+        },
+        {
+          what: 'writing drift points to InfluxDB',
+          between: heartbeat,
+          shouldStop: this.deps.isStopping,
+          isPermanent: (err) => err instanceof PermanentRejection,
+          onFailure: (err, attempt, retryInMs) => {
+            metrics.influxWriteFailures.inc();
+            logger.error(
+              { err, attempt, retryInMs },
+              'writing drift points to InfluxDB failed; consumption waits and retries',
+            );
+          },
+        },
+      );
+      return true;
+    } catch (err) {
+      if (!(err instanceof PermanentRejection)) throw err;
+      metrics.influxPointsRejected.inc(results.length);
+      logger.error(
+        {
+          err: err.cause,
+          points: results.length,
+          windowEnds: [...new Set(results.map((r) => new Date(r.windowEnd).toISOString()))],
+        },
+        'InfluxDB rejected drift points (e.g. older than the bucket retention); they are skipped',
+      );
+      return false;
+    }
+  }
+}
+
+class PermanentRejection extends Error {
+  constructor(cause: unknown) {
+    super('InfluxDB rejected the points', { cause });
+    this.name = 'PermanentRejection';
+  }
+}

@@ -1,0 +1,93 @@
+/**
+ * Event-time progress per Kafka partition, and from it the input watermark: the oldest of the
+ * partitions' newest event times. A partition another consumer holds (or that has not been
+ * read yet) holds it back, so partial input never closes a window. An assigned partition that
+ * has nothing to read stops holding it back once it is *idle*: caught up (or silent since it
+ * was assigned), quiet for `idleTimeoutMs`, while at least two batches of other partitions went
+ * by — so a partition that merely waits behind an outage or a slow batch is never taken for idle.
+ */
+export class PartitionClocks {
+  private readonly idleTimeoutMs: number;
+  private readonly newest = new Map<number, number>();
+  private all: readonly number[] | undefined;
+  private readonly assigned = new Set<number>();
+  private readonly lastBatchAt = new Map<number, number>();
+  private readonly caughtUp = new Map<number, boolean>();
+  private readonly batchesSince = new Map<number, number>();
+  private now = 0;
+  private cached = -Infinity;
+
+  constructor(idleTimeoutMs: number) {
+    this.idleTimeoutMs = idleTimeoutMs;
+  }
+
+  /** The oldest newest-event-time over the partitions that count (see class comment). */
+  get watermark(): number {
+    return this.cached;
+  }
+
+  setAll(partitions: readonly number[]): void {
+    this.all = [...partitions];
+    this.recompute();
+  }
+
+  setAssigned(partitions: readonly number[], now: number): void {
+    this.assigned.clear();
+    this.lastBatchAt.clear();
+    this.caughtUp.clear();
+    this.batchesSince.clear();
+    this.now = now;
+    for (const p of partitions) {
+      this.assigned.add(p);
+      this.lastBatchAt.set(p, now);
+      this.batchesSince.set(p, 0);
+    }
+    this.recompute();
+  }
+
+  clearClocks(): void {
+    this.newest.clear();
+    this.recompute();
+  }
+
+  beginBatch(partition: number, now: number): void {
+    this.now = now;
+    this.lastBatchAt.set(partition, now);
+    for (const p of this.batchesSince.keys())
+      this.batchesSince.set(p, p === partition ? 0 : (this.batchesSince.get(p) ?? 0) + 1);
+    this.recompute();
+  }
+
+  endBatch(partition: number, caughtUp: boolean): void {
+    this.caughtUp.set(partition, caughtUp);
+    this.recompute();
+  }
+
+  /** Records an on-time event; cheap when the partition's clock does not move. */
+  observe(partition: number, eventTime: number): void {
+    const current = this.newest.get(partition);
+    if (current !== undefined && eventTime <= current) return;
+    this.newest.set(partition, eventTime);
+    this.recompute();
+  }
+
+  private isIdle(p: number): boolean {
+    if (!this.assigned.has(p)) return false;
+    if (this.caughtUp.get(p) === false) return false;
+    const quietFor = this.now - (this.lastBatchAt.get(p) ?? this.now);
+    return quietFor >= this.idleTimeoutMs && (this.batchesSince.get(p) ?? 0) >= 2;
+  }
+
+  private recompute(): void {
+    const partitions = this.all ?? [...this.newest.keys()];
+    let oldest = Infinity;
+    let newestOverall = -Infinity;
+    for (const p of partitions) {
+      const t = this.newest.get(p) ?? -Infinity;
+      newestOverall = Math.max(newestOverall, t);
+      if (!this.isIdle(p)) oldest = Math.min(oldest, t);
+    }
+    // Every partition idle: all that could be read has been, so the newest event time counts.
+    this.cached = oldest === Infinity ? newestOverall : oldest;
+  }
+}

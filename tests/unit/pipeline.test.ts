@@ -1,0 +1,105 @@
+import type { EachBatchPayload, KafkaMessage, Message } from 'kafkajs';
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import { toBaseline } from '../../src/baseline/baseline.js';
+import { BASELINE_FORMAT } from '../../src/baseline/file-format.js';
+import type { BaselineStore } from '../../src/baseline/store.js';
+import { Pipeline } from '../../src/daemon/pipeline.js';
+import { DaemonMetrics } from '../../src/metrics.js';
+import type { DriftResult } from '../../src/windows/evaluate.js';
+import { Windower } from '../../src/windows/windower.js';
+
+const baseline = toBaseline(
+  {
+    format: BASELINE_FORMAT,
+    model: 'fraud',
+    model_version: '3',
+    created_at: '2026-01-01T00:00:00.000Z',
+    source: { file: 't', rows: 2 },
+    features: { x: { kind: 'categorical', proportions: { a: 1 }, count: 2, missing: 0 } },
+  },
+  'h',
+  'f',
+);
+const store = {
+  get: (m: string) => (m === 'fraud' ? baseline : undefined),
+} as unknown as BaselineStore;
+
+function event(timestamp: number): string {
+  return JSON.stringify({ model: 'fraud', model_version: '3', timestamp, features: { x: 'a' } });
+}
+
+/** A kafkajs batch payload double that records what the pipeline asks of Kafka. */
+function payload(values: string[], opts: { runningFor?: number } = {}) {
+  const commits: unknown[] = [];
+  let checks = 0;
+  const messages = values.map(
+    (v, i) =>
+      ({
+        offset: String(i),
+        value: Buffer.from(v),
+        key: null,
+        headers: {},
+        timestamp: '0',
+        attributes: 0,
+      }) as KafkaMessage,
+  );
+  const p = {
+    batch: { topic: 't', partition: 0, highWatermark: String(values.length), messages },
+    resolveOffset: () => undefined,
+    heartbeat: () => Promise.resolve(),
+    isRunning: () => checks++ < (opts.runningFor ?? Infinity),
+    isStale: () => false,
+    commitOffsetsIfNecessary: (offsets: unknown) => {
+      commits.push(offsets);
+      return Promise.resolve();
+    },
+  } as unknown as EachBatchPayload;
+  return { p, commits };
+}
+
+function pipeline(written: DriftResult[][], deadLetters: Message[][]) {
+  return new Pipeline({
+    windower: new Windower(60_000, 0, store),
+    drift: { psiEpsilon: 1e-4, psiThreshold: 0.2 },
+    maxFutureSkewMs: 600_000,
+    metrics: new DaemonMetrics(false),
+    logger: pino({ level: 'silent' }),
+    writeResults: (r) => (written.push([...r]), Promise.resolve()),
+    sendDeadLetters: (m) => (deadLetters.push(m), Promise.resolve()),
+    fetchCommittedWatermark: () => Promise.resolve(undefined),
+    isStopping: () => false,
+  });
+}
+
+describe('pipeline', () => {
+  it('writes closed windows, dead-letters garbage, then commits the first offset an open window holds, with the watermark', async () => {
+    const written: DriftResult[][] = [];
+    const dead: Message[][] = [];
+    const { p, commits } = payload([event(0), 'garbage', event(1_000), event(60_000)]);
+    await pipeline(written, dead).handleBatch(p);
+    expect(written).toHaveLength(1);
+    expect(written[0]?.[0]).toMatchObject({ feature: 'x', n: 2, windowEnd: 60_000 });
+    expect(dead[0]?.map((m) => m.headers?.['driftwatch-error-code'])).toEqual(['NOT_JSON']);
+    expect(commits).toEqual([
+      {
+        topics: [
+          { topic: 't', partitions: [{ partition: 0, offset: '3', metadata: 'dw1:60000' }] },
+        ],
+      },
+    ]);
+  });
+
+  it('still commits the batch in hand while the consumer is stopping (SIGTERM)', async () => {
+    const { p, commits } = payload([event(0), event(60_000), event(61_000)], { runningFor: 2 });
+    await pipeline([], []).handleBatch(p);
+    // Only the first two messages were processed; the commit must not be skipped.
+    expect(commits).toEqual([
+      {
+        topics: [
+          { topic: 't', partitions: [{ partition: 0, offset: '1', metadata: 'dw1:60000' }] },
+        ],
+      },
+    ]);
+  });
+});

@@ -1,4 +1,4 @@
-import type { EachBatchPayload, KafkaMessage, Message } from 'kafkajs';
+import type { EachBatchPayload, Message } from 'kafkajs';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { toBaseline } from '../../src/baseline/baseline.js';
@@ -33,17 +33,14 @@ function event(timestamp: number): string {
 function payload(values: string[], opts: { runningFor?: number } = {}) {
   const commits: unknown[] = [];
   let checks = 0;
-  const messages = values.map(
-    (v, i) =>
-      ({
-        offset: String(i),
-        value: Buffer.from(v),
-        key: null,
-        headers: {},
-        timestamp: '0',
-        attributes: 0,
-      }) as KafkaMessage,
-  );
+  const messages = values.map((v, i) => ({
+    offset: String(i),
+    value: Buffer.from(v),
+    key: null,
+    headers: {},
+    timestamp: '0',
+    attributes: 0,
+  }));
   const p = {
     batch: { topic: 't', partition: 0, highWatermark: String(values.length), messages },
     resolveOffset: () => undefined,

@@ -15,6 +15,7 @@ export interface DaemonSettings {
   measurement: string;
   baselinesDir: string;
   windowSize: string;
+  idleTimeout?: string;
 }
 
 /** Writes a config file for the given services and returns its path. */
@@ -41,7 +42,12 @@ export async function writeDaemonConfig(
       bucket: services.influx.bucket,
       measurement: s.measurement,
     },
-    windows: { size: s.windowSize, allowedLateness: '0s', maxFutureSkew: '1h' },
+    windows: {
+      size: s.windowSize,
+      allowedLateness: '0s',
+      maxFutureSkew: '1h',
+      idleTimeout: s.idleTimeout ?? '30s',
+    },
     baselines: { dir: s.baselinesDir },
     drift: { psiThreshold: 0.2 },
     http: { host: '127.0.0.1', port: httpPort },

@@ -16,6 +16,8 @@ export class PartitionClocks {
   private readonly batchesSince = new Map<number, number>();
   private now = 0;
   private cached = -Infinity;
+  /** True when every partition was idle at the last recompute (then the newest time counts). */
+  private allIdle = true;
 
   constructor(idleTimeoutMs: number) {
     this.idleTimeoutMs = idleTimeoutMs;
@@ -68,6 +70,9 @@ export class PartitionClocks {
     const current = this.newest.get(partition);
     if (current !== undefined && eventTime <= current) return;
     this.newest.set(partition, eventTime);
+    // A partition already ahead of the watermark cannot move the minimum: skip the scan, which
+    // would otherwise run for nearly every event (event times mostly increase).
+    if (current !== undefined && current > this.cached && !this.allIdle) return;
     this.recompute();
   }
 
@@ -88,6 +93,7 @@ export class PartitionClocks {
       if (!this.isIdle(p)) oldest = Math.min(oldest, t);
     }
     // Every partition idle: all that could be read has been, so the newest event time counts.
-    this.cached = oldest === Infinity ? newestOverall : oldest;
+    this.allIdle = oldest === Infinity;
+    this.cached = this.allIdle ? newestOverall : oldest;
   }
 }

@@ -28,6 +28,7 @@ export class Daemon {
   private readonly producer: Producer;
   private readonly admin: Admin;
   private server: Server | undefined;
+  private pipeline: Pipeline | undefined;
   private stopping = false;
   private failed = false;
   private joined = false;
@@ -88,6 +89,7 @@ export class Daemon {
         consumerJoined: this.joined,
         stopping: this.stopping,
         lastBatchAt: this.lastBatchAt ? new Date(this.lastBatchAt).toISOString() : null,
+        messagesConsumed: this.pipeline?.messagesConsumed ?? 0,
       }),
     ).then((r) => ((this.server = r.server), r));
     this.httpPort = port;
@@ -105,7 +107,7 @@ export class Daemon {
     await this.producer.connect();
 
     const sink = new InfluxSink({ ...config.influx, token: config.secrets.influxToken }, logger);
-    const pipeline = new Pipeline({
+    const pipeline = (this.pipeline = new Pipeline({
       windower,
       drift: config.drift,
       maxFutureSkewMs: config.windows.maxFutureSkew,
@@ -115,7 +117,7 @@ export class Daemon {
       sendDeadLetters: (messages) => this.sendDeadLetters(messages),
       fetchCommittedWatermark: () => this.committedWatermark(),
       isStopping: () => this.stopping,
-    });
+    }));
 
     this.consumer.on(this.consumer.events.GROUP_JOIN, (e) => {
       this.joined = true;

@@ -39,6 +39,8 @@ export class Pipeline {
   private readonly committed = new Map<number, number>();
   private committedWatermark = -Infinity;
   private pendingReset = true;
+  /** Messages read since start (also in /metrics); a plain number for the cheap /healthz. */
+  messagesConsumed = 0;
   private readonly now: () => number;
 
   constructor(deps: PipelineDeps) {
@@ -101,6 +103,7 @@ export class Pipeline {
     // Once per batch rather than per message: both calls are measurable on the hot path.
     payload.resolveOffset(lastOffset);
     metrics.messagesConsumed.inc(consumed);
+    this.messagesConsumed += consumed;
     this.lastProcessed.set(partition, last);
     windower.endBatch(partition, Number(batch.highWatermark) <= last + 1);
     metrics.consumerLag.set(

@@ -2,6 +2,7 @@
 import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { buildBaseline, readCsvColumns, writeBaselineFile } from './baseline/build.js';
+import { configJsonSchema } from './config/json-schema.js';
 import { loadConfig } from './config/load.js';
 import { Daemon } from './daemon/daemon.js';
 import { DriftwatchError } from './errors.js';
@@ -12,6 +13,8 @@ const USAGE = `driftwatch — drift monitoring for ML models in production
 Usage:
   driftwatch run --config <driftwatch.yaml>
       Consume prediction logs, write drift series to InfluxDB, serve /metrics and /healthz.
+  driftwatch config schema
+      Print the JSON Schema of the configuration file.
   driftwatch baseline build --csv <train.csv> --model <name> --model-version <v>
                             [--out <dir>] [--bins <n>] [--exclude <col,col>]
       Build an immutable baseline file <dir>/<model>/<version>.json from training data.
@@ -21,6 +24,10 @@ async function main(argv: string[]): Promise<number> {
   const [verb, ...rest] = argv;
   if (verb === 'run') return run(rest);
   if (verb === 'baseline' && rest[0] === 'build') return baselineBuild(rest.slice(1));
+  if (verb === 'config' && rest[0] === 'schema') {
+    process.stdout.write(`${JSON.stringify(configJsonSchema(), null, 2)}\n`);
+    return 0;
+  }
   if (verb === undefined || verb === 'help' || verb === '--help' || verb === '-h') {
     process.stdout.write(USAGE);
     return verb === undefined ? 2 : 0;

@@ -6,7 +6,7 @@ const envName = z
   .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name');
 
 const kafkaSchema = z.strictObject({
-  brokers: z.array(z.string().min(1)).min(1),
+  brokers: z.array(z.string().regex(/^[^\s:]+:\d+$/, 'expected host:port')).min(1),
   clientId: z.string().min(1).default('driftwatch'),
   groupId: z.string().min(1).default('driftwatch'),
   topic: z.string().min(1),
@@ -14,7 +14,9 @@ const kafkaSchema = z.strictObject({
   /** Where a consumer group with no committed offset starts. */
   fromBeginning: z.boolean().default(true),
   /** How long the group waits for a silent member (e.g. killed) before reassigning its partitions. */
-  sessionTimeout: durationSchema.default(30_000),
+  sessionTimeout: durationSchema
+    .refine((ms) => ms >= 1_000, 'expected at least 1s')
+    .default(30_000),
 });
 
 const influxSchema = z.strictObject({

@@ -1,5 +1,6 @@
 import type { EachBatchPayload, KafkaMessage, Message } from 'kafkajs';
 import type { Logger } from '../logger.js';
+import { LogLimiter } from '../log-limiter.js';
 import type { DaemonMetrics } from '../metrics.js';
 import { decodePredictionLog } from '../ingest/prediction-log.js';
 import type { DriftResult, DriftSettings } from '../windows/evaluate.js';
@@ -39,6 +40,8 @@ export class Pipeline {
   private readonly committed = new Map<number, number>();
   private committedWatermark = -Infinity;
   private pendingReset = true;
+  /** One log line per dead letter, but a flood of garbage must not flood the logs. */
+  private readonly deadLetterLogs = new LogLimiter(20, 10_000);
   /** Messages read since start (also in /metrics); a plain number for the cheap /healthz. */
   messagesConsumed = 0;
   private readonly now: () => number;
@@ -170,10 +173,19 @@ export class Pipeline {
     failure: Failure,
   ): Message {
     this.deps.metrics.messagesInvalid.inc({ reason: failure.code });
-    this.deps.logger.warn(
-      { topic, partition, offset: message.offset, code: failure.code, reason: failure.reason },
-      'message sent to the dead-letter topic',
-    );
+    const { log, suppressedBefore } = this.deadLetterLogs.take();
+    if (suppressedBefore > 0) {
+      this.deps.logger.warn(
+        { suppressed: suppressedBefore },
+        'more messages were dead-lettered than logged (see driftwatch_messages_invalid_total)',
+      );
+    }
+    if (log) {
+      this.deps.logger.warn(
+        { topic, partition, offset: message.offset, code: failure.code, reason: failure.reason },
+        'message sent to the dead-letter topic',
+      );
+    }
     return toDeadLetter(message, { topic, partition }, failure);
   }
 

@@ -137,6 +137,8 @@ describe(`end to end against real Kafka and InfluxDB (${inject('servicesMode')})
       const health = await fetch(`http://127.0.0.1:${httpPort}/healthz`);
       expect(health.status).toBe(200);
       expect(await health.json()).toMatchObject({ healthy: true, consumerJoined: true });
+      // Secrets come from env and never reach a log line.
+      expect(daemon.output).not.toContain(services.influx.token);
     } finally {
       daemon.kill('SIGTERM');
       const exit = await daemon.exited;

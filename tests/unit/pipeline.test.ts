@@ -5,6 +5,7 @@ import { toBaseline } from '../../src/baseline/baseline.js';
 import { BASELINE_FORMAT } from '../../src/baseline/file-format.js';
 import type { BaselineStore } from '../../src/baseline/store.js';
 import { Pipeline } from '../../src/daemon/pipeline.js';
+import { LogLimiter } from '../../src/log-limiter.js';
 import { DaemonMetrics } from '../../src/metrics.js';
 import type { DriftResult } from '../../src/windows/evaluate.js';
 import { Windower } from '../../src/windows/windower.js';
@@ -98,5 +99,15 @@ describe('pipeline', () => {
         ],
       },
     ]);
+  });
+});
+
+describe('log limiter', () => {
+  it('logs the first N per interval and reports how many it held back', () => {
+    let now = 0;
+    const limiter = new LogLimiter(2, 1_000, () => now);
+    expect([1, 2, 3, 4].map(() => limiter.take().log)).toEqual([true, true, false, false]);
+    now = 1_000;
+    expect(limiter.take()).toEqual({ log: true, suppressedBefore: 2 });
   });
 });

@@ -233,6 +233,8 @@ describe(`reliability against real services (${inject('servicesMode')})`, () => 
       ].reduce((s, m) => s + Number(m[1]), 0);
       expect(invalid).toBe(500);
       expect(metrics).toMatch(/driftwatch_messages_consumed_total 3500/);
+      // Every dead letter is counted, but the log stays readable.
+      expect(daemon.logs('message sent to the dead-letter topic').length).toBe(20);
     } finally {
       await stop(daemon);
     }

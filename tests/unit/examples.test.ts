@@ -1,6 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { parseConfig } from '../../src/config/load.js';
 import { BaselineStore } from '../../src/baseline/store.js';
 import { configJsonSchema } from '../../src/config/json-schema.js';
@@ -27,5 +28,20 @@ describe('JSON Schema of the configuration', () => {
       readFileSync(path.join(root, 'driftwatch.schema.json'), 'utf8'),
     ) as unknown;
     expect(committed).toEqual(configJsonSchema());
+  });
+});
+
+describe('docker-compose.yml', () => {
+  it('mounts files that exist and gives the daemon the token InfluxDB is initialised with', () => {
+    const compose = parseYaml(readFileSync(path.join(root, 'docker-compose.yml'), 'utf8')) as {
+      services: Record<string, { volumes?: string[]; environment?: Record<string, string> }>;
+    };
+    const daemon = compose.services.driftwatch;
+    for (const volume of daemon?.volumes ?? []) {
+      expect(existsSync(path.join(root, volume.split(':')[0] ?? ''))).toBe(true);
+    }
+    expect(daemon?.environment?.INFLUX_TOKEN).toBe(
+      compose.services.influxdb?.environment?.DOCKER_INFLUXDB_INIT_ADMIN_TOKEN,
+    );
   });
 });

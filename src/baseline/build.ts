@@ -4,7 +4,8 @@ import { parse as parseCsv } from 'csv-parse/sync';
 import { quantileCuts } from '../../detectors/index.js';
 import { DriftwatchError } from '../errors.js';
 import { categoryKey } from './baseline.js';
-import { BASELINE_FORMAT, type BaselineFile } from './file-format.js';
+import { BASELINE_FORMAT, baselineFileSchema, type BaselineFile } from './file-format.js';
+import { formatIssues } from '../zod-issues.js';
 
 /** Numeric columns with at most this many distinct values get per-value bins (as Evidently). */
 export const MAX_DISCRETE_VALUES = 20;
@@ -46,7 +47,11 @@ function normalize(cell: Cell): Present | null {
   const text = cell.trim();
   if (MISSING_TOKENS.has(text)) return null;
   if (/^(true|false)$/i.test(text)) return text.toLowerCase() === 'true';
-  if (NUMBER.test(text) && !LEADING_ZERO.test(text)) return Number(text);
+  if (NUMBER.test(text) && !LEADING_ZERO.test(text)) {
+    const n = Number(text);
+    // "1e400" overflows to Infinity, which no bin or JSON file can hold: missing.
+    return Number.isFinite(n) ? n : null;
+  }
   return text;
 }
 
@@ -59,13 +64,26 @@ function discreteCuts(distinct: readonly number[]): number[] {
   const first = distinct[0] as number;
   const last = distinct[distinct.length - 1] as number;
   let gap = Infinity;
-  for (let i = 1; i < distinct.length; i++)
+  for (let i = 1; i < distinct.length; i++) {
     gap = Math.min(gap, (distinct[i] as number) - (distinct[i - 1] as number));
+  }
   if (gap === Infinity) gap = Math.max(Math.abs(first), 1);
-  const cuts = [first - gap / 2];
-  for (let i = 1; i < distinct.length; i++)
-    cuts.push(((distinct[i - 1] as number) + (distinct[i] as number)) / 2);
-  cuts.push(last + gap / 2);
+  const cuts: number[] = [];
+  const push = (c: number) => {
+    // Half-way points can round onto a neighbour (adjacent doubles) or overflow (±1.7e308):
+    // keep only finite, strictly ascending cuts, so every file we write is one we can load.
+    if (Number.isFinite(c) && (cuts.length === 0 || c > (cuts[cuts.length - 1] as number)))
+      cuts.push(c);
+  };
+  push(first - gap / 2);
+  for (let i = 1; i < distinct.length; i++) {
+    const a = distinct[i - 1] as number;
+    const b = distinct[i] as number;
+    const mid = a + (b - a) / 2;
+    push(mid > a ? mid : b);
+  }
+  push(last + gap / 2);
+  if (cuts.length === 0) cuts.push(first);
   return cuts;
 }
 
@@ -171,6 +189,13 @@ export function writeBaselineFile(dir: string, baseline: BaselineFile): string {
     throw new DriftwatchError(
       'BASELINE_DUPLICATE',
       `${file} already exists; baselines are immutable — build a new model_version instead`,
+    );
+  }
+  const check = baselineFileSchema.safeParse(baseline);
+  if (!check.success) {
+    throw new DriftwatchError(
+      'BASELINE_INVALID',
+      `refusing to write an invalid baseline ${file}:\n${formatIssues(check.error.issues)}`,
     );
   }
   mkdirSync(path.dirname(file), { recursive: true });

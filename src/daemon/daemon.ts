@@ -12,7 +12,7 @@ import { kafkaLogCreator } from './kafka-logging.js';
 import { decodeCommitMetadata } from './offset-metadata.js';
 import { isMessageTooLarge, isRebalanceError } from './failures.js';
 import { withoutValue } from './dead-letter.js';
-import { Pipeline } from './pipeline.js';
+import { Pipeline, type GroupState } from './pipeline.js';
 import { StoppedWhileRetrying } from './retry.js';
 
 /** The running daemon: Kafka in, InfluxDB out, /metrics and /healthz on the side. */
@@ -31,6 +31,7 @@ export class Daemon {
   private pipeline: Pipeline | undefined;
   private stopping = false;
   private failed = false;
+  private exitCode = 0;
   private joined = false;
   private lastBatchAt: number | undefined;
   private finish!: (code: number) => void;
@@ -115,7 +116,9 @@ export class Daemon {
       logger,
       writeResults: (results) => sink.write(results),
       sendDeadLetters: (messages) => this.sendDeadLetters(messages),
-      fetchCommittedWatermark: () => this.committedWatermark(),
+      fetchGroupState: (assigned) => this.groupState(assigned),
+      seek: (partition, offset) =>
+        this.consumer.seek({ topic: config.kafka.topic, partition, offset: String(offset) }),
       isStopping: () => this.stopping,
     }));
 
@@ -209,18 +212,32 @@ export class Daemon {
     return metadata.topics[0]?.partitions.map((p) => p.partitionId).sort((a, b) => a - b) ?? [];
   }
 
-  /** The newest watermark committed by any member of this group, if any. */
-  private async committedWatermark(): Promise<number | undefined> {
-    const { groupId, topic } = this.config.kafka;
-    const topics = await this.admin.fetchOffsets({ groupId, topics: [topic] });
+  /**
+   * What the group committed (offsets, and the watermark in their metadata) and, per assigned
+   * partition, whether anything is left to read — so a partition with a backlog is never taken
+   * for idle before it has delivered.
+   */
+  private async groupState(assigned: readonly number[]): Promise<GroupState> {
+    const { groupId, topic, fromBeginning } = this.config.kafka;
+    const [offsets, ends] = await Promise.all([
+      this.admin.fetchOffsets({ groupId, topics: [topic] }),
+      this.admin.fetchTopicOffsets(topic),
+    ]);
     let watermark: number | undefined;
-    for (const t of topics) {
-      for (const p of t.partitions) {
-        const w = decodeCommitMetadata(p.metadata);
-        if (w !== undefined && (watermark === undefined || w > watermark)) watermark = w;
-      }
+    const committed = new Map<number, number>();
+    for (const p of offsets[0]?.partitions ?? []) {
+      const w = decodeCommitMetadata(p.metadata);
+      if (w !== undefined && (watermark === undefined || w > watermark)) watermark = w;
+      if (Number(p.offset) >= 0) committed.set(p.partition, Number(p.offset));
     }
-    return watermark;
+    const caughtUp = new Map<number, boolean>();
+    for (const partition of assigned) {
+      const end = ends.find((e) => e.partition === partition);
+      const high = Number(end?.high ?? 0);
+      const from = committed.get(partition) ?? (fromBeginning ? Number(end?.low ?? 0) : high);
+      caughtUp.set(partition, from >= high);
+    }
+    return { watermark, committed, caughtUp };
   }
 
   /** Graceful stop: finish the batch in hand (no partial window is emitted), commit, disconnect. */
@@ -229,6 +246,8 @@ export class Daemon {
   }
 
   private async shutdown(code: number): Promise<number> {
+    // The worst code wins: a batch failing during a graceful stop must not exit 0.
+    this.exitCode = Math.max(this.exitCode, code);
     if (this.stopping) return this.finished;
     this.stopping = true;
     this.logger.info('stopping: finishing the current batch, then committing');
@@ -242,12 +261,12 @@ export class Daemon {
       try {
         await step();
       } catch (err) {
-        code = code || 1;
+        this.exitCode = Math.max(this.exitCode, 1);
         this.logger.error({ err, what }, 'error while stopping');
       }
     }
-    this.logger.info({ code }, 'stopped');
-    this.finish(code);
-    return code;
+    this.logger.info({ code: this.exitCode }, 'stopped');
+    this.finish(this.exitCode);
+    return this.exitCode;
   }
 }

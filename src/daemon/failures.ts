@@ -5,13 +5,14 @@ interface KafkaErrorLike {
   name?: unknown;
 }
 
-/** kafkajs' own test: these mean "rejoin the group", which kafkajs does when they escape a batch. */
+/** Errors after which kafkajs rejoins the group when they escape a batch (see its runner). */
 export function isRebalanceError(err: unknown): boolean {
   const type = (err as KafkaErrorLike | null)?.type;
   return (
     type === 'REBALANCE_IN_PROGRESS' ||
     type === 'NOT_COORDINATOR_FOR_GROUP' ||
-    type === 'ILLEGAL_GENERATION'
+    type === 'ILLEGAL_GENERATION' ||
+    type === 'UNKNOWN_MEMBER_ID'
   );
 }
 

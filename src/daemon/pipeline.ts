@@ -21,13 +21,24 @@ export interface PipelineDeps {
   writeResults: (results: readonly DriftResult[]) => Promise<void>;
   /** Produces dead letters; resolves only once the broker acknowledged them. */
   sendDeadLetters: (messages: Message[]) => Promise<void>;
-  /** The newest watermark committed by the group (any member), from the offsets' metadata. */
-  fetchCommittedWatermark: () => Promise<number | undefined>;
+  /** The group's committed state for the assigned partitions, read after every join. */
+  fetchGroupState: (assigned: readonly number[]) => Promise<GroupState>;
+  /** Moves a partition's read position (used when a batch would skip uncommitted events). */
+  seek: (partition: number, offset: number) => void;
   isStopping: () => boolean;
   now?: () => number;
 }
 
 type Failure = { code: string; reason: string };
+
+export interface GroupState {
+  /** The newest watermark any member committed (offset metadata), if any. */
+  watermark: number | undefined;
+  /** Per assigned partition: the committed offset, where reading resumes (absent if none). */
+  committed: ReadonlyMap<number, number>;
+  /** Per assigned partition: whether nothing was left to read at the join. */
+  caughtUp: ReadonlyMap<number, boolean>;
+}
 
 /**
  * One batch: decode → window → dead-letter what is unusable → write closed windows → commit.
@@ -40,6 +51,11 @@ export class Pipeline {
   private readonly committed = new Map<number, number>();
   private committedWatermark = -Infinity;
   private pendingReset = true;
+  private assigned: number[] = [];
+  /** Per partition, where reading must resume after the last reset (until its first batch). */
+  private resumeAt = new Map<number, number>();
+  /** Events added to windows by the batch in hand. */
+  private addedInBatch = 0;
   /** One log line per dead letter, but a flood of garbage must not flood the logs. */
   private readonly deadLetterLogs = new LogLimiter(20, 10_000);
   /** Messages read since start (also in /metrics); a plain number for the cheap /healthz. */
@@ -58,44 +74,78 @@ export class Pipeline {
    */
   onGroupJoin(assigned: readonly number[]): void {
     this.pendingReset = true;
-    this.deps.windower.setAssigned(assigned, this.now());
+    this.assigned = [...assigned];
   }
 
   /**
    * Drops open windows and takes the group's committed watermark as the floor: windows that
-   * any member (e.g. the previous pod of a rolling deploy) emitted are never re-opened.
+   * any member (e.g. the previous pod of a rolling deploy) emitted are never re-opened. Loops
+   * in case another join lands while the group state is being read.
    */
   private async resetIfJoined(): Promise<void> {
-    if (!this.pendingReset) return;
-    this.pendingReset = false;
-    const committed = await this.deps.fetchCommittedWatermark();
-    const floor = Math.max(this.committedWatermark, committed ?? -Infinity);
-    this.deps.windower.reset(floor);
-    this.committedWatermark = floor;
-    this.lastProcessed.clear();
-    this.committed.clear();
-    this.deps.metrics.openWindows.set(0);
-    if (committed !== undefined) {
-      this.deps.logger.info(
-        { watermark: safeIso(floor) },
-        'restored watermark from committed offsets',
-      );
+    while (this.pendingReset) {
+      this.pendingReset = false;
+      const state = await this.deps.fetchGroupState(this.assigned);
+      const floor = Math.max(this.committedWatermark, state.watermark ?? -Infinity);
+      this.deps.windower.reset(floor);
+      this.deps.windower.setAssigned(this.assigned, this.now(), state.caughtUp);
+      this.committedWatermark = floor;
+      this.resumeAt = new Map(state.committed);
+      this.lastProcessed.clear();
+      this.committed.clear();
+      this.deps.metrics.openWindows.set(0);
+      if (state.watermark !== undefined) {
+        this.deps.logger.info(
+          { watermark: safeIso(floor) },
+          'restored watermark from committed offsets',
+        );
+      }
     }
+  }
+
+  /**
+   * The first batch of a partition after a reset must start at its committed offset. One that
+   * starts later (fetched before the join, with several brokers) would skip events: seek back.
+   * Messages before the committed offset were committed already and are skipped.
+   */
+  private firstUsableIndex(payload: EachBatchPayload): number | undefined {
+    const { partition, messages } = payload.batch;
+    const resumeAt = this.resumeAt.get(partition);
+    if (resumeAt === undefined) return 0;
+    const first = Number(messages[0]?.offset ?? resumeAt);
+    if (first > resumeAt) {
+      this.deps.logger.warn(
+        { partition, first, resumeAt },
+        'batch starts after the committed offset; seeking back',
+      );
+      this.deps.seek(partition, resumeAt);
+      return undefined;
+    }
+    this.resumeAt.delete(partition);
+    const index = messages.findIndex((m) => Number(m.offset) >= resumeAt);
+    return index === -1 ? messages.length : index;
   }
 
   async handleBatch(payload: EachBatchPayload): Promise<void> {
     await this.resetIfJoined();
+    const startIndex = this.firstUsableIndex(payload);
+    if (startIndex === undefined) return;
     const { batch } = payload;
     const { windower, metrics } = this.deps;
-    const { partition } = batch;
+    const { partition, messages } = batch;
     const deadLetters: Message[] = [];
     const futureLimit = this.now() + this.deps.maxFutureSkewMs;
     let lastOffset: string | undefined;
     let consumed = 0;
-    windower.beginBatch(partition, this.now());
+    let complete = true;
+    this.addedInBatch = 0;
 
-    for (const message of batch.messages) {
-      if (!payload.isRunning() || payload.isStale()) break;
+    for (let i = startIndex; i < messages.length; i++) {
+      if (!payload.isRunning() || payload.isStale()) {
+        complete = false;
+        break;
+      }
+      const message = messages[i] as KafkaMessage;
       consumed++;
       const failure = this.processMessage(message, partition, futureLimit);
       if (failure) deadLetters.push(this.deadLetter(message, batch.topic, partition, failure));
@@ -108,10 +158,13 @@ export class Pipeline {
     metrics.messagesConsumed.inc(consumed);
     this.messagesConsumed += consumed;
     this.lastProcessed.set(partition, last);
-    windower.endBatch(partition, Number(batch.highWatermark) <= last + 1);
+    // offsetLag covers a trailing transaction marker, which is no message of its own.
+    const caughtUp =
+      complete && (batch.offsetLag() === '0' || Number(batch.highWatermark) <= last + 1);
+    windower.endBatch(partition, this.now(), caughtUp, this.addedInBatch > 0);
     metrics.consumerLag.set(
       { topic: batch.topic, partition: String(partition) },
-      Math.max(0, Number(batch.highWatermark) - last - 1),
+      caughtUp ? 0 : Math.max(0, Number(batch.highWatermark) - last - 1),
     );
 
     const between = () => payload.heartbeat();
@@ -151,7 +204,8 @@ export class Pipeline {
         };
       }
       const outcome = windower.add(log, partition, Number(message.offset));
-      if (outcome === 'late')
+      if (outcome === 'added') this.addedInBatch++;
+      else if (outcome === 'late')
         metrics.eventsLate.inc({ model: log.model, model_version: log.model_version });
       else if (outcome === 'no-baseline')
         this.emitter.noteWithoutBaseline(log.model, log.model_version);

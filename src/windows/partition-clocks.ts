@@ -2,9 +2,11 @@
  * Event-time progress per Kafka partition, and from it the input watermark: the oldest of the
  * partitions' newest event times. A partition another consumer holds (or that has not been
  * read yet) holds it back, so partial input never closes a window. An assigned partition that
- * has nothing to read stops holding it back once it is *idle*: caught up (or silent since it
- * was assigned), quiet for `idleTimeoutMs`, while at least two batches of other partitions went
- * by — so a partition that merely waits behind an outage or a slow batch is never taken for idle.
+ * has nothing to read stops holding it back once it is *idle*: caught up (its backlog read, as
+ * known at assignment from the committed and end offsets, then from each batch), without a
+ * usable event for `idleTimeoutMs`, while at least two batches of other partitions went by — so
+ * a partition that merely waits behind an outage or a slow batch is never taken for idle, and
+ * one that delivers only unusable messages (garbage, unknown models) does not stall the rest.
  */
 export class PartitionClocks {
   private readonly idleTimeoutMs: number;
@@ -33,7 +35,12 @@ export class PartitionClocks {
     this.recompute();
   }
 
-  setAssigned(partitions: readonly number[], now: number): void {
+  /** `caughtUp`: per partition, whether nothing was left to read when it was assigned. */
+  setAssigned(
+    partitions: readonly number[],
+    now: number,
+    caughtUp: ReadonlyMap<number, boolean>,
+  ): void {
     this.assigned.clear();
     this.lastBatchAt.clear();
     this.caughtUp.clear();
@@ -43,6 +50,7 @@ export class PartitionClocks {
       this.assigned.add(p);
       this.lastBatchAt.set(p, now);
       this.batchesSince.set(p, 0);
+      this.caughtUp.set(p, caughtUp.get(p) ?? false);
     }
     this.recompute();
   }
@@ -52,16 +60,20 @@ export class PartitionClocks {
     this.recompute();
   }
 
-  beginBatch(partition: number, now: number): void {
+  /**
+   * After each batch: `caughtUp` when it reached the partition's end, `usable` when it added at
+   * least one event to a window (only those count as activity for the idle rule).
+   */
+  endBatch(partition: number, now: number, caughtUp: boolean, usable: boolean): void {
     this.now = now;
-    this.lastBatchAt.set(partition, now);
-    for (const p of this.batchesSince.keys())
-      this.batchesSince.set(p, p === partition ? 0 : (this.batchesSince.get(p) ?? 0) + 1);
-    this.recompute();
-  }
-
-  endBatch(partition: number, caughtUp: boolean): void {
     this.caughtUp.set(partition, caughtUp);
+    for (const p of this.batchesSince.keys()) {
+      if (p !== partition) this.batchesSince.set(p, (this.batchesSince.get(p) ?? 0) + 1);
+    }
+    if (usable) {
+      this.lastBatchAt.set(partition, now);
+      this.batchesSince.set(partition, 0);
+    }
     this.recompute();
   }
 
@@ -78,7 +90,7 @@ export class PartitionClocks {
 
   private isIdle(p: number): boolean {
     if (!this.assigned.has(p)) return false;
-    if (this.caughtUp.get(p) === false) return false;
+    if (this.caughtUp.get(p) !== true) return false;
     const quietFor = this.now - (this.lastBatchAt.get(p) ?? this.now);
     return quietFor >= this.idleTimeoutMs && (this.batchesSince.get(p) ?? 0) >= 2;
   }

@@ -51,18 +51,18 @@ export class Windower {
     this.clocks.setAll(partitions);
   }
 
-  /** The partitions this consumer holds now (after a group join). */
-  setAssigned(partitions: readonly number[], now: number): void {
-    this.clocks.setAssigned(partitions, now);
+  /** The partitions this consumer holds now (after a group join), and which had no backlog. */
+  setAssigned(
+    partitions: readonly number[],
+    now: number,
+    caughtUp: ReadonlyMap<number, boolean>,
+  ): void {
+    this.clocks.setAssigned(partitions, now, caughtUp);
   }
 
-  beginBatch(partition: number, now: number): void {
-    this.clocks.beginBatch(partition, now);
-  }
-
-  /** `caughtUp`: the batch reached the partition's high watermark. */
-  endBatch(partition: number, caughtUp: boolean): void {
-    this.clocks.endBatch(partition, caughtUp);
+  /** `caughtUp`: the batch reached the partition's end; `usable`: it added events to windows. */
+  endBatch(partition: number, now: number, caughtUp: boolean, usable: boolean): void {
+    this.clocks.endBatch(partition, now, caughtUp, usable);
   }
 
   /**
@@ -73,7 +73,9 @@ export class Windower {
   reset(committedWatermark: number): void {
     this.open.clear();
     this.clocks.clearClocks();
-    this.floor = Math.max(this.floor, committedWatermark);
+    // Assigned, not raised: windows closed in memory but never written (say, a rebalance cut a
+    // retry short) must be rebuilt from the re-read events, so only what was committed counts.
+    this.floor = committedWatermark;
   }
 
   get openWindowCount(): number {
@@ -107,6 +109,9 @@ export class Windower {
   /** Removes and returns the windows the watermark has passed, oldest end first. */
   takeClosed(): Window[] {
     const watermark = this.watermark;
+    // The watermark never goes back, even when an idle partition wakes up with older events:
+    // a window once emitted stays emitted, and its late events are dropped and counted.
+    this.floor = watermark;
     const closed: Window[] = [];
     for (const versions of this.open.values()) {
       for (const { windows } of versions.values()) {

@@ -66,6 +66,20 @@ describe('baselines', () => {
     expect(b.features.score).toMatchObject({ kind: 'numeric', missing: 2, count: 2 });
   });
 
+  it('writes only files it can load back, whatever the training values', () => {
+    const dir = tmp();
+    const b = buildBaseline(
+      {
+        adjacent: [0.3, 0.30000000000000004, 0.3],
+        huge: [1.7e308, -1.7e308, 1.7e308],
+        overflow: ['1e400', '2', '3'],
+      },
+      { model: 'edge', modelVersion: '1', sourceFile: 't' },
+    );
+    expect(b.features.overflow).toMatchObject({ kind: 'numeric', missing: 1 });
+    expect(() => loadBaselineFile(writeBaselineFile(dir, b))).not.toThrow();
+  });
+
   it('writes an immutable file that loads back with a content hash', () => {
     const dir = tmp();
     const file = writeBaselineFile(dir, built);

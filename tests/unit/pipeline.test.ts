@@ -31,11 +31,11 @@ function event(timestamp: number): string {
 }
 
 /** A kafkajs batch payload double that records what the pipeline asks of Kafka. */
-function payload(values: string[], opts: { runningFor?: number } = {}) {
+function payload(values: string[], opts: { runningFor?: number; firstOffset?: number } = {}) {
   const commits: unknown[] = [];
   let checks = 0;
   const messages = values.map((v, i) => ({
-    offset: String(i),
+    offset: String(i + (opts.firstOffset ?? 0)),
     value: Buffer.from(v),
     key: null,
     headers: {},
@@ -43,7 +43,13 @@ function payload(values: string[], opts: { runningFor?: number } = {}) {
     attributes: 0,
   }));
   const p = {
-    batch: { topic: 't', partition: 0, highWatermark: String(values.length), messages },
+    batch: {
+      topic: 't',
+      partition: 0,
+      highWatermark: String(values.length + (opts.firstOffset ?? 0)),
+      messages,
+      offsetLag: () => '0',
+    },
     resolveOffset: () => undefined,
     heartbeat: () => Promise.resolve(),
     isRunning: () => checks++ < (opts.runningFor ?? Infinity),
@@ -56,7 +62,11 @@ function payload(values: string[], opts: { runningFor?: number } = {}) {
   return { p, commits };
 }
 
-function pipeline(written: DriftResult[][], deadLetters: Message[][]) {
+function pipeline(
+  written: DriftResult[][],
+  deadLetters: Message[][],
+  group: { committed?: Map<number, number>; seeks?: [number, number][] } = {},
+) {
   return new Pipeline({
     windower: new Windower(60_000, 0, store),
     drift: { psiEpsilon: 1e-4, psiThreshold: 0.2 },
@@ -65,7 +75,13 @@ function pipeline(written: DriftResult[][], deadLetters: Message[][]) {
     logger: pino({ level: 'silent' }),
     writeResults: (r) => (written.push([...r]), Promise.resolve()),
     sendDeadLetters: (m) => (deadLetters.push(m), Promise.resolve()),
-    fetchCommittedWatermark: () => Promise.resolve(undefined),
+    fetchGroupState: () =>
+      Promise.resolve({
+        watermark: undefined,
+        committed: group.committed ?? new Map<number, number>(),
+        caughtUp: new Map<number, boolean>(),
+      }),
+    seek: (partition, offset) => void group.seeks?.push([partition, offset]),
     isStopping: () => false,
   });
 }
@@ -99,6 +115,25 @@ describe('pipeline', () => {
         ],
       },
     ]);
+  });
+});
+
+describe('pipeline after a group join', () => {
+  it('seeks back when the first batch starts after the committed offset, and processes nothing', async () => {
+    const seeks: [number, number][] = [];
+    const written: DriftResult[][] = [];
+    const { p, commits } = payload([event(0), event(60_000)], { firstOffset: 5 });
+    await pipeline(written, [], { committed: new Map([[0, 2]]), seeks }).handleBatch(p);
+    expect(seeks).toEqual([[0, 2]]);
+    expect(written).toHaveLength(0);
+    expect(commits).toHaveLength(0);
+  });
+
+  it('skips messages before the committed offset (already committed)', async () => {
+    const written: DriftResult[][] = [];
+    const { p } = payload([event(0), event(1_000), event(2_000), event(60_000)]);
+    await pipeline(written, [], { committed: new Map([[0, 2]]) }).handleBatch(p);
+    expect(written[0]?.[0]?.n).toBe(1); // only offset 2 counted in the first window
   });
 });
 

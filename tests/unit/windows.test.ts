@@ -70,25 +70,66 @@ describe('windows', () => {
     expect(w.openWindowCount).toBe(1);
   });
 
-  it('stops waiting for an assigned partition that is caught up and idle, never for a lagging one', () => {
-    const w = new Windower(60_000, 0, store, 30_000);
-    w.setPartitions([0, 1]);
-    w.setAssigned([0, 1], 0);
-    const batch = (p: number, at: number, events: number[], caughtUp: boolean) => {
-      w.beginBatch(p, at);
-      events.forEach((t, i) => w.add(log(t, {}), p, at + i));
-      w.endBatch(p, caughtUp);
-    };
-    batch(0, 1_000, [0, 61_000], true);
-    batch(0, 20_000, [62_000], true);
-    expect(w.takeClosed()).toHaveLength(0); // partition 1 silent for only 20 s
-    batch(0, 41_000, [63_000], true);
-    expect(w.takeClosed().map((c) => c.start)).toEqual([0]); // now idle: 41 s quiet, 3 batches by
-    // A partition that had more to read (not caught up) is waited for however long it is quiet.
-    batch(1, 42_000, [64_000], false);
-    batch(0, 200_000, [125_000], true);
-    batch(0, 201_000, [126_000], true);
-    expect(w.takeClosed()).toHaveLength(0);
+  describe('idle partitions', () => {
+    function setup(caughtUpAtJoin: boolean) {
+      const w = new Windower(60_000, 0, store, 30_000);
+      w.setPartitions([0, 1]);
+      w.setAssigned(
+        [0, 1],
+        0,
+        new Map([
+          [0, true],
+          [1, caughtUpAtJoin],
+        ]),
+      );
+      const batch = (p: number, at: number, events: number[], caughtUp = true, usable = true) => {
+        events.forEach((t, i) => w.add(log(t, {}), p, at + i));
+        w.endBatch(p, at, caughtUp, usable);
+      };
+      return { w, batch };
+    }
+
+    it('stops waiting for a caught-up partition after idleTimeout and two batches of others', () => {
+      const { w, batch } = setup(true);
+      batch(0, 1_000, [0, 61_000]);
+      batch(0, 20_000, [62_000]);
+      expect(w.takeClosed()).toHaveLength(0); // partition 1 quiet for only 20 s
+      batch(0, 41_000, [63_000]);
+      expect(w.takeClosed().map((c) => c.start)).toEqual([0]);
+    });
+
+    it('waits for a partition with a backlog at the join, or that was not caught up, however long', () => {
+      const { w, batch } = setup(false);
+      batch(0, 1_000, [0, 61_000]);
+      batch(0, 100_000, [62_000]);
+      batch(0, 200_000, [63_000]);
+      expect(w.takeClosed()).toHaveLength(0);
+      batch(1, 201_000, [1_000], false);
+      batch(0, 400_000, [125_000]);
+      batch(0, 401_000, [126_000]);
+      expect(w.takeClosed()).toHaveLength(0);
+    });
+
+    it('does not let a partition of unusable messages (garbage, unknown models) stall the others', () => {
+      const { w, batch } = setup(true);
+      batch(0, 1_000, [0, 61_000]);
+      batch(1, 2_000, [], true, false);
+      batch(0, 20_000, [62_000]);
+      batch(1, 21_000, [], true, false);
+      batch(0, 41_000, [63_000]);
+      expect(w.takeClosed().map((c) => c.start)).toEqual([0]);
+    });
+
+    it('never moves the watermark back when an idle partition wakes up with older events', () => {
+      const { w, batch } = setup(true);
+      batch(0, 1_000, [0, 61_000]);
+      batch(0, 20_000, [62_000]);
+      batch(0, 41_000, [130_000]);
+      expect(w.takeClosed().map((c) => c.start)).toEqual([0, 60_000]);
+      expect(w.add(log(70_000, {}), 1, 0)).toBe('late');
+      batch(1, 42_000, [], true);
+      expect(w.watermark).toBe(130_000);
+    });
   });
 
   it('waits for the slowest assigned partition before closing a window', () => {

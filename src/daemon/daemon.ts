@@ -11,7 +11,7 @@ import { Windower } from '../windows/windower.js';
 import { kafkaLogCreator } from './kafka-logging.js';
 import { decodeCommitMetadata } from './offset-metadata.js';
 import { isMessageTooLarge, isRebalanceError } from './failures.js';
-import { withoutValue } from './dead-letter.js';
+import { chunkBySize, DEAD_LETTER_CHUNK_BYTES, withoutValue } from './dead-letter.js';
 import { Pipeline, type GroupState } from './pipeline.js';
 import { StoppedWhileRetrying } from './retry.js';
 
@@ -186,14 +186,27 @@ export class Daemon {
     void this.shutdown(1);
   }
 
+  /**
+   * Sends in chunks well under the broker's default 1 MB message limit (a fetched batch of
+   * garbage plus its reason headers can exceed it). A single message too large even alone is
+   * sent without its body, keeping the headers (reason, source offset) as evidence.
+   */
   private async sendDeadLetters(messages: Message[]): Promise<void> {
     const topic = this.config.kafka.deadLetterTopic;
-    try {
-      await this.producer.send({ topic, messages, acks: -1 });
-    } catch (err) {
-      if (!isMessageTooLarge(err)) throw err;
-      // Keep the evidence that fits: headers (reason, source offset) without the body.
-      await this.producer.send({ topic, messages: messages.map(withoutValue), acks: -1 });
+    for (const chunk of chunkBySize(messages, DEAD_LETTER_CHUNK_BYTES)) {
+      try {
+        await this.producer.send({ topic, messages: chunk, acks: -1 });
+      } catch (err) {
+        if (!isMessageTooLarge(err)) throw err;
+        for (const message of chunk) {
+          try {
+            await this.producer.send({ topic, messages: [message], acks: -1 });
+          } catch (single) {
+            if (!isMessageTooLarge(single)) throw single;
+            await this.producer.send({ topic, messages: [withoutValue(message)], acks: -1 });
+          }
+        }
+      }
     }
   }
 
@@ -237,7 +250,12 @@ export class Daemon {
       const from = committed.get(partition) ?? (fromBeginning ? Number(end?.low ?? 0) : high);
       caughtUp.set(partition, from >= high);
     }
-    return { watermark, committed, caughtUp };
+    return {
+      watermark,
+      committed,
+      caughtUp,
+      partitions: ends.map((e) => e.partition).sort((a, b) => a - b),
+    };
   }
 
   /** Graceful stop: finish the batch in hand (no partial window is emitted), commit, disconnect. */

@@ -50,3 +50,35 @@ export function toDeadLetter(
   headers[DLQ_HEADERS.offset] = message.offset;
   return { key: message.key, value: message.value, headers, timestamp: message.timestamp };
 }
+
+/** Bytes per dead-letter send: half the broker's default message.max.bytes. */
+export const DEAD_LETTER_CHUNK_BYTES = 512 * 1024;
+
+function approximateSize(message: Message): number {
+  let size = 64;
+  if (message.value) size += Buffer.byteLength(message.value);
+  if (message.key) size += Buffer.byteLength(message.key);
+  for (const [k, v] of Object.entries(message.headers ?? {})) {
+    size += k.length + (typeof v === 'string' || Buffer.isBuffer(v) ? Buffer.byteLength(v) : 16);
+  }
+  return size;
+}
+
+/** Splits messages into consecutive groups of at most `maxBytes` (one message may exceed it). */
+export function chunkBySize(messages: Message[], maxBytes: number): Message[][] {
+  const chunks: Message[][] = [];
+  let current: Message[] = [];
+  let bytes = 0;
+  for (const message of messages) {
+    const size = approximateSize(message);
+    if (current.length > 0 && bytes + size > maxBytes) {
+      chunks.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(message);
+    bytes += size;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}

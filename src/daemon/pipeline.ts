@@ -38,6 +38,8 @@ export interface GroupState {
   committed: ReadonlyMap<number, number>;
   /** Per assigned partition: whether nothing was left to read at the join. */
   caughtUp: ReadonlyMap<number, boolean>;
+  /** Every partition of the topic now (partitions may have been added since start). */
+  partitions: readonly number[];
 }
 
 /**
@@ -88,6 +90,7 @@ export class Pipeline {
       const state = await this.deps.fetchGroupState(this.assigned);
       const floor = Math.max(this.committedWatermark, state.watermark ?? -Infinity);
       this.deps.windower.reset(floor);
+      this.deps.windower.setPartitions(state.partitions);
       this.deps.windower.setAssigned(this.assigned, this.now(), state.caughtUp);
       this.committedWatermark = floor;
       this.resumeAt = new Map(state.committed);
@@ -244,6 +247,9 @@ export class Pipeline {
   }
 
   private async commitIfAdvanced(payload: EachBatchPayload, topic: string): Promise<void> {
+    // A join landed during this batch: the assignment may have changed, so commit nothing now;
+    // the next batch resets to the committed state and reads these events again.
+    if (this.pendingReset) return;
     const { windower } = this.deps;
     const offsets = windower.committableOffsets(this.lastProcessed);
     const watermark = windower.watermark;

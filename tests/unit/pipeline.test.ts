@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { toBaseline } from '../../src/baseline/baseline.js';
 import { BASELINE_FORMAT } from '../../src/baseline/file-format.js';
 import type { BaselineStore } from '../../src/baseline/store.js';
+import { chunkBySize } from '../../src/daemon/dead-letter.js';
 import { Pipeline } from '../../src/daemon/pipeline.js';
 import { LogLimiter } from '../../src/log-limiter.js';
 import { DaemonMetrics } from '../../src/metrics.js';
@@ -80,6 +81,7 @@ function pipeline(
         watermark: undefined,
         committed: group.committed ?? new Map<number, number>(),
         caughtUp: new Map<number, boolean>(),
+        partitions: [0],
       }),
     seek: (partition, offset) => void group.seeks?.push([partition, offset]),
     isStopping: () => false,
@@ -144,5 +146,18 @@ describe('log limiter', () => {
     expect([1, 2, 3, 4].map(() => limiter.take().log)).toEqual([true, true, false, false]);
     now = 1_000;
     expect(limiter.take()).toEqual({ log: true, suppressedBefore: 2 });
+  });
+});
+
+describe('dead-letter chunks', () => {
+  it('stay under the byte budget, keep order, and let one oversized message through alone', () => {
+    const m = (bytes: number) => ({ value: 'x'.repeat(bytes) });
+    const chunks = chunkBySize([m(300), m(300), m(300), m(2_000), m(10)], 800);
+    expect(chunks.map((c) => c.map((x) => x.value?.length))).toEqual([
+      [300, 300],
+      [300],
+      [2_000],
+      [10],
+    ]);
   });
 });

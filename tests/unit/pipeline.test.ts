@@ -1,31 +1,17 @@
 import type { EachBatchPayload, Message } from 'kafkajs';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { toBaseline } from '../../src/baseline/baseline.js';
-import { BASELINE_FORMAT } from '../../src/baseline/file-format.js';
-import type { BaselineStore } from '../../src/baseline/store.js';
 import { chunkBySize } from '../../src/daemon/dead-letter.js';
 import { Pipeline } from '../../src/daemon/pipeline.js';
 import { LogLimiter } from '../../src/log-limiter.js';
 import { DaemonMetrics } from '../../src/metrics.js';
 import type { DriftResult } from '../../src/windows/evaluate.js';
 import { Windower } from '../../src/windows/windower.js';
+import { fraudBaseline, storeOf } from '../support/baselines.js';
 
-const baseline = toBaseline(
-  {
-    format: BASELINE_FORMAT,
-    model: 'fraud',
-    model_version: '3',
-    created_at: '2026-01-01T00:00:00.000Z',
-    source: { file: 't', rows: 2 },
-    features: { x: { kind: 'categorical', proportions: { a: 1 }, count: 2, missing: 0 } },
-  },
-  'h',
-  'f',
+const store = storeOf(
+  fraudBaseline({ x: { kind: 'categorical', proportions: { a: 1 }, count: 2, missing: 0 } }),
 );
-const store = {
-  get: (m: string) => (m === 'fraud' ? baseline : undefined),
-} as unknown as BaselineStore;
 
 function event(timestamp: number): string {
   return JSON.stringify({ model: 'fraud', model_version: '3', timestamp, features: { x: 'a' } });

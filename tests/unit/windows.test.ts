@@ -1,35 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import { toBaseline } from '../../src/baseline/baseline.js';
-import { BASELINE_FORMAT } from '../../src/baseline/file-format.js';
-import type { BaselineStore } from '../../src/baseline/store.js';
 import type { PredictionLog } from '../../src/ingest/prediction-log.js';
 import { evaluateWindow } from '../../src/windows/evaluate.js';
 import { Windower } from '../../src/windows/windower.js';
+import { fraudBaseline, storeOf } from '../support/baselines.js';
 
-const baseline = toBaseline(
-  {
-    format: BASELINE_FORMAT,
-    model: 'fraud',
-    model_version: '3',
-    created_at: '2026-01-01T00:00:00.000Z',
-    source: { file: 'train.csv', rows: 100 },
-    features: {
-      amount: {
-        kind: 'numeric',
-        cuts: [10, 20],
-        proportions: [0.25, 0.5, 0.25],
-        count: 100,
-        missing: 0,
-      },
-      country: { kind: 'categorical', proportions: { DE: 0.5, FR: 0.5 }, count: 100, missing: 0 },
-    },
+const baseline = fraudBaseline({
+  amount: {
+    kind: 'numeric',
+    cuts: [10, 20],
+    proportions: [0.25, 0.5, 0.25],
+    count: 100,
+    missing: 0,
   },
-  'abcdef0123456789',
-  'fraud/3.json',
-);
-const store = {
-  get: (m: string, v: string) => (m === 'fraud' && v === '3' ? baseline : undefined),
-} as BaselineStore;
+  country: { kind: 'categorical', proportions: { DE: 0.5, FR: 0.5 }, count: 100, missing: 0 },
+});
+const store = storeOf(baseline);
 
 function log(
   timestamp: number,

@@ -243,16 +243,32 @@ export class Daemon {
       if (w !== undefined && (watermark === undefined || w > watermark)) watermark = w;
       if (Number(p.offset) >= 0) committed.set(p.partition, Number(p.offset));
     }
+    const resumeAt = new Map<number, number>();
+    const uncommitted = new Set<number>();
     const caughtUp = new Map<number, boolean>();
     for (const partition of assigned) {
       const end = ends.find((e) => e.partition === partition);
+      const low = Number(end?.low ?? 0);
       const high = Number(end?.high ?? 0);
-      const from = committed.get(partition) ?? (fromBeginning ? Number(end?.low ?? 0) : high);
+      let from = committed.get(partition);
+      if (from !== undefined && from < low) {
+        this.logger.error(
+          { partition, committed: from, logStart: low },
+          'events between the committed offset and the log start were deleted by retention before they were read',
+        );
+        from = undefined;
+      }
+      if (from === undefined) {
+        uncommitted.add(partition);
+        from = fromBeginning ? low : high;
+      }
+      resumeAt.set(partition, from);
       caughtUp.set(partition, from >= high);
     }
     return {
       watermark,
-      committed,
+      resumeAt,
+      uncommitted,
       caughtUp,
       partitions: ends.map((e) => e.partition).sort((a, b) => a - b),
     };

@@ -34,8 +34,10 @@ type Failure = { code: string; reason: string };
 export interface GroupState {
   /** The newest watermark any member committed (offset metadata), if any. */
   watermark: number | undefined;
-  /** Per assigned partition: the committed offset, where reading resumes (absent if none). */
-  committed: ReadonlyMap<number, number>;
+  /** Per assigned partition: where reading resumes (committed offset, else where the group starts). */
+  resumeAt: ReadonlyMap<number, number>;
+  /** Assigned partitions without a usable commit: their start is committed at the next commit. */
+  uncommitted: ReadonlySet<number>;
   /** Per assigned partition: whether nothing was left to read at the join. */
   caughtUp: ReadonlyMap<number, boolean>;
   /** Every partition of the topic now (partitions may have been added since start). */
@@ -56,6 +58,10 @@ export class Pipeline {
   private assigned: number[] = [];
   /** Per partition, where reading must resume after the last reset (until its first batch). */
   private resumeAt = new Map<number, number>();
+  /** Partitions already sent back once since the last reset (one seek each, never a loop). */
+  private seeked = new Set<number>();
+  /** Partitions whose start position is not committed yet (see GroupState.uncommitted). */
+  private uncommitted = new Set<number>();
   /** Events added to windows by the batch in hand. */
   private addedInBatch = 0;
   /** One log line per dead letter, but a flood of garbage must not flood the logs. */
@@ -93,7 +99,9 @@ export class Pipeline {
       this.deps.windower.setPartitions(state.partitions);
       this.deps.windower.setAssigned(this.assigned, this.now(), state.caughtUp);
       this.committedWatermark = floor;
-      this.resumeAt = new Map(state.committed);
+      this.resumeAt = new Map(state.resumeAt);
+      this.uncommitted = new Set(state.uncommitted);
+      this.seeked.clear();
       this.lastProcessed.clear();
       this.committed.clear();
       this.deps.metrics.openWindows.set(0);
@@ -107,20 +115,25 @@ export class Pipeline {
   }
 
   /**
-   * The first batch of a partition after a reset must start at its committed offset. One that
-   * starts later (fetched before the join, with several brokers) would skip events: seek back.
-   * Messages before the committed offset were committed already and are skipped.
+   * The first batch of a partition after a reset must start where the group resumes. If kafkajs
+   * fetched from further on (a batch resolved into the new generation while the join landed,
+   * with several brokers), events would be skipped: seek back, once. A batch fetched from the
+   * right place may still start later (transaction markers, compaction): that gap is no data.
+   * Messages before the resume offset were committed already and are skipped.
    */
   private firstUsableIndex(payload: EachBatchPayload): number | undefined {
     const { partition, messages } = payload.batch;
     const resumeAt = this.resumeAt.get(partition);
     if (resumeAt === undefined) return 0;
-    const first = Number(messages[0]?.offset ?? resumeAt);
-    if (first > resumeAt) {
+    const fetchedFrom = Number(
+      (payload.batch as { fetchedOffset?: string }).fetchedOffset ?? resumeAt,
+    );
+    if (fetchedFrom > resumeAt && !this.seeked.has(partition)) {
       this.deps.logger.warn(
-        { partition, first, resumeAt },
-        'batch starts after the committed offset; seeking back',
+        { partition, fetchedFrom, resumeAt },
+        'batch fetched past the resume offset; seeking back',
       );
+      this.seeked.add(partition);
       this.deps.seek(partition, resumeAt);
       return undefined;
     }
@@ -131,6 +144,8 @@ export class Pipeline {
 
   async handleBatch(payload: EachBatchPayload): Promise<void> {
     await this.resetIfJoined();
+    // A batch fetched for a partition another member now owns: not ours to process or commit.
+    if (!this.assigned.includes(payload.batch.partition)) return;
     const startIndex = this.firstUsableIndex(payload);
     if (startIndex === undefined) return;
     const { batch } = payload;
@@ -252,8 +267,14 @@ export class Pipeline {
     if (this.pendingReset) return;
     const { windower } = this.deps;
     const offsets = windower.committableOffsets(this.lastProcessed);
+    // Partitions never committed get their start position committed too, so a restart does
+    // not resolve "earliest"/"latest" again (and skip what arrived while the daemon was down).
+    for (const partition of this.uncommitted) {
+      const start = this.resumeAt.get(partition);
+      if (!offsets.has(partition) && start !== undefined) offsets.set(partition, start);
+    }
     const watermark = windower.watermark;
-    let advanced = watermark !== this.committedWatermark;
+    let advanced = watermark !== this.committedWatermark || this.uncommitted.size > 0;
     for (const [partition, offset] of offsets) {
       if (this.committed.get(partition) !== offset) advanced = true;
     }
@@ -270,6 +291,7 @@ export class Pipeline {
     // commit once the consumer is stopping, which would lose the final commit on SIGTERM.
     await payload.commitOffsetsIfNecessary({ topics: [{ topic, partitions }] });
     for (const [partition, offset] of offsets) this.committed.set(partition, offset);
+    this.uncommitted.clear();
     this.committedWatermark = watermark;
     this.deps.metrics.offsetCommits.inc();
   }

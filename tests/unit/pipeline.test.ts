@@ -18,7 +18,10 @@ function event(timestamp: number): string {
 }
 
 /** A kafkajs batch payload double that records what the pipeline asks of Kafka. */
-function payload(values: string[], opts: { runningFor?: number; firstOffset?: number } = {}) {
+function payload(
+  values: string[],
+  opts: { runningFor?: number; firstOffset?: number; fetchedOffset?: number } = {},
+) {
   const commits: unknown[] = [];
   let checks = 0;
   const messages = values.map((v, i) => ({
@@ -31,6 +34,7 @@ function payload(values: string[], opts: { runningFor?: number; firstOffset?: nu
   }));
   const p = {
     batch: {
+      fetchedOffset: String(opts.fetchedOffset ?? opts.firstOffset ?? 0),
       topic: 't',
       partition: 0,
       highWatermark: String(values.length + (opts.firstOffset ?? 0)),
@@ -52,9 +56,13 @@ function payload(values: string[], opts: { runningFor?: number; firstOffset?: nu
 function pipeline(
   written: DriftResult[][],
   deadLetters: Message[][],
-  group: { committed?: Map<number, number>; seeks?: [number, number][] } = {},
+  group: {
+    resumeAt?: Map<number, number>;
+    uncommitted?: Set<number>;
+    seeks?: [number, number][];
+  } = {},
 ) {
-  return new Pipeline({
+  const pipeline = new Pipeline({
     windower: new Windower(60_000, 0, store),
     drift: { psiEpsilon: 1e-4, psiThreshold: 0.2 },
     maxFutureSkewMs: 600_000,
@@ -65,13 +73,16 @@ function pipeline(
     fetchGroupState: () =>
       Promise.resolve({
         watermark: undefined,
-        committed: group.committed ?? new Map<number, number>(),
+        resumeAt: group.resumeAt ?? new Map<number, number>(),
+        uncommitted: group.uncommitted ?? new Set<number>(),
         caughtUp: new Map<number, boolean>(),
         partitions: [0],
       }),
     seek: (partition, offset) => void group.seeks?.push([partition, offset]),
     isStopping: () => false,
   });
+  pipeline.onGroupJoin([0]);
+  return pipeline;
 }
 
 describe('pipeline', () => {
@@ -107,21 +118,64 @@ describe('pipeline', () => {
 });
 
 describe('pipeline after a group join', () => {
-  it('seeks back when the first batch starts after the committed offset, and processes nothing', async () => {
+  it('seeks back once when kafkajs fetched past the resume offset, and processes nothing', async () => {
     const seeks: [number, number][] = [];
     const written: DriftResult[][] = [];
+    const pipe = pipeline(written, [], { resumeAt: new Map([[0, 2]]), seeks });
     const { p, commits } = payload([event(0), event(60_000)], { firstOffset: 5 });
-    await pipeline(written, [], { committed: new Map([[0, 2]]), seeks }).handleBatch(p);
+    await pipe.handleBatch(p);
     expect(seeks).toEqual([[0, 2]]);
     expect(written).toHaveLength(0);
     expect(commits).toHaveLength(0);
+    // Never a loop: the next batch is taken as it comes.
+    await pipe.handleBatch(payload([event(0), event(60_000)], { firstOffset: 5 }).p);
+    expect(seeks).toHaveLength(1);
+    expect(written).toHaveLength(1);
   });
 
-  it('skips messages before the committed offset (already committed)', async () => {
+  it('accepts a batch fetched from the resume offset that starts later (transaction marker)', async () => {
+    const seeks: [number, number][] = [];
+    const written: DriftResult[][] = [];
+    const { p } = payload([event(0), event(60_000)], { firstOffset: 6, fetchedOffset: 5 });
+    await pipeline(written, [], { resumeAt: new Map([[0, 5]]), seeks }).handleBatch(p);
+    expect(seeks).toHaveLength(0);
+    expect(written).toHaveLength(1);
+  });
+
+  it('skips messages before the resume offset (already committed)', async () => {
     const written: DriftResult[][] = [];
     const { p } = payload([event(0), event(1_000), event(2_000), event(60_000)]);
-    await pipeline(written, [], { committed: new Map([[0, 2]]) }).handleBatch(p);
+    await pipeline(written, [], { resumeAt: new Map([[0, 2]]) }).handleBatch(p);
     expect(written[0]?.[0]?.n).toBe(1); // only offset 2 counted in the first window
+  });
+
+  it('commits the start of partitions that have no commit yet, so a restart resumes there', async () => {
+    const pipe = pipeline([], [], {
+      resumeAt: new Map([
+        [0, 0],
+        [1, 3],
+      ]),
+      uncommitted: new Set([0, 1]),
+    });
+    pipe.onGroupJoin([0, 1]);
+    const { p, commits } = payload([event(0)]);
+    await pipe.handleBatch(p);
+    const partitions = (
+      commits[0] as { topics: { partitions: { partition: number; offset: string }[] }[] }
+    ).topics[0]?.partitions;
+    expect(partitions?.map(({ partition, offset }) => [partition, offset])).toEqual([
+      [0, '0'],
+      [1, '3'],
+    ]);
+  });
+
+  it('ignores a batch of a partition this member no longer holds', async () => {
+    const written: DriftResult[][] = [];
+    const { p, commits } = payload([event(0), event(60_000)]);
+    (p.batch as { partition: number }).partition = 7;
+    await pipeline(written, []).handleBatch(p);
+    expect(written).toHaveLength(0);
+    expect(commits).toHaveLength(0);
   });
 });
 

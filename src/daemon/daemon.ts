@@ -1,18 +1,16 @@
 import type { Server } from 'node:http';
-import { Kafka, logLevel, type Admin, type Consumer, type Message, type Producer } from 'kafkajs';
+import { Kafka, logLevel, type Admin, type Consumer, type Producer } from 'kafkajs';
 import { BaselineStore } from '../baseline/store.js';
 import type { Config } from '../config/schema.js';
-import { DriftwatchError } from '../errors.js';
 import { startHttpServer } from '../http-server.js';
 import type { Logger } from '../logger.js';
 import { DaemonMetrics } from '../metrics.js';
 import { InfluxSink } from '../sinks/influx.js';
 import { Windower } from '../windows/windower.js';
 import { kafkaLogCreator } from './kafka-logging.js';
-import { decodeCommitMetadata } from './offset-metadata.js';
-import { isMessageTooLarge, isRebalanceError } from './failures.js';
-import { chunkBySize, DEAD_LETTER_CHUNK_BYTES, withoutValue } from './dead-letter.js';
-import { Pipeline, type GroupState } from './pipeline.js';
+import { isRebalanceError } from './failures.js';
+import { checkTopics, readGroupState, sendDeadLetters } from './kafka-io.js';
+import { Pipeline } from './pipeline.js';
 import { StoppedWhileRetrying } from './retry.js';
 
 /** The running daemon: Kafka in, InfluxDB out, /metrics and /healthz on the side. */
@@ -103,7 +101,7 @@ export class Daemon {
       config.windows.idleTimeout,
     );
     await this.admin.connect();
-    const allPartitions = await this.checkTopics();
+    const allPartitions = await checkTopics(this.admin, config.kafka);
     windower.setPartitions(allPartitions);
     await this.producer.connect();
 
@@ -115,8 +113,9 @@ export class Daemon {
       metrics,
       logger,
       writeResults: (results) => sink.write(results),
-      sendDeadLetters: (messages) => this.sendDeadLetters(messages),
-      fetchGroupState: (assigned) => this.groupState(assigned),
+      sendDeadLetters: (messages) =>
+        sendDeadLetters(this.producer, config.kafka.deadLetterTopic, messages),
+      fetchGroupState: (assigned) => readGroupState(this.admin, config.kafka, assigned, logger),
       seek: (partition, offset) =>
         this.consumer.seek({ topic: config.kafka.topic, partition, offset: String(offset) }),
       isStopping: () => this.stopping,
@@ -184,94 +183,6 @@ export class Daemon {
     this.failed = true;
     this.logger.fatal({ err }, 'batch failed; exiting so a restart resumes from committed offsets');
     void this.shutdown(1);
-  }
-
-  /**
-   * Sends in chunks well under the broker's default 1 MB message limit (a fetched batch of
-   * garbage plus its reason headers can exceed it). A single message too large even alone is
-   * sent without its body, keeping the headers (reason, source offset) as evidence.
-   */
-  private async sendDeadLetters(messages: Message[]): Promise<void> {
-    const topic = this.config.kafka.deadLetterTopic;
-    for (const chunk of chunkBySize(messages, DEAD_LETTER_CHUNK_BYTES)) {
-      try {
-        await this.producer.send({ topic, messages: chunk, acks: -1 });
-      } catch (err) {
-        if (!isMessageTooLarge(err)) throw err;
-        for (const message of chunk) {
-          try {
-            await this.producer.send({ topic, messages: [message], acks: -1 });
-          } catch (single) {
-            if (!isMessageTooLarge(single)) throw single;
-            await this.producer.send({ topic, messages: [withoutValue(message)], acks: -1 });
-          }
-        }
-      }
-    }
-  }
-
-  /** The prediction and dead-letter topics must exist; returns the prediction topic's partitions. */
-  private async checkTopics(): Promise<number[]> {
-    const { topic, deadLetterTopic, brokers } = this.config.kafka;
-    const existing = new Set(await this.admin.listTopics());
-    const missing = [topic, deadLetterTopic].filter((t) => !existing.has(t));
-    if (missing.length > 0) {
-      throw new DriftwatchError(
-        'KAFKA_TOPIC_MISSING',
-        `Kafka topic(s) ${missing.map((t) => `"${t}"`).join(', ')} do not exist on ${brokers.join(',')}: create them (kafka.topic, kafka.deadLetterTopic)`,
-      );
-    }
-    const metadata = await this.admin.fetchTopicMetadata({ topics: [topic] });
-    return metadata.topics[0]?.partitions.map((p) => p.partitionId).sort((a, b) => a - b) ?? [];
-  }
-
-  /**
-   * What the group committed (offsets, and the watermark in their metadata) and, per assigned
-   * partition, whether anything is left to read — so a partition with a backlog is never taken
-   * for idle before it has delivered.
-   */
-  private async groupState(assigned: readonly number[]): Promise<GroupState> {
-    const { groupId, topic, fromBeginning } = this.config.kafka;
-    const [offsets, ends] = await Promise.all([
-      this.admin.fetchOffsets({ groupId, topics: [topic] }),
-      this.admin.fetchTopicOffsets(topic),
-    ]);
-    let watermark: number | undefined;
-    const committed = new Map<number, number>();
-    for (const p of offsets[0]?.partitions ?? []) {
-      const w = decodeCommitMetadata(p.metadata);
-      if (w !== undefined && (watermark === undefined || w > watermark)) watermark = w;
-      if (Number(p.offset) >= 0) committed.set(p.partition, Number(p.offset));
-    }
-    const resumeAt = new Map<number, number>();
-    const uncommitted = new Set<number>();
-    const caughtUp = new Map<number, boolean>();
-    for (const partition of assigned) {
-      const end = ends.find((e) => e.partition === partition);
-      const low = Number(end?.low ?? 0);
-      const high = Number(end?.high ?? 0);
-      let from = committed.get(partition);
-      if (from !== undefined && from < low) {
-        this.logger.error(
-          { partition, committed: from, logStart: low },
-          'events between the committed offset and the log start were deleted by retention before they were read',
-        );
-        from = undefined;
-      }
-      if (from === undefined) {
-        uncommitted.add(partition);
-        from = fromBeginning ? low : high;
-      }
-      resumeAt.set(partition, from);
-      caughtUp.set(partition, from >= high);
-    }
-    return {
-      watermark,
-      resumeAt,
-      uncommitted,
-      caughtUp,
-      partitions: ends.map((e) => e.partition).sort((a, b) => a - b),
-    };
   }
 
   /** Graceful stop: finish the batch in hand (no partial window is emitted), commit, disconnect. */

@@ -21,7 +21,6 @@ export class Daemon {
   httpPort = 0;
   private readonly config: Config;
   private readonly logger: Logger;
-  private readonly kafka: Kafka;
   private readonly consumer: Consumer;
   private readonly producer: Producer;
   private readonly admin: Admin;
@@ -39,15 +38,15 @@ export class Daemon {
     this.logger = logger;
     this.metrics = metrics;
     this.finished = new Promise((resolve) => (this.finish = resolve));
-    this.kafka = new Kafka({
+    const kafka = new Kafka({
       clientId: config.kafka.clientId,
       brokers: config.kafka.brokers,
       logLevel: logLevel.WARN,
       logCreator: kafkaLogCreator(logger),
     });
-    this.admin = this.kafka.admin();
-    this.producer = this.kafka.producer({ allowAutoTopicCreation: false });
-    this.consumer = this.kafka.consumer({
+    this.admin = kafka.admin();
+    this.producer = kafka.producer({ allowAutoTopicCreation: false });
+    this.consumer = kafka.consumer({
       groupId: config.kafka.groupId,
       allowAutoTopicCreation: false,
       sessionTimeout: config.kafka.sessionTimeout,

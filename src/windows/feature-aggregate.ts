@@ -15,7 +15,6 @@ export class FeatureAggregate {
   private unseen: Map<string, number> | undefined;
   /** null/absent values, and values of the wrong type for the baseline (e.g. text for numeric). */
   missing = 0;
-  typeMismatch = 0;
 
   constructor(baseline: FeatureBaseline) {
     this.baseline = baseline;
@@ -30,7 +29,6 @@ export class FeatureAggregate {
     const b = this.baseline;
     if (b.kind === 'numeric') {
       if (typeof value !== 'number') {
-        this.typeMismatch++;
         this.missing++;
         return;
       }

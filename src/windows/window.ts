@@ -1,5 +1,5 @@
 import type { Baseline } from '../baseline/baseline.js';
-import type { PredictionLog } from '../ingest/prediction-log.js';
+import type { FeatureValue, PredictionLog } from '../ingest/prediction-log.js';
 import { FeatureAggregate } from './feature-aggregate.js';
 
 /** One tumbling event-time window of one (model, model_version). */
@@ -27,11 +27,13 @@ export class Window {
     if (!this.firstOffsets.has(partition)) this.firstOffsets.set(partition, offset);
     const values = log.features;
     for (let i = 0; i < this.names.length; i++) {
-      const value = values[this.names[i] as string];
-      // Validated values are primitives or null; anything else was inherited from
+      const value: unknown = values[this.names[i] as string];
+      // Validated values are primitives or null; an object or function was inherited from
       // Object.prototype (a feature named "constructor", say) and means "absent".
-      const own = value === null || typeof value !== 'object' ? value : undefined;
-      (this.aggregates[i] as FeatureAggregate).add(typeof own === 'function' ? undefined : own);
+      const own = typeof value === 'object' && value !== null ? undefined : value;
+      (this.aggregates[i] as FeatureAggregate).add(
+        typeof own === 'function' ? undefined : (own as FeatureValue | undefined),
+      );
     }
   }
 

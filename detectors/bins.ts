@@ -23,3 +23,18 @@ export function toProportions(counts: ArrayLike<number>): Float64Array {
   for (let i = 0; i < counts.length; i++) out[i] = (counts[i] as number) / total;
   return out;
 }
+
+/**
+ * Adds every value of `values` to `counts` (cuts.length + 1 bins, see binIndex). Values must
+ * be non-missing: NaN would land in bin 0, so callers filter it first.
+ */
+export function countIntoBins(
+  cuts: ArrayLike<number>,
+  values: ArrayLike<number>,
+  counts: Float64Array,
+): void {
+  for (let i = 0; i < values.length; i++) {
+    const b = binIndex(cuts, values[i] as number);
+    counts[b] = (counts[b] as number) + 1;
+  }
+}

@@ -1,3 +1,34 @@
+// The statistical heart of driftwatch: pure functions and mergeable window aggregates.
+// No I/O, no clock, no logging; exactness is checked against scipy (tests/fixtures).
+export { ksTwoSample, ksStatisticSorted, ksPValue, KS_MAX_AUTO_N } from './ks.js';
+export type { KsMethod, KsResult } from './ks.js';
+export { chiSquareGoodnessOfFit, chiSquareContingency } from './chi-square.js';
+export type { ChiSquareResult } from './chi-square.js';
 export { psi, DEFAULT_PSI_EPSILON } from './psi.js';
-export { binIndex, toProportions } from './bins.js';
+export { jensenShannonDistance } from './jensen-shannon.js';
+export { wassersteinDistance } from './wasserstein.js';
+export { hellingerDistance } from './hellinger.js';
+export { adjustPValues } from './correction.js';
+export type { PValueCorrection } from './correction.js';
+export { DetectorInputError } from './errors.js';
+export { binIndex, countIntoBins, toProportions } from './bins.js';
 export { quantileSorted, quantileCuts } from './quantile.js';
+export { toReferenceSample } from './reference.js';
+export type {
+  ReferenceSample,
+  NumericReference,
+  CategoricalReference,
+  FeatureReference,
+} from './reference.js';
+export { NumericAggregate } from './aggregates/numeric.js';
+export {
+  CategoricalAggregate,
+  MAX_UNSEEN_CATEGORIES,
+  OVERFLOW_CATEGORY,
+} from './aggregates/categorical.js';
+export { Moments } from './aggregates/moments.js';
+export type { FeatureSummary } from './aggregates/moments.js';
+export { evaluateFeature, correctWindow, datasetDrift } from './decision.js';
+export type { DriftResult, DriftStatus, DatasetDrift, FeatureAggregate } from './decision.js';
+export { DEFAULT_DRIFT_SETTINGS, NUMERIC_METHODS, CATEGORICAL_METHODS } from './settings.js';
+export type { DriftMethod, CategoricalMethod, DriftSettings, DriftThresholds } from './settings.js';

@@ -1,29 +1,33 @@
+import { checkedTotal, checkSameLength } from './distribution.js';
+import { DetectorInputError } from './errors.js';
+
 /** Default ε that replaces an exactly-zero proportion (see README: "PSI rule"). */
 export const DEFAULT_PSI_EPSILON = 1e-4;
 
 /**
- * Population Stability Index, Σ (aᵢ − eᵢ)·ln(aᵢ/eᵢ), natural log.
+ * Population Stability Index, Σ (cᵢ − rᵢ)·ln(cᵢ/rᵢ), natural log, over the same bins.
  *
- * `expected` are the baseline proportions, `actual` the window proportions, aligned bin by
- * bin. A proportion that is exactly 0 is replaced by `epsilon` on its side only, without
- * renormalising, so PSI stays finite and the rule is a fixed, stated parameter.
+ * `reference` and `current` are counts or proportions, each normalised to sum 1. A proportion
+ * that is exactly 0 is replaced by `epsilon` on its side only, without renormalising, so PSI
+ * stays finite and the rule is a fixed, stated parameter (statistics note §3.4).
  */
 export function psi(
-  expected: ArrayLike<number>,
-  actual: ArrayLike<number>,
-  epsilon: number = DEFAULT_PSI_EPSILON,
+  reference: ArrayLike<number>,
+  current: ArrayLike<number>,
+  opts: { epsilon?: number } = {},
 ): number {
-  if (expected.length !== actual.length) {
-    throw new RangeError(
-      `psi: expected and actual must have the same number of bins (${expected.length} vs ${actual.length})`,
-    );
+  const epsilon = opts.epsilon ?? DEFAULT_PSI_EPSILON;
+  if (!(epsilon > 0 && epsilon < 1)) {
+    throw new DetectorInputError('psi', `epsilon must be in (0, 1), got ${epsilon}`);
   }
-  if (!(epsilon > 0)) throw new RangeError(`psi: epsilon must be > 0, got ${epsilon}`);
+  checkSameLength('psi', reference, current);
+  const rTotal = checkedTotal('psi', 'reference', reference);
+  const cTotal = checkedTotal('psi', 'current', current);
   let sum = 0;
-  for (let i = 0; i < expected.length; i++) {
-    const e = (expected[i] as number) || epsilon;
-    const a = (actual[i] as number) || epsilon;
-    sum += (a - e) * Math.log(a / e);
+  for (let i = 0; i < reference.length; i++) {
+    const r = (reference[i] as number) / rTotal || epsilon;
+    const c = (current[i] as number) / cTotal || epsilon;
+    sum += (c - r) * Math.log(c / r);
   }
   return sum;
 }

@@ -1,21 +1,10 @@
 import { createHash } from 'node:crypto';
+import { standardDeviation } from 'simple-statistics';
+import { toReferenceSample, type FeatureReference } from '../../detectors/index.js';
 import type { BaselineFile } from './file-format.js';
 
-export interface NumericFeatureBaseline {
-  kind: 'numeric';
-  cuts: Float64Array;
-  proportions: Float64Array;
-}
-
-export interface CategoricalFeatureBaseline {
-  kind: 'categorical';
-  categories: readonly string[];
-  /** category → position in `categories` / `proportions`. */
-  index: ReadonlyMap<string, number>;
-  proportions: Float64Array;
-}
-
-export type FeatureBaseline = NumericFeatureBaseline | CategoricalFeatureBaseline;
+/** A feature's baseline is exactly what the detectors compare windows against. */
+export type FeatureBaseline = FeatureReference;
 
 /** A training baseline for one (model, model_version), ready for the hot path. */
 export interface Baseline {
@@ -34,11 +23,15 @@ export function baselineHash(bytes: Buffer | string): string {
 export function toBaseline(parsed: BaselineFile, hash: string, file: string): Baseline {
   const features = new Map<string, FeatureBaseline>();
   for (const [name, f] of Object.entries(parsed.features)) {
+    // Files store proportions; the count-based tests (chi-square) need counts back.
     if (f.kind === 'numeric') {
       features.set(name, {
         kind: 'numeric',
         cuts: Float64Array.from(f.cuts),
-        proportions: Float64Array.from(f.proportions),
+        binCounts: Float64Array.from(f.proportions, (p) => Math.round(p * f.count)),
+        count: f.count,
+        std: f.std ?? (f.sample ? standardDeviation(f.sample) : 0),
+        sample: f.sample ? toReferenceSample(f.sample) : undefined,
       });
     } else {
       const categories = Object.keys(f.proportions).sort();
@@ -46,7 +39,8 @@ export function toBaseline(parsed: BaselineFile, hash: string, file: string): Ba
         kind: 'categorical',
         categories,
         index: new Map(categories.map((c, i) => [c, i])),
-        proportions: Float64Array.from(categories, (c) => f.proportions[c] ?? 0),
+        counts: Float64Array.from(categories, (c) => Math.round((f.proportions[c] ?? 0) * f.count)),
+        count: f.count,
       });
     }
   }

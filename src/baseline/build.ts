@@ -1,10 +1,16 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
-import { quantileCuts } from '../../detectors/index.js';
+import { standardDeviation } from 'simple-statistics';
+import { quantileCuts, quantileSorted } from '../../detectors/index.js';
 import { DriftwatchError } from '../errors.js';
 import { categoryKey } from './baseline.js';
-import { BASELINE_FORMAT, baselineFileSchema, type BaselineFile } from './file-format.js';
+import {
+  BASELINE_FORMAT,
+  REFERENCE_SAMPLE_SIZE,
+  baselineFileSchema,
+  type BaselineFile,
+} from './file-format.js';
 import { formatIssues } from '../zod-issues.js';
 
 /** Numeric columns with at most this many distinct values get per-value bins (as Evidently). */
@@ -104,13 +110,28 @@ function numericFeature(
     while (b < cuts.length && x >= (cuts[b] as number)) b++;
     counts[b] = (counts[b] as number) + 1;
   }
+  const std = standardDeviation(values);
   return {
     kind: 'numeric',
     cuts,
     proportions: [...counts].map((c) => c / sorted.length),
     count: sorted.length,
     missing,
+    // Values near ±1.7e308 overflow the variance: no usable scale, the file omits it.
+    ...(Number.isFinite(std) ? { std } : {}),
+    sample: referenceSample(sorted),
   };
+}
+
+/**
+ * All training values when they fit, else REFERENCE_SAMPLE_SIZE quantiles at the mid-points
+ * (i + ½)/K: each stands for 1/K of the training mass, so the sample's ECDF is within 1/K of
+ * the training ECDF everywhere, and KS against it is deterministic (no random subsample).
+ */
+function referenceSample(sorted: Float64Array): number[] {
+  if (sorted.length <= REFERENCE_SAMPLE_SIZE) return [...sorted];
+  const k = REFERENCE_SAMPLE_SIZE;
+  return Array.from({ length: k }, (_, i) => quantileSorted(sorted, (i + 0.5) / k));
 }
 
 function categoricalFeature(values: Present[], missing: number): BaselineFile['features'][string] {

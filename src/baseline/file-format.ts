@@ -3,6 +3,9 @@ import { z } from 'zod';
 /** Identifier of the on-disk baseline format; bump on any incompatible change. */
 export const BASELINE_FORMAT = 'driftwatch.baseline/v1';
 
+/** Largest reference sample a baseline stores per numeric feature. */
+export const REFERENCE_SAMPLE_SIZE = 10_000;
+
 const proportion = z.number().min(0).max(1);
 
 const numericFeature = z
@@ -14,6 +17,14 @@ const numericFeature = z
     proportions: z.array(proportion),
     count: z.number().int().positive(),
     missing: z.number().int().nonnegative(),
+    /** Training standard deviation (ddof 0); scales the Wasserstein distance. */
+    std: z.number().nonnegative().optional(),
+    /**
+     * Reference sample for KS and Wasserstein, ascending: every training value when there are
+     * at most `REFERENCE_SAMPLE_SIZE`, else that many evenly spaced training quantiles. Its
+     * length is the n_ref of the KS test. Absent in older files: KS/Wasserstein unavailable.
+     */
+    sample: z.array(z.number()).min(1).optional(),
   })
   .refine((f) => f.proportions.length === f.cuts.length + 1, {
     message: 'proportions must have one entry more than cuts',
@@ -22,7 +33,14 @@ const numericFeature = z
   .refine((f) => f.cuts.every((c, i) => i === 0 || c > (f.cuts[i - 1] as number)), {
     message: 'cuts must be strictly ascending',
     path: ['cuts'],
-  });
+  })
+  .refine(
+    (f) => !f.sample || f.sample.every((v, i) => i === 0 || v >= (f.sample?.[i - 1] as number)),
+    {
+      message: 'sample must be ascending',
+      path: ['sample'],
+    },
+  );
 
 const categoricalFeature = z.strictObject({
   kind: z.literal('categorical'),

@@ -1,4 +1,9 @@
 import { z } from 'zod';
+import {
+  CATEGORICAL_METHODS,
+  DEFAULT_DRIFT_SETTINGS,
+  NUMERIC_METHODS,
+} from '../../detectors/index.js';
 import { durationSchema } from './duration.js';
 
 const envName = z
@@ -38,10 +43,46 @@ const windowsSchema = z.strictObject({
   idleTimeout: durationSchema.default(30_000),
 });
 
-const driftSchema = z.strictObject({
-  psiEpsilon: z.number().positive().max(0.01).default(1e-4),
-  psiThreshold: z.number().positive().default(0.2),
+const thresholdsSchema = z.strictObject({
+  psi: z.number().positive().default(DEFAULT_DRIFT_SETTINGS.thresholds.psi),
+  psiWarning: z.number().positive().default(DEFAULT_DRIFT_SETTINGS.thresholds.psiWarning),
+  ks: z.number().gt(0).lt(1).default(DEFAULT_DRIFT_SETTINGS.thresholds.ks),
+  chiSquare: z.number().gt(0).lt(1).default(DEFAULT_DRIFT_SETTINGS.thresholds.chiSquare),
+  wasserstein: z.number().positive().default(DEFAULT_DRIFT_SETTINGS.thresholds.wasserstein),
+  jensenShannon: z.number().gt(0).max(1).default(DEFAULT_DRIFT_SETTINGS.thresholds.jensenShannon),
+  hellinger: z.number().gt(0).max(1).default(DEFAULT_DRIFT_SETTINGS.thresholds.hellinger),
 });
+
+const methodList = <T extends string>(methods: readonly [T, ...T[]]) =>
+  z
+    .array(z.enum(methods))
+    .min(1)
+    .refine((list) => new Set(list).size === list.length, 'expected each method once');
+
+const driftSchema = z
+  .strictObject({
+    methods: z
+      .strictObject({
+        numeric: methodList(NUMERIC_METHODS).default([...DEFAULT_DRIFT_SETTINGS.numericMethods]),
+        categorical: methodList(CATEGORICAL_METHODS).default([
+          ...DEFAULT_DRIFT_SETTINGS.categoricalMethods,
+        ]),
+      })
+      .prefault({}),
+    thresholds: thresholdsSchema.prefault({}),
+    /** Windows with fewer non-missing values of a feature report insufficient_data. */
+    minSamples: z.number().int().min(1).default(DEFAULT_DRIFT_SETTINGS.minSamples),
+    psiEpsilon: z.number().positive().max(0.01).default(DEFAULT_DRIFT_SETTINGS.psiEpsilon),
+    /** Multiple-test correction across a window's p-values (all features, KS and chi-square). */
+    correction: z.enum(['none', 'bonferroni', 'benjamini_hochberg']).default('none'),
+    datasetDriftShare: z.number().gt(0).max(1).default(0.5),
+    /** Deprecated (0.1): the same as thresholds.psi. */
+    psiThreshold: z.number().positive().optional(),
+  })
+  .refine((d) => d.thresholds.psiWarning <= d.thresholds.psi, {
+    message: 'psiWarning must not exceed psi',
+    path: ['thresholds', 'psiWarning'],
+  });
 
 const smtpSchema = z.strictObject({
   host: z.string().min(1),
@@ -67,7 +108,7 @@ export const configSchema = z.strictObject({
     idleTimeout: 30_000,
   }),
   baselines: z.strictObject({ dir: z.string().min(1) }),
-  drift: driftSchema.default({ psiEpsilon: 1e-4, psiThreshold: 0.2 }),
+  drift: driftSchema.prefault({}),
   smtp: smtpSchema.optional(),
   http: httpSchema.default({ host: '0.0.0.0', port: 9464 }),
   log: z

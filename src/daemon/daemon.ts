@@ -12,6 +12,7 @@ import { isRebalanceError } from './failures.js';
 import { checkTopics, readGroupState, sendDeadLetters } from './kafka-io.js';
 import { Pipeline } from './pipeline.js';
 import { StoppedWhileRetrying } from './retry.js';
+import { driftSettingsFrom } from '../windows/evaluate.js';
 
 /** The running daemon: Kafka in, InfluxDB out, /metrics and /healthz on the side. */
 export class Daemon {
@@ -107,7 +108,7 @@ export class Daemon {
     const sink = new InfluxSink({ ...config.influx, token: config.secrets.influxToken }, logger);
     const pipeline = (this.pipeline = new Pipeline({
       windower,
-      drift: config.drift,
+      drift: driftSettingsFrom(config.drift),
       maxFutureSkewMs: config.windows.maxFutureSkew,
       metrics,
       logger,

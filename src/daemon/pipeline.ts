@@ -3,7 +3,7 @@ import type { Logger } from '../logger.js';
 import { LogLimiter } from '../log-limiter.js';
 import type { DaemonMetrics } from '../metrics.js';
 import { decodePredictionLog } from '../ingest/prediction-log.js';
-import type { DriftResult, DriftSettings } from '../windows/evaluate.js';
+import type { WindowDriftResult, WindowDriftSettings } from '../windows/evaluate.js';
 import type { Windower } from '../windows/windower.js';
 import { toDeadLetter } from './dead-letter.js';
 import { safeIso } from './failures.js';
@@ -13,12 +13,12 @@ import { WindowEmitter } from './window-emitter.js';
 
 export interface PipelineDeps {
   windower: Windower;
-  drift: DriftSettings;
+  drift: WindowDriftSettings;
   maxFutureSkewMs: number;
   metrics: DaemonMetrics;
   logger: Logger;
   /** Durably writes drift results; resolves only once they are acknowledged. */
-  writeResults: (results: readonly DriftResult[]) => Promise<void>;
+  writeResults: (results: readonly WindowDriftResult[]) => Promise<void>;
   /** Produces dead letters; resolves only once the broker acknowledged them. */
   sendDeadLetters: (messages: Message[]) => Promise<void>;
   /** The group's committed state for the assigned partitions, read after every join. */

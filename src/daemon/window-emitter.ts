@@ -1,6 +1,10 @@
 import type { Logger } from '../logger.js';
 import type { DaemonMetrics } from '../metrics.js';
-import { evaluateWindow, type DriftResult, type DriftSettings } from '../windows/evaluate.js';
+import {
+  evaluateWindow,
+  type WindowDriftResult,
+  type WindowDriftSettings,
+} from '../windows/evaluate.js';
 import type { Windower } from '../windows/windower.js';
 import { isPermanentInfluxRejection } from './failures.js';
 import { retryUntilSuccess } from './retry.js';
@@ -10,10 +14,10 @@ const MAX_LOGGED_UNKNOWN_MODELS = 1_000;
 
 export interface WindowEmitterDeps {
   windower: Windower;
-  drift: DriftSettings;
+  drift: WindowDriftSettings;
   metrics: DaemonMetrics;
   logger: Logger;
-  writeResults: (results: readonly DriftResult[]) => Promise<void>;
+  writeResults: (results: readonly WindowDriftResult[]) => Promise<void>;
   isStopping: () => boolean;
 }
 
@@ -74,7 +78,10 @@ export class WindowEmitter {
   }
 
   /** False when InfluxDB refused the points for good (counted and logged; retrying cannot help). */
-  private async write(results: DriftResult[], heartbeat: () => Promise<void>): Promise<boolean> {
+  private async write(
+    results: WindowDriftResult[],
+    heartbeat: () => Promise<void>,
+  ): Promise<boolean> {
     const { metrics, logger } = this.deps;
     try {
       await retryUntilSuccess(

@@ -1,7 +1,7 @@
 import { InfluxDB, Point, setLogger } from '@influxdata/influxdb-client';
 import type { Logger } from '../logger.js';
 import { formatDuration } from '../config/duration.js';
-import type { DriftResult } from '../windows/evaluate.js';
+import type { WindowDriftResult } from '../windows/evaluate.js';
 
 export interface InfluxTarget {
   url: string;
@@ -15,20 +15,29 @@ export interface InfluxTarget {
  * The documented series: tags carry identity, fields carry numbers, the timestamp is the
  * window end, so re-emitting a window overwrites its points instead of duplicating them.
  */
-export function toPoint(result: DriftResult, measurement: string): Point {
-  return new Point(measurement)
+export function toPoint(result: WindowDriftResult, measurement: string): Point {
+  const point = new Point(measurement)
     .tag('model', result.model)
     .tag('model_version', result.modelVersion)
     .tag('feature', result.feature)
     .tag('method', result.method)
     .tag('baseline', result.baselineHash)
     .tag('window', formatDuration(result.windowEnd - result.windowStart))
-    .floatField('statistic', result.statistic)
+    .stringField('status', result.status)
     .floatField('threshold', result.threshold)
     .booleanField('drifted', result.drifted)
+    .booleanField('warning', result.warning)
     .intField('n', result.n)
+    .intField('n_ref', result.nRef)
     .intField('missing', result.missing)
     .timestamp(result.windowEnd);
+  // A number that is not defined for this result is left out, never written as NaN.
+  if (result.statistic !== null) point.floatField('statistic', result.statistic);
+  if (result.pValue !== null) point.floatField('p_value', result.pValue);
+  if (result.adjustedPValue !== null) point.floatField('p_value_adjusted', result.adjustedPValue);
+  if (result.bound !== undefined) point.floatField('statistic_bound', result.bound);
+  if (result.unseen !== undefined) point.intField('unseen', result.unseen);
+  return point;
 }
 
 /** Writes points synchronously with respect to the caller: resolved means InfluxDB acknowledged. */
@@ -52,7 +61,7 @@ export class InfluxSink {
    * One write call per batch. Retries are the caller's (it must keep consumption paused and the
    * points in hand), so the client library's own retry buffer is switched off.
    */
-  async write(results: readonly DriftResult[]): Promise<void> {
+  async write(results: readonly WindowDriftResult[]): Promise<void> {
     if (results.length === 0) return;
     const api = this.client.getWriteApi(this.target.org, this.target.bucket, 'ms', {
       batchSize: results.length + 1,

@@ -1,6 +1,10 @@
-import type { Baseline } from '../baseline/baseline.js';
-import type { FeatureValue, PredictionLog } from '../ingest/prediction-log.js';
-import { FeatureAggregate } from './feature-aggregate.js';
+import {
+  CategoricalAggregate,
+  NumericAggregate,
+  type FeatureAggregate,
+} from '../../detectors/index.js';
+import { categoryKey, type Baseline } from '../baseline/baseline.js';
+import type { PredictionLog } from '../ingest/prediction-log.js';
 
 /** One tumbling event-time window of one (model, model_version). */
 export class Window {
@@ -19,7 +23,11 @@ export class Window {
     this.start = start;
     this.end = end;
     this.names = [...baseline.features.keys()];
-    this.aggregates = [...baseline.features.values()].map((fb) => new FeatureAggregate(fb));
+    this.aggregates = [...baseline.features.values()].map((reference) =>
+      reference.kind === 'numeric'
+        ? new NumericAggregate(reference)
+        : new CategoricalAggregate(reference),
+    );
   }
 
   add(log: PredictionLog, partition: number, offset: number): void {
@@ -30,10 +38,16 @@ export class Window {
       const value: unknown = values[this.names[i] as string];
       // Validated values are primitives or null; an object or function was inherited from
       // Object.prototype (a feature named "constructor", say) and means "absent".
-      const own = typeof value === 'object' && value !== null ? undefined : value;
-      (this.aggregates[i] as FeatureAggregate).add(
-        typeof own === 'function' ? undefined : (own as FeatureValue | undefined),
-      );
+      const own = typeof value === 'object' || typeof value === 'function' ? null : value;
+      const aggregate = this.aggregates[i] as FeatureAggregate;
+      if (aggregate instanceof NumericAggregate) {
+        // Text where a number belongs is unusable for this feature: counted as missing.
+        aggregate.add(typeof own === 'number' ? own : null);
+      } else {
+        aggregate.add(
+          own === null || own === undefined ? null : categoryKey(own as string | number | boolean),
+        );
+      }
     }
   }
 

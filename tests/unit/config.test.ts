@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { driftSettingsFrom } from '../../src/windows/evaluate.js';
 import { parseConfig } from '../../src/config/load.js';
 import { formatDuration, parseDuration } from '../../src/config/duration.js';
 import { DriftwatchError } from '../../src/errors.js';
@@ -37,7 +38,27 @@ describe('configuration', () => {
     expect(config.kafka.groupId).toBe('driftwatch');
     expect(config.baselines.dir).toBe('/etc/driftwatch/baselines');
     expect(config.secrets.influxToken).toBe('s3cret');
-    expect(config.drift.psiThreshold).toBe(0.2);
+    expect(config.drift).toMatchObject({
+      methods: { numeric: ['ks', 'psi'], categorical: ['chi_square', 'psi'] },
+      thresholds: { psi: 0.25, psiWarning: 0.1, ks: 0.05, chiSquare: 0.05 },
+      minSamples: 30,
+      correction: 'none',
+    });
+  });
+
+  it('checks drift methods per feature type and keeps the deprecated psiThreshold working', () => {
+    const withDrift = (drift: string) =>
+      errorOf(() => parseConfig(`${VALID}\ndrift:\n${drift}`, 'd.yaml', { INFLUX_TOKEN: 'x' }));
+    expect(withDrift('  methods: { categorical: [ks] }').message).toContain(
+      'drift.methods.categorical[0]',
+    );
+    expect(withDrift('  thresholds: { psi: 0.1, psiWarning: 0.2 }').message).toContain(
+      'drift.thresholds.psiWarning: psiWarning must not exceed psi',
+    );
+    const legacy = parseConfig(`${VALID}\ndrift:\n  psiThreshold: 0.2`, 'd.yaml', {
+      INFLUX_TOKEN: 'x',
+    });
+    expect(driftSettingsFrom(legacy.drift).thresholds.psi).toBe(0.2);
   });
 
   it('names the path of every bad key and what was expected', () => {

@@ -28,7 +28,7 @@ describe('PSI', () => {
   it('replaces an exact zero by ε on its side only, without renormalising', () => {
     // bin 3: (0.25 - 1e-4)·ln(0.25/1e-4); bin 2: (0.25-0.5)·ln(0.5)
     const expected = 0.2499 * Math.log(0.25 / 1e-4) + -0.25 * Math.log(0.5);
-    expect(psi([0.5, 0.5, 0], [0.5, 0.25, 0.25], 1e-4)).toBeCloseTo(expected, 12);
+    expect(psi([0.5, 0.5, 0], [0.5, 0.25, 0.25], { epsilon: 1e-4 })).toBeCloseTo(expected, 12);
   });
 
   it('is symmetric in baseline and window', () => {
@@ -37,13 +37,13 @@ describe('PSI', () => {
 
   it('matches numpy on reference vectors', () => {
     for (const c of reference.psi) {
-      expect(psi(c.expected, c.actual, c.epsilon)).toBeCloseTo(c.psi, 12);
+      expect(psi(c.expected, c.actual, { epsilon: c.epsilon })).toBeCloseTo(c.psi, 12);
     }
   });
 
   it('rejects misaligned bins and a non-positive ε', () => {
     expect(() => psi([1], [0.5, 0.5])).toThrow(/same number of bins/);
-    expect(() => psi([1], [1], 0)).toThrow(/epsilon/);
+    expect(() => psi([1], [1], { epsilon: 0 })).toThrow(/epsilon/);
   });
 });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { PredictionLog } from '../../src/ingest/prediction-log.js';
-import { evaluateWindow } from '../../src/windows/evaluate.js';
+import { DEFAULT_WINDOW_DRIFT_SETTINGS, evaluateWindow } from '../../src/windows/evaluate.js';
 import { Windower } from '../../src/windows/windower.js';
 import { fraudBaseline, storeOf } from '../support/baselines.js';
 
@@ -203,7 +203,12 @@ describe('windows', () => {
     events.forEach((f, i) => w.add(log(i, f), 0, i));
     w.add(log(60_000, {}), 0, 99);
     const [window] = w.takeClosed();
-    const results = evaluateWindow(window!, { psiEpsilon: 1e-4, psiThreshold: 0.2 });
+    const results = evaluateWindow(window!, {
+      ...DEFAULT_WINDOW_DRIFT_SETTINGS,
+      numericMethods: ['psi'],
+      categoricalMethods: ['psi'],
+      minSamples: 1,
+    });
     const amount = results.find((r) => r.feature === 'amount')!;
     expect(amount).toMatchObject({
       n: 4,

@@ -1,0 +1,61 @@
+/**
+ * What the detectors need from a training baseline, per feature. Plain data: the baseline
+ * store builds these once; every window compares against them.
+ */
+
+/** A bounded sample of the training values, ascending, with ties collapsed. */
+export interface ReferenceSample {
+  /** Distinct values, strictly ascending. */
+  values: Float64Array;
+  /** cumulative[i] = number of sample values <= values[i]; the last entry is `size`. */
+  cumulative: Float64Array;
+  /** Sample size: the n_ref of KS. */
+  size: number;
+}
+
+export interface NumericReference {
+  kind: 'numeric';
+  /** Interior cut points of the bins (-inf, c1), [c1, c2), …, [ck, +inf). */
+  cuts: Float64Array;
+  /** Training count per bin (cuts.length + 1 entries). */
+  binCounts: Float64Array;
+  /** Non-missing training values. */
+  count: number;
+  /** Training standard deviation (ddof 0), scales the Wasserstein distance. */
+  std: number;
+  /** Needed by KS and Wasserstein; baselines without one support only the binned methods. */
+  sample: ReferenceSample | undefined;
+}
+
+export interface CategoricalReference {
+  kind: 'categorical';
+  categories: readonly string[];
+  /** category → position in `categories` / `counts`. */
+  index: ReadonlyMap<string, number>;
+  /** Training count per category. */
+  counts: Float64Array;
+  count: number;
+}
+
+export type FeatureReference = NumericReference | CategoricalReference;
+
+/** Builds a ReferenceSample from values in any order (non-finite values must be removed). */
+export function toReferenceSample(values: ArrayLike<number>): ReferenceSample {
+  const sorted = Float64Array.from(values).sort();
+  const distinct: number[] = [];
+  const cumulative: number[] = [];
+  for (let i = 0; i < sorted.length; i++) {
+    const v = sorted[i] as number;
+    if (distinct.length > 0 && distinct[distinct.length - 1] === v) {
+      cumulative[cumulative.length - 1] = i + 1;
+    } else {
+      distinct.push(v);
+      cumulative.push(i + 1);
+    }
+  }
+  return {
+    values: Float64Array.from(distinct),
+    cumulative: Float64Array.from(cumulative),
+    size: sorted.length,
+  };
+}

@@ -1,0 +1,62 @@
+/** Drift methods for numeric features. */
+export const NUMERIC_METHODS = [
+  'psi',
+  'ks',
+  'wasserstein',
+  'jensen_shannon',
+  'hellinger',
+  'chi_square',
+] as const;
+/** Drift methods for categorical features (no order, so no KS or Wasserstein). */
+export const CATEGORICAL_METHODS = ['psi', 'chi_square', 'jensen_shannon', 'hellinger'] as const;
+
+export type DriftMethod = (typeof NUMERIC_METHODS)[number];
+export type CategoricalMethod = (typeof CATEGORICAL_METHODS)[number];
+
+/** Where each method flags drift. p-value tests: p <= α; distances: statistic >= threshold. */
+export interface DriftThresholds {
+  /** PSI at or above which a feature has drifted ("significant shift"). */
+  psi: number;
+  /** PSI at or above which a feature is flagged as a moderate shift (warning). */
+  psiWarning: number;
+  /** α of the KS test. */
+  ks: number;
+  /** α of the chi-square test of homogeneity. */
+  chiSquare: number;
+  /** Wasserstein distance divided by the training standard deviation. */
+  wasserstein: number;
+  /** Jensen–Shannon distance, base 2 (in [0, 1]). */
+  jensenShannon: number;
+  /** Hellinger distance (in [0, 1]). */
+  hellinger: number;
+}
+
+export interface DriftSettings {
+  numericMethods: readonly DriftMethod[];
+  categoricalMethods: readonly CategoricalMethod[];
+  thresholds: DriftThresholds;
+  /** A window with fewer non-missing values than this gets `insufficient_data`, no statistic. */
+  minSamples: number;
+  /** ε replacing an empty bin's proportion in PSI. */
+  psiEpsilon: number;
+}
+
+/**
+ * KS + PSI for numeric features and chi-square + PSI for categorical ones; PSI 0.1/0.25 is the
+ * credit-scoring rule of thumb, α = 0.05 the usual test level, 0.1 Evidently's distance default.
+ */
+export const DEFAULT_DRIFT_SETTINGS: DriftSettings = {
+  numericMethods: ['ks', 'psi'],
+  categoricalMethods: ['chi_square', 'psi'],
+  thresholds: {
+    psi: 0.25,
+    psiWarning: 0.1,
+    ks: 0.05,
+    chiSquare: 0.05,
+    wasserstein: 0.1,
+    jensenShannon: 0.1,
+    hellinger: 0.1,
+  },
+  minSamples: 30,
+  psiEpsilon: 1e-4,
+};

@@ -66,7 +66,11 @@ export function exactFeasible(n1: number, n2: number): boolean {
   return n1 / g < INT32_MAX / (n2 / g);
 }
 
-/** Exact two-sided p-value; also returns D rounded to the lattice, as scipy reports it. */
+/**
+ * Exact two-sided p-value, unclipped: rounding can push it a few ulps above 1, which scipy
+ * treats as a failed exact attempt (it then uses asymp), so the caller decides. Also returns
+ * D rounded to the lattice, as scipy reports it.
+ */
 export function exactTwoSided(d: number, n1: number, n2: number): { d: number; p: number } {
   const g = gcd(n1, n2);
   const lcm = (n1 / g) * n2;
@@ -75,7 +79,7 @@ export function exactTwoSided(d: number, n1: number, n2: number): { d: number; p
   if (h === 0) return { d: rounded, p: 1 };
   const p =
     n1 === n2 ? outsideSquareProbability(n1, h) : outsideInsideMethodProbability(n1, n2, g, h);
-  return { d: rounded, p: Math.min(1, Math.max(0, p)) };
+  return { d: rounded, p };
 }
 
 /** numpy's round: halves go to the even neighbour. */

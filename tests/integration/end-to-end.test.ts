@@ -2,7 +2,7 @@ import type { Kafka, Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { predictionLogs, type SyntheticSpec } from '../../scripts/synthetic.js';
 import { DaemonProcess, writeDaemonConfig } from '../support/daemon-process.js';
-import { waitForDriftRows, type DriftRow } from '../support/influx.js';
+import { queryDrift, waitForDriftRows, type DriftRow } from '../support/influx.js';
 import { createTopics, toolingKafka, readAll } from '../support/kafka.js';
 import { baselineDirFor, uniqueNames } from '../support/scenario.js';
 
@@ -113,6 +113,26 @@ describe(`end to end against real Kafka and InfluxDB (${inject('servicesMode')})
       });
       expect(first.baseline).toMatch(/^[0-9a-f]{16}$/);
       expect(Date.parse(first.time)).toBe(T0 + MINUTE);
+
+      // KS for numeric and chi-square for categorical features, with p-values and α.
+      const all = await queryDrift(services.influx, names.measurement, null);
+      const of = (feature: string, method: string) =>
+        all.filter((r) => r.feature === feature && r.method === method);
+      expect(of('a', 'ks')).toHaveLength(5);
+      for (const r of [...of('a', 'ks'), ...of('country', 'chi_square')]) {
+        expect(r).toMatchObject({ status: 'ok', threshold: 0.05, n: 600 });
+        expect(r.p_value).toBeGreaterThan(0.001);
+      }
+      for (const r of of('b', 'ks').filter(shifted)) {
+        expect(r.p_value).toBeLessThan(1e-12);
+        expect(r.drifted).toBe(true);
+      }
+      expect(of('a', 'ks')[0]?.n_ref).toBeGreaterThan(1_000);
+      // The dataset-level point: one of three features drifted in the shifted windows.
+      for (const r of of('_dataset', 'drift_share').filter(shifted)) {
+        expect(r.statistic).toBeCloseTo(1 / 3, 12);
+        expect(r.drifted).toBe(false);
+      }
 
       // Garbage went to the dead-letter topic with the reason and the original offset.
       const dead = await readAll(kafka, names.deadLetterTopic, 3);

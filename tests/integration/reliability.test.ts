@@ -24,9 +24,12 @@ const baselinesDir = baselineDirFor(spec);
 const waitForRows = (measurement: string, count: number) =>
   waitForDriftRows(services.influx, measurement, count);
 
-/** What users compare across runs: per window end and feature, the statistic and the counts. */
+/** What users compare across runs: per window end, feature and method, the numbers. */
 const summary = (rows: DriftRow[]) =>
-  rows.map((r) => `${r.time} ${r.feature} n=${r.n} missing=${r.missing} psi=${r.statistic}`);
+  rows.map(
+    (r) =>
+      `${r.time} ${r.feature} ${r.method} n=${r.n} missing=${r.missing} statistic=${r.statistic} p=${r.p_value} drifted=${r.drifted}`,
+  );
 
 async function stop(daemon: DaemonProcess): Promise<void> {
   daemon.kill('SIGTERM');
@@ -84,7 +87,9 @@ describe(`reliability against real services (${inject('servicesMode')})`, () => 
     });
     const daemon = new DaemonProcess(file, env);
     try {
-      return await waitForRows(reference.measurement, 8 * 4);
+      await waitForRows(reference.measurement, 8 * 4);
+      // Every method's points: KS p-values and the dataset-level share must match too.
+      return await queryDrift(services.influx, reference.measurement, null);
     } finally {
       await stop(daemon);
     }
@@ -110,9 +115,11 @@ describe(`reliability against real services (${inject('servicesMode')})`, () => 
     const restarted = new DaemonProcess(config, env);
     try {
       const expected = await referenceRun(names);
-      const actual = await waitForRows(names.measurement, 8 * 4);
+      await waitForRows(names.measurement, 8 * 4);
+      const actual = await queryDrift(services.influx, names.measurement, null);
       expect(summary(actual)).toEqual(summary(expected));
-      expect(actual.filter((r) => r.feature === 'c' && r.drifted).length).toBe(4);
+      const cPsi = actual.filter((r) => r.feature === 'c' && r.method === 'psi');
+      expect(cPsi.filter((r) => r.drifted)).toHaveLength(4);
     } finally {
       await stop(restarted);
     }
@@ -143,7 +150,8 @@ describe(`reliability against real services (${inject('servicesMode')})`, () => 
       await intruder.disconnect();
 
       const expected = await referenceRun(names);
-      const actual = await waitForRows(names.measurement, 8 * 4);
+      await waitForRows(names.measurement, 8 * 4);
+      const actual = await queryDrift(services.influx, names.measurement, null);
       expect(summary(actual)).toEqual(summary(expected));
     } finally {
       await stop(daemon);

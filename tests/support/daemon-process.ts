@@ -49,7 +49,10 @@ export async function writeDaemonConfig(
       idleTimeout: s.idleTimeout ?? '30s',
     },
     baselines: { dir: s.baselinesDir },
-    drift: { psiThreshold: 0.2 },
+    drift: {
+      methods: { numeric: ['psi', 'ks'], categorical: ['psi', 'chi_square'] },
+      thresholds: { psi: 0.2 },
+    },
     http: { host: '127.0.0.1', port: httpPort },
     log: { level: 'info' },
   };

@@ -9,25 +9,35 @@ export interface DriftRow {
   method: string;
   baseline: string;
   window: string;
+  status: string;
+  /** NaN when the point has none (insufficient data, or the dataset-level point). */
   statistic: number;
+  /** NaN for methods without a p-value. */
+  p_value: number;
   threshold: number;
   drifted: boolean;
   n: number;
+  n_ref: number;
   missing: number;
 }
 
-/** Every drift point of a measurement, one row per (window end, feature), via Flux. */
+/**
+ * Drift points of a measurement via Flux, one row per (window end, feature, method), sorted.
+ * By default only the PSI points (one per window and feature); `method: null` for all.
+ */
 export async function queryDrift(
   influx: ServiceEndpoints['influx'],
   measurement: string,
+  method: string | null = 'psi',
 ): Promise<DriftRow[]> {
   const api = new InfluxDB({ url: influx.url, token: influx.token }).getQueryApi(influx.org);
+  const byMethod = method === null ? '' : `\n  |> filter(fn: (r) => r.method == "${method}")`;
   const flux = `from(bucket: "${influx.bucket}")
   |> range(start: 0)
-  |> filter(fn: (r) => r._measurement == "${measurement}")
+  |> filter(fn: (r) => r._measurement == "${measurement}")${byMethod}
   |> pivot(rowKey: ["_time"], columnKey: ["_field"], valueColumn: "_value")
   |> group()
-  |> sort(columns: ["_time", "feature"])`;
+  |> sort(columns: ["_time", "feature", "method"])`;
   const rows = await api.collectRows<Record<string, unknown>>(flux);
   return rows.map((r) => ({
     time: String(r._time),
@@ -37,15 +47,18 @@ export async function queryDrift(
     method: String(r.method),
     baseline: String(r.baseline),
     window: String(r.window),
-    statistic: Number(r.statistic),
+    status: String(r.status),
+    statistic: r.statistic === undefined || r.statistic === null ? NaN : Number(r.statistic),
+    p_value: r.p_value === undefined || r.p_value === null ? NaN : Number(r.p_value),
     threshold: Number(r.threshold),
     drifted: Boolean(r.drifted),
     n: Number(r.n),
+    n_ref: Number(r.n_ref),
     missing: Number(r.missing),
   }));
 }
 
-/** Polls until InfluxDB holds at least `count` drift rows of `measurement`. */
+/** Polls until InfluxDB holds at least `count` PSI rows of `measurement` (one per window and feature). */
 export async function waitForDriftRows(
   influx: ServiceEndpoints['influx'],
   measurement: string,

@@ -76,41 +76,66 @@ http: { host: 127.0.0.1, port: 0 }
 
   const query = `from(bucket: "${endpoints.influx.bucket}")
   |> range(start: ${new Date(DEMO_START).toISOString()}, stop: ${new Date(DEMO_START + (WINDOWS + 1) * MINUTE).toISOString()})
-  |> filter(fn: (r) => r._measurement == "${measurement}" and r.model == "${DEMO_SPEC.model}" and r._field == "statistic")`;
+  |> filter(fn: (r) => r._measurement == "${measurement}" and r.model == "${DEMO_SPEC.model}")
+  |> filter(fn: (r) => r._field == "statistic" or r._field == "p_value" or r._field == "drifted")
+  |> pivot(rowKey: ["_time"], columnKey: ["_field"], valueColumn: "_value")`;
   const queryApi = new InfluxDB({
     url: endpoints.influx.url,
     token: endpoints.influx.token,
   }).getQueryApi(endpoints.influx.org);
-  let rows: { _time: string; feature: string; _value: number }[] = [];
+  let rows: {
+    _time: string;
+    feature: string;
+    method: string;
+    statistic?: number;
+    p_value?: number;
+    drifted: boolean;
+  }[] = [];
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
     rows = await queryApi.collectRows(query);
     const consumed = (await daemon.metrics.messagesConsumed.get()).values[0]?.value ?? 0;
-    if (rows.length >= WINDOWS * 4 && consumed >= logs.length + 2) break;
+    const psiRows = rows.filter((r) => r.method === 'psi').length;
+    if (psiRows >= WINDOWS * 4 && consumed >= logs.length + 2) break;
     await new Promise((r) => setTimeout(r, 500));
   }
   const invalid = await daemon.metrics.messagesInvalid.get();
   await daemon.stop();
 
   const features = ['a', 'b', 'c', 'country'];
-  say('\nPSI per window and feature (baseline = training data; * = drifted, PSI >= 0.2):\n');
-  say(`  ${'window end'.padEnd(24)}${features.map((f) => f.padStart(10)).join('')}`);
-  for (const time of [...new Set(rows.map((r) => r._time))].sort()) {
-    const cells = features.map((f) => {
-      const v = rows.find((r) => r._time === time && r.feature === f)?._value;
-      return v === undefined
-        ? '-'.padStart(10)
-        : `${v.toFixed(3)}${v >= 0.2 ? '*' : ' '}`.padStart(10);
-    });
-    say(`  ${time.padEnd(24)}${cells.join('')}`);
-  }
+  const table = (
+    title: string,
+    cell: (feature: string) => (r: (typeof rows)[number]) => boolean,
+    show: (r: (typeof rows)[number]) => string,
+  ) => {
+    say(`\n${title}\n`);
+    say(`  ${'window end'.padEnd(24)}${features.map((f) => f.padStart(12)).join('')}`);
+    for (const time of [...new Set(rows.map((r) => r._time))].sort()) {
+      const cells = features.map((f) => {
+        const r = rows.find((row) => row._time === time && cell(f)(row));
+        return (r === undefined ? '-' : `${show(r)}${r.drifted ? '*' : ' '}`).padStart(12);
+      });
+      say(`  ${time.padEnd(24)}${cells.join('')}`);
+    }
+  };
+  table(
+    'PSI per window and feature (baseline = training data; * = drifted, PSI >= 0.25):',
+    (f) => (r) => r.feature === f && r.method === 'psi',
+    (r) => (r.statistic ?? NaN).toFixed(3),
+  );
+  table(
+    'p-values: KS for numeric features, chi-square for country (* = drifted, p <= 0.05):',
+    (f) => (r) => r.feature === f && (r.method === 'ks' || r.method === 'chi_square'),
+    (r) => (r.p_value ?? NaN).toPrecision(2),
+  );
   say(`\n${invalid.values.reduce((s, v) => s + v.value, 0)} invalid messages went to ${topic}.dlq`);
   say(
     `\nThe series are in InfluxDB: ${endpoints.influx.url}  org "${endpoints.influx.org}"  bucket "${endpoints.influx.bucket}"  measurement "${measurement}"`,
   );
   say(`token: ${endpoints.influx.token} (the throwaway dev instance)\nFlux:\n${query}`);
-  if (rows.length < WINDOWS * 4)
-    throw new Error(`expected ${WINDOWS * 4} points, found ${rows.length}`);
+  const psiPoints = rows.filter((r) => r.method === 'psi').length;
+  if (psiPoints < WINDOWS * 4)
+    throw new Error(`expected ${WINDOWS * 4} PSI points, found ${psiPoints}`);
 }
 
 main().then(

@@ -89,7 +89,7 @@ function compute(
     if (method === 'ks' || method === 'wasserstein') {
       if (sample === undefined) return undefined;
       if (method === 'ks') {
-        const r = ksPValue(numeric.ksStatistic(), sample.size, numeric.n);
+        const r = ksPValue(numeric.ksStatistic(), sample.size, numeric.n, settings.ksMethod);
         return { statistic: r.statistic, pValue: r.pValue, nRef: sample.size };
       }
       const w = numeric.wasserstein();

@@ -1,3 +1,5 @@
+import type { KsMethod } from './ks.js';
+
 /** Drift methods for numeric features. */
 export const NUMERIC_METHODS = [
   'psi',
@@ -39,6 +41,12 @@ export interface DriftSettings {
   minSamples: number;
   /** ε replacing an empty bin's proportion in PSI. */
   psiEpsilon: number;
+  /**
+   * How KS p-values are computed, as ks_2samp's `method`: `auto` (exact when both sizes are
+   * <= 10,000) matches scipy's default; `asymp` trades that for speed (the exact recursion
+   * costs O(n·m/gcd) — about 15 ms for 5,000 vs 10,000 values).
+   */
+  ksMethod: KsMethod;
 }
 
 /**
@@ -59,4 +67,5 @@ export const DEFAULT_DRIFT_SETTINGS: DriftSettings = {
   },
   minSamples: 30,
   psiEpsilon: 1e-4,
+  ksMethod: 'auto',
 };

@@ -73,6 +73,8 @@ const driftSchema = z
     /** Windows with fewer non-missing values of a feature report insufficient_data. */
     minSamples: z.number().int().min(1).default(DEFAULT_DRIFT_SETTINGS.minSamples),
     psiEpsilon: z.number().positive().max(0.01).default(DEFAULT_DRIFT_SETTINGS.psiEpsilon),
+    /** ks_2samp's method: auto (scipy's default: exact up to 10,000 values), exact or asymp. */
+    ksMethod: z.enum(['auto', 'exact', 'asymp']).default(DEFAULT_DRIFT_SETTINGS.ksMethod),
     /** Multiple-test correction across a window's p-values (all features, KS and chi-square). */
     correction: z.enum(['none', 'bonferroni', 'benjamini_hochberg']).default('none'),
     datasetDriftShare: z.number().gt(0).max(1).default(0.5),

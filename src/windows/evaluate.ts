@@ -76,6 +76,7 @@ export function driftSettingsFrom(drift: FileConfig['drift']): WindowDriftSettin
     thresholds: { ...drift.thresholds, psi: drift.psiThreshold ?? drift.thresholds.psi },
     minSamples: drift.minSamples,
     psiEpsilon: drift.psiEpsilon,
+    ksMethod: drift.ksMethod,
     correction: drift.correction,
     datasetDriftShare: drift.datasetDriftShare,
   };

@@ -1,3 +1,5 @@
+import { sortedIndexOf } from './sorted-index.js';
+
 /**
  * Index of the bin holding x for open-ended, left-closed bins
  * (-inf, c1), [c1, c2), …, [ck, +inf): the number of cuts <= x (numpy searchsorted 'right').
@@ -29,12 +31,9 @@ export function toProportions(counts: ArrayLike<number>): Float64Array {
  * be non-missing: NaN would land in bin 0, so callers filter it first.
  */
 export function countIntoBins(
-  cuts: ArrayLike<number>,
+  cuts: Float64Array,
   values: ArrayLike<number>,
   counts: Float64Array,
 ): void {
-  for (let i = 0; i < values.length; i++) {
-    const b = binIndex(cuts, values[i] as number);
-    counts[b] = (counts[b] as number) + 1;
-  }
+  sortedIndexOf(cuts).countAll(values, counts);
 }

@@ -35,6 +35,8 @@ export interface DriftResult {
   bound?: number;
   /** Categorical: window values whose category the baseline never saw. */
   unseen?: number;
+  /** KS: how the p-value was computed (ks_2samp's method). */
+  pValueMethod?: 'exact' | 'asymp';
 }
 
 export type FeatureAggregate = NumericAggregate | CategoricalAggregate;
@@ -74,6 +76,7 @@ interface Computed {
   pValue: number | null;
   nRef: number;
   bound?: number;
+  pValueMethod?: 'exact' | 'asymp';
 }
 
 function compute(
@@ -89,8 +92,15 @@ function compute(
     if (method === 'ks' || method === 'wasserstein') {
       if (sample === undefined) return undefined;
       if (method === 'ks') {
-        const r = ksPValue(numeric.ksStatistic(), sample.size, numeric.n, settings.ksMethod);
-        return { statistic: r.statistic, pValue: r.pValue, nRef: sample.size };
+        const r = ksPValue(numeric.ksStatistic(), sample.size, numeric.n, settings.ksMethod, {
+          maxExactWork: settings.ksMaxExactWork,
+        });
+        return {
+          statistic: r.statistic,
+          pValue: r.pValue,
+          nRef: sample.size,
+          pValueMethod: r.method,
+        };
       }
       const w = numeric.wasserstein();
       // Scaled by the training spread (Evidently's rule) so one threshold fits every feature.
@@ -190,6 +200,7 @@ export function evaluateFeature(
       warning,
       nRef: c.nRef,
       ...(c.bound === undefined ? {} : { bound: c.bound }),
+      ...(c.pValueMethod === undefined ? {} : { pValueMethod: c.pValueMethod }),
     };
   });
 }

@@ -1,5 +1,12 @@
 import { DetectorInputError } from './errors.js';
-import { exactFeasible, exactTwoSided, roundHalfEven } from './ks-exact.js';
+import {
+  exactFeasible,
+  exactPCertainlyNegligible,
+  exactTwoSided,
+  insideMethodWork,
+  roundHalfEven,
+  roundToLattice,
+} from './ks-exact.js';
 import { kolmogorovSf } from './special/kolmogorov.js';
 
 export type KsMethod = 'auto' | 'exact' | 'asymp';
@@ -54,17 +61,37 @@ export function ksStatisticSorted(a: ArrayLike<number>, b: ArrayLike<number>): n
   return minS > max ? minS : max;
 }
 
+export interface KsPValueOptions {
+  /**
+   * Most inside-method steps an exact p-value may take (unequal sizes; see insideMethodWork);
+   * beyond it the asymptotic p-value is used and `method` says so. Unlimited by default, as
+   * scipy. The daemon bounds it so a strongly drifted window cannot stall it for seconds.
+   */
+  maxExactWork?: number;
+}
+
 /**
  * Two-sided p-value for a KS statistic between samples of n1 and n2 values, choosing the
  * method as scipy.stats.ks_2samp does. Exact mode reports D rounded to the lattice 1/lcm.
  * asymp is kstwo.sf(D, round_half_even(n1·n2/(n1+n2))), the finite-n Kolmogorov law, not
  * the limiting one; an effective n of 0 (1 vs 1) has no distribution: p = 1 (scipy: NaN).
  */
-export function ksPValue(d: number, n1: number, n2: number, method: KsMethod = 'auto'): KsResult {
+export function ksPValue(
+  d: number,
+  n1: number,
+  n2: number,
+  method: KsMethod = 'auto',
+  opts: KsPValueOptions = {},
+): KsResult {
   let mode: 'exact' | 'asymp';
   if (method === 'auto') mode = Math.max(n1, n2) <= KS_MAX_AUTO_N ? 'exact' : 'asymp';
   else if (method === 'exact') mode = exactFeasible(n1, n2) ? 'exact' : 'asymp';
   else mode = 'asymp';
+  if (mode === 'exact' && n1 !== n2) {
+    const negligible = exactPCertainlyNegligible(d, n1, n2);
+    if (negligible) return { statistic: roundToLattice(d, n1, n2), pValue: 0, method: 'exact' };
+    if (insideMethodWork(d, n1, n2) > (opts.maxExactWork ?? Infinity)) mode = 'asymp';
+  }
   if (mode === 'exact') {
     const exact = exactTwoSided(d, n1, n2);
     if (exact.p >= 0 && exact.p <= 1) {

@@ -47,6 +47,13 @@ export interface DriftSettings {
    * costs O(n·m/gcd) — about 15 ms for 5,000 vs 10,000 values).
    */
   ksMethod: KsMethod;
+  /**
+   * Most steps an exact KS p-value may take (see insideMethodWork) before the asymptotic one
+   * is used instead, so a strongly drifted window cannot stall the daemon for seconds. At the
+   * default (2e7, about 50 ms) a 10,000-value reference sample and a 5,000-value window stay
+   * exact up to D ≈ 0.2, where p is already below 1e-80.
+   */
+  ksMaxExactWork: number;
 }
 
 /**
@@ -68,4 +75,5 @@ export const DEFAULT_DRIFT_SETTINGS: DriftSettings = {
   minSamples: 30,
   psiEpsilon: 1e-4,
   ksMethod: 'auto',
+  ksMaxExactWork: 2e7,
 };

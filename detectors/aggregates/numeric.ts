@@ -1,5 +1,5 @@
-import { binIndex } from '../bins.js';
 import type { NumericReference, ReferenceSample } from '../reference.js';
+import { sortedIndexOf, type SortedIndex } from '../sorted-index.js';
 import { Moments, type FeatureSummary } from './moments.js';
 
 /**
@@ -29,10 +29,14 @@ export class NumericAggregate {
   readonly moments = new Moments();
   missing = 0;
   nonFinite = 0;
+  private readonly binIndex: SortedIndex;
+  private readonly sampleIndex: SortedIndex | undefined;
 
   constructor(reference: NumericReference) {
     this.reference = reference;
     this.binCounts = new Float64Array(reference.cuts.length + 1);
+    this.binIndex = sortedIndexOf(reference.cuts);
+    this.sampleIndex = reference.sample && sortedIndexOf(reference.sample.values);
   }
 
   /** Values counted into the statistics (finite, non-missing). */
@@ -49,22 +53,22 @@ export class NumericAggregate {
       this.nonFinite++;
       return;
     }
-    const bin = binIndex(this.reference.cuts, x);
+    const bin = this.binIndex.countAtMost(x);
     this.binCounts[bin] = (this.binCounts[bin] as number) + 1;
     this.moments.add(x);
-    const sample = this.reference.sample;
-    if (sample !== undefined) this.addToCells(sample, x);
+    if (this.sampleIndex !== undefined) this.addToCells(this.sampleIndex, x);
   }
 
   addAll(values: ArrayLike<number>): void {
     for (let i = 0; i < values.length; i++) this.add(values[i]);
   }
 
-  private addToCells(sample: ReferenceSample, x: number): void {
+  private addToCells(index: SortedIndex, x: number): void {
+    const sample = this.reference.sample as ReferenceSample;
     const u = sample.values.length;
     const cells = (this.ksCells ??= new Float64Array(2 * u + 1));
     const sums = (this.offsetSums ??= new Float64Array(u + 1));
-    const k = binIndex(sample.values, x);
+    const k = index.countAtMost(x);
     if (k > 0 && sample.values[k - 1] === x) {
       cells[2 * k - 1] = (cells[2 * k - 1] as number) + 1;
       return;

@@ -37,6 +37,7 @@ export function toPoint(result: WindowDriftResult, measurement: string): Point {
   if (result.adjustedPValue !== null) point.floatField('p_value_adjusted', result.adjustedPValue);
   if (result.bound !== undefined) point.floatField('statistic_bound', result.bound);
   if (result.unseen !== undefined) point.intField('unseen', result.unseen);
+  if (result.pValueMethod !== undefined) point.stringField('p_value_method', result.pValueMethod);
   return point;
 }
 

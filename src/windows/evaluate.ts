@@ -77,6 +77,7 @@ export function driftSettingsFrom(drift: FileConfig['drift']): WindowDriftSettin
     minSamples: drift.minSamples,
     psiEpsilon: drift.psiEpsilon,
     ksMethod: drift.ksMethod,
+    ksMaxExactWork: DEFAULT_DRIFT_SETTINGS.ksMaxExactWork,
     correction: drift.correction,
     datasetDriftShare: drift.datasetDriftShare,
   };

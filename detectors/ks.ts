@@ -7,6 +7,7 @@ import {
   roundHalfEven,
   roundToLattice,
 } from './ks-exact.js';
+import { sortedCopy } from './sort.js';
 import { kolmogorovSf } from './special/kolmogorov.js';
 
 export type KsMethod = 'auto' | 'exact' | 'asymp';
@@ -21,18 +22,17 @@ export interface KsResult {
 /** scipy's `auto` runs exact iff max(n1, n2) <= this. */
 export const KS_MAX_AUTO_N = 10_000;
 
-function sortedCopy(name: string, x: ArrayLike<number>): Float64Array {
+function checkedSortedCopy(name: string, x: ArrayLike<number>): Float64Array {
   if (x.length === 0) throw new DetectorInputError('ksTwoSample', `sample ${name} is empty`);
-  const out = Float64Array.from(x);
-  for (let i = 0; i < out.length; i++) {
-    if (Number.isNaN(out[i])) {
+  for (let i = 0; i < x.length; i++) {
+    if (Number.isNaN(x[i])) {
       throw new DetectorInputError(
         'ksTwoSample',
         `sample ${name}[${i}] is NaN; drop missing values before testing`,
       );
     }
   }
-  return out.sort();
+  return sortedCopy(x);
 }
 
 /**
@@ -116,7 +116,7 @@ export function ksTwoSample(
   if (method !== 'auto' && method !== 'exact' && method !== 'asymp') {
     throw new DetectorInputError('ksTwoSample', `unknown method ${String(method)}`);
   }
-  const sa = sortedCopy('a', a);
-  const sb = sortedCopy('b', b);
+  const sa = checkedSortedCopy('a', a);
+  const sb = checkedSortedCopy('b', b);
   return ksPValue(ksStatisticSorted(sa, sb), sa.length, sb.length, method);
 }

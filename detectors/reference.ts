@@ -1,3 +1,5 @@
+import { sortedCopy } from './sort.js';
+
 /**
  * What the detectors need from a training baseline, per feature. Plain data: the baseline
  * store builds these once; every window compares against them.
@@ -41,7 +43,7 @@ export type FeatureReference = NumericReference | CategoricalReference;
 
 /** Builds a ReferenceSample from values in any order (non-finite values must be removed). */
 export function toReferenceSample(values: ArrayLike<number>): ReferenceSample {
-  const sorted = Float64Array.from(values).sort();
+  const sorted = sortedCopy(values);
   const distinct: number[] = [];
   const cumulative: number[] = [];
   for (let i = 0; i < sorted.length; i++) {

@@ -1,4 +1,5 @@
 import { DetectorInputError } from './errors.js';
+import { sortedCopy } from './sort.js';
 
 const FN = 'wassersteinDistance';
 
@@ -22,7 +23,7 @@ function sortedDistribution(
   }
   if (weights === undefined) {
     return {
-      values: Float64Array.from(values).sort(),
+      values: sortedCopy(values),
       cumulative: undefined,
       total: values.length,
     };

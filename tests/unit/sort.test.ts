@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { sortedCopy } from '../../detectors/index.js';
+
+function sameOrder(a: Float64Array, b: Float64Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return false;
+  return true;
+}
+
+describe('sortedCopy (radix sort over IEEE-754 bits)', () => {
+  it('orders exactly as Float64Array.prototype.sort: signs, zeros, infinities, subnormals', () => {
+    let seed = 11;
+    const next = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
+    const special = [
+      0,
+      -0,
+      Infinity,
+      -Infinity,
+      5e-324,
+      -5e-324,
+      Number.MAX_VALUE,
+      -Number.MIN_VALUE,
+    ];
+    for (const n of [0, 1, 7, 2_047, 2_048, 50_000]) {
+      const values = Float64Array.from({ length: n }, (_, i) =>
+        i % 13 === 0
+          ? (special[i % special.length] as number)
+          : (next() - 0.5) * 10 ** Math.floor(next() * 40 - 20),
+      );
+      const input = Float64Array.from(values);
+      expect(sameOrder(sortedCopy(values), Float64Array.from(values).sort())).toBe(true);
+      expect(sameOrder(values, input)).toBe(true); // the input is not touched
+    }
+  });
+
+  it('sorts heavily tied and already sorted data', () => {
+    const tied = Float64Array.from({ length: 10_000 }, (_, i) => i % 3);
+    expect(sameOrder(sortedCopy(tied), Float64Array.from(tied).sort())).toBe(true);
+    const ascending = Float64Array.from({ length: 10_000 }, (_, i) => i - 5_000);
+    expect(sameOrder(sortedCopy(ascending), ascending)).toBe(true);
+  });
+});

@@ -35,7 +35,8 @@ export interface DriftThresholds {
 
 export interface DriftSettings {
   numericMethods: readonly DriftMethod[];
-  categoricalMethods: readonly CategoricalMethod[];
+  /** Methods that need an order (KS, Wasserstein) report `unavailable` on categories. */
+  categoricalMethods: readonly DriftMethod[];
   thresholds: DriftThresholds;
   /** A window with fewer non-missing values than this gets `insufficient_data`, no statistic. */
   minSamples: number;

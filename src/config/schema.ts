@@ -64,9 +64,7 @@ const driftSchema = z
     methods: z
       .strictObject({
         numeric: methodList(NUMERIC_METHODS).default([...DEFAULT_DRIFT_SETTINGS.numericMethods]),
-        categorical: methodList(CATEGORICAL_METHODS).default([
-          ...DEFAULT_DRIFT_SETTINGS.categoricalMethods,
-        ]),
+        categorical: methodList(CATEGORICAL_METHODS).default(['chi_square', 'psi']),
       })
       .prefault({}),
     thresholds: thresholdsSchema.prefault({}),
@@ -78,6 +76,17 @@ const driftSchema = z
     /** Multiple-test correction across a window's p-values (all features, KS and chi-square). */
     correction: z.enum(['none', 'bonferroni', 'benjamini_hochberg']).default('none'),
     datasetDriftShare: z.number().gt(0).max(1).default(0.5),
+    /** Per-feature methods, thresholds and minimum sample size, over the defaults above. */
+    features: z
+      .record(
+        z.string(),
+        z.strictObject({
+          methods: methodList(NUMERIC_METHODS).optional(),
+          thresholds: thresholdsSchema.partial().optional(),
+          minSamples: z.number().int().min(1).optional(),
+        }),
+      )
+      .default({}),
     /** Deprecated (0.1): the same as thresholds.psi. */
     psiThreshold: z.number().positive().optional(),
   })

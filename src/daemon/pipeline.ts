@@ -3,7 +3,7 @@ import type { Logger } from '../logger.js';
 import { LogLimiter } from '../log-limiter.js';
 import type { DaemonMetrics } from '../metrics.js';
 import { decodePredictionLog } from '../ingest/prediction-log.js';
-import type { WindowDriftResult, WindowDriftSettings } from '../windows/evaluate.js';
+import type { WindowPoint, WindowDriftSettings } from '../windows/evaluate.js';
 import type { Windower } from '../windows/windower.js';
 import { toDeadLetter } from './dead-letter.js';
 import { safeIso } from './failures.js';
@@ -18,7 +18,7 @@ export interface PipelineDeps {
   metrics: DaemonMetrics;
   logger: Logger;
   /** Durably writes drift results; resolves only once they are acknowledged. */
-  writeResults: (results: readonly WindowDriftResult[]) => Promise<void>;
+  writeResults: (results: readonly WindowPoint[]) => Promise<void>;
   /** Produces dead letters; resolves only once the broker acknowledged them. */
   sendDeadLetters: (messages: Message[]) => Promise<void>;
   /** The group's committed state for the assigned partitions, read after every join. */

@@ -1,10 +1,6 @@
 import type { Logger } from '../logger.js';
 import type { DaemonMetrics } from '../metrics.js';
-import {
-  evaluateWindow,
-  type WindowDriftResult,
-  type WindowDriftSettings,
-} from '../windows/evaluate.js';
+import { evaluateWindow, type WindowPoint, type WindowDriftSettings } from '../windows/evaluate.js';
 import type { Windower } from '../windows/windower.js';
 import { isPermanentInfluxRejection } from './failures.js';
 import { retryUntilSuccess } from './retry.js';
@@ -17,7 +13,7 @@ export interface WindowEmitterDeps {
   drift: WindowDriftSettings;
   metrics: DaemonMetrics;
   logger: Logger;
-  writeResults: (results: readonly WindowDriftResult[]) => Promise<void>;
+  writeResults: (results: readonly WindowPoint[]) => Promise<void>;
   isStopping: () => boolean;
 }
 
@@ -68,6 +64,7 @@ export class WindowEmitter {
                 r.windowEnd === w.end &&
                 r.model === model &&
                 r.modelVersion === modelVersion &&
+                r.kind === 'drift' &&
                 r.drifted,
             )
             .map((r) => r.feature),
@@ -78,10 +75,7 @@ export class WindowEmitter {
   }
 
   /** False when InfluxDB refused the points for good (counted and logged; retrying cannot help). */
-  private async write(
-    results: WindowDriftResult[],
-    heartbeat: () => Promise<void>,
-  ): Promise<boolean> {
+  private async write(results: WindowPoint[], heartbeat: () => Promise<void>): Promise<boolean> {
     const { metrics, logger } = this.deps;
     try {
       await retryUntilSuccess(

@@ -1,7 +1,7 @@
 import { InfluxDB, Point, setLogger } from '@influxdata/influxdb-client';
 import type { Logger } from '../logger.js';
 import { formatDuration } from '../config/duration.js';
-import type { WindowDriftResult } from '../windows/evaluate.js';
+import { SUMMARY_METHOD, type WindowPoint } from '../windows/evaluate.js';
 
 export interface InfluxTarget {
   url: string;
@@ -15,28 +15,44 @@ export interface InfluxTarget {
  * The documented series: tags carry identity, fields carry numbers, the timestamp is the
  * window end, so re-emitting a window overwrites its points instead of duplicating them.
  */
-export function toPoint(result: WindowDriftResult, measurement: string): Point {
+export function toPoint(result: WindowPoint, measurement: string): Point {
   const point = new Point(measurement)
     .tag('model', result.model)
     .tag('model_version', result.modelVersion)
     .tag('feature', result.feature)
-    .tag('method', result.method)
+    .tag('method', result.kind === 'summary' ? SUMMARY_METHOD : result.method)
     .tag('baseline', result.baselineHash)
     .tag('window', formatDuration(result.windowEnd - result.windowStart))
+    .intField('n', result.n)
+    .intField('missing', result.missing)
+    .timestamp(result.windowEnd);
+  // A number that is not defined for this point is left out, never written as NaN.
+  const float = (name: string, value: number | null | undefined) => {
+    if (value !== null && value !== undefined) point.floatField(name, value);
+  };
+  const int = (name: string, value: number | undefined) => {
+    if (value !== undefined) point.intField(name, value);
+  };
+  if (result.kind === 'summary') {
+    float('mean', result.mean);
+    float('std', result.std);
+    float('min', result.min);
+    float('max', result.max);
+    int('categories', result.categories);
+    int('unseen', result.unseen);
+    return point;
+  }
+  point
     .stringField('status', result.status)
     .floatField('threshold', result.threshold)
     .booleanField('drifted', result.drifted)
     .booleanField('warning', result.warning)
-    .intField('n', result.n)
-    .intField('n_ref', result.nRef)
-    .intField('missing', result.missing)
-    .timestamp(result.windowEnd);
-  // A number that is not defined for this result is left out, never written as NaN.
-  if (result.statistic !== null) point.floatField('statistic', result.statistic);
-  if (result.pValue !== null) point.floatField('p_value', result.pValue);
-  if (result.adjustedPValue !== null) point.floatField('p_value_adjusted', result.adjustedPValue);
-  if (result.bound !== undefined) point.floatField('statistic_bound', result.bound);
-  if (result.unseen !== undefined) point.intField('unseen', result.unseen);
+    .intField('n_ref', result.nRef);
+  float('statistic', result.statistic);
+  float('p_value', result.pValue);
+  float('p_value_adjusted', result.adjustedPValue);
+  float('statistic_bound', result.bound);
+  int('unseen', result.unseen);
   if (result.pValueMethod !== undefined) point.stringField('p_value_method', result.pValueMethod);
   return point;
 }
@@ -62,7 +78,7 @@ export class InfluxSink {
    * One write call per batch. Retries are the caller's (it must keep consumption paused and the
    * points in hand), so the client library's own retry buffer is switched off.
    */
-  async write(results: readonly WindowDriftResult[]): Promise<void> {
+  async write(results: readonly WindowPoint[]): Promise<void> {
     if (results.length === 0) return;
     const api = this.client.getWriteApi(this.target.org, this.target.bucket, 'ms', {
       batchSize: results.length + 1,

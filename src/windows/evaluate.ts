@@ -3,9 +3,12 @@ import {
   DEFAULT_DRIFT_SETTINGS,
   datasetDrift,
   evaluateFeature,
+  NumericAggregate,
   type DriftMethod,
   type DriftResult,
   type DriftSettings,
+  type DriftThresholds,
+  type FeatureAggregate,
   type PValueCorrection,
 } from '../../detectors/index.js';
 import type { FileConfig } from '../config/schema.js';
@@ -15,10 +18,10 @@ import type { Window } from './window.js';
 export const DATASET_METHOD = 'drift_share';
 /** Feature tag of the dataset-level point. */
 export const DATASET_FEATURE = '_dataset';
+/** Method tag of the per-feature summary point (count, missing, mean, std, min, max). */
+export const SUMMARY_METHOD = 'summary';
 
-/** One result of one closed window, with its identity: one InfluxDB point. */
-export interface WindowDriftResult extends Omit<DriftResult, 'method'> {
-  method: DriftMethod | typeof DATASET_METHOD;
+interface WindowIdentity {
   model: string;
   modelVersion: string;
   baselineHash: string;
@@ -26,32 +29,100 @@ export interface WindowDriftResult extends Omit<DriftResult, 'method'> {
   windowEnd: number;
 }
 
+/** One drift result of one closed window, with its identity: one InfluxDB point. */
+export interface WindowDriftResult extends Omit<DriftResult, 'method'>, WindowIdentity {
+  kind: 'drift';
+  method: DriftMethod | typeof DATASET_METHOD;
+}
+
+/** What one feature looked like in one window: one InfluxDB point with method "summary". */
+export interface WindowFeatureSummary extends WindowIdentity {
+  kind: 'summary';
+  feature: string;
+  n: number;
+  missing: number;
+  /** Numeric features; null without values (or below two for std). */
+  mean?: number | null;
+  std?: number | null;
+  min?: number | null;
+  max?: number | null;
+  /** Categorical features: distinct categories seen, and values of unseen ones. */
+  categories?: number;
+  unseen?: number;
+}
+
+export type WindowPoint = WindowDriftResult | WindowFeatureSummary;
+
+/** Per-feature settings that replace the window-wide ones (config `drift.features.<name>`). */
+export interface FeatureOverride {
+  methods?: readonly DriftMethod[];
+  thresholds?: Partial<DriftThresholds>;
+  minSamples?: number;
+}
+
 export interface WindowDriftSettings extends DriftSettings {
   correction: PValueCorrection;
   /** Share of drifted features at or above which the whole window counts as drifted. */
   datasetDriftShare: number;
+  features: ReadonlyMap<string, FeatureOverride>;
+}
+
+function settingsFor(feature: string, settings: WindowDriftSettings): DriftSettings {
+  const o = settings.features.get(feature);
+  if (o === undefined) return settings;
+  return {
+    ...settings,
+    numericMethods: o.methods ?? settings.numericMethods,
+    categoricalMethods: o.methods ?? settings.categoricalMethods,
+    thresholds: { ...settings.thresholds, ...o.thresholds },
+    minSamples: o.minSamples ?? settings.minSamples,
+  };
+}
+
+function summaryOf(
+  feature: string,
+  aggregate: FeatureAggregate,
+  identity: WindowIdentity,
+): WindowFeatureSummary {
+  if (aggregate instanceof NumericAggregate) {
+    const { count, ...rest } = aggregate.summary();
+    return { ...identity, kind: 'summary', feature, n: count, ...rest };
+  }
+  const s = aggregate.summary();
+  return {
+    ...identity,
+    kind: 'summary',
+    feature,
+    n: s.count,
+    missing: s.missing,
+    categories: s.categories,
+    unseen: s.unseen,
+  };
 }
 
 /**
  * Every configured method for every baseline feature, the window's multiple-test correction,
- * and the dataset-level share of drifted features.
+ * the dataset-level share of drifted features, and a summary point per feature.
  */
-export function evaluateWindow(window: Window, settings: WindowDriftSettings): WindowDriftResult[] {
-  const perFeature: DriftResult[] = [];
-  for (const [feature, aggregate] of window.featureAggregates()) {
-    perFeature.push(...evaluateFeature(feature, aggregate, settings));
-  }
-  const corrected = correctWindow(perFeature, settings.correction);
-  const identity = {
+export function evaluateWindow(window: Window, settings: WindowDriftSettings): WindowPoint[] {
+  const identity: WindowIdentity = {
     model: window.baseline.model,
     modelVersion: window.baseline.modelVersion,
     baselineHash: window.baseline.hash,
     windowStart: window.start,
     windowEnd: window.end,
   };
+  const perFeature: DriftResult[] = [];
+  const summaries: WindowFeatureSummary[] = [];
+  for (const [feature, aggregate] of window.featureAggregates()) {
+    perFeature.push(...evaluateFeature(feature, aggregate, settingsFor(feature, settings)));
+    summaries.push(summaryOf(feature, aggregate, identity));
+  }
+  const corrected = correctWindow(perFeature, settings.correction);
   const dataset = datasetDrift(corrected, settings.datasetDriftShare);
   const datasetResult: WindowDriftResult = {
     ...identity,
+    kind: 'drift',
     feature: DATASET_FEATURE,
     method: DATASET_METHOD,
     status: dataset.features > 0 ? 'ok' : 'insufficient_data',
@@ -65,7 +136,11 @@ export function evaluateWindow(window: Window, settings: WindowDriftSettings): W
     nRef: window.baseline.features.size,
     missing: 0,
   };
-  return [...corrected.map((r) => ({ ...identity, ...r })), datasetResult];
+  return [
+    ...corrected.map((r): WindowDriftResult => ({ ...identity, kind: 'drift', ...r })),
+    datasetResult,
+    ...summaries,
+  ];
 }
 
 /** The configuration's `drift` section as the evaluator's settings. */
@@ -80,6 +155,7 @@ export function driftSettingsFrom(drift: FileConfig['drift']): WindowDriftSettin
     ksMaxExactWork: DEFAULT_DRIFT_SETTINGS.ksMaxExactWork,
     correction: drift.correction,
     datasetDriftShare: drift.datasetDriftShare,
+    features: new Map(Object.entries(drift.features)),
   };
 }
 
@@ -87,4 +163,5 @@ export const DEFAULT_WINDOW_DRIFT_SETTINGS: WindowDriftSettings = {
   ...DEFAULT_DRIFT_SETTINGS,
   correction: 'none',
   datasetDriftShare: 0.5,
+  features: new Map(),
 };

@@ -52,6 +52,9 @@ describe('configuration', () => {
     expect(withDrift('  methods: { categorical: [ks] }').message).toContain(
       'drift.methods.categorical[0]',
     );
+    expect(withDrift('  features: { amount: { thresholds: { ks: 2 } } }').message).toContain(
+      'drift.features.amount.thresholds.ks',
+    );
     expect(withDrift('  thresholds: { psi: 0.1, psiWarning: 0.2 }').message).toContain(
       'drift.thresholds.psiWarning: psiWarning must not exceed psi',
     );

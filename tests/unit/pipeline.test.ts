@@ -5,10 +5,7 @@ import { chunkBySize } from '../../src/daemon/dead-letter.js';
 import { Pipeline } from '../../src/daemon/pipeline.js';
 import { LogLimiter } from '../../src/log-limiter.js';
 import { DaemonMetrics } from '../../src/metrics.js';
-import {
-  DEFAULT_WINDOW_DRIFT_SETTINGS,
-  type WindowDriftResult,
-} from '../../src/windows/evaluate.js';
+import { DEFAULT_WINDOW_DRIFT_SETTINGS, type WindowPoint } from '../../src/windows/evaluate.js';
 import { Windower } from '../../src/windows/windower.js';
 import { fraudBaseline, storeOf } from '../support/baselines.js';
 
@@ -57,7 +54,7 @@ function payload(
 }
 
 function pipeline(
-  written: WindowDriftResult[][],
+  written: WindowPoint[][],
   deadLetters: Message[][],
   group: {
     resumeAt?: Map<number, number>;
@@ -90,7 +87,7 @@ function pipeline(
 
 describe('pipeline', () => {
   it('writes closed windows, dead-letters garbage, then commits the first offset an open window holds, with the watermark', async () => {
-    const written: WindowDriftResult[][] = [];
+    const written: WindowPoint[][] = [];
     const dead: Message[][] = [];
     const { p, commits } = payload([event(0), 'garbage', event(1_000), event(60_000)]);
     await pipeline(written, dead).handleBatch(p);
@@ -123,7 +120,7 @@ describe('pipeline', () => {
 describe('pipeline after a group join', () => {
   it('seeks back once when kafkajs fetched past the resume offset, and processes nothing', async () => {
     const seeks: [number, number][] = [];
-    const written: WindowDriftResult[][] = [];
+    const written: WindowPoint[][] = [];
     const pipe = pipeline(written, [], { resumeAt: new Map([[0, 2]]), seeks });
     const { p, commits } = payload([event(0), event(60_000)], { firstOffset: 5 });
     await pipe.handleBatch(p);
@@ -138,7 +135,7 @@ describe('pipeline after a group join', () => {
 
   it('accepts a batch fetched from the resume offset that starts later (transaction marker)', async () => {
     const seeks: [number, number][] = [];
-    const written: WindowDriftResult[][] = [];
+    const written: WindowPoint[][] = [];
     const { p } = payload([event(0), event(60_000)], { firstOffset: 6, fetchedOffset: 5 });
     await pipeline(written, [], { resumeAt: new Map([[0, 5]]), seeks }).handleBatch(p);
     expect(seeks).toHaveLength(0);
@@ -146,7 +143,7 @@ describe('pipeline after a group join', () => {
   });
 
   it('skips messages before the resume offset (already committed)', async () => {
-    const written: WindowDriftResult[][] = [];
+    const written: WindowPoint[][] = [];
     const { p } = payload([event(0), event(1_000), event(2_000), event(60_000)]);
     await pipeline(written, [], { resumeAt: new Map([[0, 2]]) }).handleBatch(p);
     expect(written[0]?.[0]?.n).toBe(1); // only offset 2 counted in the first window
@@ -173,7 +170,7 @@ describe('pipeline after a group join', () => {
   });
 
   it('ignores a batch of a partition this member no longer holds', async () => {
-    const written: WindowDriftResult[][] = [];
+    const written: WindowPoint[][] = [];
     const { p, commits } = payload([event(0), event(60_000)]);
     (p.batch as { partition: number }).partition = 7;
     await pipeline(written, []).handleBatch(p);

@@ -209,7 +209,8 @@ describe('windows', () => {
       categoricalMethods: ['psi'],
       minSamples: 1,
     });
-    const amount = results.find((r) => r.feature === 'amount')!;
+    const drift = results.filter((r) => r.kind === 'drift');
+    const amount = drift.find((r) => r.feature === 'amount')!;
     expect(amount).toMatchObject({
       n: 4,
       missing: 2,
@@ -218,12 +219,54 @@ describe('windows', () => {
       baselineHash: 'abcdef0123456789',
     });
     expect(amount.statistic).toBe(0); // window 1/4, 2/4, 1/4 equals the baseline exactly
-    const country = results.find((r) => r.feature === 'country')!;
+    const country = drift.find((r) => r.feature === 'country')!;
     // bins DE, FR, IT(new: baseline ε): window 2/4, 1/4, 1/4
     const e = 1e-4;
     const expected =
       (0.5 - 0.5) * Math.log(1) + (0.25 - 0.5) * Math.log(0.5) + (0.25 - e) * Math.log(0.25 / e);
     expect(country.statistic).toBeCloseTo(expected, 12);
     expect(country).toMatchObject({ n: 4, missing: 2, drifted: true });
+  });
+
+  it('writes a summary point per feature and applies per-feature overrides', () => {
+    const w = new Windower(60_000, 0, store);
+    [5, 15, 15, 25].forEach((amount, i) =>
+      w.add(log(i, { amount, country: i % 2 ? 'DE' : 'XX' }), 0, i),
+    );
+    w.add(log(60_000, {}), 0, 99);
+    const [window] = w.takeClosed();
+    const points = evaluateWindow(window!, {
+      ...DEFAULT_WINDOW_DRIFT_SETTINGS,
+      numericMethods: ['psi'],
+      categoricalMethods: ['psi', 'chi_square'],
+      minSamples: 1,
+      features: new Map([
+        ['amount', { methods: ['psi', 'hellinger'], thresholds: { psi: 5 } }],
+        ['country', { methods: ['ks'], minSamples: 10 }],
+      ]),
+    });
+    const summaries = points.filter((p) => p.kind === 'summary');
+    expect(summaries.find((p) => p.feature === 'amount')).toMatchObject({
+      n: 4,
+      missing: 0,
+      mean: 15,
+      min: 5,
+      max: 25,
+    });
+    expect(summaries.find((p) => p.feature === 'amount')?.std).toBeCloseTo(Math.sqrt(200 / 3), 12);
+    expect(summaries.find((p) => p.feature === 'country')).toMatchObject({
+      n: 4,
+      categories: 2,
+      unseen: 2,
+    });
+    const drift = points.filter((p) => p.kind === 'drift');
+    const of = (feature: string) => drift.filter((p) => p.feature === feature);
+    expect(of('amount').map((p) => [p.method, p.threshold])).toEqual([
+      ['psi', 5],
+      ['hellinger', 0.1],
+    ]);
+    // KS has no meaning for categories; too few values for the feature's own minimum.
+    expect(of('country').map((p) => [p.method, p.status])).toEqual([['ks', 'insufficient_data']]);
+    expect(of('_dataset')).toHaveLength(1);
   });
 });

@@ -24,6 +24,17 @@ const baselinesDir = baselineDirFor(spec);
 const waitForRows = (measurement: string, count: number) =>
   waitForDriftRows(services.influx, measurement, count);
 
+/** Rows of one run missing from the other, both ways: a readable diff when runs differ. */
+function expectSameResults(actual: DriftRow[], expected: DriftRow[]) {
+  const a = summary(actual);
+  const e = summary(expected);
+  expect({
+    missing: e.filter((x) => !a.includes(x)),
+    extra: a.filter((x) => !e.includes(x)),
+  }).toEqual({ missing: [], extra: [] });
+  expect(a).toEqual(e);
+}
+
 /** What users compare across runs: per window end, feature and method, the numbers. */
 const summary = (rows: DriftRow[]) =>
   rows.map(
@@ -117,7 +128,7 @@ describe(`reliability against real services (${inject('servicesMode')})`, () => 
       const expected = await referenceRun(names);
       await waitForRows(names.measurement, 8 * 4);
       const actual = await queryDrift(services.influx, names.measurement, null);
-      expect(summary(actual)).toEqual(summary(expected));
+      expectSameResults(actual, expected);
       const cPsi = actual.filter((r) => r.feature === 'c' && r.method === 'psi');
       expect(cPsi.filter((r) => r.drifted)).toHaveLength(4);
     } finally {
@@ -152,7 +163,7 @@ describe(`reliability against real services (${inject('servicesMode')})`, () => 
       const expected = await referenceRun(names);
       await waitForRows(names.measurement, 8 * 4);
       const actual = await queryDrift(services.influx, names.measurement, null);
-      expect(summary(actual)).toEqual(summary(expected));
+      expectSameResults(actual, expected);
     } finally {
       await stop(daemon);
     }

@@ -30,7 +30,7 @@ export function adjustPValues(pValues: ArrayLike<number>, method: PValueCorrecti
   let running = 1;
   for (let rank = m; rank >= 1; rank--) {
     const i = order[rank - 1] as number;
-    running = Math.min(running, ((pValues[i] as number) * m) / rank);
+    running = Math.min(running, (pValues[i] as number) * (m / rank)); // as scipy rounds
     out[i] = running;
   }
   return out;

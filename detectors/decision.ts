@@ -1,6 +1,7 @@
 import type { CategoricalAggregate } from './aggregates/categorical.js';
 import type { NumericAggregate } from './aggregates/numeric.js';
 import { chiSquareContingency } from './chi-square.js';
+import { DetectorInputError } from './errors.js';
 import { adjustPValues, type PValueCorrection } from './correction.js';
 import { hellingerDistance } from './hellinger.js';
 import { jensenShannonDistance } from './jensen-shannon.js';
@@ -35,11 +36,21 @@ export interface DriftResult {
   bound?: number;
   /** Categorical: window values whose category the baseline never saw. */
   unseen?: number;
+  /** `unavailable`: why the method gave no number. */
+  reason?: string;
   /** KS: how the p-value was computed (ks_2samp's method). */
   pValueMethod?: 'exact' | 'asymp';
 }
 
 export type FeatureAggregate = NumericAggregate | CategoricalAggregate;
+
+function isFiniteResult(c: Computed): boolean {
+  return (
+    Number.isFinite(c.statistic) &&
+    (c.pValue === null || Number.isFinite(c.pValue)) &&
+    (c.bound === undefined || Number.isFinite(c.bound))
+  );
+}
 
 const P_VALUE_METHODS: ReadonlySet<DriftMethod> = new Set(['ks', 'chi_square']);
 
@@ -79,18 +90,19 @@ interface Computed {
   pValueMethod?: 'exact' | 'asymp';
 }
 
+/** The method's numbers, or why it cannot give any for this feature. */
 function compute(
   method: DriftMethod,
   aggregate: FeatureAggregate,
   settings: DriftSettings,
-): Computed | undefined {
+): Computed | string {
   let reference: Float64Array;
   let current: Float64Array;
   if (aggregate.reference.kind === 'numeric') {
     const numeric = aggregate as NumericAggregate;
     const sample = numeric.reference.sample;
     if (method === 'ks' || method === 'wasserstein') {
-      if (sample === undefined) return undefined;
+      if (sample === undefined) return 'the baseline has no reference sample (rebuild it)';
       if (method === 'ks') {
         const r = ksPValue(numeric.ksStatistic(), sample.size, numeric.n, settings.ksMethod, {
           maxExactWork: settings.ksMaxExactWork,
@@ -105,6 +117,7 @@ function compute(
       const w = numeric.wasserstein();
       // Scaled by the training spread (Evidently's rule) so one threshold fits every feature.
       const scale = Math.max(numeric.reference.std, 0.001);
+      if (!Number.isFinite(scale)) return 'the training standard deviation is not finite';
       return {
         statistic: w.estimate / scale,
         pValue: null,
@@ -138,7 +151,7 @@ function compute(
     case 'hellinger':
       return { statistic: hellingerDistance(reference, current), pValue: null, nRef };
     default:
-      return undefined;
+      return `${method} needs ordered values; the feature is categorical`;
   }
 }
 
@@ -182,9 +195,27 @@ export function evaluateFeature(
     if (n < minSamples) {
       return { ...base, ...empty, status: 'insufficient_data', nRef: aggregate.reference.count };
     }
-    const c = compute(method, aggregate, settings);
-    if (c === undefined)
-      return { ...base, ...empty, status: 'unavailable', nRef: aggregate.reference.count };
+    let c: Computed | string;
+    try {
+      c = compute(method, aggregate, settings);
+    } catch (err) {
+      // A baseline the detectors reject (say, every training count 0) must not take the
+      // daemon down: the point says why, and the other methods and features go on.
+      if (!(err instanceof DetectorInputError)) throw err;
+      c = err.message;
+    }
+    if (typeof c !== 'string' && !isFiniteResult(c)) {
+      c = `${method} overflowed (values too large for double precision)`;
+    }
+    if (typeof c === 'string') {
+      return {
+        ...base,
+        ...empty,
+        status: 'unavailable',
+        nRef: aggregate.reference.count,
+        reason: c,
+      };
+    }
     const drifted = P_VALUE_METHODS.has(method)
       ? (c.pValue as number) <= threshold
       : c.statistic >= threshold;

@@ -51,6 +51,12 @@ export function ksStatisticSorted(a: ArrayLike<number>, b: ArrayLike<number>): n
     const x = Math.min(i < n1 ? (a[i] as number) : Infinity, j < n2 ? (b[j] as number) : Infinity);
     // +Infinity in the data: everything left is at x, so both ECDFs reach 1.
     if (x === Infinity) break;
+    if (Number.isNaN(x)) {
+      throw new DetectorInputError(
+        'ksStatisticSorted',
+        'samples contain NaN; drop missing values first',
+      );
+    }
     while (i < n1 && (a[i] as number) <= x) i++;
     while (j < n2 && (b[j] as number) <= x) j++;
     const d = i / n1 - j / n2;
@@ -63,9 +69,10 @@ export function ksStatisticSorted(a: ArrayLike<number>, b: ArrayLike<number>): n
 
 export interface KsPValueOptions {
   /**
-   * Most inside-method steps an exact p-value may take (unequal sizes; see insideMethodWork);
-   * beyond it the asymptotic p-value is used and `method` says so. Unlimited by default, as
-   * scipy. The daemon bounds it so a strongly drifted window cannot stall it for seconds.
+   * With method `auto`: most inside-method steps an exact p-value may take (unequal sizes;
+   * see insideMethodWork); beyond it the asymptotic p-value is used and `method` says so.
+   * Unlimited by default, as scipy; `exact` is never limited. The daemon bounds it so a
+   * strongly drifted window cannot stall it for seconds.
    */
   maxExactWork?: number;
 }
@@ -90,7 +97,8 @@ export function ksPValue(
   if (mode === 'exact' && n1 !== n2) {
     const negligible = exactPCertainlyNegligible(d, n1, n2);
     if (negligible) return { statistic: roundToLattice(d, n1, n2), pValue: 0, method: 'exact' };
-    if (insideMethodWork(d, n1, n2) > (opts.maxExactWork ?? Infinity)) mode = 'asymp';
+    const budget = method === 'auto' ? (opts.maxExactWork ?? Infinity) : Infinity;
+    if (insideMethodWork(d, n1, n2) > budget) mode = 'asymp';
   }
   if (mode === 'exact') {
     const exact = exactTwoSided(d, n1, n2);

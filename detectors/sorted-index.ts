@@ -25,7 +25,9 @@ export class SortedIndex {
     // At least 1024 buckets and about four per breakpoint: most buckets hold none or one.
     this.buckets = Math.max(1024, Math.min(1 << 22, 2 ** Math.ceil(Math.log2(4 * n + 1))));
     const span = this.last - this.first;
-    this.scale = span > 0 && Number.isFinite(span) ? this.buckets / span : 0;
+    const scale = this.buckets / span;
+    // A span of subnormals makes the scale infinite; one bucket then holds everything.
+    this.scale = span > 0 && Number.isFinite(scale) ? scale : 0;
     this.starts = new Int32Array(this.buckets + 1);
     let i = 0;
     for (let b = 0; b <= this.buckets; b++) {
@@ -36,6 +38,7 @@ export class SortedIndex {
 
   private bucketOf(x: number): number {
     const b = Math.floor((x - this.first) * this.scale);
+    // NaN (x − first overflows) and overshoot both land in the last bucket: still monotone.
     return b < this.buckets ? b : this.buckets - 1;
   }
 
@@ -50,7 +53,8 @@ export class SortedIndex {
       else if (x >= last) i = n;
       else {
         let b = Math.floor((x - first) * scale);
-        if (b > top) b = top;
+        // NaN (an overflowing span) and overshoot go to the last bucket, as in bucketOf.
+        if (!(b < top)) b = top;
         i = starts[b] as number;
         const end = starts[b + 1] as number;
         if (i !== end) i = this.scan(x, i, end);

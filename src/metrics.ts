@@ -30,6 +30,12 @@ export class DaemonMetrics {
     help: 'Events for a (model, model_version) that has no baseline (dropped; each pair is logged once)',
     registers: [this.registry],
   });
+  readonly driftUnavailable = new Counter({
+    name: 'driftwatch_drift_unavailable_total',
+    help: 'Drift results without a number because the baseline cannot support the method or the values overflowed (each cause is logged once)',
+    labelNames: ['method'],
+    registers: [this.registry],
+  });
   readonly windowsEmitted = new Counter({
     name: 'driftwatch_windows_emitted_total',
     help: 'Windows closed, evaluated and durably written',

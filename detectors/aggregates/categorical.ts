@@ -64,15 +64,25 @@ export class CategoricalAggregate {
 
   /**
    * Reference and window counts over the union of categories: baseline categories first, then
-   * the unseen ones (reference count 0) in first-seen order.
+   * the unseen ones (reference count 0) in first-seen order. Past MAX_UNSEEN_CATEGORIES
+   * distinct unseen categories, which of them keep a name depends on arrival order, so they
+   * are compared as one pooled "unseen" category: merged windows then give the same
+   * statistics whatever the order of the merge.
    */
   alignedCounts(): { reference: Float64Array; current: Float64Array; labels: string[] } {
     const k = this.counts.length;
-    const reference = new Float64Array(k + this.unseen.size);
+    const pooled = this.unseen.has(OVERFLOW_CATEGORY);
+    const extra = pooled ? 1 : this.unseen.size;
+    const reference = new Float64Array(k + extra);
     reference.set(this.reference.counts);
-    const current = new Float64Array(k + this.unseen.size);
+    const current = new Float64Array(k + extra);
     current.set(this.counts);
     const labels = [...this.reference.categories];
+    if (pooled) {
+      current[k] = this.unseenCount;
+      labels.push(OVERFLOW_CATEGORY);
+      return { reference, current, labels };
+    }
     let i = k;
     for (const [key, count] of this.unseen) {
       current[i++] = count;

@@ -94,13 +94,15 @@ export class NumericAggregate {
     this.nonFinite += other.nonFinite;
   }
 
+  /** Moments overflow for |values| beyond ~1e154: what cannot be represented is null. */
   summary(): FeatureSummary {
     const m = this.moments;
+    const finite = (x: number | null) => (x !== null && Number.isFinite(x) ? x : null);
     return {
       count: m.n,
       missing: this.missing + this.nonFinite,
-      mean: m.n > 0 ? m.mean : null,
-      std: m.std,
+      mean: m.n > 0 ? finite(m.mean) : null,
+      std: finite(m.std),
       min: m.n > 0 ? m.min : null,
       max: m.n > 0 ? m.max : null,
     };

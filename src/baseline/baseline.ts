@@ -28,9 +28,10 @@ export function toBaseline(parsed: BaselineFile, hash: string, file: string): Ba
       features.set(name, {
         kind: 'numeric',
         cuts: Float64Array.from(f.cuts),
-        binCounts: Float64Array.from(f.proportions, (p) => Math.round(p * f.count)),
+        binCounts: countsOf(f.proportions, f.count),
         count: f.count,
-        std: f.std ?? (f.sample ? standardDeviation(f.sample) : 0),
+        // Training values near ±1e308 overflow the variance: NaN marks "no usable scale".
+        std: f.std ?? (f.sample ? standardDeviation(f.sample) : NaN),
         sample: f.sample ? toReferenceSample(f.sample) : undefined,
       });
     } else {
@@ -39,12 +40,34 @@ export function toBaseline(parsed: BaselineFile, hash: string, file: string): Ba
         kind: 'categorical',
         categories,
         index: new Map(categories.map((c, i) => [c, i])),
-        counts: Float64Array.from(categories, (c) => Math.round((f.proportions[c] ?? 0) * f.count)),
+        counts: countsOf(
+          categories.map((c) => f.proportions[c] ?? 0),
+          f.count,
+        ),
         count: f.count,
       });
     }
   }
   return { model: parsed.model, modelVersion: parsed.model_version, hash, file, features };
+}
+
+/**
+ * Training counts back from proportions × count, by largest remainder so they sum to `count`
+ * exactly and a feature with a positive count never becomes an all-zero vector.
+ */
+export function countsOf(proportions: readonly number[], count: number): Float64Array {
+  const exact = proportions.map((p) => p * count);
+  const counts = Float64Array.from(exact, Math.floor);
+  let left = count - counts.reduce((a, b) => a + b, 0);
+  const order = exact
+    .map((x, i) => [x - Math.floor(x), i] as const)
+    .sort((a, b) => b[0] - a[0] || a[1] - b[1]);
+  for (const [, i] of order) {
+    if (left <= 0) break;
+    counts[i] = (counts[i] as number) + 1;
+    left--;
+  }
+  return counts;
 }
 
 /** Canonical string form of a categorical value, shared by baseline building and windows. */

@@ -8,6 +8,10 @@ export const REFERENCE_SAMPLE_SIZE = 10_000;
 
 const proportion = z.number().min(0).max(1);
 
+/** Proportions written by the builder sum to 1 up to rounding; anything else is corrupt. */
+const sumsToOne = (values: readonly number[]) =>
+  Math.abs(values.reduce((a, b) => a + b, 0) - 1) <= 1e-6;
+
 const numericFeature = z
   .strictObject({
     kind: z.literal('numeric'),
@@ -30,6 +34,10 @@ const numericFeature = z
     message: 'proportions must have one entry more than cuts',
     path: ['proportions'],
   })
+  .refine((f) => sumsToOne(f.proportions), {
+    message: 'proportions must sum to 1',
+    path: ['proportions'],
+  })
   .refine((f) => f.cuts.every((c, i) => i === 0 || c > (f.cuts[i - 1] as number)), {
     message: 'cuts must be strictly ascending',
     path: ['cuts'],
@@ -42,13 +50,18 @@ const numericFeature = z
     },
   );
 
-const categoricalFeature = z.strictObject({
-  kind: z.literal('categorical'),
-  /** Training proportion per category (canonical string form of the value). */
-  proportions: z.record(z.string(), proportion),
-  count: z.number().int().positive(),
-  missing: z.number().int().nonnegative(),
-});
+const categoricalFeature = z
+  .strictObject({
+    kind: z.literal('categorical'),
+    /** Training proportion per category (canonical string form of the value). */
+    proportions: z.record(z.string(), proportion),
+    count: z.number().int().positive(),
+    missing: z.number().int().nonnegative(),
+  })
+  .refine((f) => sumsToOne(Object.values(f.proportions)), {
+    message: 'proportions must sum to 1 (and name at least one category)',
+    path: ['proportions'],
+  });
 
 export const baselineFileSchema = z.strictObject({
   format: z.literal(BASELINE_FORMAT),

@@ -73,6 +73,8 @@ const driftSchema = z
     psiEpsilon: z.number().positive().max(0.01).default(DEFAULT_DRIFT_SETTINGS.psiEpsilon),
     /** ks_2samp's method: auto (scipy's default: exact up to 10,000 values), exact or asymp. */
     ksMethod: z.enum(['auto', 'exact', 'asymp']).default(DEFAULT_DRIFT_SETTINGS.ksMethod),
+    /** With ksMethod auto: most exact-recursion steps per KS p-value before asymp is used. */
+    ksMaxExactWork: z.number().positive().default(DEFAULT_DRIFT_SETTINGS.ksMaxExactWork),
     /** Multiple-test correction across a window's p-values (all features, KS and chi-square). */
     correction: z.enum(['none', 'bonferroni', 'benjamini_hochberg']).default('none'),
     datasetDriftShare: z.number().gt(0).max(1).default(0.5),
@@ -90,7 +92,7 @@ const driftSchema = z
     /** Deprecated (0.1): the same as thresholds.psi. */
     psiThreshold: z.number().positive().optional(),
   })
-  .refine((d) => d.thresholds.psiWarning <= d.thresholds.psi, {
+  .refine((d) => d.thresholds.psiWarning <= (d.psiThreshold ?? d.thresholds.psi), {
     message: 'psiWarning must not exceed psi',
     path: ['thresholds', 'psiWarning'],
   });

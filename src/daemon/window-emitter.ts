@@ -21,6 +21,7 @@ export interface WindowEmitterDeps {
 export class WindowEmitter {
   private readonly deps: WindowEmitterDeps;
   private readonly unknownModels = new Set<string>();
+  private readonly unavailableLogged = new Set<string>();
 
   constructor(deps: WindowEmitterDeps) {
     this.deps = deps;
@@ -39,13 +40,45 @@ export class WindowEmitter {
     }
   }
 
+  /** Counted per method; each distinct cause logged once (bounded). */
+  private noteUnavailable(points: readonly WindowPoint[]): void {
+    for (const p of points) {
+      if (p.kind !== 'drift' || p.status !== 'unavailable') continue;
+      this.deps.metrics.driftUnavailable.inc({ method: p.method });
+      const key = `${p.model}\u0000${p.modelVersion}\u0000${p.feature}\u0000${p.method}\u0000${p.reason ?? ''}`;
+      if (
+        this.unavailableLogged.size < MAX_LOGGED_UNKNOWN_MODELS &&
+        !this.unavailableLogged.has(key)
+      ) {
+        this.unavailableLogged.add(key);
+        this.deps.logger.warn(
+          {
+            model: p.model,
+            model_version: p.modelVersion,
+            feature: p.feature,
+            method: p.method,
+            reason: p.reason,
+          },
+          'a drift method gave no result for this feature',
+        );
+      }
+    }
+  }
+
   async emitClosed(heartbeat: () => Promise<void>): Promise<void> {
     const { windower, metrics, logger } = this.deps;
     const closed = windower.takeClosed();
     metrics.openWindows.set(windower.openWindowCount);
     metrics.watermark.set(Number.isFinite(windower.watermark) ? windower.watermark / 1000 : 0);
     if (closed.length === 0) return;
-    const results = closed.flatMap((w) => evaluateWindow(w, this.deps.drift));
+    const results: WindowPoint[] = [];
+    for (const w of closed) {
+      results.push(...evaluateWindow(w, this.deps.drift));
+      // Exact statistics of many features can take a while: let heartbeats and I/O through.
+      await heartbeat();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    this.noteUnavailable(results);
     const written = await this.write(results, heartbeat);
     if (written) metrics.pointsWritten.inc(results.length);
     for (const w of closed) {

@@ -28,7 +28,10 @@ export function toPoint(result: WindowPoint, measurement: string): Point {
     .timestamp(result.windowEnd);
   // A number that is not defined for this point is left out, never written as NaN.
   const float = (name: string, value: number | null | undefined) => {
-    if (value !== null && value !== undefined) point.floatField(name, value);
+    // InfluxDB rejects NaN/±Infinity, and a rejected batch would be retried forever.
+    if (value !== null && value !== undefined && Number.isFinite(value)) {
+      point.floatField(name, value);
+    }
   };
   const int = (name: string, value: number | undefined) => {
     if (value !== undefined) point.intField(name, value);
@@ -44,16 +47,17 @@ export function toPoint(result: WindowPoint, measurement: string): Point {
   }
   point
     .stringField('status', result.status)
-    .floatField('threshold', result.threshold)
     .booleanField('drifted', result.drifted)
     .booleanField('warning', result.warning)
     .intField('n_ref', result.nRef);
+  float('threshold', result.threshold);
   float('statistic', result.statistic);
   float('p_value', result.pValue);
   float('p_value_adjusted', result.adjustedPValue);
   float('statistic_bound', result.bound);
   int('unseen', result.unseen);
   if (result.pValueMethod !== undefined) point.stringField('p_value_method', result.pValueMethod);
+  if (result.reason !== undefined) point.stringField('reason', result.reason);
   return point;
 }
 

@@ -152,7 +152,7 @@ export function driftSettingsFrom(drift: FileConfig['drift']): WindowDriftSettin
     minSamples: drift.minSamples,
     psiEpsilon: drift.psiEpsilon,
     ksMethod: drift.ksMethod,
-    ksMaxExactWork: DEFAULT_DRIFT_SETTINGS.ksMaxExactWork,
+    ksMaxExactWork: drift.ksMaxExactWork,
     correction: drift.correction,
     datasetDriftShare: drift.datasetDriftShare,
     features: new Map(Object.entries(drift.features)),

@@ -59,4 +59,10 @@ describe('InfluxDB points', () => {
       }
     }
   });
+
+  it('huge values (1e200, ±1e308) never put NaN or Infinity in a point', () => {
+    const lines = linesFor([1e200, -1e308, 1e308, 1e308, 5]);
+    for (const line of lines) expect(line).not.toMatch(/NaN|Infinity/);
+    expect(lines.find((l) => l.includes('method=wasserstein'))).toContain('status="unavailable"');
+  });
 });

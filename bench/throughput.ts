@@ -6,6 +6,7 @@
  *
  *   BENCH_EVENTS=200000 npm run bench
  *   BENCH_KS_METHOD=asymp npm run bench   # KS p-values without the exact recursion
+ *   BENCH_CPU_PROF=/tmp/prof npm run bench # CPU profiles (open in Chrome DevTools)
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -43,7 +44,10 @@ interface Figures {
 }
 
 function tsxChild(args: string[], env: NodeJS.ProcessEnv = {}) {
-  return spawn(process.execPath, ['--import', 'tsx', ...args], {
+  // BENCH_CPU_PROF=<dir>: V8 CPU profiles of both consumers, to see where the time goes.
+  const profile = process.env.BENCH_CPU_PROF;
+  const flags = profile ? ['--cpu-prof', '--cpu-prof-dir', profile] : [];
+  return spawn(process.execPath, [...flags, '--import', 'tsx', ...args], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],

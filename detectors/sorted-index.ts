@@ -14,8 +14,11 @@ export class SortedIndex {
   private readonly last: number;
   private readonly scale: number;
   private readonly buckets: number;
-  /** starts[b] = index of the first breakpoint whose bucket is >= b (length buckets + 1). */
-  private readonly starts: Int32Array;
+  /**
+   * starts[b] = index of the first breakpoint whose bucket is >= b (length buckets + 1);
+   * 16-bit when it fits, to halve what the per-value lookup pulls into cache.
+   */
+  private readonly starts: Uint16Array | Uint32Array;
 
   constructor(sorted: Float64Array) {
     this.sorted = sorted;
@@ -28,7 +31,8 @@ export class SortedIndex {
     const scale = this.buckets / span;
     // A span of subnormals makes the scale infinite; one bucket then holds everything.
     this.scale = span > 0 && Number.isFinite(scale) ? scale : 0;
-    this.starts = new Int32Array(this.buckets + 1);
+    this.starts =
+      n < 0xffff ? new Uint16Array(this.buckets + 1) : new Uint32Array(this.buckets + 1);
     let i = 0;
     for (let b = 0; b <= this.buckets; b++) {
       while (i < n && this.bucketOf(sorted[i] as number) < b) i++;

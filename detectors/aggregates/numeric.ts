@@ -22,10 +22,13 @@ import { Moments, type FeatureSummary } from './moments.js';
 export class NumericAggregate {
   readonly reference: NumericReference;
   readonly binCounts: Float64Array;
-  /** 2u + 1 cells: [0] below the first value, [2k+1] equal to value k, [2k+2] above it. */
-  private ksCells: Float64Array | undefined;
-  /** u + 1 open intervals: Σ(left end − x) for [0], Σ(x − value k−1) for k >= 1. */
-  private offsetSums: Float64Array | undefined;
+  /**
+   * Per reference value k (0..u, u = distinct values), three slots side by side so one value
+   * touches one cache line: [3k] the count in the open interval below value k (k = u: above
+   * the last value), [3k+1] that interval's offset sum (Σ(value 0 − x) for k = 0, else
+   * Σ(x − value k−1)), [3k+2] the count equal to value k (unused for k = u).
+   */
+  private cells: Float64Array | undefined;
   readonly moments = new Moments();
   missing = 0;
   nonFinite = 0;
@@ -66,17 +69,20 @@ export class NumericAggregate {
   private addToCells(index: SortedIndex, x: number): void {
     const sample = this.reference.sample as ReferenceSample;
     const u = sample.values.length;
-    const cells = (this.ksCells ??= new Float64Array(2 * u + 1));
-    const sums = (this.offsetSums ??= new Float64Array(u + 1));
+    const cells = (this.cells ??= new Float64Array(3 * (u + 1)));
     const k = index.countAtMost(x);
-    if (k > 0 && sample.values[k - 1] === x) {
-      cells[2 * k - 1] = (cells[2 * k - 1] as number) + 1;
+    if (k > 0) {
+      const below = sample.values[k - 1] as number;
+      if (below === x) {
+        cells[3 * k - 1] = (cells[3 * k - 1] as number) + 1;
+        return;
+      }
+      cells[3 * k] = (cells[3 * k] as number) + 1;
+      cells[3 * k + 1] = (cells[3 * k + 1] as number) + (x - below);
       return;
     }
-    cells[2 * k] = (cells[2 * k] as number) + 1;
-    const offset =
-      k === 0 ? (sample.values[0] as number) - x : x - (sample.values[k - 1] as number);
-    sums[k] = (sums[k] as number) + offset;
+    cells[0] = (cells[0] as number) + 1;
+    cells[1] = (cells[1] as number) + ((sample.values[0] as number) - x);
   }
 
   /** Adds another aggregate of the same feature and baseline (panes, partitions). */
@@ -85,10 +91,7 @@ export class NumericAggregate {
       throw new Error('NumericAggregate.merge: aggregates built against different baselines');
     }
     addInto(this.binCounts, other.binCounts);
-    if (other.ksCells && other.offsetSums) {
-      this.ksCells = addInto(this.ksCells, other.ksCells);
-      this.offsetSums = addInto(this.offsetSums, other.offsetSums);
-    }
+    if (other.cells) this.cells = addInto(this.cells, other.cells);
     this.moments.merge(other.moments);
     this.missing += other.missing;
     this.nonFinite += other.nonFinite;
@@ -121,7 +124,7 @@ export class NumericAggregate {
     let min = 0;
     const u = sample.values.length;
     for (let k = 0; k <= u; k++) {
-      const below = cells[2 * k] as number;
+      const below = cells[3 * k] as number;
       const r = k === 0 ? 0 : (sample.cumulative[k - 1] as number);
       if (below > 0) {
         w += below;
@@ -130,7 +133,7 @@ export class NumericAggregate {
         else if (d > max) max = d;
       }
       if (k === u) break;
-      w += cells[2 * k + 1] as number;
+      w += cells[3 * k + 2] as number;
       const d = (sample.cumulative[k] as number) / nRef - w / n;
       if (d > max) max = d;
       else if (d < min) min = d;
@@ -145,24 +148,24 @@ export class NumericAggregate {
    * ECDF strictly inside an interval between two reference values).
    */
   wasserstein(): { estimate: number; bound: number } {
-    const { sample, cells, sums } = this.requireCells();
+    const { sample, cells } = this.requireCells();
     const values = sample.values;
     const u = values.length;
     const n = this.n;
     const nRef = sample.size;
     // Below the first reference value the reference CDF is 0.
-    let exact = (sums[0] as number) / n;
+    let exact = (cells[1] as number) / n;
     let lower = 0;
     let upper = 0;
-    let w = (cells[0] as number) + (cells[1] as number);
+    let w = (cells[0] as number) + (cells[2] as number);
     for (let k = 1; k < u; k++) {
       const width = (values[k] as number) - (values[k - 1] as number);
       const r = (sample.cumulative[k - 1] as number) / nRef;
-      const count = cells[2 * k] as number;
+      const count = cells[3 * k] as number;
       const a = w / n;
       const b = (w + count) / n;
       // ∫ F_window over the interval: a·width plus each value's distance to the right end.
-      const integral = a * width + (count * width - (sums[k] as number)) / n;
+      const integral = a * width + (count * width - (cells[3 * k + 1] as number)) / n;
       const signed = integral - r * width;
       if (r <= a) exact += signed;
       else if (r >= b) exact -= signed;
@@ -170,21 +173,19 @@ export class NumericAggregate {
         lower += Math.abs(signed);
         upper += Math.min(2 * (b - r) * width - signed, signed + 2 * (r - a) * width);
       }
-      w += count + (cells[2 * k + 1] as number);
+      w += count + (cells[3 * k + 2] as number);
     }
     // Above the last reference value the reference CDF is 1.
-    exact += (sums[u] as number) / n;
+    exact += (cells[3 * u + 1] as number) / n;
     return { estimate: exact + (lower + upper) / 2, bound: (upper - lower) / 2 };
   }
 
-  private requireCells(): { sample: ReferenceSample; cells: Float64Array; sums: Float64Array } {
+  private requireCells(): { sample: ReferenceSample; cells: Float64Array } {
     const sample = this.reference.sample;
     if (sample === undefined) throw new Error('the baseline has no reference sample');
-    if (this.n === 0) throw new Error('the window has no values');
-    const cells = this.ksCells;
-    const sums = this.offsetSums;
-    if (!cells || !sums) throw new Error('the window has no values');
-    return { sample, cells, sums };
+    const cells = this.cells;
+    if (this.n === 0 || !cells) throw new Error('the window has no values');
+    return { sample, cells };
   }
 }
 

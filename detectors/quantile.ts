@@ -13,6 +13,9 @@ export function quantileSorted(sorted: ArrayLike<number>, q: number): number {
   const xlo = sorted[lo] as number;
   const xhi = sorted[hi] as number;
   const d = xhi - xlo;
+  // Endpoints of opposite sign near ±1.7e308 overflow the difference (numpy gives inf/nan
+  // there); the weighted form stays finite and between them.
+  if (!Number.isFinite(d)) return xlo * (1 - g) + xhi * g;
   return g < 0.5 ? xlo + d * g : xhi - d * (1 - g);
 }
 

@@ -36,7 +36,14 @@ export interface CategoricalReference {
   index: ReadonlyMap<string, number>;
   /** Training count per category. */
   counts: Float64Array;
+  /** All non-missing training values, `other` included. */
   count: number;
+  /**
+   * Training values of categories beyond the baseline's top K, pooled. A window category not
+   * in `categories` may be one of them or new: the two cannot be told apart, so when `other`
+   * is positive both are compared as one pooled category.
+   */
+  other: number;
 }
 
 export type FeatureReference = NumericReference | CategoricalReference;

@@ -1,7 +1,6 @@
 #!/usr/bin/env node
-import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { buildBaseline, readCsvColumns, writeBaselineFile } from './baseline/build.js';
+import { BASELINE_USAGE, baselineCommand } from './cli-baseline.js';
 import { configJsonSchema } from './config/json-schema.js';
 import { loadConfig } from './config/load.js';
 import { Daemon } from './daemon/daemon.js';
@@ -15,15 +14,12 @@ Usage:
       Consume prediction logs, write drift series to InfluxDB, serve /metrics and /healthz.
   driftwatch config schema
       Print the JSON Schema of the configuration file.
-  driftwatch baseline build --csv <train.csv> --model <name> --model-version <v>
-                            [--out <dir>] [--bins <n>] [--exclude <col,col>]
-      Build an immutable baseline file <dir>/<model>/<version>.json from training data.
-`;
+${BASELINE_USAGE}`;
 
 async function main(argv: string[]): Promise<number> {
   const [verb, ...rest] = argv;
   if (verb === 'run') return run(rest);
-  if (verb === 'baseline' && rest[0] === 'build') return baselineBuild(rest.slice(1));
+  if (verb === 'baseline') return baselineCommand(rest);
   if (verb === 'config' && rest[0] === 'schema') {
     process.stdout.write(`${JSON.stringify(configJsonSchema(), null, 2)}\n`);
     return 0;
@@ -59,42 +55,6 @@ async function run(args: string[]): Promise<number> {
     });
   }
   return daemon.finished;
-}
-
-function baselineBuild(args: string[]): number {
-  const v = parse(args, {
-    csv: { type: 'string' },
-    model: { type: 'string' },
-    'model-version': { type: 'string' },
-    out: { type: 'string', default: 'baselines' },
-    bins: { type: 'string', default: '10' },
-    exclude: { type: 'string', default: '' },
-  });
-  const csv = v.csv;
-  const model = v.model;
-  const modelVersion = v['model-version'];
-  if (typeof csv !== 'string' || typeof model !== 'string' || typeof modelVersion !== 'string') {
-    throw new DriftwatchError(
-      'CLI_USAGE',
-      `baseline build needs --csv, --model and --model-version\n\n${USAGE}`,
-    );
-  }
-  const bins = Number(v.bins);
-  if (!Number.isInteger(bins) || bins < 2)
-    throw new DriftwatchError('CLI_USAGE', `--bins must be an integer >= 2, got ${String(v.bins)}`);
-  const exclude = String(v.exclude).split(',').filter(Boolean);
-  const columns = readCsvColumns(csv, exclude);
-  const baseline = buildBaseline(columns, {
-    model,
-    modelVersion,
-    bins,
-    sourceFile: path.basename(csv),
-  });
-  const file = writeBaselineFile(String(v.out), baseline);
-  process.stdout.write(
-    `wrote ${file} (${Object.keys(baseline.features).length} features, ${baseline.source.rows} rows)\n`,
-  );
-  return 0;
 }
 
 main(process.argv.slice(2)).then(

@@ -27,7 +27,17 @@ export class DaemonMetrics {
   });
   readonly eventsWithoutBaseline = new Counter({
     name: 'driftwatch_events_without_baseline_total',
-    help: 'Events for a (model, model_version) that has no baseline (dropped; each pair is logged once)',
+    help: 'Events for a (model, model_version) with no baseline and no fallback (dead-lettered as NO_BASELINE; each pair is logged once)',
+    registers: [this.registry],
+  });
+  readonly baselinesLoaded = new Gauge({
+    name: 'driftwatch_baselines_loaded',
+    help: 'Baselines in memory (the directory is rescanned every baselines.reloadInterval)',
+    registers: [this.registry],
+  });
+  readonly baselineLoadFailures = new Counter({
+    name: 'driftwatch_baseline_load_failures_total',
+    help: 'Baseline files found by a rescan that could not be loaded (each is logged)',
     registers: [this.registry],
   });
   readonly driftUnavailable = new Counter({

@@ -67,11 +67,12 @@ export class CategoricalAggregate {
    * the unseen ones (reference count 0) in first-seen order. Past MAX_UNSEEN_CATEGORIES
    * distinct unseen categories, which of them keep a name depends on arrival order, so they
    * are compared as one pooled "unseen" category: merged windows then give the same
-   * statistics whatever the order of the merge.
+   * statistics whatever the order of the merge. A baseline with an `other` bucket (categories
+   * beyond its top K) pools the same way, against that bucket.
    */
   alignedCounts(): { reference: Float64Array; current: Float64Array; labels: string[] } {
     const k = this.counts.length;
-    const pooled = this.unseen.has(OVERFLOW_CATEGORY);
+    const pooled = this.unseen.has(OVERFLOW_CATEGORY) || this.reference.other > 0;
     const extra = pooled ? 1 : this.unseen.size;
     const reference = new Float64Array(k + extra);
     reference.set(this.reference.counts);
@@ -79,6 +80,7 @@ export class CategoricalAggregate {
     current.set(this.counts);
     const labels = [...this.reference.categories];
     if (pooled) {
+      reference[k] = this.reference.other;
       current[k] = this.unseenCount;
       labels.push(OVERFLOW_CATEGORY);
       return { reference, current, labels };

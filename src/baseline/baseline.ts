@@ -1,7 +1,12 @@
 import { createHash } from 'node:crypto';
 import { standardDeviation } from 'simple-statistics';
-import { toReferenceSample, type FeatureReference } from '../../detectors/index.js';
-import type { BaselineFile } from './file-format.js';
+import {
+  toReferenceSample,
+  type CategoricalReference,
+  type FeatureReference,
+} from '../../detectors/index.js';
+import type { BaselineFileV1 } from './file-format-v1.js';
+import type { BaselineFile, BaselineFileV2 } from './file-format.js';
 
 /** A feature's baseline is exactly what the detectors compare windows against. */
 export type FeatureBaseline = FeatureReference;
@@ -10,20 +15,56 @@ export type FeatureBaseline = FeatureReference;
 export interface Baseline {
   model: string;
   modelVersion: string;
-  /** Content hash of the file (first 16 hex chars of sha256), written with every drift point. */
+  /** Identity (first 16 hex chars of the content SHA-256), written with every drift point. */
   hash: string;
   file: string;
+  createdAt: string;
+  /** The feature holding the model's output, compared with the logs' `prediction`. */
+  prediction: string | null;
   features: ReadonlyMap<string, FeatureBaseline>;
 }
 
+/** Identity of a format-1 file: the SHA-256 of its bytes (format 2 carries its own). */
 export function baselineHash(bytes: Buffer | string): string {
   return createHash('sha256').update(bytes).digest('hex').slice(0, 16);
 }
 
-export function toBaseline(parsed: BaselineFile, hash: string, file: string): Baseline {
+function categorical(counts: Record<string, number>, other: number): CategoricalReference {
+  const categories = Object.keys(counts).sort();
+  const values = Float64Array.from(categories, (c) => counts[c] ?? 0);
+  return {
+    kind: 'categorical',
+    categories,
+    index: new Map(categories.map((c, i) => [c, i])),
+    counts: values,
+    count: values.reduce((a, b) => a + b, 0) + other,
+    other,
+  };
+}
+
+function fromV2(parsed: BaselineFileV2): Map<string, FeatureBaseline> {
   const features = new Map<string, FeatureBaseline>();
   for (const [name, f] of Object.entries(parsed.features)) {
-    // Files store proportions; the count-based tests (chi-square) need counts back.
+    if (f.kind === 'categorical') {
+      features.set(name, categorical(f.counts, f.other));
+      continue;
+    }
+    features.set(name, {
+      kind: 'numeric',
+      cuts: Float64Array.from(f.cuts),
+      binCounts: countsOf(f.proportions, f.count),
+      count: f.count,
+      std: f.summary.std,
+      sample: toReferenceSample(f.sample.values),
+    });
+  }
+  return features;
+}
+
+function fromV1(parsed: BaselineFileV1): Map<string, FeatureBaseline> {
+  const features = new Map<string, FeatureBaseline>();
+  for (const [name, f] of Object.entries(parsed.features)) {
+    // Format 1 stores proportions; the count-based tests (chi-square) need counts back.
     if (f.kind === 'numeric') {
       features.set(name, {
         kind: 'numeric',
@@ -35,20 +76,37 @@ export function toBaseline(parsed: BaselineFile, hash: string, file: string): Ba
         sample: f.sample ? toReferenceSample(f.sample) : undefined,
       });
     } else {
-      const categories = Object.keys(f.proportions).sort();
-      features.set(name, {
-        kind: 'categorical',
-        categories,
-        index: new Map(categories.map((c, i) => [c, i])),
-        counts: countsOf(
-          categories.map((c) => f.proportions[c] ?? 0),
-          f.count,
-        ),
-        count: f.count,
-      });
+      const names = Object.keys(f.proportions);
+      const counts = countsOf(
+        names.map((c) => f.proportions[c] ?? 0),
+        f.count,
+      );
+      features.set(
+        name,
+        categorical(Object.fromEntries(names.map((c, i) => [c, counts[i] as number])), 0),
+      );
     }
   }
-  return { model: parsed.model, modelVersion: parsed.model_version, hash, file, features };
+  return features;
+}
+
+/** The hot-path form of a parsed file; `hash` is its identity (see baselineIdentity). */
+export function toBaseline(parsed: BaselineFile, hash: string, file: string): Baseline {
+  const v2 = 'format_version' in parsed;
+  return {
+    model: parsed.model,
+    modelVersion: parsed.model_version,
+    hash,
+    file,
+    createdAt: parsed.created_at,
+    prediction: v2 ? parsed.prediction : null,
+    features: v2 ? fromV2(parsed) : fromV1(parsed),
+  };
+}
+
+/** Format 2: its content hash; format 1: the hash of its bytes (as 0.1 wrote to InfluxDB). */
+export function baselineIdentity(parsed: BaselineFile, bytes: Buffer | string): string {
+  return 'format_version' in parsed ? parsed.content_sha256.slice(0, 16) : baselineHash(bytes);
 }
 
 /**

@@ -1,218 +1,216 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { parse as parseCsv } from 'csv-parse/sync';
-import { standardDeviation } from 'simple-statistics';
-import { quantileCuts, quantileSorted } from '../../detectors/index.js';
 import { DriftwatchError } from '../errors.js';
-import { categoryKey } from './baseline.js';
-import {
-  BASELINE_FORMAT,
-  REFERENCE_SAMPLE_SIZE,
-  baselineFileSchema,
-  type BaselineFile,
-} from './file-format.js';
 import { formatIssues } from '../zod-issues.js';
-
-/** Numeric columns with at most this many distinct values get per-value bins (as Evidently). */
-export const MAX_DISCRETE_VALUES = 20;
+import { contentSha256 } from './canonical.js';
+import { interpretCell, type Cell } from './cell.js';
+import { ColumnProfile, MAX_DISTINCT_CATEGORIES } from './column-profile.js';
+import { categoricalFeature, numericFeature } from './feature-stats.js';
+import {
+  BASELINE_FORMAT_VERSION,
+  DEFAULT_TOP_K,
+  REFERENCE_SAMPLE_SIZE,
+  baselineFileV2Schema,
+  type BaselineFileV2,
+  type FeatureEntry,
+} from './file-format.js';
+import { TOOL_VERSION } from './tool-version.js';
 
 export interface BuildOptions {
   model: string;
   modelVersion: string;
   /** Equal-frequency bins for numeric features (before tie collapsing). */
   bins?: number;
-  sourceFile: string;
+  /** Categories kept by name per categorical feature. */
+  topK?: number;
+  /** Largest reference sample per numeric feature. */
+  sampleSize?: number;
+  /** Only these columns (all by default). */
+  features?: readonly string[];
+  /** Columns to treat as categorical whatever their values look like. */
+  categorical?: readonly string[];
+  /** The column holding the model's output; it becomes a feature too. */
+  prediction?: string;
   createdAt?: Date;
 }
 
-type Cell = string | number | boolean | null | undefined;
-type Present = string | number | boolean;
-
-/** Cells read as missing, as pandas' read_csv does by default. */
-const MISSING_TOKENS = new Set([
-  '',
-  'NA',
-  'N/A',
-  'NaN',
-  'nan',
-  'null',
-  'NULL',
-  'None',
-  '#N/A',
-  'n/a',
-]);
-const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
-/** "01234" is a code (zip, account), not a number: its leading zero carries meaning. */
-const LEADING_ZERO = /^[+-]?0\d/;
-
-/** What a training cell means: missing, a boolean, a number, or text. */
-function normalize(cell: Cell): Present | null {
-  if (cell === null || cell === undefined) return null;
-  if (typeof cell === 'number') return Number.isFinite(cell) ? cell : null;
-  if (typeof cell === 'boolean') return cell;
-  const text = cell.trim();
-  if (MISSING_TOKENS.has(text)) return null;
-  if (/^(true|false)$/i.test(text)) return text.toLowerCase() === 'true';
-  if (NUMBER.test(text) && !LEADING_ZERO.test(text)) {
-    const n = Number(text);
-    // "1e400" overflows to Infinity, which no bin or JSON file can hold: missing.
-    return Number.isFinite(n) ? n : null;
-  }
-  return text;
+export interface SourceInfo {
+  file: string;
+  format: 'csv' | 'jsonl' | 'parquet' | 'memory';
+  sha256: string | null;
 }
+
+/** Share of numbers above which the text cells of a column are data errors, not categories. */
+const NUMERIC_MAJORITY = 0.5;
 
 /**
- * Cut points for a numeric feature with few distinct values: one bin per training value (cuts
- * half-way between neighbours) plus an empty bin beyond each end, so a value never seen in
- * training falls in the nearest value's bin, or, far outside the range, in an empty end bin.
+ * Accumulates training rows column by column and turns them into a baseline file. Rows arrive
+ * in batches (streaming readers) or all at once (in-memory columns); memory is the numeric
+ * cells and the distinct categories, never the raw input.
  */
-function discreteCuts(distinct: readonly number[]): number[] {
-  const first = distinct[0] as number;
-  const last = distinct[distinct.length - 1] as number;
-  let gap = Infinity;
-  for (let i = 1; i < distinct.length; i++) {
-    gap = Math.min(gap, (distinct[i] as number) - (distinct[i - 1] as number));
+export class BaselineBuilder {
+  private readonly opts: BuildOptions;
+  private readonly source: SourceInfo;
+  private readonly profiles = new Map<string, ColumnProfile>();
+  private rows = 0;
+
+  constructor(opts: BuildOptions, source: SourceInfo) {
+    this.opts = opts;
+    this.source = source;
   }
-  if (gap === Infinity) gap = Math.max(Math.abs(first), 1);
-  const cuts: number[] = [];
-  const push = (c: number) => {
-    // Half-way points can round onto a neighbour (adjacent doubles) or overflow (±1.7e308):
-    // keep only finite, strictly ascending cuts, so every file we write is one we can load.
-    if (Number.isFinite(c) && (cuts.length === 0 || c > (cuts[cuts.length - 1] as number)))
-      cuts.push(c);
-  };
-  push(first - gap / 2);
-  for (let i = 1; i < distinct.length; i++) {
-    const a = distinct[i - 1] as number;
-    const b = distinct[i] as number;
-    const mid = a + (b - a) / 2;
-    push(mid > a ? mid : b);
+
+  /** Wanted columns of the input, checked against what the file has. */
+  selectColumns(available: readonly string[], exclude: readonly string[] = []): string[] {
+    const wanted = this.opts.features ?? available.filter((c) => !exclude.includes(c));
+    const extra = [this.opts.prediction, ...(this.opts.categorical ?? [])].filter(
+      (c): c is string => c !== undefined,
+    );
+    const missing = [...wanted, ...extra].filter((c) => !available.includes(c));
+    if (missing.length > 0) {
+      throw this.error(
+        `column${missing.length > 1 ? 's' : ''} ${missing.map((c) => `"${c}"`).join(', ')} not found; the input has ${available.map((c) => `"${c}"`).join(', ')}`,
+      );
+    }
+    const selected = [...wanted];
+    if (this.opts.prediction && !selected.includes(this.opts.prediction)) {
+      selected.push(this.opts.prediction);
+    }
+    return selected;
   }
-  push(last + gap / 2);
-  if (cuts.length === 0) cuts.push(first);
-  return cuts;
+
+  /** Adds `count` rows; `column(name)` gives a column's cells, `locate(i)` row i's place. */
+  addRows(
+    columns: ReadonlyMap<string, readonly Cell[]>,
+    count: number,
+    textual: boolean,
+    locate: (i: number) => string,
+  ): void {
+    for (const [name, cells] of columns) {
+      let profile = this.profiles.get(name);
+      if (!profile) {
+        profile = new ColumnProfile(name);
+        // A JSON Lines key first seen now was missing from every earlier row.
+        profile.missing = this.rows;
+        this.profiles.set(name, profile);
+      }
+      for (let i = 0; i < count; i++) {
+        profile.add(interpretCell(cells[i], textual), () => locate(i));
+      }
+    }
+    this.rows += count;
+  }
+
+  /** The columns seen so far (JSON Lines: known only once read). */
+  seenColumns(): string[] {
+    return [...this.profiles.keys()];
+  }
+
+  finish(): BaselineFileV2 {
+    if (this.rows === 0) throw this.error('no data rows');
+    const opts = this.opts;
+    const features: Record<string, FeatureEntry> = {};
+    for (const [name, profile] of this.profiles) features[name] = this.feature(profile);
+    const content: Omit<BaselineFileV2, 'content_sha256'> = {
+      format_version: BASELINE_FORMAT_VERSION,
+      model: opts.model,
+      model_version: opts.modelVersion,
+      created_at: (opts.createdAt ?? new Date()).toISOString(),
+      tool: { name: 'driftwatch', version: TOOL_VERSION },
+      source: { ...this.source, rows: this.rows },
+      options: {
+        bins: opts.bins ?? 10,
+        top_k: opts.topK ?? DEFAULT_TOP_K,
+        sample_size: opts.sampleSize ?? REFERENCE_SAMPLE_SIZE,
+        features: opts.features ? [...opts.features] : null,
+        categorical: [...(opts.categorical ?? [])],
+        prediction: opts.prediction ?? null,
+      },
+      prediction: opts.prediction ?? null,
+      features,
+    };
+    return { ...content, content_sha256: contentSha256(content) };
+  }
+
+  private feature(p: ColumnProfile): FeatureEntry {
+    const opts = this.opts;
+    if (p.present === 0) {
+      throw this.error(
+        `column "${p.name}" has no values (all ${this.rows} rows missing); leave it out with --features`,
+      );
+    }
+    const topK = opts.topK ?? DEFAULT_TOP_K;
+    const asCategorical = () => {
+      if (p.overflowedAt !== undefined) {
+        throw this.error(
+          `${p.overflowedAt}, column "${p.name}": more than ${MAX_DISTINCT_CATEGORIES.toLocaleString('en-US')} distinct values — an identifier, not a feature; leave it out with --features`,
+        );
+      }
+      return categoricalFeature(p.allCategories(), p.missing, topK);
+    };
+    if (opts.categorical?.includes(p.name)) return asCategorical();
+    if (p.textualCount === 0) {
+      return numericFeature(p.numericValues(), p.missing, {
+        bins: opts.bins ?? 10,
+        sampleSize: opts.sampleSize ?? REFERENCE_SAMPLE_SIZE,
+      });
+    }
+    const first = p.firstText;
+    // Zip or account codes: "01234" stays text (its zero matters), "84949" reads as a number;
+    // together they are one categorical column, not numbers with typos.
+    if (first && !p.textsAreCodes && p.numericCount > NUMERIC_MAJORITY * p.present) {
+      throw this.error(
+        `${first.location}, column "${p.name}": "${first.value}" is not a number, but ${p.numericCount} of the column's ${p.present} values are; fix the value, or pass --categorical ${p.name} to treat the column as text`,
+      );
+    }
+    return asCategorical();
+  }
+
+  private error(message: string): DriftwatchError {
+    return new DriftwatchError('BASELINE_INPUT_INVALID', `${this.source.file}: ${message}`);
+  }
 }
 
-function numericFeature(
-  values: number[],
-  bins: number,
-  missing: number,
-): BaselineFile['features'][string] {
-  const sorted = Float64Array.from(values).sort();
-  const distinct = [...new Set(sorted)];
-  const cuts =
-    distinct.length > MAX_DISCRETE_VALUES
-      ? [...quantileCuts(sorted, bins)]
-      : discreteCuts(distinct);
-  const counts = new Float64Array(cuts.length + 1);
-  let b = 0;
-  for (const x of sorted) {
-    while (b < cuts.length && x >= (cuts[b] as number)) b++;
-    counts[b] = (counts[b] as number) + 1;
-  }
-  const std = standardDeviation(values);
-  return {
-    kind: 'numeric',
-    cuts,
-    proportions: [...counts].map((c) => c / sorted.length),
-    count: sorted.length,
-    missing,
-    // Values near ±1.7e308 overflow the variance: no usable scale, the file omits it.
-    ...(Number.isFinite(std) ? { std } : {}),
-    sample: referenceSample(sorted),
-  };
-}
-
-/**
- * All training values when they fit, else REFERENCE_SAMPLE_SIZE quantiles at the mid-points
- * (i + ½)/K: each stands for 1/K of the training mass, so the sample's ECDF is within 1/K of
- * the training ECDF everywhere, and KS against it is deterministic (no random subsample).
- */
-function referenceSample(sorted: Float64Array): number[] {
-  if (sorted.length <= REFERENCE_SAMPLE_SIZE) return [...sorted];
-  const k = REFERENCE_SAMPLE_SIZE;
-  return Array.from({ length: k }, (_, i) => quantileSorted(sorted, (i + 0.5) / k));
-}
-
-function categoricalFeature(values: Present[], missing: number): BaselineFile['features'][string] {
-  const counts = new Map<string, number>();
-  for (const v of values) {
-    const key = categoryKey(v);
-    counts.set(key, (counts.get(key) ?? 0) + 1);
-  }
-  const proportions: Record<string, number> = {};
-  for (const key of [...counts.keys()].sort())
-    proportions[key] = (counts.get(key) as number) / values.length;
-  return { kind: 'categorical', proportions, count: values.length, missing };
-}
-
-/**
- * Builds a baseline from training columns. Missing: null, undefined and the usual NA tokens.
- * A column of numbers is numeric (quantile bins, or per-value bins when it has at most
- * MAX_DISCRETE_VALUES distinct values); anything else — text, booleans, codes with leading
- * zeros — is categorical.
- */
+/** A baseline from columns in memory (tests, scripts); text cells are read as from CSV. */
 export function buildBaseline(
   columns: Record<string, readonly Cell[]>,
-  opts: BuildOptions,
-): BaselineFile {
-  const bins = opts.bins ?? 10;
-  const features: BaselineFile['features'] = {};
-  let rows = 0;
-  for (const [name, cells] of Object.entries(columns)) {
-    rows = Math.max(rows, cells.length);
-    const present = cells.map(normalize).filter((c): c is Present => c !== null);
-    if (present.length === 0) continue;
-    const missing = cells.length - present.length;
-    features[name] = present.every((c) => typeof c === 'number')
-      ? numericFeature(present, bins, missing)
-      : categoricalFeature(present, missing);
-  }
-  return {
-    format: BASELINE_FORMAT,
-    model: opts.model,
-    model_version: opts.modelVersion,
-    created_at: (opts.createdAt ?? new Date()).toISOString(),
-    source: { file: opts.sourceFile, rows },
-    features,
-  };
+  opts: BuildOptions & { sourceFile: string },
+): BaselineFileV2 {
+  const builder = new BaselineBuilder(opts, {
+    file: opts.sourceFile,
+    format: 'memory',
+    sha256: null,
+  });
+  const names = builder.selectColumns(Object.keys(columns));
+  const rows = Math.max(0, ...names.map((n) => columns[n]?.length ?? 0));
+  const selected = new Map(names.map((n) => [n, columns[n] ?? []]));
+  builder.addRows(selected, rows, true, (i) => `row ${i + 1}`);
+  return builder.finish();
 }
 
-/** Reads a CSV with a header row into columns; `exclude` drops e.g. label or id columns. */
-export function readCsvColumns(
-  file: string,
-  exclude: readonly string[] = [],
-): Record<string, string[]> {
-  let records: Record<string, string>[];
-  try {
-    records = parseCsv(readFileSync(file), { columns: true, skip_empty_lines: true, trim: true });
-  } catch (err) {
-    throw new DriftwatchError('BASELINE_CSV_INVALID', `${file}: ${(err as Error).message}`);
-  }
-  const columns: Record<string, string[]> = {};
-  const first = records[0];
-  if (!first) throw new DriftwatchError('BASELINE_CSV_INVALID', `${file}: no data rows`);
-  for (const name of Object.keys(first)) if (!exclude.includes(name)) columns[name] = [];
-  for (const record of records) {
-    for (const [name, column] of Object.entries(columns)) column.push(record[name] ?? '');
-  }
-  return columns;
+/** Model and version strings become path segments: anything but [A-Za-z0-9._-] is replaced. */
+export function safeSegment(s: string): string {
+  const safe = s.replace(/[^A-Za-z0-9._-]/g, '_');
+  return safe === '.' || safe === '..' ? safe.replace(/\./g, '_') : safe;
 }
 
 /**
- * Writes `<dir>/<model>/<version>.json`. Baselines are immutable: an existing file is never
+ * Writes `<dir>/<model>/<version>.json` atomically (temporary file, then rename), so a failed
+ * build never leaves a partial baseline. Baselines are immutable: an existing file is never
  * replaced, because drift points already written name its content hash.
  */
-export function writeBaselineFile(dir: string, baseline: BaselineFile): string {
-  const safe = (s: string) => s.replace(/[^A-Za-z0-9._-]/g, '_');
-  const file = path.join(dir, safe(baseline.model), `${safe(baseline.model_version)}.json`);
+export function writeBaselineFile(dir: string, baseline: BaselineFileV2): string {
+  const file = path.join(
+    dir,
+    safeSegment(baseline.model),
+    `${safeSegment(baseline.model_version)}.json`,
+  );
   if (existsSync(file)) {
     throw new DriftwatchError(
       'BASELINE_DUPLICATE',
       `${file} already exists; baselines are immutable — build a new model_version instead`,
     );
   }
-  const check = baselineFileSchema.safeParse(baseline);
+  const check = baselineFileV2Schema.safeParse(baseline);
   if (!check.success) {
     throw new DriftwatchError(
       'BASELINE_INVALID',
@@ -220,6 +218,12 @@ export function writeBaselineFile(dir: string, baseline: BaselineFile): string {
     );
   }
   mkdirSync(path.dirname(file), { recursive: true });
-  writeFileSync(file, `${JSON.stringify(baseline, null, 2)}\n`);
+  const temp = `${file}.tmp-${process.pid}-${Date.now()}`;
+  try {
+    writeFileSync(temp, `${JSON.stringify(baseline, null, 1)}\n`, { flag: 'wx' });
+    renameSync(temp, file);
+  } finally {
+    rmSync(temp, { force: true });
+  }
   return file;
 }

@@ -2,23 +2,68 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { DriftwatchError } from '../errors.js';
 import { formatIssues } from '../zod-issues.js';
-import { baselineHash, toBaseline, type Baseline } from './baseline.js';
-import { baselineFileSchema } from './file-format.js';
+import { baselineIdentity, toBaseline, type Baseline } from './baseline.js';
+import { contentSha256 } from './canonical.js';
+import { baselineSchemaFor, type BaselineFile } from './file-format.js';
 
-/** Baselines by (model, model_version), loaded once at start-up. */
+/** What to do with an event whose (model, model_version) has no baseline. */
+export type BaselineFallback =
+  { mode: 'reject' } | { mode: 'newest' } | { mode: 'version'; version: string };
+
+export interface ReloadReport {
+  added: Baseline[];
+  /** New files that could not be used, with why (the daemon logs them and goes on). */
+  failed: { file: string; error: DriftwatchError }[];
+}
+
+const key = (model: string, modelVersion: string) => `${model}\u0000${modelVersion}`;
+
+/**
+ * Baselines by (model, model_version), read from a directory. Lookups are by the model and
+ * version recorded *inside* each file, never by building a path from an event's strings, so
+ * an untrusted name like "../../etc/passwd" cannot reach the filesystem. `reload()` picks up
+ * files added later (a new model version) without a restart; loaded baselines are immutable.
+ */
 export class BaselineStore {
-  private readonly byKey: Map<string, Baseline>;
+  readonly dir: string;
+  private readonly fallback: BaselineFallback;
+  private readonly byKey = new Map<string, Baseline>();
+  /** model → its baselines, newest first (created_at, then version). */
+  private readonly byModel = new Map<string, Baseline[]>();
+  /** file → "size:mtime" when it was read, so a rescan reads only new or changed files. */
+  private readonly seen = new Map<string, string>();
+  /** Bumped whenever a baseline is added: cached fallback decisions are then stale. */
+  generation = 0;
 
-  private constructor(byKey: Map<string, Baseline>) {
-    this.byKey = byKey;
+  constructor(dir: string, fallback: BaselineFallback = { mode: 'reject' }) {
+    this.dir = dir;
+    this.fallback = fallback;
   }
 
-  static key(model: string, modelVersion: string): string {
-    return `${model}\u0000${modelVersion}`;
+  /** Loads every `*.json` under `dir` (recursively); any invalid file stops start-up. */
+  static loadDir(dir: string, fallback?: BaselineFallback): BaselineStore {
+    const store = new BaselineStore(dir, fallback);
+    const report = store.reload();
+    const first = report.failed[0];
+    if (first) throw first.error;
+    return store;
+  }
+
+  /** One file, validated, outside any directory scan (the CLI's inspect and diff). */
+  static loadFile(file: string): Baseline {
+    return loadBaselineFile(file);
   }
 
   get(model: string, modelVersion: string): Baseline | undefined {
-    return this.byKey.get(BaselineStore.key(model, modelVersion));
+    return this.byKey.get(key(model, modelVersion));
+  }
+
+  /** The baseline for an event: its own version's, else the configured fallback's. */
+  resolve(model: string, modelVersion: string): Baseline | undefined {
+    const exact = this.get(model, modelVersion);
+    if (exact || this.fallback.mode === 'reject') return exact;
+    if (this.fallback.mode === 'newest') return this.byModel.get(model)?.[0];
+    return this.get(model, this.fallback.version);
   }
 
   get size(): number {
@@ -29,27 +74,67 @@ export class BaselineStore {
     return [...this.byKey.values()];
   }
 
-  /** Loads every `*.json` file under `dir` (recursively); any invalid file stops start-up. */
-  static loadDir(dir: string): BaselineStore {
-    const byKey = new Map<string, Baseline>();
-    for (const file of listJsonFiles(dir)) {
-      const baseline = loadBaselineFile(file);
-      const key = BaselineStore.key(baseline.model, baseline.modelVersion);
-      const previous = byKey.get(key);
-      if (previous) {
-        throw new DriftwatchError(
-          'BASELINE_DUPLICATE',
-          `two baselines for model "${baseline.model}" version "${baseline.modelVersion}": ${previous.file} and ${file}; keep one`,
-        );
+  /** Reads files not seen before; a bad new file is reported, never half-loaded. */
+  reload(): ReloadReport {
+    const report: ReloadReport = { added: [], failed: [] };
+    for (const file of listJsonFiles(this.dir)) {
+      let stamp: string;
+      try {
+        const st = statSync(file);
+        stamp = `${st.size}:${st.mtimeMs}`;
+      } catch {
+        continue; // removed between listing and stat: the next scan will not list it
       }
-      byKey.set(key, baseline);
+      if (this.seen.get(file) === stamp) continue;
+      this.seen.set(file, stamp);
+      try {
+        const baseline = loadBaselineFile(file);
+        const k = key(baseline.model, baseline.modelVersion);
+        const previous = this.byKey.get(k);
+        if (previous && previous.hash === baseline.hash) continue;
+        if (previous) {
+          throw new DriftwatchError(
+            'BASELINE_DUPLICATE',
+            `two baselines for model "${baseline.model}" version "${baseline.modelVersion}": ${previous.file} and ${file}; baselines are immutable, keep one`,
+          );
+        }
+        this.add(baseline);
+        report.added.push(baseline);
+      } catch (err) {
+        if (!(err instanceof DriftwatchError)) throw err;
+        report.failed.push({ file, error: err });
+      }
     }
-    return new BaselineStore(byKey);
+    return report;
+  }
+
+  private add(baseline: Baseline): void {
+    this.byKey.set(key(baseline.model, baseline.modelVersion), baseline);
+    const versions = this.byModel.get(baseline.model) ?? [];
+    versions.push(baseline);
+    versions.sort(
+      (a, b) =>
+        b.createdAt.localeCompare(a.createdAt) ||
+        b.modelVersion.localeCompare(a.modelVersion, 'en', { numeric: true }),
+    );
+    this.byModel.set(baseline.model, versions);
+    this.generation++;
   }
 }
 
 export function loadBaselineFile(file: string): Baseline {
-  const bytes = readFileSync(file);
+  const { parsed, hash } = readBaselineFile(file);
+  return toBaseline(parsed, hash, file);
+}
+
+/** Reads, validates (schema and, for format 2, the content hash) and identifies a file. */
+export function readBaselineFile(file: string): { parsed: BaselineFile; hash: string } {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(file);
+  } catch (err) {
+    throw new DriftwatchError('BASELINE_INVALID', `${file}: ${(err as Error).message}`);
+  }
   let json: unknown;
   try {
     json = JSON.parse(bytes.toString('utf8'));
@@ -59,14 +144,21 @@ export function loadBaselineFile(file: string): Baseline {
       `${file}: not valid JSON: ${(err as Error).message}`,
     );
   }
-  const result = baselineFileSchema.safeParse(json);
+  const result = baselineSchemaFor(json).safeParse(json);
   if (!result.success) {
     throw new DriftwatchError(
       'BASELINE_INVALID',
       `${file} is not a valid baseline:\n${formatIssues(result.error.issues)}`,
     );
   }
-  return toBaseline(result.data, baselineHash(bytes), file);
+  const parsed = result.data;
+  if ('content_sha256' in parsed && contentSha256(parsed) !== parsed.content_sha256) {
+    throw new DriftwatchError(
+      'BASELINE_INVALID',
+      `${file}: content_sha256 does not match the content — the file was changed after it was built; rebuild it instead of editing`,
+    );
+  }
+  return { parsed, hash: baselineIdentity(parsed, bytes) };
 }
 
 function listJsonFiles(dir: string): string[] {
@@ -81,8 +173,16 @@ function listJsonFiles(dir: string): string[] {
   }
   const files: string[] = [];
   for (const name of entries) {
+    // Temporary files of a build in progress are not baselines yet; the schema is not one.
+    if (name.includes('.tmp-') || name.endsWith('.schema.json')) continue;
     const full = path.join(dir, name);
-    if (statSync(full).isDirectory()) files.push(...listJsonFiles(full));
+    let isDir: boolean;
+    try {
+      isDir = statSync(full).isDirectory();
+    } catch {
+      continue; // removed since the listing
+    }
+    if (isDir) files.push(...listJsonFiles(full));
     else if (name.endsWith('.json')) files.push(full);
   }
   return files;

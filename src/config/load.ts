@@ -40,7 +40,7 @@ export function parseConfig(text: string, source: string, env: NodeJS.ProcessEnv
   const baselineDir = path.resolve(path.dirname(source), file.baselines.dir);
   return {
     ...file,
-    baselines: { dir: baselineDir },
+    baselines: { ...file.baselines, dir: baselineDir },
     secrets: smtpPassword ? { influxToken, smtpPassword } : { influxToken },
   };
 }

@@ -120,7 +120,18 @@ export const configSchema = z.strictObject({
     maxFutureSkew: 600_000,
     idleTimeout: 30_000,
   }),
-  baselines: z.strictObject({ dir: z.string().min(1) }),
+  baselines: z.strictObject({
+    dir: z.string().min(1),
+    /** How often the directory is scanned for newly added baselines (0 = never). */
+    reloadInterval: durationSchema.default(30_000),
+    /**
+     * An event whose model version has no baseline: `reject` (dead-letter topic, with the
+     * reason), `newest` (the model's newest baseline) or `{ version: "…" }` (that version's).
+     */
+    fallback: z
+      .union([z.enum(['reject', 'newest']), z.strictObject({ version: z.string().min(1) })])
+      .default('reject'),
+  }),
   drift: driftSchema.prefault({}),
   smtp: smtpSchema.optional(),
   http: httpSchema.default({ host: '0.0.0.0', port: 9464 }),

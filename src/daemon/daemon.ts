@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import { Kafka, logLevel, type Admin, type Consumer, type Producer } from 'kafkajs';
 import { BaselineStore } from '../baseline/store.js';
+import { logBaselineLoaded, startBaselineReload } from './baseline-reload.js';
 import type { Config } from '../config/schema.js';
 import { startHttpServer } from '../http-server.js';
 import type { Logger } from '../logger.js';
@@ -33,6 +34,7 @@ export class Daemon {
   private joined = false;
   private lastBatchAt: number | undefined;
   private finish!: (code: number) => void;
+  private stopReload: () => void = () => undefined;
 
   private constructor(config: Config, logger: Logger, metrics: DaemonMetrics) {
     this.config = config;
@@ -63,16 +65,25 @@ export class Daemon {
     logger: Logger,
     metrics = new DaemonMetrics(),
   ): Promise<Daemon> {
-    const baselines = BaselineStore.loadDir(config.baselines.dir);
-    if (baselines.size === 0)
-      logger.warn({ dir: config.baselines.dir }, 'no baselines found: every event will be dropped');
-    for (const b of baselines.list()) {
-      logger.info(
-        { model: b.model, model_version: b.modelVersion, baseline: b.hash, file: b.file },
-        'baseline loaded',
+    const { fallback } = config.baselines;
+    const baselines = BaselineStore.loadDir(
+      config.baselines.dir,
+      typeof fallback === 'string' ? { mode: fallback } : { mode: 'version', ...fallback },
+    );
+    if (baselines.size === 0) {
+      logger.warn(
+        { dir: config.baselines.dir },
+        'no baselines found yet: events are rejected until one is added',
       );
     }
+    for (const b of baselines.list()) logBaselineLoaded(logger, b);
     const daemon = new Daemon(config, logger, metrics);
+    daemon.stopReload = startBaselineReload(
+      baselines,
+      config.baselines.reloadInterval,
+      logger,
+      metrics,
+    );
     await daemon.run(baselines);
     return daemon;
   }
@@ -195,6 +206,7 @@ export class Daemon {
     this.exitCode = Math.max(this.exitCode, code);
     if (this.stopping) return this.finished;
     this.stopping = true;
+    this.stopReload();
     this.logger.info('stopping: finishing the current batch, then committing');
     const steps: Array<[string, () => Promise<unknown>]> = [
       ['consumer', () => this.consumer.disconnect()],

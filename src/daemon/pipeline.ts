@@ -225,8 +225,14 @@ export class Pipeline {
       if (outcome === 'added') this.addedInBatch++;
       else if (outcome === 'late')
         metrics.eventsLate.inc({ model: log.model, model_version: log.model_version });
-      else if (outcome === 'no-baseline')
+      else if (outcome === 'no-baseline') {
         this.emitter.noteWithoutBaseline(log.model, log.model_version);
+        // JSON.stringify: the strings are untrusted (control characters, very long names).
+        return {
+          code: 'NO_BASELINE',
+          reason: `no baseline for model ${JSON.stringify(log.model).slice(0, 200)} version ${JSON.stringify(log.model_version).slice(0, 200)} (add one to baselines.dir, or set baselines.fallback)`,
+        };
+      }
       return undefined;
     } catch (err) {
       // A message that trips a bug must not stop the daemon (or crash-loop it on restart):

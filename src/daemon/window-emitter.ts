@@ -35,7 +35,7 @@ export class WindowEmitter {
       this.unknownModels.add(key);
       this.deps.logger.warn(
         { model, model_version: modelVersion },
-        'events of a model version without a baseline are dropped',
+        'events of a model version without a baseline go to the dead-letter topic',
       );
     }
   }
@@ -82,7 +82,7 @@ export class WindowEmitter {
     const written = await this.write(results, heartbeat);
     if (written) metrics.pointsWritten.inc(results.length);
     for (const w of closed) {
-      const { model, modelVersion } = w.baseline;
+      const { model, modelVersion } = w;
       metrics.windowsEmitted.inc({ model, model_version: modelVersion });
       logger.info(
         {
@@ -91,6 +91,10 @@ export class WindowEmitter {
           window_start: new Date(w.start).toISOString(),
           window_end: new Date(w.end).toISOString(),
           events: w.events,
+          baseline: w.baseline.hash,
+          ...(w.baseline.modelVersion === modelVersion
+            ? {}
+            : { baseline_version: w.baseline.modelVersion }),
           drifted: results
             .filter(
               (r) =>

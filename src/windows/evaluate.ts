@@ -106,8 +106,8 @@ function summaryOf(
  */
 export function evaluateWindow(window: Window, settings: WindowDriftSettings): WindowPoint[] {
   const identity: WindowIdentity = {
-    model: window.baseline.model,
-    modelVersion: window.baseline.modelVersion,
+    model: window.model,
+    modelVersion: window.modelVersion,
     baselineHash: window.baseline.hash,
     windowStart: window.start,
     windowEnd: window.end,

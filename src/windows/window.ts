@@ -9,6 +9,9 @@ import type { PredictionLog } from '../ingest/prediction-log.js';
 /** One tumbling event-time window of one (model, model_version). */
 export class Window {
   readonly baseline: Baseline;
+  /** The events' model and version: with a fallback baseline, not the baseline's version. */
+  readonly model: string;
+  readonly modelVersion: string;
   readonly start: number;
   readonly end: number;
   events = 0;
@@ -17,12 +20,18 @@ export class Window {
   /** Parallel arrays, not a Map: the per-event loop indexes them without allocating. */
   private readonly names: string[];
   private readonly aggregates: FeatureAggregate[];
+  /** Position of the baseline's prediction column, fed from the log's `prediction` (−1: none). */
+  private readonly predictionIndex: number;
 
-  constructor(baseline: Baseline, start: number, end: number) {
+  constructor(baseline: Baseline, model: string, modelVersion: string, start: number, end: number) {
     this.baseline = baseline;
+    this.model = model;
+    this.modelVersion = modelVersion;
     this.start = start;
     this.end = end;
     this.names = [...baseline.features.keys()];
+    this.predictionIndex =
+      baseline.prediction === null ? -1 : this.names.indexOf(baseline.prediction);
     this.aggregates = [...baseline.features.values()].map((reference) =>
       reference.kind === 'numeric'
         ? new NumericAggregate(reference)
@@ -35,7 +44,10 @@ export class Window {
     if (!this.firstOffsets.has(partition)) this.firstOffsets.set(partition, offset);
     const values = log.features;
     for (let i = 0; i < this.names.length; i++) {
-      const value: unknown = values[this.names[i] as string];
+      let value: unknown = values[this.names[i] as string];
+      // The model's output is compared like a feature: from `prediction` (a score or a class;
+      // a map of class probabilities has no single value) unless the features carry it.
+      if (i === this.predictionIndex && value === undefined) value = log.prediction;
       // Validated values are primitives or null; an object or function was inherited from
       // Object.prototype (a feature named "constructor", say) and means "absent".
       const own = typeof value === 'object' || typeof value === 'function' ? null : value;

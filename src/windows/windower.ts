@@ -8,6 +8,8 @@ export type AddOutcome = 'added' | 'late' | 'no-baseline';
 
 interface ModelWindows {
   baseline: Baseline;
+  /** The store's generation when `baseline` was resolved: a newer one may have a better match. */
+  generation: number;
   /** window start → window */
   windows: Map<number, Window>;
 }
@@ -90,18 +92,25 @@ export class Windower {
     // (with a skewed clock, say) must not close the windows of the models we watch.
     let versions = this.open.get(log.model);
     let model = versions?.get(log.model_version);
-    if (!model) {
-      const baseline = this.baselines.get(log.model, log.model_version);
+    if (!model || model.generation !== this.baselines.generation) {
+      // New baselines appeared since: the event's own version may have one now. Open windows
+      // keep the baseline they started with; new windows use the fresh resolution.
+      const baseline = this.baselines.resolve(log.model, log.model_version);
       if (!baseline) return 'no-baseline';
       if (!versions) this.open.set(log.model, (versions = new Map<string, ModelWindows>()));
-      versions.set(log.model_version, (model = { baseline, windows: new Map() }));
+      const windows = model?.windows ?? new Map<number, Window>();
+      model = { baseline, generation: this.baselines.generation, windows };
+      versions.set(log.model_version, model);
     }
     const start = Math.floor(log.timestamp / this.sizeMs) * this.sizeMs;
     const end = start + this.sizeMs;
     if (end <= this.watermark) return 'late';
     this.clocks.observe(partition, log.timestamp);
     let window = model.windows.get(start);
-    if (!window) model.windows.set(start, (window = new Window(model.baseline, start, end)));
+    if (!window) {
+      window = new Window(model.baseline, log.model, log.model_version, start, end);
+      model.windows.set(start, window);
+    }
     window.add(log, partition, offset);
     return 'added';
   }

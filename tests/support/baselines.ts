@@ -1,15 +1,15 @@
 import { toBaseline, type Baseline } from '../../src/baseline/baseline.js';
-import { BASELINE_FORMAT, type BaselineFile } from '../../src/baseline/file-format.js';
+import { BASELINE_FORMAT_V1, type BaselineFileV1 } from '../../src/baseline/file-format-v1.js';
 import type { BaselineStore } from '../../src/baseline/store.js';
 
 /** An in-memory baseline of model "fraud" version "3" with the given features. */
 export function fraudBaseline(
-  features: BaselineFile['features'],
+  features: BaselineFileV1['features'],
   hash = 'abcdef0123456789',
 ): Baseline {
   return toBaseline(
     {
-      format: BASELINE_FORMAT,
+      format: BASELINE_FORMAT_V1,
       model: 'fraud',
       model_version: '3',
       created_at: '2026-01-01T00:00:00.000Z',
@@ -21,10 +21,9 @@ export function fraudBaseline(
   );
 }
 
-/** A store that knows only this baseline. */
+/** A store that knows only this baseline (no fallback). */
 export function storeOf(baseline: Baseline): BaselineStore {
-  return {
-    get: (model: string, version: string) =>
-      model === baseline.model && version === baseline.modelVersion ? baseline : undefined,
-  } as BaselineStore;
+  const get = (model: string, version: string) =>
+    model === baseline.model && version === baseline.modelVersion ? baseline : undefined;
+  return { get, resolve: get, generation: 0 } as unknown as BaselineStore;
 }

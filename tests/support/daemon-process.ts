@@ -16,6 +16,10 @@ export interface DaemonSettings {
   baselinesDir: string;
   windowSize: string;
   idleTimeout?: string;
+  /** baselines.reloadInterval (default: the daemon's). */
+  baselineReload?: string;
+  /** baselines.fallback (default: reject). */
+  fallback?: 'reject' | 'newest' | { version: string };
 }
 
 /** Writes a config file for the given services and returns its path. */
@@ -48,7 +52,11 @@ export async function writeDaemonConfig(
       maxFutureSkew: '1h',
       idleTimeout: s.idleTimeout ?? '30s',
     },
-    baselines: { dir: s.baselinesDir },
+    baselines: {
+      dir: s.baselinesDir,
+      ...(s.baselineReload ? { reloadInterval: s.baselineReload } : {}),
+      ...(s.fallback ? { fallback: s.fallback } : {}),
+    },
     drift: {
       methods: { numeric: ['psi', 'ks'], categorical: ['psi', 'chi_square'] },
       thresholds: { psi: 0.2 },

@@ -18,6 +18,12 @@ export function uniqueNames(prefix: string) {
 /** A baselines dir holding one baseline built from synthetic training data of `spec`. */
 export function baselineDirFor(spec: SyntheticSpec, rows = 20_000): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'driftwatch-baselines-'));
+  addBaselineFor(dir, spec, rows);
+  return dir;
+}
+
+/** Writes the baseline of `spec` into an existing baselines dir (a new model version, say). */
+export function addBaselineFor(dir: string, spec: SyntheticSpec, rows = 20_000): void {
   const columns = trainingColumns(spec, rows);
   writeBaselineFile(
     dir,
@@ -27,5 +33,4 @@ export function baselineDirFor(spec: SyntheticSpec, rows = 20_000): string {
       sourceFile: 'synthetic',
     }),
   );
-  return dir;
 }

@@ -166,6 +166,7 @@ describe('categorical window aggregate', () => {
     index: new Map(categories.map((c, i) => [c, i])),
     counts: Float64Array.from([500, 300, 200]),
     count: 1_000,
+    other: 0,
   };
 
   it('keeps categories the baseline never saw apart, by name, and counts missing values', () => {

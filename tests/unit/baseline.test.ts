@@ -1,8 +1,8 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildBaseline, readCsvColumns, writeBaselineFile } from '../../src/baseline/build.js';
+import { buildBaseline, writeBaselineFile } from '../../src/baseline/build.js';
 import { BaselineStore, loadBaselineFile } from '../../src/baseline/store.js';
 
 const tmp = () => mkdtempSync(path.join(os.tmpdir(), 'dw-baseline-'));
@@ -13,7 +13,6 @@ describe('baselines', () => {
     amount,
     country: amount.map((_, i) => (i % 4 === 0 ? 'FR' : 'DE')),
     children: amount.map((_, i) => i % 3),
-    note: amount.map((_, i) => (i % 2 ? null : '')),
   };
   const built = buildBaseline(columns, {
     model: 'fraud',
@@ -40,12 +39,22 @@ describe('baselines', () => {
     expect(f.proportions[1]).toBeCloseTo(334 / 1000, 12);
   });
 
-  it('treats text as categorical and skips all-missing columns', () => {
+  it('treats text as categorical, with counts per category', () => {
     expect(built.features.country).toMatchObject({
       kind: 'categorical',
-      proportions: { DE: 0.75, FR: 0.25 },
+      counts: { DE: 750, FR: 250 },
+      other: 0,
+      distinct: 2,
     });
-    expect(built.features.note).toBeUndefined();
+  });
+
+  it('refuses a column with no values at all, naming it', () => {
+    expect(() =>
+      buildBaseline(
+        { a: [1, 2], note: [null, ''] },
+        { model: 'm', modelVersion: '1', sourceFile: 'train.csv' },
+      ),
+    ).toThrow(/train\.csv: column "note" has no values \(all 2 rows missing\)/);
   });
 
   it('reads CSV cells as pandas would: NA tokens missing, True/False booleans, zero-led codes as text', () => {
@@ -60,7 +69,7 @@ describe('baselines', () => {
     expect(b.features.flag).toMatchObject({
       kind: 'categorical',
       missing: 1,
-      proportions: { false: 1 / 3, true: 2 / 3 },
+      counts: { false: 1, true: 2 },
     });
     expect(b.features.zip).toMatchObject({ kind: 'categorical', missing: 1 });
     expect(b.features.score).toMatchObject({ kind: 'numeric', missing: 2, count: 2 });
@@ -100,13 +109,5 @@ describe('baselines', () => {
     expect(() => BaselineStore.loadDir(dir)).toThrow(
       /bad\.json is not a valid baseline:\n.*features\.amount\.proportions/,
     );
-  });
-
-  it('reads training data from CSV', () => {
-    const dir = tmp();
-    const csv = path.join(dir, 'train.csv');
-    writeFileSync(csv, 'amount,country,label\n1.5,DE,0\n2.5,,1\n');
-    expect(readCsvColumns(csv, ['label'])).toEqual({ amount: ['1.5', '2.5'], country: ['DE', ''] });
-    expect(readFileSync(csv, 'utf8')).toContain('label');
   });
 });

@@ -1,22 +1,8 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-
-const ROOT = path.join(import.meta.dirname, '..', '..');
-
-function cli(args: string[], env: NodeJS.ProcessEnv = {}) {
-  return spawnSync(
-    process.execPath,
-    ['--import', 'tsx', path.join(ROOT, 'src', 'cli.ts'), ...args],
-    {
-      cwd: ROOT,
-      env: { ...process.env, ...env },
-      encoding: 'utf8',
-    },
-  );
-}
+import { cli } from '../support/cli.js';
 
 describe('driftwatch CLI', () => {
   it('refuses to start on an invalid config, exit code 2, naming each bad key', () => {
@@ -57,7 +43,7 @@ describe('driftwatch CLI', () => {
     ];
     const result = cli(args);
     expect(result.stdout).toContain(
-      `wrote ${path.join(out, 'fraud', '3.json')} (2 features, 100 rows)`,
+      `wrote ${path.join(out, 'fraud', '3.json')} (2 features, 100 rows, baseline `,
     );
     expect(result.status).toBe(0);
     const again = cli(args);

@@ -54,6 +54,7 @@ const countries: CategoricalReference = {
   ]),
   counts: Float64Array.from([600, 400]),
   count: 1_000,
+  other: 0,
 };
 
 function numericWindow(reference: NumericReference, values: ArrayLike<number>) {

@@ -5,6 +5,7 @@ import { parse as parseYaml } from 'yaml';
 import { parseConfig } from '../../src/config/load.js';
 import { BaselineStore } from '../../src/baseline/store.js';
 import { configJsonSchema } from '../../src/config/json-schema.js';
+import { baselineJsonSchema } from '../../src/baseline/json-schema.js';
 
 const root = path.join(import.meta.dirname, '..', '..');
 
@@ -28,6 +29,12 @@ describe('JSON Schema of the configuration', () => {
       readFileSync(path.join(root, 'driftwatch.schema.json'), 'utf8'),
     ) as unknown;
     expect(committed).toEqual(configJsonSchema());
+  });
+  it('the committed baselines/baseline.schema.json matches the zod definition (regenerate: npm run schema)', () => {
+    const committed = JSON.parse(
+      readFileSync(path.join(root, 'baselines', 'baseline.schema.json'), 'utf8'),
+    ) as unknown;
+    expect(committed).toEqual(baselineJsonSchema());
   });
 });
 

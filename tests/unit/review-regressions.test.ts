@@ -16,7 +16,10 @@ import {
 } from '../../detectors/index.js';
 import { exactTwoSided } from '../../detectors/ks-exact.js';
 import { countsOf, toBaseline } from '../../src/baseline/baseline.js';
-import { baselineFileSchema, BASELINE_FORMAT } from '../../src/baseline/file-format.js';
+import {
+  BASELINE_FORMAT_V1,
+  baselineFileV1Schema as baselineFileSchema,
+} from '../../src/baseline/file-format-v1.js';
 import { parseConfig } from '../../src/config/load.js';
 
 const numeric = (over: Partial<NumericReference> = {}): NumericReference => ({
@@ -79,7 +82,7 @@ describe('review regressions', () => {
 
   it('the baseline schema rejects proportions that do not sum to 1; counts sum to count', () => {
     const file = (proportions: number[], count: number) => ({
-      format: BASELINE_FORMAT,
+      format: BASELINE_FORMAT_V1,
       model: 'm',
       model_version: '1',
       created_at: '2026-01-01T00:00:00.000Z',
@@ -147,6 +150,7 @@ describe('review regressions', () => {
       index: new Map([['a', 0]]),
       counts: Float64Array.from([10]),
       count: 10,
+      other: 0,
     };
     const make = (from: number, to: number) => {
       const agg = new CategoricalAggregate(reference);

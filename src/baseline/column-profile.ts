@@ -1,0 +1,88 @@
+import { categoryKey } from './baseline.js';
+import type { Present } from './cell.js';
+
+const ZERO_LED_CODE = /^[+-]?0\d+$/;
+
+/** A text column with more distinct values than this is an identifier, not a feature. */
+export const MAX_DISTINCT_CATEGORIES = 100_000;
+
+/**
+ * One training column, accumulated row by row: numbers in a growing typed array (needed in
+ * full for exact quantiles), other values counted by category. Memory is 8 bytes per numeric
+ * cell and one entry per distinct category, never the raw text of the file.
+ */
+export class ColumnProfile {
+  readonly name: string;
+  missing = 0;
+  private numbers = new Float64Array(1024);
+  private numberCount = 0;
+  readonly categories = new Map<string, number>();
+  private textCount = 0;
+  /** Every non-number so far is a zero-led digit code ("01234"): a code column, not bad data. */
+  textsAreCodes = true;
+  /** Where the first non-number appeared, for "not a number" errors. */
+  firstText: { value: string; location: string } | undefined;
+  private tooManyAt: string | undefined;
+
+  constructor(name: string) {
+    this.name = name;
+  }
+
+  add(value: Present | null, locate: () => string): void {
+    if (value === null) {
+      this.missing++;
+      return;
+    }
+    if (typeof value === 'number') {
+      if (this.numberCount === this.numbers.length) {
+        const grown = new Float64Array(this.numbers.length * 2);
+        grown.set(this.numbers);
+        this.numbers = grown;
+      }
+      this.numbers[this.numberCount++] = value;
+      return;
+    }
+    this.textCount++;
+    const key = categoryKey(value);
+    if (this.textsAreCodes && !(typeof value === 'string' && ZERO_LED_CODE.test(value))) {
+      this.textsAreCodes = false;
+    }
+    this.firstText ??= { value: key, location: locate() };
+    const seen = this.categories.get(key);
+    if (seen !== undefined) this.categories.set(key, seen + 1);
+    else if (this.categories.size < MAX_DISTINCT_CATEGORIES) this.categories.set(key, 1);
+    else this.tooManyAt ??= locate();
+  }
+
+  get present(): number {
+    return this.numberCount + this.textCount;
+  }
+
+  get numericCount(): number {
+    return this.numberCount;
+  }
+
+  get textualCount(): number {
+    return this.textCount;
+  }
+
+  /** Where the column passed MAX_DISTINCT_CATEGORIES distinct values, if it did. */
+  get overflowedAt(): string | undefined {
+    return this.tooManyAt;
+  }
+
+  /** The numeric cells (a view; valid until the next add). */
+  numericValues(): Float64Array {
+    return this.numbers.subarray(0, this.numberCount);
+  }
+
+  /** Category counts with numbers counted under their canonical text, for categorical use. */
+  allCategories(): Map<string, number> {
+    const all = new Map(this.categories);
+    for (const x of this.numericValues()) {
+      const key = categoryKey(x);
+      all.set(key, (all.get(key) ?? 0) + 1);
+    }
+    return all;
+  }
+}

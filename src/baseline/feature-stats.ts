@@ -1,0 +1,124 @@
+import {
+  Moments,
+  countIntoBins,
+  quantileCuts,
+  quantileSorted,
+  sortedCopy,
+} from '../../detectors/index.js';
+import { SUMMARY_QUANTILES, type FeatureEntry } from './file-format.js';
+
+/** Numeric columns with at most this many distinct values get per-value bins (as Evidently). */
+export const MAX_DISCRETE_VALUES = 20;
+
+/**
+ * Cut points for a numeric feature with few distinct values: one bin per training value (cuts
+ * half-way between neighbours) plus an empty bin beyond each end, so a value never seen in
+ * training falls in the nearest value's bin, or, far outside the range, in an empty end bin.
+ */
+function discreteCuts(distinct: readonly number[]): number[] {
+  const first = distinct[0] as number;
+  const last = distinct[distinct.length - 1] as number;
+  let gap = Infinity;
+  for (let i = 1; i < distinct.length; i++) {
+    gap = Math.min(gap, (distinct[i] as number) - (distinct[i - 1] as number));
+  }
+  if (gap === Infinity) gap = Math.max(Math.abs(first), 1);
+  const cuts: number[] = [];
+  const push = (c: number) => {
+    // Half-way points can round onto a neighbour (adjacent doubles) or overflow (±1.7e308):
+    // keep only finite, strictly ascending cuts, so every file we write is one we can load.
+    if (Number.isFinite(c) && (cuts.length === 0 || c > (cuts[cuts.length - 1] as number)))
+      cuts.push(c);
+  };
+  push(first - gap / 2);
+  for (let i = 1; i < distinct.length; i++) {
+    const a = distinct[i - 1] as number;
+    const b = distinct[i] as number;
+    const mid = a + (b - a) / 2;
+    push(mid > a ? mid : b);
+  }
+  push(last + gap / 2);
+  if (cuts.length === 0) cuts.push(first);
+  return cuts;
+}
+
+/**
+ * All training values when they fit, else `size` quantiles at the mid-points (i + ½)/size:
+ * each stands for 1/size of the training mass, so the sample's ECDF is within 1/size of the
+ * training ECDF everywhere, and KS against it is deterministic (no random subsample).
+ */
+function referenceSample(sorted: Float64Array, size: number) {
+  if (sorted.length <= size) {
+    return { method: 'all' as const, size: sorted.length, values: [...sorted] };
+  }
+  const values = Array.from({ length: size }, (_, i) => quantileSorted(sorted, (i + 0.5) / size));
+  return { method: 'quantiles' as const, size, values };
+}
+
+export interface NumericOptions {
+  bins: number;
+  sampleSize: number;
+}
+
+/** Everything a baseline keeps of a numeric column (values: its non-missing numbers). */
+export function numericFeature(
+  values: Float64Array,
+  missing: number,
+  opts: NumericOptions,
+): FeatureEntry {
+  const sorted = sortedCopy(values);
+  const distinct: number[] = [];
+  for (const x of sorted) {
+    if (distinct.length > MAX_DISCRETE_VALUES) break;
+    if (distinct[distinct.length - 1] !== x) distinct.push(x);
+  }
+  const cuts = Float64Array.from(
+    distinct.length > MAX_DISCRETE_VALUES
+      ? quantileCuts(sorted, opts.bins)
+      : discreteCuts(distinct),
+  );
+  const counts = new Float64Array(cuts.length + 1);
+  countIntoBins(cuts, sorted, counts);
+  // Squares of values beyond ~1e154 overflow: take the moments of x / scale instead.
+  const extreme = Math.max(
+    Math.abs(sorted[0] as number),
+    Math.abs(sorted[sorted.length - 1] as number),
+  );
+  const scale = extreme > 1e150 ? extreme : 1;
+  const moments = new Moments();
+  for (const x of sorted) moments.add(x / scale);
+  const std = Math.sqrt(moments.m2 / moments.n) * scale;
+  return {
+    kind: 'numeric',
+    count: sorted.length,
+    missing,
+    summary: {
+      mean: moments.mean * scale,
+      std,
+      min: sorted[0] as number,
+      max: sorted[sorted.length - 1] as number,
+    },
+    quantiles: SUMMARY_QUANTILES.map((q) => ({ q, value: quantileSorted(sorted, q) })),
+    cuts: [...cuts],
+    proportions: [...counts].map((c) => c / sorted.length),
+    sample: referenceSample(sorted, opts.sampleSize),
+  };
+}
+
+/** The top-K categories by count (ties by name) and the rest pooled as `other`. */
+export function categoricalFeature(
+  all: ReadonlyMap<string, number>,
+  missing: number,
+  topK: number,
+): FeatureEntry {
+  const ranked = [...all].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  let count = 0;
+  let other = 0;
+  ranked.forEach(([, n], i) => {
+    count += n;
+    if (i >= topK) other += n;
+  });
+  // fromEntries: a category named "__proto__" stays an ordinary key.
+  const counts = Object.fromEntries(ranked.slice(0, topK));
+  return { kind: 'categorical', count, missing, distinct: all.size, counts, other };
+}

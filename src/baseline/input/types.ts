@@ -1,0 +1,62 @@
+import { DriftwatchError } from '../../errors.js';
+
+/** One cell as a reader gives it: raw text from CSV, typed values from JSONL and Parquet. */
+export type Cell = string | number | boolean | null;
+
+export type TableFormat = 'csv' | 'jsonl' | 'parquet';
+
+export interface TableBatch {
+  /**
+   * Same length for every column; a column absent from a JSONL record gets null there. A JSONL
+   * column first seen in a later batch is absent from the earlier ones: read that as all null.
+   */
+  columns: ReadonlyMap<string, Cell[]>;
+  rows: number;
+  /**
+   * Human location of row i of this batch for error messages: "line 12" (CSV/JSONL: the physical
+   * line where the record starts, header = line 1 for CSV) or "row 12" (Parquet, 1-based).
+   */
+  locate(i: number): string;
+}
+
+export interface TableSource {
+  file: string;
+  format: TableFormat;
+  /**
+   * Column names in file order (CSV header; JSONL: union of keys in first-seen order, so what is
+   * known so far, and the final list once a pass has ended; Parquet: schema).
+   */
+  columns(): readonly string[];
+  /**
+   * true for CSV: cells are raw text the caller interprets (NA tokens, numbers, booleans);
+   * false for JSONL/Parquet: cells are already typed.
+   */
+  textual: boolean;
+  /**
+   * Batches of up to BATCH_ROWS rows, read lazily: memory is bounded by the batch (Parquet: by a
+   * row group), not the file. Each call starts a new pass from the top of the file.
+   */
+  batches(): AsyncIterable<TableBatch>;
+  /** Bytes read so far by the latest pass, and the file's size, for a progress bar. */
+  progress(): { bytes: number; totalBytes: number };
+}
+
+/**
+ * Rows per batch: large enough that per-batch costs (a Map, a few arrays) vanish, small enough
+ * that 20 columns of cells stay around a megabyte.
+ */
+export const BATCH_ROWS = 8192;
+
+/** Every reader error: the message starts with the file so a user knows which input to fix. */
+export function inputError(file: string, message: string, cause?: unknown): DriftwatchError {
+  return new DriftwatchError(
+    'BASELINE_INPUT_INVALID',
+    `${file}: ${message}`,
+    cause === undefined ? undefined : { cause },
+  );
+}
+
+/** The message of anything thrown, for wrapping a library's error in ours. */
+export function reason(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

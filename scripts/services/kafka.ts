@@ -73,7 +73,7 @@ export async function startKafka(opts: {
     '-cp',
     classpath,
   ];
-  const clusterId = randomBytes(16).toString('base64url');
+  const clusterId = newClusterId();
   await runLogged(
     'kafka-format',
     'java',
@@ -110,5 +110,17 @@ export async function kafkaAnswers(brokers: string[]): Promise<boolean> {
     return true;
   } finally {
     await admin.disconnect();
+  }
+}
+
+/**
+ * A KRaft cluster id: 16 random bytes in base64url. One in 64 starts with "-", which the
+ * storage tool's argument parser takes for an option ("--cluster-id/-t: expected one
+ * argument"), so those are drawn again, as Kafka's own Uuid.randomUuid does.
+ */
+function newClusterId(): string {
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
   }
 }

@@ -118,7 +118,7 @@ export async function kafkaAnswers(brokers: string[]): Promise<boolean> {
  * storage tool's argument parser takes for an option ("--cluster-id/-t: expected one
  * argument"), so those are drawn again, as Kafka's own Uuid.randomUuid does.
  */
-function newClusterId(): string {
+export function newClusterId(): string {
   for (;;) {
     const id = randomBytes(16).toString('base64url');
     if (!id.startsWith('-')) return id;

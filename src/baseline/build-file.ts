@@ -9,37 +9,53 @@ export interface BuildProgress {
   totalBytes: number;
 }
 
+type FileBuildOptions = BuildOptions & { exclude?: readonly string[] };
+
+/**
+ * The columns a build reads, the same for every format: the --features (with the columns
+ * --prediction and --categorical name), or else every column but the --exclude ones; the
+ * --prediction column is read whatever --exclude says.
+ */
+function wantedColumns(opts: FileBuildOptions): (name: string) => boolean {
+  const features = opts.features && new Set([...opts.features, ...(opts.categorical ?? [])]);
+  const exclude = new Set(opts.exclude ?? []);
+  const prediction = opts.prediction;
+  return (name) => name === prediction || (features ? features.has(name) : !exclude.has(name));
+}
+
 /**
  * Builds a baseline from a CSV, JSON Lines or Parquet file, streaming it batch by batch:
  * memory holds the numeric cells and distinct categories, not the file. `exclude` drops
- * columns (labels, ids) when no explicit feature list is given.
+ * columns (labels, ids) when no explicit feature list is given. Unwanted columns are not even
+ * read where the format allows (JSON Lines, Parquet), so an id beyond 2^53 or an embedding
+ * column is no obstacle once excluded.
  */
 export async function buildBaselineFromFile(
   input: string,
-  opts: BuildOptions & { exclude?: readonly string[] },
+  opts: FileBuildOptions,
   onProgress?: (p: BuildProgress) => void,
 ): Promise<BaselineFileV2> {
-  const [table, sha256] = await Promise.all([openTable(input), sha256File(input)]);
+  const wanted = wantedColumns(opts);
+  const [table, sha256] = await Promise.all([
+    openTable(input, undefined, { columns: wanted }),
+    sha256File(input),
+  ]);
   const builder = new BaselineBuilder(opts, { file: input, format: table.format, sha256 });
   const exclude = opts.exclude ?? [];
   // CSV and Parquet name their columns up front: a wrong --features fails before any work.
-  // JSON Lines reveal keys as they go, so their selection is checked at the end.
+  // JSON Lines reveal keys as they go, so their selection is checked at the end, against every
+  // key seen (wanted or not), which is also what the "not found" message lists.
   const upfront = table.format !== 'jsonl';
-  const fixed = upfront ? new Set(builder.selectColumns(table.columns(), exclude)) : undefined;
-  const wanted = (name: string) =>
-    fixed
-      ? fixed.has(name)
-      : opts.features
-        ? opts.features.includes(name) || name === opts.prediction
-        : !exclude.includes(name);
+  if (upfront) builder.selectColumns(table.columns(), exclude);
   let rows = 0;
   for await (const batch of table.batches()) {
+    // CSV hands over every column; JSON Lines and Parquet only wanted ones.
     const columns = new Map<string, readonly Cell[]>();
     for (const [name, cells] of batch.columns) if (wanted(name)) columns.set(name, cells);
     builder.addRows(columns, batch.rows, table.textual, (i) => batch.locate(i));
     rows += batch.rows;
     onProgress?.({ rows, ...table.progress() });
   }
-  if (!upfront) builder.selectColumns(builder.seenColumns(), exclude);
+  if (!upfront) builder.selectColumns(table.columns(), exclude);
   return builder.finish();
 }

@@ -52,28 +52,44 @@ function parseObject(file: string, { text, line }: JsonLine): Record<string, unk
   return value as Record<string, unknown>;
 }
 
+/** A key's slot: its column's index among the wanted ones, or UNWANTED. */
+const UNWANTED = -1;
+
 /**
- * The union of keys in first-seen order, kept across batches and passes so that columns() grows
- * as the file is read and every batch carries every column known by then.
+ * Every key seen, in first-seen order, kept across batches and passes so that columns() grows as
+ * the file is read; the wanted ones are numbered, and every batch carries each of them known by
+ * then. One map lookup per key of a record: unwanted keys cost nothing more, whatever they hold.
  */
 class ColumnRegistry {
+  /** Wanted keys by index. */
   readonly names: string[] = [];
-  private readonly index = new Map<string, number>();
+  private readonly slots = new Map<string, number>();
 
-  indexOf(name: string): number {
-    let j = this.index.get(name);
+  constructor(private readonly wanted: (name: string) => boolean) {}
+
+  /** The wanted column index of `name`, or UNWANTED; registers a key seen for the first time. */
+  slotOf(name: string): number {
+    let j = this.slots.get(name);
     if (j === undefined) {
-      j = this.names.length;
-      this.names.push(name);
-      this.index.set(name, j);
+      j = this.wanted(name) ? this.names.push(name) - 1 : UNWANTED;
+      this.slots.set(name, j);
     }
     return j;
   }
+
+  /** All keys seen, wanted or not. */
+  all(): string[] {
+    return [...this.slots.keys()];
+  }
 }
 
-/** One batch being filled: a cell array per known column, all of the same length. */
+/**
+ * One batch being filled: the cells of each wanted column seen in it. A column lags behind when
+ * records lack it; its nulls are filled in when it is next written and when the batch is taken,
+ * so a batch costs its cells plus (wanted columns × rows), not (every key ever seen × rows).
+ */
 class BatchBuilder {
-  private cells: Cell[][] = [];
+  private cells: (Cell[] | undefined)[] = [];
   private lines: number[] = [];
 
   constructor(
@@ -88,6 +104,8 @@ class BatchBuilder {
   add(record: Record<string, unknown>, line: number): void {
     const row = this.lines.length;
     for (const key of Object.keys(record)) {
+      const j = this.registry.slotOf(key);
+      if (j === UNWANTED) continue;
       const value = record[key];
       // JSON.parse yields only these or objects/arrays; a nested value has no single meaning.
       if (value !== null && typeof value === 'object') {
@@ -96,35 +114,38 @@ class BatchBuilder {
           `line ${line}, column "${key}": nested values are not supported`,
         );
       }
-      this.column(this.registry.indexOf(key), row).push(value as Cell);
-    }
-    // Columns this record lacks (known from earlier records or batches) are missing here.
-    for (let j = 0; j < this.registry.names.length; j++) {
-      const column = this.column(j, row);
-      if (column.length === row) column.push(null);
+      let column = this.cells[j];
+      if (!column) {
+        column = [];
+        this.cells[j] = column;
+      }
+      padTo(column, row);
+      column.push(value as Cell);
     }
     this.lines.push(line);
   }
 
-  /** The column's cells, created null-filled up to `row` when first seen in this batch. */
-  private column(j: number, row: number): Cell[] {
-    let column = this.cells[j];
-    if (!column) {
-      column = new Array<Cell>(row).fill(null);
-      this.cells[j] = column;
-    }
-    return column;
-  }
-
   take(): TableBatch {
     const lines = this.lines;
-    const columns = new Map(
-      this.registry.names.map((name, j) => [name, this.column(j, lines.length)]),
-    );
+    const rows = lines.length;
+    // Wanted columns absent from the whole batch share one frozen array of nulls.
+    let nulls: Cell[] | undefined;
+    const columns = new Map<string, Cell[]>();
+    this.registry.names.forEach((name, j) => {
+      const column = this.cells[j];
+      if (column) columns.set(name, padTo(column, rows));
+      else columns.set(name, (nulls ??= Object.freeze(new Array<Cell>(rows).fill(null)) as Cell[]));
+    });
     this.cells = [];
     this.lines = [];
-    return { columns, rows: lines.length, locate: (i) => `line ${lines[i] ?? '?'}` };
+    return { columns, rows, locate: (i) => `line ${lines[i] ?? '?'}` };
   }
+}
+
+/** Appends nulls to `column` until it holds `length` cells (the rows that lacked its key). */
+function padTo(column: Cell[], length: number): Cell[] {
+  while (column.length < length) column.push(null);
+  return column;
 }
 
 async function* jsonlBatches(
@@ -140,9 +161,16 @@ async function* jsonlBatches(
   if (builder.rows > 0) yield builder.take();
 }
 
-/** Opens a JSON Lines file: checks that its first non-blank line is a JSON object. */
-export async function openJsonl(file: string, totalBytes: number): Promise<TableSource> {
-  const registry = new ColumnRegistry();
+/**
+ * Opens a JSON Lines file: checks that its first non-blank line is a JSON object. Keys `wanted`
+ * refuses are listed by columns() but neither checked nor carried by batches.
+ */
+export async function openJsonl(
+  file: string,
+  totalBytes: number,
+  wanted: (name: string) => boolean = () => true,
+): Promise<TableSource> {
+  const registry = new ColumnRegistry(wanted);
   let first: JsonLine | undefined;
   for await (const line of nonBlankLines(file)) {
     first = line;
@@ -150,14 +178,14 @@ export async function openJsonl(file: string, totalBytes: number): Promise<Table
   }
   if (!first) throw inputError(file, 'empty file, expected one JSON object per line');
   // Seeds columns() before the first pass; values are checked when the pass reads them.
-  for (const key of Object.keys(parseObject(file, first))) registry.indexOf(key);
+  for (const key of Object.keys(parseObject(file, first))) registry.slotOf(key);
 
   let stream: ReadStream | undefined;
   return {
     file,
     format: 'jsonl',
     textual: false,
-    columns: () => [...registry.names],
+    columns: () => registry.all(),
     batches: () =>
       jsonlBatches(file, registry, (s) => {
         stream = s;

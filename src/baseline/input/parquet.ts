@@ -69,25 +69,36 @@ function unreadable(file: string, why: string, cause?: unknown): Error {
   return inputError(file, `not a readable Parquet file: ${why}`, cause);
 }
 
-/** Flat columns only, in codecs we can decompress: said up front, before any row is read. */
-function columnReaders(file: string, metadata: FileMetaData): ColumnReader[] {
-  const readers = parquetSchema(metadata).children.map(({ element, children }) => {
+/**
+ * Readers for the wanted columns: flat, in codecs we can decompress, said up front before any row
+ * is read. Unwanted columns are never read, so whatever they hold (lists, structs, ZSTD) is fine.
+ */
+function columnReaders(
+  file: string,
+  metadata: FileMetaData,
+  wanted: (name: string) => boolean,
+): ColumnReader[] {
+  const readers: ColumnReader[] = [];
+  for (const { element, children } of parquetSchema(metadata).children) {
+    if (!wanted(element.name)) continue;
     if (children.length > 0 || element.repetition_type === 'REPEATED') {
       throw inputError(
         file,
         `column "${element.name}": nested values (struct, list, map) are not supported`,
       );
     }
-    return { name: element.name, bytesAreText: isEnum(element) };
-  });
+    readers.push({ name: element.name, bytesAreText: isEnum(element) });
+  }
+  const read = new Set(readers.map((r) => r.name));
   for (const group of metadata.row_groups) {
     for (const chunk of group.columns) {
-      const codec = chunk.meta_data?.codec;
-      if (codec !== undefined && !READABLE_CODECS.has(codec)) {
-        const column = chunk.meta_data?.path_in_schema.join('.') ?? '?';
+      const meta = chunk.meta_data;
+      if (!meta || !read.has(meta.path_in_schema[0] ?? '')) continue;
+      if (!READABLE_CODECS.has(meta.codec)) {
+        const column = meta.path_in_schema.join('.');
         throw unreadable(
           file,
-          `column "${column}" is compressed with ${codec}; driftwatch reads uncompressed and ` +
+          `column "${column}" is compressed with ${meta.codec}; driftwatch reads uncompressed and ` +
             'snappy Parquet (pyarrow\'s default): rewrite it with compression="snappy"',
         );
       }
@@ -170,8 +181,10 @@ async function* parquetBatches(
   buffer: FileBuffer,
 ): AsyncGenerator<TableBatch> {
   try {
-    // utf8: false so that unannotated binary reaches toCell as bytes and is refused by name.
-    const scan = await parquetScan({ file: buffer, metadata, utf8: false }).catch((err) => {
+    // utf8: false so that unannotated binary reaches toCell as bytes and is refused by name;
+    // columns so that only wanted ones are planned, fetched and decoded.
+    const options = { file: buffer, metadata, columns: readers.map((r) => r.name), utf8: false };
+    const scan = await parquetScan(options).catch((err) => {
       throw unreadable(file, reason(err), err);
     });
     // A range is a row group: decoding one at a time bounds memory by the largest group.
@@ -208,8 +221,15 @@ async function* parquetBatches(
   }
 }
 
-/** Opens a Parquet file: reads its footer (schema, row groups) but no data. */
-export async function openParquet(file: string, totalBytes: number): Promise<TableSource> {
+/**
+ * Opens a Parquet file: reads its footer (schema, row groups) but no data. Columns `wanted`
+ * refuses are listed by columns() but neither checked nor read.
+ */
+export async function openParquet(
+  file: string,
+  totalBytes: number,
+  wanted: (name: string) => boolean = () => true,
+): Promise<TableSource> {
   const footer = new FileBuffer(file, totalBytes);
   let metadata: FileMetaData;
   try {
@@ -219,7 +239,8 @@ export async function openParquet(file: string, totalBytes: number): Promise<Tab
   } finally {
     await footer.close();
   }
-  const readers = columnReaders(file, metadata);
+  const names = parquetSchema(metadata).children.map((c) => c.element.name);
+  const readers = columnReaders(file, metadata, wanted);
   if (metadata.num_rows === 0n) throw inputError(file, 'no data rows');
 
   let buffer: FileBuffer | undefined;
@@ -227,7 +248,7 @@ export async function openParquet(file: string, totalBytes: number): Promise<Tab
     file,
     format: 'parquet',
     textual: false,
-    columns: () => readers.map((r) => r.name),
+    columns: () => [...names],
     batches: () => {
       buffer = new FileBuffer(file, totalBytes);
       return parquetBatches(file, metadata, readers, buffer);

@@ -3,11 +3,17 @@ import path from 'node:path';
 import { openCsv } from './csv.js';
 import { openJsonl } from './jsonl.js';
 import { openParquet } from './parquet.js';
-import { inputError, reason, type TableFormat, type TableSource } from './types.js';
+import {
+  inputError,
+  reason,
+  type TableFormat,
+  type TableOptions,
+  type TableSource,
+} from './types.js';
 
 export { sha256File } from './sha256.js';
 export { BATCH_ROWS } from './types.js';
-export type { Cell, TableBatch, TableFormat, TableSource } from './types.js';
+export type { Cell, TableBatch, TableFormat, TableOptions, TableSource } from './types.js';
 
 const EXTENSIONS: ReadonlyMap<string, TableFormat> = new Map([
   ['.csv', 'csv'],
@@ -32,8 +38,14 @@ function formatOf(file: string): TableFormat {
  * Opens a training-data file for streaming, picking the reader by extension unless `format` is
  * given. Problems visible without reading rows (no such file, no header, a corrupt Parquet footer)
  * are thrown here, so a build fails before its first batch; the rest surface from batches().
+ * `opts.columns` names the wanted columns: JSONL and Parquet skip (and never refuse) the others.
  */
-export async function openTable(file: string, format?: TableFormat): Promise<TableSource> {
+export async function openTable(
+  file: string,
+  format?: TableFormat,
+  opts: TableOptions = {},
+): Promise<TableSource> {
+  const wanted = opts.columns ?? (() => true);
   const chosen = format ?? formatOf(file);
   let size: number;
   try {
@@ -45,10 +57,11 @@ export async function openTable(file: string, format?: TableFormat): Promise<Tab
   }
   switch (chosen) {
     case 'csv':
+      // Every column: CSV's cells are raw text with nothing to refuse, and the caller filters.
       return openCsv(file, size);
     case 'jsonl':
-      return openJsonl(file, size);
+      return openJsonl(file, size, wanted);
     case 'parquet':
-      return openParquet(file, size);
+      return openParquet(file, size, wanted);
   }
 }

@@ -5,10 +5,22 @@ export type Cell = string | number | boolean | null;
 
 export type TableFormat = 'csv' | 'jsonl' | 'parquet';
 
+/** What the caller wants read; everything else is skipped as cheaply as the format allows. */
+export interface TableOptions {
+  /**
+   * The columns the caller will use (all by default). JSONL and Parquet neither check nor convert
+   * the others, so an id beyond 2^53, an embedding list or an unreadable codec in an unwanted
+   * column is no error; their batches carry wanted columns only. CSV may ignore it and hand over
+   * every column: the caller filters batches anyway.
+   */
+  columns?: (name: string) => boolean;
+}
+
 export interface TableBatch {
   /**
    * Same length for every column; a column absent from a JSONL record gets null there. A JSONL
    * column first seen in a later batch is absent from the earlier ones: read that as all null.
+   * Unwanted columns (TableOptions.columns) may be absent.
    */
   columns: ReadonlyMap<string, Cell[]>;
   rows: number;
@@ -23,8 +35,9 @@ export interface TableSource {
   file: string;
   format: TableFormat;
   /**
-   * Column names in file order (CSV header; JSONL: union of keys in first-seen order, so what is
-   * known so far, and the final list once a pass has ended; Parquet: schema).
+   * Every column name in file order, wanted or not (CSV header; JSONL: union of keys in
+   * first-seen order, so what is known so far, and the final list once a pass has ended;
+   * Parquet: schema), for telling a user which columns the input has.
    */
   columns(): readonly string[];
   /**

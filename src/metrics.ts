@@ -27,7 +27,7 @@ export class DaemonMetrics {
   });
   readonly eventsWithoutBaseline = new Counter({
     name: 'driftwatch_events_without_baseline_total',
-    help: 'Events for a (model, model_version) with no baseline and no fallback (dead-lettered as NO_BASELINE; each pair is logged once)',
+    help: 'Events for a (model, model_version) with no baseline and no fallback (dropped, or dead-lettered as NO_BASELINE with fallback reject; each pair is logged once)',
     registers: [this.registry],
   });
   readonly baselinesLoaded = new Gauge({

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { BaselineBuilder, type BuildOptions } from './build.js';
 import type { Cell } from './cell.js';
 import type { BaselineFileV2 } from './file-format.js';
@@ -40,7 +41,8 @@ export async function buildBaselineFromFile(
     openTable(input, undefined, { columns: wanted }),
     sha256File(input),
   ]);
-  const builder = new BaselineBuilder(opts, { file: input, format: table.format, sha256 });
+  const source = { file: path.basename(input), format: table.format, sha256 };
+  const builder = new BaselineBuilder(opts, source, input);
   const exclude = opts.exclude ?? [];
   // CSV and Parquet name their columns up front: a wrong --features fails before any work.
   // JSON Lines reveal keys as they go, so their selection is checked at the end, against every

@@ -1,9 +1,18 @@
-import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  linkSync,
+  mkdirSync,
+  openSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import { DriftwatchError } from '../errors.js';
 import { formatIssues } from '../zod-issues.js';
 import { contentSha256 } from './canonical.js';
-import { interpretCell, type Cell } from './cell.js';
+import { interpretCategoricalCell, interpretCell, type Cell } from './cell.js';
 import { ColumnProfile, MAX_DISTINCT_CATEGORIES } from './column-profile.js';
 import { categoricalFeature, numericFeature } from './feature-stats.js';
 import {
@@ -54,9 +63,13 @@ export class BaselineBuilder {
   private readonly profiles = new Map<string, ColumnProfile>();
   private rows = 0;
 
-  constructor(opts: BuildOptions, source: SourceInfo) {
+  /** Errors name the input as the user gave it; the file records only its name. */
+  private readonly displayPath: string;
+
+  constructor(opts: BuildOptions, source: SourceInfo, displayPath = source.file) {
     this.opts = opts;
     this.source = source;
+    this.displayPath = displayPath;
   }
 
   /** Wanted columns of the input, checked against what the file has. */
@@ -71,11 +84,8 @@ export class BaselineBuilder {
         `column${missing.length > 1 ? 's' : ''} ${missing.map((c) => `"${c}"`).join(', ')} not found; the input has ${available.map((c) => `"${c}"`).join(', ')}`,
       );
     }
-    const selected = [...wanted];
-    if (this.opts.prediction && !selected.includes(this.opts.prediction)) {
-      selected.push(this.opts.prediction);
-    }
-    return selected;
+    // --prediction and --categorical name columns to read even when --features leaves them out.
+    return [...new Set([...wanted, ...extra])];
   }
 
   /** Adds `count` rows; `column(name)` gives a column's cells, `locate(i)` row i's place. */
@@ -93,8 +103,11 @@ export class BaselineBuilder {
         profile.missing = this.rows;
         this.profiles.set(name, profile);
       }
+      const interpret = this.opts.categorical?.includes(name)
+        ? interpretCategoricalCell
+        : interpretCell;
       for (let i = 0; i < count; i++) {
-        profile.add(interpretCell(cells[i], textual), () => locate(i));
+        profile.add(interpret(cells[i], textual), () => locate(i));
       }
     }
     this.rows += count;
@@ -108,8 +121,10 @@ export class BaselineBuilder {
   finish(): BaselineFileV2 {
     if (this.rows === 0) throw this.error('no data rows');
     const opts = this.opts;
-    const features: Record<string, FeatureEntry> = {};
-    for (const [name, profile] of this.profiles) features[name] = this.feature(profile);
+    // fromEntries, not assignment: a column named like an Object.prototype key stays a key.
+    const features: Record<string, FeatureEntry> = Object.fromEntries(
+      [...this.profiles].map(([name, profile]) => [name, this.feature(profile)]),
+    );
     const content: Omit<BaselineFileV2, 'content_sha256'> = {
       format_version: BASELINE_FORMAT_VERSION,
       model: opts.model,
@@ -133,6 +148,9 @@ export class BaselineBuilder {
 
   private feature(p: ColumnProfile): FeatureEntry {
     const opts = this.opts;
+    if (p.name === '__proto__') {
+      throw this.error('a column named "__proto__" is not supported: rename it');
+    }
     if (p.present === 0) {
       throw this.error(
         `column "${p.name}" has no values (all ${this.rows} rows missing); leave it out with --features`,
@@ -140,12 +158,16 @@ export class BaselineBuilder {
     }
     const topK = opts.topK ?? DEFAULT_TOP_K;
     const asCategorical = () => {
-      if (p.overflowedAt !== undefined) {
+      const all = p.allCategories();
+      if (all === undefined) {
         throw this.error(
-          `${p.overflowedAt}, column "${p.name}": more than ${MAX_DISTINCT_CATEGORIES.toLocaleString('en-US')} distinct values — an identifier, not a feature; leave it out with --features`,
+          `${p.overflowedAt ? `${p.overflowedAt}, ` : ''}column "${p.name}": more than ${MAX_DISTINCT_CATEGORIES.toLocaleString('en-US')} distinct values — an identifier, not a feature; leave it out with --features`,
         );
       }
-      return categoricalFeature(p.allCategories(), p.missing, topK);
+      if (all.has('__proto__')) {
+        throw this.error(`column "${p.name}": the category "__proto__" is not supported`);
+      }
+      return categoricalFeature(all, p.missing, topK);
     };
     if (opts.categorical?.includes(p.name)) return asCategorical();
     if (p.textualCount === 0) {
@@ -155,18 +177,16 @@ export class BaselineBuilder {
       });
     }
     const first = p.firstText;
-    // Zip or account codes: "01234" stays text (its zero matters), "84949" reads as a number;
-    // together they are one categorical column, not numbers with typos.
-    if (first && !p.textsAreCodes && p.numericCount > NUMERIC_MAJORITY * p.present) {
+    if (first && p.numericCount > NUMERIC_MAJORITY * p.present) {
       throw this.error(
-        `${first.location}, column "${p.name}": "${first.value}" is not a number, but ${p.numericCount} of the column's ${p.present} values are; fix the value, or pass --categorical ${p.name} to treat the column as text`,
+        `${first.location}, column "${p.name}": "${first.value}" is not a number, but ${p.numericCount} of the column's ${p.present} values are; fix the value, or pass --categorical ${p.name} to treat the column as text (codes such as zip codes also need --categorical: read as numbers they lose their leading zeros)`,
       );
     }
     return asCategorical();
   }
 
   private error(message: string): DriftwatchError {
-    return new DriftwatchError('BASELINE_INPUT_INVALID', `${this.source.file}: ${message}`);
+    return new DriftwatchError('BASELINE_INPUT_INVALID', `${this.displayPath}: ${message}`);
   }
 }
 
@@ -220,8 +240,23 @@ export function writeBaselineFile(dir: string, baseline: BaselineFileV2): string
   mkdirSync(path.dirname(file), { recursive: true });
   const temp = `${file}.tmp-${process.pid}-${Date.now()}`;
   try {
-    writeFileSync(temp, `${JSON.stringify(baseline, null, 1)}\n`, { flag: 'wx' });
-    renameSync(temp, file);
+    const fd = openSync(temp, 'wx');
+    try {
+      writeFileSync(fd, `${JSON.stringify(baseline, null, 1)}\n`);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    // link, not rename: it fails if a concurrent build got there first, never replacing it.
+    linkSync(temp, file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
+      throw new DriftwatchError(
+        'BASELINE_DUPLICATE',
+        `${file} already exists; baselines are immutable — build a new model_version instead`,
+      );
+    }
+    throw err;
   } finally {
     rmSync(temp, { force: true });
   }

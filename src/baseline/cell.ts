@@ -17,13 +17,13 @@ const MISSING_TOKENS = new Set([
   'n/a',
 ]);
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
-/** "01234" is a code (zip, account), not a number: its leading zero carries meaning. */
-const LEADING_ZERO = /^[+-]?0\d/;
 
 /**
  * Interprets one cell. `textual` (CSV) cells are read as pandas does: NA tokens are missing,
- * True/False booleans, numbers numbers unless a leading zero marks a code. Typed cells keep
- * their type; a non-finite number (and "1e400", which overflows) is missing.
+ * True/False booleans, number-like text a number ("05" is 5, like an hour the logs send as 5);
+ * other text is kept exactly as written (padding included: production values are compared
+ * as they come). Typed cells keep their type; a non-finite number (and "1e400", which
+ * overflows) is missing.
  */
 export function interpretCell(cell: Cell, textual: boolean): Present | null {
   if (cell === null || cell === undefined) return null;
@@ -32,9 +32,18 @@ export function interpretCell(cell: Cell, textual: boolean): Present | null {
   const text = cell.trim();
   if (MISSING_TOKENS.has(text)) return null;
   if (/^(true|false)$/i.test(text)) return text.toLowerCase() === 'true';
-  if (NUMBER.test(text) && !LEADING_ZERO.test(text)) {
+  if (NUMBER.test(text)) {
     const n = Number(text);
     return Number.isFinite(n) ? n : null;
   }
-  return text;
+  return cell;
+}
+
+/**
+ * A cell of a column declared categorical: text stays exactly as written ("01234", "1.0",
+ * "+5" are categories, not numbers), only NA tokens are missing.
+ */
+export function interpretCategoricalCell(cell: Cell, textual: boolean): Present | null {
+  if (typeof cell === 'string' && textual) return MISSING_TOKENS.has(cell.trim()) ? null : cell;
+  return interpretCell(cell, textual);
 }

@@ -1,8 +1,6 @@
 import { categoryKey } from './baseline.js';
 import type { Present } from './cell.js';
 
-const ZERO_LED_CODE = /^[+-]?0\d+$/;
-
 /** A text column with more distinct values than this is an identifier, not a feature. */
 export const MAX_DISTINCT_CATEGORIES = 100_000;
 
@@ -18,8 +16,6 @@ export class ColumnProfile {
   private numberCount = 0;
   readonly categories = new Map<string, number>();
   private textCount = 0;
-  /** Every non-number so far is a zero-led digit code ("01234"): a code column, not bad data. */
-  textsAreCodes = true;
   /** Where the first non-number appeared, for "not a number" errors. */
   firstText: { value: string; location: string } | undefined;
   private tooManyAt: string | undefined;
@@ -44,9 +40,6 @@ export class ColumnProfile {
     }
     this.textCount++;
     const key = categoryKey(value);
-    if (this.textsAreCodes && !(typeof value === 'string' && ZERO_LED_CODE.test(value))) {
-      this.textsAreCodes = false;
-    }
     this.firstText ??= { value: key, location: locate() };
     const seen = this.categories.get(key);
     if (seen !== undefined) this.categories.set(key, seen + 1);
@@ -76,12 +69,19 @@ export class ColumnProfile {
     return this.numbers.subarray(0, this.numberCount);
   }
 
-  /** Category counts with numbers counted under their canonical text, for categorical use. */
-  allCategories(): Map<string, number> {
+  /**
+   * Category counts with numbers counted under their canonical text, for categorical use;
+   * undefined past MAX_DISTINCT_CATEGORIES distinct values (an identifier, not a feature).
+   */
+  allCategories(): Map<string, number> | undefined {
+    if (this.tooManyAt !== undefined) return undefined;
     const all = new Map(this.categories);
     for (const x of this.numericValues()) {
       const key = categoryKey(x);
-      all.set(key, (all.get(key) ?? 0) + 1);
+      const seen = all.get(key);
+      if (seen !== undefined) all.set(key, seen + 1);
+      else if (all.size < MAX_DISTINCT_CATEGORIES) all.set(key, 1);
+      else return undefined;
     }
     return all;
   }

@@ -50,13 +50,17 @@ function categoricalDiff(
   a: Extract<FeatureReference, { kind: 'categorical' }>,
   b: Extract<FeatureReference, { kind: 'categorical' }>,
 ) {
-  const names = [...new Set([...a.categories, ...b.categories])].sort();
-  const countOf = (r: typeof a, name: string) => {
-    const i = r.index.get(name);
-    return i === undefined ? 0 : (r.counts[i] as number);
-  };
-  const ra = [...names.map((n) => countOf(a, n)), a.other];
-  const rb = [...names.map((n) => countOf(b, n)), b.other];
+  // A category in one baseline's top K may sit in the other's pooled `other`: compare the
+  // categories both name, and everything else as one pool on each side.
+  const inB = new Set(b.categories);
+  const names = a.categories.filter((c) => inB.has(c));
+  const countOf = (r: typeof a, name: string) => r.counts[r.index.get(name) as number] as number;
+  const named = (r: typeof a) => names.map((n) => countOf(r, n));
+  const pool = (r: typeof a, counts: number[]) => r.count - counts.reduce((x, y) => x + y, 0);
+  const na = named(a);
+  const nb = named(b);
+  const ra = [...na, pool(a, na)];
+  const rb = [...nb, pool(b, nb)];
   const keep = ra.map((_, i) => i).filter((i) => (ra[i] as number) > 0 || (rb[i] as number) > 0);
   const ta = keep.map((i) => ra[i] as number);
   const tb = keep.map((i) => rb[i] as number);

@@ -8,7 +8,7 @@ import { baselineSchemaFor, type BaselineFile } from './file-format.js';
 
 /** What to do with an event whose (model, model_version) has no baseline. */
 export type BaselineFallback =
-  { mode: 'reject' } | { mode: 'newest' } | { mode: 'version'; version: string };
+  { mode: 'drop' } | { mode: 'reject' } | { mode: 'newest' } | { mode: 'version'; version: string };
 
 export interface ReloadReport {
   added: Baseline[];
@@ -35,7 +35,7 @@ export class BaselineStore {
   /** Bumped whenever a baseline is added: cached fallback decisions are then stale. */
   generation = 0;
 
-  constructor(dir: string, fallback: BaselineFallback = { mode: 'reject' }) {
+  constructor(dir: string, fallback: BaselineFallback = { mode: 'drop' }) {
     this.dir = dir;
     this.fallback = fallback;
   }
@@ -61,9 +61,14 @@ export class BaselineStore {
   /** The baseline for an event: its own version's, else the configured fallback's. */
   resolve(model: string, modelVersion: string): Baseline | undefined {
     const exact = this.get(model, modelVersion);
-    if (exact || this.fallback.mode === 'reject') return exact;
+    if (exact || this.fallback.mode === 'reject' || this.fallback.mode === 'drop') return exact;
     if (this.fallback.mode === 'newest') return this.byModel.get(model)?.[0];
     return this.get(model, this.fallback.version);
+  }
+
+  /** Whether events without a baseline go to the dead-letter topic (else counted, dropped). */
+  get rejectsUnknown(): boolean {
+    return this.fallback.mode !== 'drop';
   }
 
   get size(): number {
@@ -114,7 +119,7 @@ export class BaselineStore {
     versions.push(baseline);
     versions.sort(
       (a, b) =>
-        b.createdAt.localeCompare(a.createdAt) ||
+        Date.parse(b.createdAt) - Date.parse(a.createdAt) ||
         b.modelVersion.localeCompare(a.modelVersion, 'en', { numeric: true }),
     );
     this.byModel.set(baseline.model, versions);
@@ -161,7 +166,9 @@ export function readBaselineFile(file: string): { parsed: BaselineFile; hash: st
   return { parsed, hash: baselineIdentity(parsed, bytes) };
 }
 
-function listJsonFiles(dir: string): string[] {
+const TEMP_FILE = /\.json\.tmp-\d+-\d+$/;
+
+function listJsonFiles(dir: string, depth = 0): string[] {
   let entries: string[];
   try {
     entries = readdirSync(dir).sort();
@@ -173,8 +180,9 @@ function listJsonFiles(dir: string): string[] {
   }
   const files: string[] = [];
   for (const name of entries) {
-    // Temporary files of a build in progress are not baselines yet; the schema is not one.
-    if (name.includes('.tmp-') || name.endsWith('.schema.json')) continue;
+    // Temporary files of a build in progress (see writeBaselineFile) are not baselines yet,
+    // and the committed schema is not one either.
+    if (TEMP_FILE.test(name) || name === 'baseline.schema.json') continue;
     const full = path.join(dir, name);
     let isDir: boolean;
     try {
@@ -182,8 +190,10 @@ function listJsonFiles(dir: string): string[] {
     } catch {
       continue; // removed since the listing
     }
-    if (isDir) files.push(...listJsonFiles(full));
-    else if (name.endsWith('.json')) files.push(full);
+    // Layout is <model>/<version>.json; a bounded depth also stops symlink loops.
+    if (isDir) {
+      if (depth < 4) files.push(...listJsonFiles(full, depth + 1));
+    } else if (name.endsWith('.json')) files.push(full);
   }
   return files;
 }

@@ -125,12 +125,13 @@ export const configSchema = z.strictObject({
     /** How often the directory is scanned for newly added baselines (0 = never). */
     reloadInterval: durationSchema.default(30_000),
     /**
-     * An event whose model version has no baseline: `reject` (dead-letter topic, with the
+     * An event whose model version has no baseline: `drop` (counted, each pair logged once —
+     * a shared topic can carry models nobody watches), `reject` (dead-letter topic, with the
      * reason), `newest` (the model's newest baseline) or `{ version: "…" }` (that version's).
      */
     fallback: z
-      .union([z.enum(['reject', 'newest']), z.strictObject({ version: z.string().min(1) })])
-      .default('reject'),
+      .union([z.enum(['drop', 'reject', 'newest']), z.strictObject({ version: z.string().min(1) })])
+      .default('drop'),
   }),
   drift: driftSchema.prefault({}),
   smtp: smtpSchema.optional(),

@@ -73,7 +73,7 @@ export class Daemon {
     if (baselines.size === 0) {
       logger.warn(
         { dir: config.baselines.dir },
-        'no baselines found yet: events are rejected until one is added',
+        'no baselines found yet: events are not evaluated until one is added',
       );
     }
     for (const b of baselines.list()) logBaselineLoaded(logger, b);

@@ -226,7 +226,9 @@ export class Pipeline {
       else if (outcome === 'late')
         metrics.eventsLate.inc({ model: log.model, model_version: log.model_version });
       else if (outcome === 'no-baseline') {
-        this.emitter.noteWithoutBaseline(log.model, log.model_version);
+        const rejected = windower.rejectsWithoutBaseline;
+        this.emitter.noteWithoutBaseline(log.model, log.model_version, rejected);
+        if (!rejected) return undefined;
         // JSON.stringify: the strings are untrusted (control characters, very long names).
         return {
           code: 'NO_BASELINE',

@@ -28,14 +28,16 @@ export class WindowEmitter {
   }
 
   /** Counted without labels (model names in messages are unbounded), logged once per pair. */
-  noteWithoutBaseline(model: string, modelVersion: string): void {
+  noteWithoutBaseline(model: string, modelVersion: string, rejected: boolean): void {
     this.deps.metrics.eventsWithoutBaseline.inc();
     const key = `${model}\u0000${modelVersion}`;
     if (this.unknownModels.size < MAX_LOGGED_UNKNOWN_MODELS && !this.unknownModels.has(key)) {
       this.unknownModels.add(key);
       this.deps.logger.warn(
         { model, model_version: modelVersion },
-        'events of a model version without a baseline go to the dead-letter topic',
+        rejected
+          ? 'events of a model version without a baseline go to the dead-letter topic'
+          : 'events of a model version without a baseline are counted and dropped (baselines.fallback: drop)',
       );
     }
   }

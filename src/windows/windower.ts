@@ -6,8 +6,13 @@ import { Window } from './window.js';
 
 export type AddOutcome = 'added' | 'late' | 'no-baseline';
 
+/** Versions of one model evaluated against another version's baseline at the same time. */
+export const MAX_FALLBACK_VERSIONS = 100;
+
 interface ModelWindows {
   baseline: Baseline;
+  /** The events' version (differs from the baseline's under a fallback). */
+  version: string;
   /** The store's generation when `baseline` was resolved: a newer one may have a better match. */
   generation: number;
   /** window start → window */
@@ -80,6 +85,11 @@ export class Windower {
     this.floor = committedWatermark;
   }
 
+  /** baselines.fallback `reject`: events without a baseline go to the dead-letter topic. */
+  get rejectsWithoutBaseline(): boolean {
+    return this.baselines.rejectsUnknown;
+  }
+
   get openWindowCount(): number {
     let n = 0;
     for (const versions of this.open.values())
@@ -97,9 +107,21 @@ export class Windower {
       // keep the baseline they started with; new windows use the fresh resolution.
       const baseline = this.baselines.resolve(log.model, log.model_version);
       if (!baseline) return 'no-baseline';
+      // Each version without its own baseline opens its own windows and series: a stream of
+      // made-up versions must not grow memory without bound.
+      if (!model && baseline.modelVersion !== log.model_version && versions) {
+        let borrowed = 0;
+        for (const m of versions.values()) if (m.baseline.modelVersion !== m.version) borrowed++;
+        if (borrowed >= MAX_FALLBACK_VERSIONS) return 'no-baseline';
+      }
       if (!versions) this.open.set(log.model, (versions = new Map<string, ModelWindows>()));
       const windows = model?.windows ?? new Map<number, Window>();
-      model = { baseline, generation: this.baselines.generation, windows };
+      model = {
+        baseline,
+        version: log.model_version,
+        generation: this.baselines.generation,
+        windows,
+      };
       versions.set(log.model_version, model);
     }
     const start = Math.floor(log.timestamp / this.sizeMs) * this.sizeMs;
@@ -122,15 +144,18 @@ export class Windower {
     // a window once emitted stays emitted, and its late events are dropped and counted.
     this.floor = watermark;
     const closed: Window[] = [];
-    for (const versions of this.open.values()) {
-      for (const { windows } of versions.values()) {
+    for (const [modelName, versions] of this.open) {
+      for (const [version, { windows }] of versions) {
         for (const [start, window] of windows) {
           if (window.end <= watermark) {
             closed.push(window);
             windows.delete(start);
           }
         }
+        // Versions that went quiet free their entry (it is rebuilt if they come back).
+        if (windows.size === 0) versions.delete(version);
       }
+      if (versions.size === 0) this.open.delete(modelName);
     }
     return closed.sort((a, b) => a.end - b.end);
   }

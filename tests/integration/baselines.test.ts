@@ -59,6 +59,7 @@ describe(`baseline store in the daemon (${inject('servicesMode')})`, () => {
   it('dead-letters a version without a baseline, then picks up its baseline without a restart', async () => {
     const { names, baselinesDir, file } = await scenario(kafka, 'hot-baseline', {
       baselineReload: '500ms',
+      fallback: 'reject',
     });
     const daemon = new DaemonProcess(file, { INFLUX_TOKEN: services.influx.token });
     try {

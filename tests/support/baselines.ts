@@ -25,5 +25,5 @@ export function fraudBaseline(
 export function storeOf(baseline: Baseline): BaselineStore {
   const get = (model: string, version: string) =>
     model === baseline.model && version === baseline.modelVersion ? baseline : undefined;
-  return { get, resolve: get, generation: 0 } as unknown as BaselineStore;
+  return { get, resolve: get, generation: 0, rejectsUnknown: false } as unknown as BaselineStore;
 }

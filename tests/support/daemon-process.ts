@@ -18,8 +18,8 @@ export interface DaemonSettings {
   idleTimeout?: string;
   /** baselines.reloadInterval (default: the daemon's). */
   baselineReload?: string;
-  /** baselines.fallback (default: reject). */
-  fallback?: 'reject' | 'newest' | { version: string };
+  /** baselines.fallback (default: drop). */
+  fallback?: 'drop' | 'reject' | 'newest' | { version: string };
 }
 
 /** Writes a config file for the given services and returns its path. */

@@ -57,7 +57,7 @@ describe('baselines', () => {
     ).toThrow(/train\.csv: column "note" has no values \(all 2 rows missing\)/);
   });
 
-  it('reads CSV cells as pandas would: NA tokens missing, True/False booleans, zero-led codes as text', () => {
+  it('reads CSV cells as pandas would: NA tokens missing, True/False booleans, padded numbers as numbers', () => {
     const b = buildBaseline(
       {
         flag: ['True', 'false', 'NA', 'TRUE'],
@@ -71,7 +71,18 @@ describe('baselines', () => {
       missing: 1,
       counts: { false: 1, true: 2 },
     });
-    expect(b.features.zip).toMatchObject({ kind: 'categorical', missing: 1 });
+    // As pandas: zero-padded numbers are numbers ("05" is the hour the logs send as 5) …
+    expect(b.features.zip).toMatchObject({ kind: 'numeric', missing: 1 });
+    // … and codes whose zeros matter are declared categorical, kept exactly as written.
+    const codes = buildBaseline(
+      { zip: ['01234', ' 01234', '1.0', 'NA'] },
+      { model: 'm', modelVersion: '1', sourceFile: 't.csv', categorical: ['zip'] },
+    );
+    expect(codes.features.zip).toMatchObject({
+      kind: 'categorical',
+      missing: 1,
+      counts: { '01234': 1, ' 01234': 1, '1.0': 1 },
+    });
     expect(b.features.score).toMatchObject({ kind: 'numeric', missing: 2, count: 2 });
   });
 

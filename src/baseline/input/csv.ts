@@ -1,6 +1,7 @@
 import { createReadStream, type ReadStream } from 'node:fs';
 import { CsvError, parse, type InfoRecord, type Options } from 'csv-parse';
 import { DriftwatchError } from '../../errors.js';
+import { BatchRows, fastCsvBatches, type HandOver } from './csv-fast.js';
 import {
   BATCH_ROWS,
   inputError,
@@ -36,6 +37,12 @@ const PARSE_OPTIONS: Options = {
 class LineTracker {
   private previousEnd = 0;
   private overCount = 0;
+  /** Physical lines before the first one csv-parse sees (a pass that starts mid-file). */
+  private readonly before: number;
+
+  constructor(before = 0) {
+    this.before = before;
+  }
 
   /** The physical line where the record that csv-parse saw end on `end` starts. */
   start(end: number, fields: readonly unknown[]): number {
@@ -43,7 +50,7 @@ class LineTracker {
     // inside to count; one after blank lines or holding a quoted break needs its breaks counted.
     if (end - this.previousEnd === 1) {
       this.previousEnd = end;
-      return end - this.overCount;
+      return end - this.overCount + this.before;
     }
     const line = this.peek(end, fields);
     const { chars, breaks } = breaksIn(fields);
@@ -54,7 +61,7 @@ class LineTracker {
 
   /** As start(), for a record that failed (no state change: nothing follows it). */
   peek(end: number, fields: readonly unknown[]): number {
-    return end - breaksIn(fields).chars - this.overCount;
+    return end - breaksIn(fields).chars - this.overCount + this.before;
   }
 }
 
@@ -75,6 +82,7 @@ function csvError(
   err: unknown,
   headerLength: number | undefined,
   lines: LineTracker,
+  before: number,
 ): Error {
   if (!(err instanceof CsvError)) return inputError(file, `cannot read: ${reason(err)}`, err);
   const end = typeof err.lines === 'number' ? err.lines : undefined;
@@ -88,7 +96,23 @@ function csvError(
       err,
     );
   }
-  return inputError(file, `${end ? `line ${lines.peek(end, [])}: ` : ''}${err.message}`, err);
+  return inputError(
+    file,
+    `${end ? `line ${lines.peek(end, [])}: ` : ''}${rebase(err.message, before)}`,
+    err,
+  );
+}
+
+/**
+ * csv-parse's message with its own line count ("at line 3", "on line 3", always the first
+ * mention, ahead of any quoted field) moved by `before` lines, for a pass that starts mid-file:
+ * the message is then the one a pass over the whole file gives.
+ */
+function rebase(message: string, before: number): string {
+  if (before === 0) return message;
+  return message.replace(/\b(at|on) line (\d+)/, (_, word: string, n: string) => {
+    return `${word} line ${Number(n) + before}`;
+  });
 }
 
 /** A pass over the file's records; `fail` turns whatever the pass threw into our error. */
@@ -99,25 +123,46 @@ interface CsvPass {
 }
 
 /**
- * Starts streaming the file's records, header included, each with its starting line. Iterating
- * the parser directly (not through a generator of ours) keeps it at one await per record: at a
- * million rows a second layer cost as much as parsing.
+ * Where a pass starts: the top of the file (offset 0: header included), or the start of a line
+ * after the header, which the fast reader handed over, with the header's width.
  */
-function csvPass(file: string, onStream?: (s: ReadStream) => void): CsvPass {
-  let headerLength: number | undefined;
-  const lines = new LineTracker();
+interface PassStart extends HandOver {
+  width: number;
+}
+
+/**
+ * Starts streaming the file's records, each with its starting line: from the top, header
+ * included, or from `from`. Iterating the parser directly (not through a generator of ours)
+ * keeps it at one await per record: at a million rows a second layer cost as much as parsing.
+ */
+function csvPass(file: string, from?: PassStart, onStream?: (s: ReadStream) => void): CsvPass {
+  const midFile = from !== undefined && from.offset > 0;
+  const before = midFile ? from.line - 1 : 0;
+  let headerLength = midFile ? from.width : undefined;
+  const lines = new LineTracker(before);
   // Runs synchronously for each record as it is parsed, in order, so it sees the header even
   // when a bad record in the same chunk fails the stream before the header reaches us.
   const onRecord = (fields: string[], context: InfoRecord): CsvRecord => {
     headerLength ??= fields.length;
-    return { fields, line: lines.start(context.lines, fields) };
+    const line = lines.start(context.lines, fields);
+    if (midFile && fields.length !== headerLength) {
+      // csv-parse's own check (see the options) would compare with this pass's first record.
+      throw inputError(
+        file,
+        `line ${line}: expected ${headerLength} fields, found ${fields.length}`,
+      );
+    }
+    return { fields, line };
   };
-  const input = createReadStream(file);
+  const input = createReadStream(file, midFile ? { start: from.offset } : undefined);
   onStream?.(input);
   // csv-parse's types insist on_record returns a field array; at run time it pushes whatever
   // it returns, and we read the stream's items as CsvRecords.
   const parser = parse({
     ...PARSE_OPTIONS,
+    // Mid-file: no BOM to look for (a U+FEFF opening the line is a character, trimmed as white
+    // space, as from the top), and the field count is checked against the header by onRecord.
+    ...(midFile ? { bom: false, relax_column_count: true } : {}),
     on_record: onRecord as unknown as Options['on_record'],
   });
   // pipe() does not forward a read error (a directory, a vanished file): without this we'd hang.
@@ -126,7 +171,7 @@ function csvPass(file: string, onStream?: (s: ReadStream) => void): CsvPass {
   return {
     records: parser as AsyncIterable<CsvRecord>,
     fail: (err) =>
-      err instanceof DriftwatchError ? err : csvError(file, err, headerLength, lines),
+      err instanceof DriftwatchError ? err : csvError(file, err, headerLength, lines, before),
     close: () => {
       input.destroy();
       parser.destroy();
@@ -155,20 +200,43 @@ function checkHeader(file: string, header: CsvRecord): string[] {
   return names;
 }
 
-function batch(names: readonly string[], cells: Cell[][], lines: number[]): TableBatch {
-  const columns = new Map(names.map((name, j) => [name, cells[j] as Cell[]]));
-  return { columns, rows: lines.length, locate: (i) => `line ${lines[i] ?? '?'}` };
-}
-
+/**
+ * Reads a file's rows with the fast reader (csv-fast.ts) as long as the file is free of quotes and
+ * lone CRs, then with csv-parse: from the top if the fast reader found one before the end of the
+ * header (in the first block, typically), else from the start of the block where it found one,
+ * into the same batch. So at most the first block is read twice, csv-parse reads only from the
+ * block that needs it on, and line numbers and messages are those of a csv-parse pass over the
+ * whole file, which tests/unit/baseline-csv-fast.test.ts checks on random files.
+ */
 async function* csvBatches(
   file: string,
   names: readonly string[],
+  onProgress: (bytes: () => number) => void,
+): AsyncGenerator<TableBatch> {
+  const rows = new BatchRows(names);
+  let bytes = 0;
+  onProgress(() => bytes);
+  const handOver = yield* fastCsvBatches(file, names, rows, (read) => {
+    bytes = read;
+  });
+  if (handOver) {
+    const { offset } = handOver;
+    yield* parsedBatches(file, rows, handOver, (s) => onProgress(() => offset + s.bytesRead));
+  }
+  if (rows.count > 0) yield rows.take();
+}
+
+/** The rows of a csv-parse pass from `from` into `rows`, yielding each full batch. */
+async function* parsedBatches(
+  file: string,
+  rows: BatchRows,
+  from: HandOver,
   onStream: (s: ReadStream) => void,
 ): AsyncGenerator<TableBatch> {
-  let cells: Cell[][] = names.map(() => []);
-  let lines: number[] = [];
-  let header = true;
-  const csv = csvPass(file, onStream);
+  const names = rows.names;
+  let cells = rows.cells;
+  let header = from.offset === 0;
+  const csv = csvPass(file, { ...from, width: names.length }, onStream);
   try {
     for await (const { fields, line } of csv.records) {
       if (header) {
@@ -178,13 +246,12 @@ async function* csvBatches(
         }
         continue;
       }
-      // csv-parse has checked that every record has as many fields as the header.
+      // csv-parse (or onRecord) has checked that every record has as many fields as the header.
       for (let j = 0; j < fields.length; j++) (cells[j] as Cell[]).push(fields[j] as string);
-      lines.push(line);
-      if (lines.length === BATCH_ROWS) {
-        yield batch(names, cells, lines);
-        cells = names.map(() => []);
-        lines = [];
+      rows.lines.push(line);
+      if (rows.lines.length === BATCH_ROWS) {
+        yield rows.take();
+        cells = rows.cells;
       }
     }
   } catch (err) {
@@ -192,7 +259,6 @@ async function* csvBatches(
   } finally {
     csv.close();
   }
-  if (lines.length > 0) yield batch(names, cells, lines);
 }
 
 /** Opens a CSV file: reads its header and checks that at least one data row follows. */
@@ -214,16 +280,16 @@ export async function openCsv(file: string, totalBytes: number): Promise<TableSo
   const names = checkHeader(file, header);
   if (!firstRow) throw inputError(file, 'no data rows (header only)');
 
-  let stream: ReadStream | undefined;
+  let bytesRead = () => 0;
   return {
     file,
     format: 'csv',
     textual: true,
     columns: () => names,
     batches: () =>
-      csvBatches(file, names, (s) => {
-        stream = s;
+      csvBatches(file, names, (read) => {
+        bytesRead = read;
       }),
-    progress: () => ({ bytes: stream?.bytesRead ?? 0, totalBytes }),
+    progress: () => ({ bytes: bytesRead(), totalBytes }),
   };
 }

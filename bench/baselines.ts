@@ -39,6 +39,7 @@ import {
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import { uniform53 } from '../scripts/sfc32.js';
 
 const ROOT = path.join(import.meta.dirname, '..');
 const CLI = path.join(ROOT, 'src', 'cli.ts');
@@ -54,24 +55,6 @@ const PYREF_HINT =
 
 // ---------------------------------------------------------------------------------------------
 // The training file: sfc32 → 53-bit uniforms → Box–Muller normals, as bench/detectors.ts.
-
-function sfc32(seed: number): () => number {
-  let a = 0x9e3779b9;
-  let b = 0x243f6a88;
-  let c = 0xb7e15162;
-  let d = seed >>> 0;
-  const next = () => {
-    const t = (((a + b) | 0) + d) | 0;
-    d = (d + 1) | 0;
-    a = b ^ (b >>> 9);
-    b = (c + (c << 3)) | 0;
-    c = (c << 21) | (c >>> 11);
-    c = (c + t) | 0;
-    return t >>> 0;
-  };
-  for (let i = 0; i < 16; i++) next();
-  return () => ((next() >>> 5) * 67108864 + (next() >>> 6)) / 9007199254740992;
-}
 
 const NUMERIC_COLUMNS = 16;
 // No "NA" (Namibia): pandas and driftwatch both read it as missing.
@@ -108,7 +91,7 @@ function picker(weights: readonly number[], u: () => number): () => number {
 }
 
 function generateCsv(file: string, rows: number): void {
-  const u = sfc32(20_000_001);
+  const u = uniform53(20_000_001);
   let spare: number | undefined;
   const normal = () => {
     if (spare !== undefined) {

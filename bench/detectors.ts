@@ -34,6 +34,7 @@ import {
   wassersteinDistance,
   type NumericReference,
 } from '../detectors/index.js';
+import { uniform53 } from '../scripts/sfc32.js';
 
 const ROOT = path.join(import.meta.dirname, '..');
 const say = (s: string) => process.stderr.write(`${s}\n`);
@@ -47,27 +48,8 @@ const CATEGORIES = 1_000;
 // ---------------------------------------------------------------------------------------------
 // Deterministic inputs: sfc32 → 53-bit uniforms → Box–Muller normals.
 
-function sfc32(seed: number): () => number {
-  let a = 0x9e3779b9;
-  let b = 0x243f6a88;
-  let c = 0xb7e15162;
-  let d = seed >>> 0;
-  const next = () => {
-    const t = (((a + b) | 0) + d) | 0;
-    d = (d + 1) | 0;
-    a = b ^ (b >>> 9);
-    b = (c + (c << 3)) | 0;
-    c = (c << 21) | (c >>> 11);
-    c = (c + t) | 0;
-    return t >>> 0;
-  };
-  for (let i = 0; i < 16; i++) next();
-  // Uniform in [0, 1) with 53 random bits.
-  return () => ((next() >>> 5) * 67108864 + (next() >>> 6)) / 9007199254740992;
-}
-
 function normals(n: number, seed: number, mean = 0, sd = 1): Float64Array {
-  const u = sfc32(seed);
+  const u = uniform53(seed);
   const out = new Float64Array(n);
   for (let i = 0; i < n; i += 2) {
     const r = Math.sqrt(-2 * Math.log(1 - u()));
@@ -80,7 +62,7 @@ function normals(n: number, seed: number, mean = 0, sd = 1): Float64Array {
 
 /** Category counts: Zipf-like frequencies (s = 1.1), multiplicative noise, every cell >= 1. */
 function categoryCounts(total: number, seed: number, tilt: number): Float64Array {
-  const u = sfc32(seed);
+  const u = uniform53(seed);
   const w = Float64Array.from({ length: CATEGORIES }, (_, i) => {
     const drift = 1 + tilt * Math.sin(i / 37);
     return (drift * (0.9 + 0.2 * u())) / (i + 1) ** 1.1;

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { BatchRows, fastCsv, fastCsvBatches } from '../../src/baseline/input/csv-fast.js';
 import { BATCH_ROWS, openTable, type TableBatch } from '../../src/baseline/input/table.js';
+import { sfc32 } from '../../scripts/sfc32.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'dw-csv-fast-'));
 let files = 0;
@@ -52,20 +53,7 @@ async function expectSame(file: string, blockBytes = 1 << 20): Promise<Outcome> 
 
 // sfc32: a seeded PRNG, so a failure is reproducible from its seed.
 function random(seed: number): () => number {
-  let a = 0x9e3779b9;
-  let b = 0x243f6a88;
-  let c = 0xb7e15162;
-  let d = seed >>> 0;
-  const next = () => {
-    const t = (((a + b) | 0) + d) | 0;
-    d = (d + 1) | 0;
-    a = b ^ (b >>> 9);
-    b = (c + (c << 3)) | 0;
-    c = (c << 21) | (c >>> 11);
-    c = (c + t) | 0;
-    return t >>> 0;
-  };
-  for (let i = 0; i < 16; i++) next();
+  const next = sfc32(seed);
   return () => next() / 4294967296;
 }
 

@@ -1,3 +1,4 @@
+import { nonNegativeSum } from './distribution.js';
 import { DetectorInputError } from './errors.js';
 import { chiSquareSf } from './special/incomplete-gamma.js';
 
@@ -9,21 +10,6 @@ export interface ChiSquareResult {
 
 /** scipy's tolerance on Σobserved vs Σexpected: sqrt(machine epsilon). */
 const SUM_TOLERANCE = Math.sqrt(Number.EPSILON);
-
-function checkCounts(fn: string, name: string, v: ArrayLike<number>): number {
-  let total = 0;
-  for (let i = 0; i < v.length; i++) {
-    const x = v[i] as number;
-    if (!(x >= 0) || x === Infinity) {
-      throw new DetectorInputError(
-        fn,
-        `${name}[${i}] is ${x}; frequencies must be finite and >= 0`,
-      );
-    }
-    total += x;
-  }
-  return total;
-}
 
 /**
  * Goodness of fit, scipy.stats.chisquare(f_obs, f_exp): Σ (o − e)²/e with k − 1 degrees of
@@ -44,8 +30,8 @@ export function chiSquareGoodnessOfFit(
     );
   }
   if (observed.length === 0) throw new DetectorInputError(fn, 'no categories');
-  const oTotal = checkCounts(fn, 'observed', observed);
-  const eTotal = checkCounts(fn, 'expected', expected);
+  const oTotal = nonNegativeSum(fn, 'observed', observed);
+  const eTotal = nonNegativeSum(fn, 'expected', expected);
   if (!(oTotal > 0) || !(eTotal > 0)) {
     throw new DetectorInputError(
       fn,
@@ -99,7 +85,7 @@ export function chiSquareContingency(
     if (row.length !== cols) {
       throw new DetectorInputError(fn, `row ${r} has ${row.length} cells, row 0 has ${cols}`);
     }
-    rowSums[r] = checkCounts(fn, `table[${r}]`, row);
+    rowSums[r] = nonNegativeSum(fn, `table[${r}]`, row);
     for (let c = 0; c < cols; c++) colSums[c] = (colSums[c] as number) + (row[c] as number);
   }
   let total = 0;

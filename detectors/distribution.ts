@@ -1,8 +1,7 @@
 import { DetectorInputError } from './errors.js';
 
-/** Sum of a vector of non-negative finite weights, rejecting anything else by name. */
-export function checkedTotal(fn: string, name: string, v: ArrayLike<number>): number {
-  if (v.length === 0) throw new DetectorInputError(fn, `${name} is empty`);
+/** Sum of a vector of counts or weights, rejecting a negative, NaN or infinite one by name. */
+export function nonNegativeSum(fn: string, name: string, v: ArrayLike<number>): number {
   let total = 0;
   for (let i = 0; i < v.length; i++) {
     const x = v[i] as number;
@@ -14,6 +13,13 @@ export function checkedTotal(fn: string, name: string, v: ArrayLike<number>): nu
     }
     total += x;
   }
+  return total;
+}
+
+/** The total of a distribution to normalise by: non-empty, valid, not all zeros. */
+export function checkedTotal(fn: string, name: string, v: ArrayLike<number>): number {
+  if (v.length === 0) throw new DetectorInputError(fn, `${name} is empty`);
+  const total = nonNegativeSum(fn, name, v);
   if (!(total > 0)) throw new DetectorInputError(fn, `${name} sums to 0; nothing to compare`);
   return total;
 }

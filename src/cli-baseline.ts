@@ -6,7 +6,8 @@ import { writeBaselineFile } from './baseline/build.js';
 import { diffBaselines } from './baseline/diff.js';
 import { describeBaseline } from './baseline/inspect.js';
 import { baselineJsonSchema } from './baseline/json-schema.js';
-import { BaselineStore, readBaselineFile } from './baseline/store.js';
+import type { Baseline } from './baseline/baseline.js';
+import { BaselineStore, loadBaselineFile, readBaselineFile } from './baseline/store.js';
 import { DriftwatchError } from './errors.js';
 
 export const BASELINE_USAGE = `  driftwatch baseline build --input <train.csv|.jsonl|.parquet> --model <name> --model-version <v>
@@ -176,10 +177,10 @@ function diff(args: string[]): number {
     );
   }
   const dir = String(values.dir);
-  const [a, b] = positionals.map((ref) => {
-    const file = locate(ref, dir);
-    return BaselineStore.loadFile(file);
-  }) as [ReturnType<typeof BaselineStore.loadFile>, ReturnType<typeof BaselineStore.loadFile>];
+  const [a, b] = positionals.map((ref) => loadBaselineFile(locate(ref, dir))) as [
+    Baseline,
+    Baseline,
+  ];
   const rows = diffBaselines(a, b);
   const out = [
     `a: ${a.model}@${a.modelVersion} (${a.hash})  b: ${b.model}@${b.modelVersion} (${b.hash})`,

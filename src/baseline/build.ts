@@ -88,7 +88,7 @@ export class BaselineBuilder {
     return [...new Set([...wanted, ...extra])];
   }
 
-  /** Adds `count` rows; `column(name)` gives a column's cells, `locate(i)` row i's place. */
+  /** Adds `count` rows: each column's cells, and `locate(i)` naming row i's place. */
   addRows(
     columns: ReadonlyMap<string, readonly Cell[]>,
     count: number,
@@ -107,7 +107,7 @@ export class BaselineBuilder {
         ? interpretCategoricalCell
         : interpretCell;
       for (let i = 0; i < count; i++) {
-        profile.add(interpret(cells[i], textual), () => locate(i));
+        profile.add(interpret(cells[i], textual), locate, i);
       }
     }
     this.rows += count;
@@ -224,12 +224,13 @@ export function writeBaselineFile(dir: string, baseline: BaselineFileV2): string
     safeSegment(baseline.model),
     `${safeSegment(baseline.model_version)}.json`,
   );
-  if (existsSync(file)) {
-    throw new DriftwatchError(
+  const duplicate = () =>
+    new DriftwatchError(
       'BASELINE_DUPLICATE',
       `${file} already exists; baselines are immutable — build a new model_version instead`,
     );
-  }
+  // Checked first to fail before any work; the link below is what makes it race-free.
+  if (existsSync(file)) throw duplicate();
   const check = baselineFileV2Schema.safeParse(baseline);
   if (!check.success) {
     throw new DriftwatchError(
@@ -250,13 +251,7 @@ export function writeBaselineFile(dir: string, baseline: BaselineFileV2): string
     // link, not rename: it fails if a concurrent build got there first, never replacing it.
     linkSync(temp, file);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
-      throw new DriftwatchError(
-        'BASELINE_DUPLICATE',
-        `${file} already exists; baselines are immutable — build a new model_version instead`,
-      );
-    }
-    throw err;
+    throw (err as NodeJS.ErrnoException).code === 'EEXIST' ? duplicate() : err;
   } finally {
     rmSync(temp, { force: true });
   }

@@ -1,5 +1,7 @@
-/** A training cell as a reader gives it: text from CSV, typed values from JSONL/Parquet. */
-export type Cell = string | number | boolean | null | undefined;
+import type { Cell as TableCell } from './input/types.js';
+
+/** A training cell as a reader gives it (or a short in-memory column leaves undefined). */
+export type Cell = TableCell | undefined;
 /** What a cell means once interpreted: missing (null), a boolean, a number, or text. */
 export type Present = string | number | boolean;
 

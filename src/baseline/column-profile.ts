@@ -24,7 +24,8 @@ export class ColumnProfile {
     this.name = name;
   }
 
-  add(value: Present | null, locate: () => string): void {
+  /** `locate(row)` names the cell's place; called only for the rare cell an error may cite. */
+  add(value: Present | null, locate: (row: number) => string, row: number): void {
     if (value === null) {
       this.missing++;
       return;
@@ -40,11 +41,11 @@ export class ColumnProfile {
     }
     this.textCount++;
     const key = categoryKey(value);
-    this.firstText ??= { value: key, location: locate() };
+    this.firstText ??= { value: key, location: locate(row) };
     const seen = this.categories.get(key);
     if (seen !== undefined) this.categories.set(key, seen + 1);
     else if (this.categories.size < MAX_DISTINCT_CATEGORIES) this.categories.set(key, 1);
-    else this.tooManyAt ??= locate();
+    else this.tooManyAt ??= locate(row);
   }
 
   get present(): number {

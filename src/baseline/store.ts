@@ -49,11 +49,6 @@ export class BaselineStore {
     return store;
   }
 
-  /** One file, validated, outside any directory scan (the CLI's inspect and diff). */
-  static loadFile(file: string): Baseline {
-    return loadBaselineFile(file);
-  }
-
   get(model: string, modelVersion: string): Baseline | undefined {
     return this.byKey.get(key(model, modelVersion));
   }

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { buildBaselineFromFile } from '../../src/baseline/build-file.js';
 import { buildBaseline, writeBaselineFile } from '../../src/baseline/build.js';
 import { diffBaselines } from '../../src/baseline/diff.js';
-import { BaselineStore } from '../../src/baseline/store.js';
+import { BaselineStore, loadBaselineFile } from '../../src/baseline/store.js';
 import { parseConfig } from '../../src/config/load.js';
 import { MAX_FALLBACK_VERSIONS, Windower } from '../../src/windows/windower.js';
 
@@ -64,7 +64,7 @@ describe('baseline review regressions', () => {
     };
     const dir = tmp();
     const load = (version: string, seed: number) =>
-      BaselineStore.loadFile(
+      loadBaselineFile(
         writeBaselineFile(
           dir,
           buildBaseline({ d: draw(seed) }, { ...meta, modelVersion: version }),

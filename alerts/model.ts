@@ -1,0 +1,152 @@
+/**
+ * The alerting domain: what a rule sees (observations of drift series), what it decides
+ * (transitions of alert instances) and what it sends (notifications). Pure data, shared by the
+ * rule engine, the notifiers, the daemon and the backtest.
+ */
+
+export type Severity = 'info' | 'warning' | 'critical';
+export const SEVERITIES: readonly Severity[] = ['info', 'warning', 'critical'];
+export const severityRank = (s: Severity): number => SEVERITIES.indexOf(s);
+
+/** One drift point of one window, as a rule reads it (live from the window, or from InfluxDB). */
+export interface DriftObservation {
+  model: string;
+  modelVersion: string;
+  feature: string;
+  /** psi, ks, chi_square, …, drift_share (feature `_dataset`) or summary. */
+  method: string;
+  /** The window length label, e.g. "5m" (the `window` tag). */
+  window: string;
+  baseline: string;
+  windowStart: number;
+  windowEnd: number;
+  /** ok | insufficient_data | unavailable (drift points); summary points are ok. */
+  status: string;
+  statistic: number | null;
+  pValue: number | null;
+  /** After the window's multiple-test correction (equal to pValue without one). */
+  adjustedPValue: number | null;
+  threshold: number | null;
+  drifted: boolean;
+  /** Non-missing values (drift/summary points) or features (drift_share). */
+  n: number;
+  missing: number;
+  unseen: number | null;
+}
+
+/** States of one alert instance (rule × series). `resolved` is reported, then it is inactive. */
+export type AlertState = 'inactive' | 'pending' | 'firing' | 'recovering' | 'resolved';
+
+/** Why a notification goes out. */
+export type NotificationKind = 'firing' | 'update' | 'repeat' | 'resolved' | 'retrain';
+
+/** One alert inside a notification: a rule on one series, as the on-call engineer reads it. */
+export interface AlertSnapshot {
+  /** Stable identity of the instance: sha256 of rule and series, hex (first 32 chars). */
+  fingerprint: string;
+  /** The rule name; `<rule>:stale` for the monitor-stale alert of a rule. */
+  rule: string;
+  /** Episode from firing to resolved; deterministic (fingerprint + first firing window end). */
+  episodeId: string;
+  /** Transition counter of the instance, increasing over its whole life. */
+  seq: number;
+  state: AlertState;
+  /** firing → notified as firing; resolved → this notification reports its resolution. */
+  status: 'firing' | 'resolved';
+  severity: Severity;
+  flapping: boolean;
+  model: string;
+  modelVersion: string;
+  feature: string;
+  method: string;
+  window: string;
+  baseline: string;
+  /** The statistic the rule tests: value, p_value, drift_share, missing_share, unseen_share, … */
+  statistic: string;
+  /** Its value in the last evaluated window (null when that window had none). */
+  value: number | null;
+  /** The rule's firing threshold and operator, e.g. ">" 0.25. */
+  op: string;
+  threshold: number;
+  recoverThreshold: number;
+  windowStart: number;
+  windowEnd: number;
+  /** Samples in the last evaluated window (n) and the rule's minimum. */
+  samples: number;
+  /** Event time (window end) the episode started firing at, and resolved at. */
+  startsAt: number;
+  endsAt: number | null;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  /** Why the state is what it is when it is not the plain condition (stale, flapping, …). */
+  stateReason: string | null;
+}
+
+/**
+ * What a receiver is asked to deliver. Its `id` is deterministic (group, group episode,
+ * sequence), so it doubles as `webhook-id`, email Message-ID and idempotency key.
+ */
+export interface AlertNotification {
+  id: string;
+  kind: NotificationKind;
+  /** Receiver names this notification goes to. */
+  receivers: string[];
+  /** Stable identity of the group (hash of its group_by label values and rule set). */
+  groupKey: string;
+  groupLabels: Record<string, string>;
+  /** The group's episode: from its first firing alert until all are resolved. */
+  groupEpisodeId: string;
+  /** Notification counter within the group episode (1 = the first firing). */
+  groupSeq: number;
+  /** Highest severity among the group's firing alerts (or the last one at resolve). */
+  severity: Severity;
+  status: 'firing' | 'resolved';
+  /** Event time the decision was made at (window end or watermark). */
+  time: number;
+  alerts: AlertSnapshot[];
+  /** Links for the body: dashboard (templated from config), runbook (first alert's). */
+  links: { dashboard: string | null; runbook: string | null };
+  /** Retraining requests only: the evidence and the id a pipeline can use as its run id. */
+  retrain?: RetrainEvidence;
+}
+
+export interface RetrainEvidence {
+  requestId: string;
+  model: string;
+  modelVersion: string;
+  baseline: string;
+  windowStart: number;
+  windowEnd: number;
+  severity: Severity;
+  episodeId: string;
+  firingSince: number;
+  driftedFeatures: {
+    feature: string;
+    method: string;
+    statistic: string;
+    value: number | null;
+    threshold: number;
+    samples: number;
+  }[];
+}
+
+/** One state change of one instance, written to InfluxDB for Grafana annotations. */
+export interface AlertTransition {
+  fingerprint: string;
+  rule: string;
+  severity: Severity;
+  from: AlertState;
+  to: AlertState;
+  seq: number;
+  episodeId: string | null;
+  model: string;
+  modelVersion: string;
+  feature: string;
+  method: string;
+  window: string;
+  value: number | null;
+  threshold: number;
+  samples: number;
+  time: number;
+  reason: string | null;
+}

@@ -1,0 +1,20 @@
+import type { AlertNotification } from '../model.js';
+
+/**
+ * What one delivery attempt came to. The caller (a durable receiver consumer) owns retries:
+ * a notifier makes exactly one attempt and says whether another could succeed.
+ */
+export type DeliveryOutcome =
+  | { kind: 'delivered'; detail: string }
+  /** Transient (network, timeout, 408/429/5xx, SMTP 4xx): try again, not before retryAfterMs. */
+  | { kind: 'retry'; error: string; retryAfterMs?: number }
+  /** Permanent (other 4xx, 3xx, SMTP 5xx): dead-letter now. `disable`: the endpoint is gone (410). */
+  | { kind: 'permanent'; error: string; disable?: boolean };
+
+export interface Notifier {
+  readonly name: string;
+  readonly type: 'email' | 'webhook' | 'retrain';
+  /** One attempt. `attempt` starts at 1; the same notification keeps its id across attempts. */
+  deliver(notification: AlertNotification, attempt: number): Promise<DeliveryOutcome>;
+  close(): Promise<void>;
+}

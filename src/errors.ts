@@ -8,6 +8,8 @@ export type ErrorCode =
   | 'BASELINE_CSV_INVALID'
   | 'BASELINE_INPUT_INVALID'
   | 'KAFKA_TOPIC_MISSING'
+  | 'RULES_INVALID'
+  | 'ALERTS_CONFIG_INVALID'
   | 'CLI_USAGE';
 
 /** An error a user can act on: a stable code plus a message naming the offending input. */

@@ -1,0 +1,150 @@
+import type { DriftObservation, Severity } from './model.js';
+
+export type RuleStatistic = 'value' | 'p_value' | 'drift_share' | 'missing_share' | 'unseen_share';
+export type Operator = '>' | '>=' | '<' | '<=';
+export type GroupLabel = 'model' | 'model_version' | 'feature' | 'method' | 'window';
+/** A count of windows, or a duration turned into windows of the series' length. */
+export type WindowsOrDuration = number | { ms: number };
+
+/** A rule as the engine runs it (validated and compiled from the rules file). */
+export interface AlertRule {
+  name: string;
+  match: {
+    model: Matcher;
+    modelVersion: Matcher;
+    feature: Matcher;
+    method: Matcher;
+    window: Matcher;
+  };
+  statistic: RuleStatistic;
+  op: Operator;
+  threshold: number;
+  recoverThreshold: number;
+  escalate: { threshold: number; severity: Severity } | undefined;
+  forWindows: WindowsOrDuration;
+  keepFiringFor: WindowsOrDuration;
+  minSamples: number;
+  insufficientData: 'keep_last' | 'ok' | 'breach';
+  staleAfterMs: number | undefined;
+  staleSeverity: Severity;
+  severity: Severity;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  receivers: string[];
+  repeatIntervalMs: number;
+  sendResolved: boolean;
+  groupBy: GroupLabel[];
+  groupWaitMs: number;
+  groupIntervalMs: number;
+  flapping: { maxEpisodes: number; withinMs: number };
+}
+
+/** What the engine needs to know of a receiver: whom resolved goes to, and the retrain gate. */
+export interface ReceiverPolicy {
+  name: string;
+  type: 'email' | 'webhook' | 'retrain';
+  /** Overrides the rule's send_resolved when set. */
+  sendResolved: boolean | undefined;
+  gate?: RetrainGate;
+}
+
+export interface RetrainGate {
+  minSeverity: Severity;
+  minDriftedFeatures: number;
+  minFiringForMs: number;
+  cooldownMs: number;
+}
+
+export type Matcher = (value: string) => boolean;
+
+/** `*` any run of characters, `?` one character; a list matches when any item does. */
+export function compileGlob(patterns: string | readonly string[]): Matcher {
+  const list = typeof patterns === 'string' ? [patterns] : patterns;
+  if (list.includes('*')) return () => true;
+  const sources = list.map(
+    (p) =>
+      `^${p
+        .split('')
+        .map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\/-]/g, '\\$&')))
+        .join('')}$`,
+  );
+  const re = new RegExp(sources.join('|'), 's');
+  return (value) => re.test(value);
+}
+
+/** Methods a statistic reads when the rule does not name them. */
+export function defaultMethodPattern(statistic: RuleStatistic): string {
+  if (statistic === 'drift_share') return 'drift_share';
+  if (statistic === 'missing_share' || statistic === 'unseen_share') return 'summary';
+  return '*';
+}
+
+export function matches(rule: AlertRule, o: DriftObservation): boolean {
+  const m = rule.match;
+  if (o.method === 'summary' && !['missing_share', 'unseen_share'].includes(rule.statistic)) {
+    return false;
+  }
+  return (
+    m.model(o.model) &&
+    m.modelVersion(o.modelVersion) &&
+    m.method(o.method) &&
+    m.feature(o.feature) &&
+    m.window(o.window)
+  );
+}
+
+/**
+ * The number the rule tests, or undefined when the statistic does not exist for this point
+ * (a PSI point has no p-value): such series are not the rule's business at all.
+ * null: the point exists but carried no number this window (insufficient or unavailable).
+ */
+export function statisticOf(rule: AlertRule, o: DriftObservation): number | null | undefined {
+  switch (rule.statistic) {
+    case 'value':
+    case 'drift_share':
+      return o.statistic;
+    case 'p_value':
+      if (o.method !== 'ks' && o.method !== 'chi_square') return undefined;
+      return o.adjustedPValue ?? o.pValue;
+    case 'missing_share': {
+      const total = o.n + o.missing;
+      return total > 0 ? o.missing / total : null;
+    }
+    case 'unseen_share':
+      if (o.unseen === null) return undefined;
+      return o.n > 0 ? o.unseen / o.n : null;
+  }
+}
+
+function compare(op: Operator, value: number, threshold: number): boolean {
+  switch (op) {
+    case '>':
+      return value > threshold;
+    case '>=':
+      return value >= threshold;
+    case '<':
+      return value < threshold;
+    case '<=':
+      return value <= threshold;
+  }
+}
+
+export const breaches = (rule: AlertRule, value: number): boolean =>
+  compare(rule.op, value, rule.threshold);
+
+/** Back past the recover threshold: the condition with it no longer holds. */
+export const recovered = (rule: AlertRule, value: number): boolean =>
+  !compare(rule.op, value, rule.recoverThreshold);
+
+export function severityFor(rule: AlertRule, value: number | null): Severity {
+  if (rule.escalate && value !== null && compare(rule.op, value, rule.escalate.threshold)) {
+    return rule.escalate.severity;
+  }
+  return rule.severity;
+}
+
+/** Windows a count-or-duration setting stands for, for a series of this window length. */
+export function windowsFor(setting: WindowsOrDuration, windowMs: number): number {
+  if (typeof setting === 'number') return setting;
+  return windowMs > 0 ? Math.ceil(setting.ms / windowMs) : 0;
+}

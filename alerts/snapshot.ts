@@ -1,0 +1,97 @@
+import type { InstanceState } from './instance.js';
+import type { AlertSnapshot, AlertState } from './model.js';
+import type { AlertRule } from './rule.js';
+import { fillTemplate } from './template.js';
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** An instance as receivers see it, with the rule's annotations filled in. */
+export function snapshotOf(
+  st: InstanceState,
+  rule: AlertRule,
+  status: 'firing' | 'resolved',
+  state: AlertState,
+): AlertSnapshot {
+  const stale = st.rule.endsWith(':stale');
+  const statistic = stale ? 'seconds_without_data' : rule.statistic;
+  const values = {
+    rule: st.rule,
+    model: st.model,
+    model_version: st.modelVersion,
+    feature: st.feature,
+    method: st.method,
+    window: st.window,
+    baseline: st.baseline,
+    statistic,
+    value: st.value,
+    op: rule.op,
+    threshold: rule.threshold,
+    recover_threshold: rule.recoverThreshold,
+    severity: st.severity,
+    samples: st.samples,
+    min_samples: rule.minSamples,
+    window_start: iso(st.windowStart),
+    window_end: iso(st.windowEnd),
+    state,
+  };
+  const annotations: Record<string, string> = {};
+  for (const [k, v] of Object.entries(rule.annotations)) {
+    annotations[k] = fillTemplate(v, values, k.endsWith('_url') ? encodeURIComponent : undefined);
+  }
+  return {
+    fingerprint: st.fingerprint,
+    rule: st.rule,
+    episodeId: st.episodeId ?? '',
+    seq: st.seq,
+    state,
+    status,
+    severity: st.severity,
+    flapping: st.flapping,
+    model: st.model,
+    modelVersion: st.modelVersion,
+    feature: st.feature,
+    method: st.method,
+    window: st.window,
+    baseline: st.baseline,
+    statistic,
+    value: st.value,
+    op: rule.op,
+    threshold: rule.threshold,
+    recoverThreshold: rule.recoverThreshold,
+    windowStart: st.windowStart,
+    windowEnd: st.windowEnd,
+    samples: st.samples,
+    startsAt: st.startsAt ?? st.windowEnd,
+    endsAt: status === 'resolved' ? (st.endsAt ?? st.windowEnd) : null,
+    labels: {
+      rule: st.rule,
+      model: st.model,
+      model_version: st.modelVersion,
+      feature: st.feature,
+      method: st.method,
+      window: st.window,
+      severity: st.severity,
+      ...rule.labels,
+    },
+    annotations,
+    stateReason: st.stateReason,
+  };
+}
+
+/** The dashboard link (config template) and the first runbook among the alerts. */
+export function linksFor(
+  alerts: readonly AlertSnapshot[],
+  dashboardTemplate: string | undefined,
+): { dashboard: string | null; runbook: string | null } {
+  const first = alerts[0];
+  const runbook = alerts.find((a) => a.annotations.runbook_url)?.annotations.runbook_url ?? null;
+  if (!first || !dashboardTemplate) return { dashboard: null, runbook };
+  const from = Math.min(...alerts.map((a) => a.startsAt)) - (first.windowEnd - first.windowStart);
+  const to = Math.max(...alerts.map((a) => a.windowEnd));
+  const dashboard = fillTemplate(
+    dashboardTemplate,
+    { model: first.model, model_version: first.modelVersion, from, to },
+    encodeURIComponent,
+  );
+  return { dashboard, runbook };
+}

@@ -1,0 +1,155 @@
+import { readFileSync } from 'node:fs';
+import { isNode, LineCounter, parseDocument } from 'yaml';
+import {
+  compileGlob,
+  defaultMethodPattern,
+  type AlertRule,
+  type ReceiverPolicy,
+} from '../../alerts/rule.js';
+import { DriftwatchError } from '../errors.js';
+import {
+  rulesFileSchema,
+  type ReceiverSpec,
+  type RuleSpec,
+  type RulesFile,
+} from './rules-schema.js';
+
+export interface LoadedRules {
+  file: string;
+  rules: AlertRule[];
+  policies: ReceiverPolicy[];
+  receivers: Record<string, ReceiverSpec>;
+}
+
+/** One problem in a rules file: where (key path, line) and what. */
+export interface RulesProblem {
+  path: string;
+  line: number | undefined;
+  message: string;
+}
+
+function keyPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const key of path) {
+    out += typeof key === 'number' ? `[${key}]` : out ? `.${String(key)}` : String(key);
+  }
+  return out || '(root)';
+}
+
+/** Every problem of a rules file's text, each with its key path and line; empty when valid. */
+export function checkRulesText(
+  text: string,
+): { ok: true; value: RulesFile } | { ok: false; problems: RulesProblem[] } {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    return {
+      ok: false,
+      problems: doc.errors.map((e) => ({
+        path: '(yaml)',
+        line: e.linePos?.[0].line,
+        message: e.message.split('\n')[0] ?? e.message,
+      })),
+    };
+  }
+  const result = rulesFileSchema.safeParse(doc.toJS() ?? {});
+  if (result.success) return { ok: true, value: result.data };
+  return {
+    ok: false,
+    problems: result.error.issues.map((issue) => {
+      // The deepest node that exists along the path gives the line.
+      let line: number | undefined;
+      for (let n = issue.path.length; n >= 0 && line === undefined; n--) {
+        const node = doc.getIn(issue.path.slice(0, n) as unknown[], true);
+        if (isNode(node) && node.range) line = lines.linePos(node.range[0]).line;
+      }
+      return { path: keyPath(issue.path), line, message: issue.message };
+    }),
+  };
+}
+
+export function formatProblems(file: string, problems: readonly RulesProblem[]): string {
+  return problems
+    .map((p) => `  - ${file}${p.line ? `:${p.line}` : ''} ${p.path}: ${p.message}`)
+    .join('\n');
+}
+
+function compileRule(spec: RuleSpec): AlertRule {
+  const { statistic, op, threshold } = spec.when;
+  return {
+    name: spec.name,
+    match: {
+      model: compileGlob(spec.match.model),
+      modelVersion: compileGlob(spec.match.model_version),
+      feature: compileGlob(spec.match.feature),
+      method: compileGlob(spec.match.method ?? defaultMethodPattern(statistic)),
+      window: compileGlob(spec.match.window),
+    },
+    statistic,
+    op,
+    threshold,
+    recoverThreshold: spec.recover_threshold ?? threshold,
+    escalate: spec.escalate,
+    forWindows: spec.for,
+    keepFiringFor: spec.keep_firing_for,
+    minSamples: spec.min_samples,
+    insufficientData: spec.insufficient_data,
+    staleAfterMs: spec.stale_after,
+    staleSeverity: spec.stale_severity,
+    severity: spec.severity,
+    labels: spec.labels,
+    annotations: spec.annotations,
+    receivers: spec.receivers,
+    repeatIntervalMs: spec.repeat_interval,
+    sendResolved: spec.send_resolved,
+    groupBy: spec.group_by,
+    groupWaitMs: spec.group_wait,
+    groupIntervalMs: spec.group_interval,
+    flapping: { maxEpisodes: spec.flapping.max_episodes, withinMs: spec.flapping.within },
+  };
+}
+
+function policyOf(name: string, spec: ReceiverSpec): ReceiverPolicy {
+  if (spec.type !== 'retrain') return { name, type: spec.type, sendResolved: spec.send_resolved };
+  return {
+    name,
+    type: 'retrain',
+    sendResolved: false,
+    gate: {
+      minSeverity: spec.min_severity,
+      minDriftedFeatures: spec.min_drifted_features,
+      minFiringForMs: spec.min_firing_for,
+      cooldownMs: spec.cooldown,
+    },
+  };
+}
+
+export function compileRules(file: string, value: RulesFile): LoadedRules {
+  return {
+    file,
+    rules: value.rules.map(compileRule),
+    policies: Object.entries(value.receivers).map(([name, spec]) => policyOf(name, spec)),
+    receivers: value.receivers,
+  };
+}
+
+/** Reads and validates a rules file; throws RULES_INVALID listing every problem. */
+export function loadRulesFile(file: string): LoadedRules {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new DriftwatchError(
+      'RULES_INVALID',
+      `cannot read rules file ${file}: ${(err as Error).message}`,
+    );
+  }
+  const checked = checkRulesText(text);
+  if (!checked.ok) {
+    throw new DriftwatchError(
+      'RULES_INVALID',
+      `${file} is invalid:\n${formatProblems(file, checked.problems)}`,
+    );
+  }
+  return compileRules(file, checked.value);
+}

@@ -411,7 +411,9 @@ export class AlertEngine {
       );
       if (group.episodeId === null && members.length === 0) {
         this.groups.delete(groupKey);
-        this.members.delete(groupKey);
+        // Quiet instances (inactive, still remembered for the flapping guard) keep their
+        // membership: the group is re-created when one of them fires again.
+        if (ids.size === 0) this.members.delete(groupKey);
         this.dirty.add(`g/${groupKey}`);
       } else if (JSON.stringify(group) !== before) this.dirty.add(`g/${groupKey}`);
     }

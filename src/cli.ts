@@ -48,6 +48,10 @@ async function run(args: string[]): Promise<number> {
   const config = loadConfig(values.config);
   const logger = createLogger(config.log.level);
   const daemon = await Daemon.start(config, logger);
+  process.on('SIGHUP', () => {
+    logger.info({ signal: 'SIGHUP' }, 'signal received: reloading rules');
+    void daemon.reloadRules();
+  });
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {
       logger.info({ signal }, 'signal received');

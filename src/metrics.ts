@@ -94,6 +94,72 @@ export class DaemonMetrics {
     registers: [this.registry],
   });
 
+  // Alerting: labels are bounded by the rules file (rule, severity, receiver), never a feature.
+  readonly alertTransitions = new Counter({
+    name: 'driftwatch_alert_transitions_total',
+    help: 'Alert instance state changes, by rule, severity and new state',
+    labelNames: ['rule', 'severity', 'to'] as const,
+    registers: [this.registry],
+  });
+  readonly alertsActive = new Gauge({
+    name: 'driftwatch_alerts',
+    help: 'Alert instances not inactive, by rule, severity and state (pending, firing, recovering)',
+    labelNames: ['rule', 'severity', 'state'] as const,
+    registers: [this.registry],
+  });
+  readonly notificationsQueued = new Counter({
+    name: 'driftwatch_notifications_queued_total',
+    help: 'Notifications decided and durably written to the alert log, by kind',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+  readonly notificationsDelivered = new Counter({
+    name: 'driftwatch_notifications_delivered_total',
+    help: 'Notifications a receiver accepted, by receiver and kind',
+    labelNames: ['receiver', 'kind'] as const,
+    registers: [this.registry],
+  });
+  readonly notificationFailures = new Counter({
+    name: 'driftwatch_notification_attempt_failures_total',
+    help: 'Failed delivery attempts that will be retried, by receiver',
+    labelNames: ['receiver'] as const,
+    registers: [this.registry],
+  });
+  readonly notificationsDeadLettered = new Counter({
+    name: 'driftwatch_notifications_dead_lettered_total',
+    help: 'Notifications given up on (permanent refusal, 410, or older than max_age) and sent to the notification dead-letter topic, by receiver',
+    labelNames: ['receiver'] as const,
+    registers: [this.registry],
+  });
+  readonly notificationsUnreadable = new Counter({
+    name: 'driftwatch_notifications_unreadable_total',
+    help: 'Alert-log records a receiver could not decode (skipped, logged)',
+    labelNames: ['receiver'] as const,
+    registers: [this.registry],
+  });
+  readonly receiverDisabled = new Gauge({
+    name: 'driftwatch_receiver_disabled',
+    help: '1 while a receiver is disabled after its endpoint answered 410 Gone',
+    labelNames: ['receiver'] as const,
+    registers: [this.registry],
+  });
+  readonly alertLogFailures = new Counter({
+    name: 'driftwatch_alert_log_write_failures_total',
+    help: 'Failed attempts to write alert state and notifications to Kafka or transitions to InfluxDB (retried; consumption waits)',
+    registers: [this.registry],
+  });
+  readonly rulesLoaded = new Gauge({
+    name: 'driftwatch_alert_rules_loaded',
+    help: 'Alert rules in force',
+    registers: [this.registry],
+  });
+  readonly rulesReloads = new Counter({
+    name: 'driftwatch_alert_rules_reloads_total',
+    help: 'Rules file reloads (SIGHUP or file change), by result: ok, or invalid (old rules kept)',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
+
   constructor(withProcessMetrics = true) {
     if (withProcessMetrics)
       collectDefaultMetrics({ register: this.registry, prefix: 'driftwatch_' });

@@ -38,8 +38,13 @@ export function parseConfig(text: string, source: string, env: NodeJS.ProcessEnv
   }
   const smtpPassword = file.smtp ? env[file.smtp.passwordEnv] : undefined;
   const baselineDir = path.resolve(path.dirname(source), file.baselines.dir);
+  const alerts = file.alerts && {
+    ...file.alerts,
+    rules: path.resolve(path.dirname(source), file.alerts.rules),
+  };
   return {
     ...file,
+    ...(alerts ? { alerts } : {}),
     baselines: { ...file.baselines, dir: baselineDir },
     secrets: smtpPassword ? { influxToken, smtpPassword } : { influxToken },
   };

@@ -104,6 +104,31 @@ const smtpSchema = z.strictObject({
   user: z.string().optional(),
   passwordEnv: envName.default('SMTP_PASSWORD'),
   from: z.string().min(3),
+  /** Fail instead of sending in clear text when the server offers no STARTTLS. */
+  requireTLS: z.boolean().default(false),
+  /** Pooled connections shared by all email receivers. */
+  maxConnections: z.number().int().min(1).max(20).default(2),
+});
+
+const alertsSchema = z.strictObject({
+  /** The rules file (receivers and rules), relative to this file; reloaded on SIGHUP and change. */
+  rules: z.string().min(1),
+  /** Internal topic holding alert state and pending notifications (default `<groupId>.alerts`). */
+  topic: z.string().min(1).optional(),
+  /** Notifications no receiver could take (default `<topic>.dlq`); `notifications replay` resends. */
+  deadLetterTopic: z.string().min(1).optional(),
+  /** How long the alert topic keeps records (compacted per key besides). */
+  retention: durationSchema.prefault('14d'),
+  /** InfluxDB measurement for alert transitions (Grafana annotations). */
+  measurement: z.string().min(1).default('driftwatch_alerts'),
+  /** Link in every notification; {{model}}, {{model_version}}, {{from}}, {{to}} (ms) filled in. */
+  dashboardUrl: z.string().optional(),
+  /** This installation's name: CloudEvents `source`, email Message-ID domain. */
+  source: z.string().min(1).default('driftwatch'),
+  mailDomain: z.string().min(1).optional(),
+  /** Delivery retries: full-jitter exponential backoff between these bounds. */
+  retryInitialDelay: durationSchema.prefault('5s'),
+  retryMaxDelay: durationSchema.prefault('1h'),
 });
 
 const httpSchema = z.strictObject({
@@ -135,6 +160,7 @@ export const configSchema = z.strictObject({
   }),
   drift: driftSchema.prefault({}),
   smtp: smtpSchema.optional(),
+  alerts: alertsSchema.optional(),
   http: httpSchema.default({ host: '0.0.0.0', port: 9464 }),
   log: z
     .strictObject({

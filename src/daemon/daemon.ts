@@ -1,4 +1,5 @@
 import type { Server } from 'node:http';
+import { Alerting } from '../alerting/alerting.js';
 import { Kafka, logLevel, type Admin, type Consumer, type Producer } from 'kafkajs';
 import { BaselineStore } from '../baseline/store.js';
 import { logBaselineLoaded, startBaselineReload } from './baseline-reload.js';
@@ -26,6 +27,8 @@ export class Daemon {
   private readonly consumer: Consumer;
   private readonly producer: Producer;
   private readonly admin: Admin;
+  private readonly kafka: Kafka;
+  private alerting: Alerting | undefined;
   private server: Server | undefined;
   private pipeline: Pipeline | undefined;
   private stopping = false;
@@ -41,12 +44,12 @@ export class Daemon {
     this.logger = logger;
     this.metrics = metrics;
     this.finished = new Promise((resolve) => (this.finish = resolve));
-    const kafka = new Kafka({
+    const kafka = (this.kafka = new Kafka({
       clientId: config.kafka.clientId,
       brokers: config.kafka.brokers,
       logLevel: logLevel.WARN,
       logCreator: kafkaLogCreator(logger),
-    });
+    }));
     this.admin = kafka.admin();
     this.producer = kafka.producer({ allowAutoTopicCreation: false });
     this.consumer = kafka.consumer({
@@ -117,6 +120,18 @@ export class Daemon {
     await this.producer.connect();
 
     const sink = new InfluxSink({ ...config.influx, token: config.secrets.influxToken }, logger);
+    const alerts = config.alerts;
+    const alerting = (this.alerting = alerts
+      ? await Alerting.start({
+          config: { ...config, alerts },
+          kafka: this.kafka,
+          admin: this.admin,
+          producer: this.producer,
+          influx: sink,
+          metrics,
+          logger,
+        })
+      : undefined);
     const pipeline = (this.pipeline = new Pipeline({
       windower,
       drift: driftSettingsFrom(config.drift),
@@ -124,6 +139,12 @@ export class Daemon {
       metrics,
       logger,
       writeResults: (results) => sink.write(results),
+      ...(alerting
+        ? {
+            onEmitted: (results, watermark, heartbeat) =>
+              alerting.onWindows(results, watermark, heartbeat, () => this.stopping),
+          }
+        : {}),
       sendDeadLetters: (messages) =>
         sendDeadLetters(this.producer, config.kafka.deadLetterTopic, messages),
       fetchGroupState: (assigned) => readGroupState(this.admin, config.kafka, assigned, logger),
@@ -196,6 +217,11 @@ export class Daemon {
     void this.shutdown(1);
   }
 
+  /** Re-reads the rules file (SIGHUP); false when there is none or it is invalid. */
+  reloadRules(): Promise<boolean> {
+    return this.alerting?.reload('SIGHUP') ?? Promise.resolve(false);
+  }
+
   /** Graceful stop: finish the batch in hand (no partial window is emitted), commit, disconnect. */
   stop(): Promise<number> {
     return this.shutdown(0);
@@ -210,6 +236,7 @@ export class Daemon {
     this.logger.info('stopping: finishing the current batch, then committing');
     const steps: Array<[string, () => Promise<unknown>]> = [
       ['consumer', () => this.consumer.disconnect()],
+      ['receivers', () => this.alerting?.stop() ?? Promise.resolve()],
       ['producer', () => this.producer.disconnect()],
       ['admin', () => this.admin.disconnect()],
       ['http', () => new Promise((r) => (this.server ? this.server.close(r) : r(undefined)))],

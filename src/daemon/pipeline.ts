@@ -9,7 +9,7 @@ import { toDeadLetter } from './dead-letter.js';
 import { safeIso } from './failures.js';
 import { encodeCommitMetadata } from './offset-metadata.js';
 import { retryUntilSuccess } from './retry.js';
-import { WindowEmitter } from './window-emitter.js';
+import { WindowEmitter, type WindowEmitterDeps } from './window-emitter.js';
 
 export interface PipelineDeps {
   windower: Windower;
@@ -19,6 +19,8 @@ export interface PipelineDeps {
   logger: Logger;
   /** Durably writes drift results; resolves only once they are acknowledged. */
   writeResults: (results: readonly WindowPoint[]) => Promise<void>;
+  /** Alert rules over emitted points (see WindowEmitterDeps.onEmitted). */
+  onEmitted?: WindowEmitterDeps['onEmitted'];
   /** Produces dead letters; resolves only once the broker acknowledged them. */
   sendDeadLetters: (messages: Message[]) => Promise<void>;
   /** The group's committed state for the assigned partitions, read after every join. */

@@ -14,6 +14,12 @@ export interface WindowEmitterDeps {
   metrics: DaemonMetrics;
   logger: Logger;
   writeResults: (results: readonly WindowPoint[]) => Promise<void>;
+  /** Alert rules over the emitted points; durable before it resolves (see Alerting). */
+  onEmitted?: (
+    results: readonly WindowPoint[],
+    watermark: number,
+    heartbeat: () => Promise<void>,
+  ) => Promise<void>;
   isStopping: () => boolean;
 }
 
@@ -72,7 +78,11 @@ export class WindowEmitter {
     const closed = windower.takeClosed();
     metrics.openWindows.set(windower.openWindowCount);
     metrics.watermark.set(Number.isFinite(windower.watermark) ? windower.watermark / 1000 : 0);
-    if (closed.length === 0) return;
+    if (closed.length === 0) {
+      // Event time moved on: group timers and stale-data alerts still run.
+      await this.deps.onEmitted?.([], windower.watermark, heartbeat);
+      return;
+    }
     const results: WindowPoint[] = [];
     for (const w of closed) {
       results.push(...evaluateWindow(w, this.deps.drift));
@@ -83,6 +93,7 @@ export class WindowEmitter {
     this.noteUnavailable(results);
     const written = await this.write(results, heartbeat);
     if (written) metrics.pointsWritten.inc(results.length);
+    await this.deps.onEmitted?.(results, windower.watermark, heartbeat);
     for (const w of closed) {
       const { model, modelVersion } = w;
       metrics.windowsEmitted.inc({ model, model_version: modelVersion });

@@ -83,6 +83,11 @@ export class InfluxSink {
    * points in hand), so the client library's own retry buffer is switched off.
    */
   async write(results: readonly WindowPoint[]): Promise<void> {
+    await this.writePoints(results.map((r) => toPoint(r, this.target.measurement)));
+  }
+
+  async writePoints(points: readonly Point[]): Promise<void> {
+    const results = points;
     if (results.length === 0) return;
     const api = this.client.getWriteApi(this.target.org, this.target.bucket, 'ms', {
       batchSize: results.length + 1,
@@ -92,7 +97,7 @@ export class InfluxSink {
       // Never let the client split and send on its own: one request, one acknowledgement.
       maxBatchBytes: Number.MAX_SAFE_INTEGER,
     });
-    api.writePoints(results.map((r) => toPoint(r, this.target.measurement)));
+    api.writePoints([...points]);
     await api.close();
   }
 }

@@ -1,0 +1,174 @@
+import { randomUUID } from 'node:crypto';
+import type { Admin, Kafka, Message, Producer } from 'kafkajs';
+import { z } from 'zod';
+import type { AlertNotification } from '../../alerts/model.js';
+import type { StateRecord } from '../../alerts/engine.js';
+import type { Logger } from '../logger.js';
+
+/**
+ * The alert log: one Kafka topic (one partition, so one order) holding the alert engine's
+ * state records (compacted per key) and the notifications receivers deliver from. It is what
+ * makes the daemon a stateless pod: state is rebuilt from it at start, and every receiver reads
+ * it as its own consumer group.
+ */
+
+export const ALERT_LOG_VERSION = 1;
+const NOTIFICATION_PREFIX = 'n/';
+
+export interface AlertTopics {
+  topic: string;
+  deadLetterTopic: string;
+  retentionMs: number;
+}
+
+export function alertTopicsFor(
+  groupId: string,
+  alerts: { topic?: string | undefined; deadLetterTopic?: string | undefined; retention: number },
+): AlertTopics {
+  const topic = alerts.topic ?? `${groupId}.alerts`;
+  return {
+    topic,
+    deadLetterTopic: alerts.deadLetterTopic ?? `${topic}.dlq`,
+    retentionMs: alerts.retention,
+  };
+}
+
+/** Creates the internal topics when missing: one partition, compacted + time-bounded. */
+export async function ensureAlertTopics(admin: Admin, t: AlertTopics): Promise<void> {
+  const existing = new Set(await admin.listTopics());
+  const missing = [t.topic, t.deadLetterTopic].filter((name) => !existing.has(name));
+  if (missing.length === 0) return;
+  await admin.createTopics({
+    waitForLeaders: true,
+    topics: missing.map((topic) => ({
+      topic,
+      numPartitions: 1,
+      configEntries:
+        topic === t.topic
+          ? [
+              { name: 'cleanup.policy', value: 'compact,delete' },
+              { name: 'retention.ms', value: String(t.retentionMs) },
+            ]
+          : [{ name: 'retention.ms', value: String(Math.max(t.retentionMs, 30 * 86_400_000)) }],
+    })),
+  });
+}
+
+const envelopeSchema = z.discriminatedUnion('type', [
+  z.object({ v: z.literal(1), type: z.literal('state'), value: z.unknown() }),
+  z.object({
+    v: z.literal(1),
+    type: z.literal('notification'),
+    notification: z.custom<AlertNotification>(
+      (n) => typeof n === 'object' && n !== null && typeof (n as { id?: unknown }).id === 'string',
+    ),
+    replay: z.boolean().optional(),
+  }),
+]);
+export type AlertLogEntry = z.infer<typeof envelopeSchema>;
+
+export function notificationMessage(n: AlertNotification, replay = false): Message {
+  return {
+    key: `${NOTIFICATION_PREFIX}${n.id}`,
+    value: JSON.stringify({ v: ALERT_LOG_VERSION, type: 'notification', notification: n, replay }),
+  };
+}
+
+export function stateMessage(r: StateRecord): Message {
+  // A null value is a tombstone: compaction forgets the key.
+  return {
+    key: r.key,
+    value:
+      r.value === null
+        ? null
+        : JSON.stringify({ v: ALERT_LOG_VERSION, type: 'state', value: r.value }),
+  };
+}
+
+/** Decodes one record; undefined for tombstones. Throws on records this version cannot read. */
+export function decodeEntry(value: Buffer | null): AlertLogEntry | undefined {
+  if (value === null) return undefined;
+  return envelopeSchema.parse(JSON.parse(value.toString('utf8')));
+}
+
+/**
+ * Notifications first and the evaluation cursor last, in one send to one partition: one
+ * record batch, appended whole. If the batch had to be split and the process died between,
+ * the window is evaluated again and yields the same deterministic ids.
+ */
+export async function appendToAlertLog(
+  producer: Producer,
+  topic: string,
+  notifications: readonly AlertNotification[],
+  changes: readonly StateRecord[],
+): Promise<void> {
+  const cursorLast = [...changes].sort(
+    (a, b) => Number(a.key.startsWith('e/')) - Number(b.key.startsWith('e/')),
+  );
+  const messages = [
+    ...notifications.map((n) => notificationMessage(n)),
+    ...cursorLast.map(stateMessage),
+  ];
+  if (messages.length === 0) return;
+  await producer.send({ topic, messages, acks: -1 });
+}
+
+/**
+ * Reads the alert log from its start to the end it has now, handing every state record to
+ * `restore`; the newest record per key wins (the log is in order). Uses a throwaway group.
+ */
+export async function readAlertLog(
+  kafka: Kafka,
+  admin: Admin,
+  topic: string,
+  onState: (key: string, value: unknown) => void,
+  logger: Logger,
+): Promise<{ records: number; notifications: number }> {
+  const ends = await admin.fetchTopicOffsets(topic);
+  const end = ends.find((e) => e.partition === 0);
+  const high = Number(end?.high ?? 0);
+  const low = Number(end?.low ?? 0);
+  if (high <= low) return { records: 0, notifications: 0 };
+  const groupId = `driftwatch-restore-${randomUUID()}`;
+  const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false });
+  let records = 0;
+  let notifications = 0;
+  let unreadable = 0;
+  let done!: () => void;
+  const finished = new Promise<void>((resolve) => (done = resolve));
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      eachBatch: async (payload) => {
+        const { batch } = payload;
+        for (const m of batch.messages) {
+          const offset = Number(m.offset);
+          if (offset >= high) break;
+          records++;
+          const key = m.key?.toString('utf8') ?? '';
+          try {
+            if (key.startsWith(NOTIFICATION_PREFIX)) notifications++;
+            else if (m.value === null) onState(key, null);
+            else {
+              const entry = decodeEntry(m.value);
+              if (entry?.type === 'state') onState(key, entry.value);
+            }
+          } catch (err) {
+            unreadable++;
+            if (unreadable <= 5)
+              logger.error({ err, topic, offset, key }, 'unreadable alert-log record skipped');
+          }
+          if (offset >= high - 1) done();
+        }
+        await payload.heartbeat();
+      },
+    });
+    await finished;
+  } finally {
+    await consumer.disconnect();
+    await admin.deleteGroups([groupId]).catch(() => undefined);
+  }
+  return { records, notifications };
+}

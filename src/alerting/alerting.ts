@@ -1,0 +1,330 @@
+import { watch, type FSWatcher } from 'node:fs';
+import path from 'node:path';
+import type { Admin, Kafka, Producer } from 'kafkajs';
+import { AlertEngine, type StepOutput } from '../../alerts/engine.js';
+import type { DriftObservation } from '../../alerts/model.js';
+import { formatDuration } from '../config/duration.js';
+import type { Config } from '../config/schema.js';
+import { retryUntilSuccess } from '../daemon/retry.js';
+import type { Logger } from '../logger.js';
+import type { DaemonMetrics } from '../metrics.js';
+import type { InfluxSink } from '../sinks/influx.js';
+import { toTransitionPoint } from '../sinks/influx-alerts.js';
+import type { WindowPoint } from '../windows/evaluate.js';
+import {
+  alertTopicsFor,
+  appendToAlertLog,
+  ensureAlertTopics,
+  readAlertLog,
+  type AlertTopics,
+} from './alert-log.js';
+import { ReceiverConsumer } from './receiver-consumer.js';
+import type { Notifier } from '../../alerts/notifiers/notifier.js';
+import {
+  createNotifier,
+  mailDomainFor,
+  settingsOf,
+  type ReceiverContext,
+  type ReceiverSettings,
+} from './receivers.js';
+import { loadRulesFile, type LoadedRules } from './rules-file.js';
+
+interface BuiltReceiver {
+  notifier: Notifier;
+  settings: ReceiverSettings;
+}
+
+export interface AlertingDeps {
+  config: Config & { alerts: NonNullable<Config['alerts']> };
+  kafka: Kafka;
+  admin: Admin;
+  producer: Producer;
+  influx: InfluxSink;
+  metrics: DaemonMetrics;
+  logger: Logger;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** A drift point as rules read it; the backtest builds the same from InfluxDB rows. */
+export function toObservation(p: WindowPoint): DriftObservation {
+  const common = {
+    model: p.model,
+    modelVersion: p.modelVersion,
+    feature: p.feature,
+    window: formatDuration(p.windowEnd - p.windowStart),
+    baseline: p.baselineHash,
+    windowStart: p.windowStart,
+    windowEnd: p.windowEnd,
+    n: p.n,
+    missing: p.missing,
+  };
+  if (p.kind === 'summary') {
+    return {
+      ...common,
+      method: 'summary',
+      status: 'ok',
+      statistic: null,
+      pValue: null,
+      adjustedPValue: null,
+      threshold: null,
+      drifted: false,
+      unseen: p.unseen ?? null,
+    };
+  }
+  const finite = (v: number | null) => (v !== null && Number.isFinite(v) ? v : null);
+  return {
+    ...common,
+    method: p.method,
+    status: p.status,
+    statistic: finite(p.statistic),
+    pValue: finite(p.pValue),
+    adjustedPValue: finite(p.adjustedPValue),
+    threshold: p.threshold,
+    drifted: p.drifted,
+    unseen: p.unseen ?? null,
+  };
+}
+
+/**
+ * The daemon's alerting: rules evaluated on every emitted window, their state and
+ * notifications appended to the alert log before the input offsets are committed, and one
+ * durable consumer per receiver delivering from it.
+ */
+export class Alerting {
+  private readonly deps: AlertingDeps;
+  private readonly topics: AlertTopics;
+  private readonly engine: AlertEngine;
+  private loaded: LoadedRules;
+  private readonly consumers = new Map<string, ReceiverConsumer>();
+  private watcher: FSWatcher | undefined;
+  private reloadTimer: NodeJS.Timeout | undefined;
+  private stopped = false;
+
+  private constructor(deps: AlertingDeps, loaded: LoadedRules) {
+    this.deps = deps;
+    this.loaded = loaded;
+    this.topics = alertTopicsFor(deps.config.kafka.groupId, deps.config.alerts);
+    this.engine = new AlertEngine(loaded.rules, loaded.policies, {
+      dashboardUrl: deps.config.alerts.dashboardUrl,
+    });
+  }
+
+  /** Loads the rules (invalid → start-up error), rebuilds state from Kafka, starts receivers. */
+  static async start(deps: AlertingDeps): Promise<Alerting> {
+    const loaded = loadRulesFile(deps.config.alerts.rules);
+    const alerting = new Alerting(deps, loaded);
+    // Every receiver is constructed (secrets read) before anything starts.
+    const notifiers = alerting.notifiersFor(loaded);
+    await ensureAlertTopics(deps.admin, alerting.topics);
+    const restored = await readAlertLog(
+      deps.kafka,
+      deps.admin,
+      alerting.topics.topic,
+      (key, value) => alerting.engine.restore(key, value),
+      deps.logger,
+    );
+    deps.logger.info(
+      { topic: alerting.topics.topic, ...restored, rules: loaded.rules.length },
+      'alert state restored from the alert log',
+    );
+    for (const [name, notifier] of notifiers) await alerting.startConsumer(name, notifier);
+    deps.metrics.rulesLoaded.set(loaded.rules.length);
+    alerting.updateGauges();
+    alerting.watchRulesFile();
+    return alerting;
+  }
+
+  private context(): ReceiverContext {
+    const { config } = this.deps;
+    return {
+      smtp: config.smtp,
+      smtpPassword: config.secrets.smtpPassword,
+      source: config.alerts.source,
+      mailDomain: mailDomainFor(config),
+      env: this.deps.env ?? process.env,
+      rulesFile: config.alerts.rules,
+    };
+  }
+
+  private notifiersFor(loaded: LoadedRules): Map<string, BuiltReceiver> {
+    const ctx = this.context();
+    return new Map(
+      Object.entries(loaded.receivers).map(([name, spec]) => [
+        name,
+        { notifier: createNotifier(name, spec, ctx), settings: settingsOf(name, spec, ctx) },
+      ]),
+    );
+  }
+
+  private async startConsumer(name: string, { notifier, settings }: BuiltReceiver): Promise<void> {
+    const { config, kafka, admin, producer, metrics, logger } = this.deps;
+    const consumer = new ReceiverConsumer(
+      {
+        kafka,
+        admin,
+        producer,
+        groupId: config.kafka.groupId,
+        topic: this.topics.topic,
+        deadLetterTopic: this.topics.deadLetterTopic,
+        retry: { baseMs: config.alerts.retryInitialDelay, capMs: config.alerts.retryMaxDelay },
+        metrics,
+        logger,
+      },
+      notifier,
+      settings,
+    );
+    this.consumers.set(name, consumer);
+    await consumer.start();
+  }
+
+  /**
+   * Evaluates the rules on emitted windows and advances event time to the watermark; durable
+   * (InfluxDB transitions, then the alert log) before it resolves. Retries until then.
+   */
+  async onWindows(
+    points: readonly WindowPoint[],
+    watermark: number,
+    heartbeat: () => Promise<void>,
+    isStopping: () => boolean,
+  ): Promise<void> {
+    const evaluated = this.engine.evaluate(points.map(toObservation));
+    const ticked = Number.isFinite(watermark) ? this.engine.tick(watermark) : undefined;
+    const out: StepOutput = {
+      transitions: [...evaluated.transitions, ...(ticked?.transitions ?? [])],
+      notifications: [...evaluated.notifications, ...(ticked?.notifications ?? [])],
+    };
+    const changes = this.engine.takeChanges();
+    if (changes.length === 0 && out.transitions.length === 0) return;
+    const { metrics, logger, influx, producer } = this.deps;
+    const measurement = this.deps.config.alerts.measurement;
+    const retry = (what: string, fn: () => Promise<void>) =>
+      retryUntilSuccess(fn, {
+        what,
+        between: heartbeat,
+        shouldStop: isStopping,
+        onFailure: (err, attempt, retryInMs) => {
+          metrics.alertLogFailures.inc();
+          logger.error(
+            { err, attempt, retryInMs },
+            `${what} failed; consumption waits and retries`,
+          );
+        },
+      });
+    if (out.transitions.length > 0) {
+      const pointsOut = out.transitions.map((t) => toTransitionPoint(t, measurement));
+      await retry('writing alert transitions to InfluxDB', () => influx.writePoints(pointsOut));
+    }
+    await retry('appending to the alert log', () =>
+      appendToAlertLog(producer, this.topics.topic, out.notifications, changes),
+    );
+    for (const t of out.transitions) {
+      metrics.alertTransitions.inc({ rule: t.rule, severity: t.severity, to: t.to });
+      if (t.to === 'firing' || t.to === 'resolved') {
+        logger.info(
+          {
+            rule: t.rule,
+            model: t.model,
+            model_version: t.modelVersion,
+            feature: t.feature,
+            method: t.method,
+            from: t.from,
+            to: t.to,
+            value: t.value,
+            episode: t.episodeId,
+          },
+          'alert transition',
+        );
+      }
+    }
+    for (const n of out.notifications) {
+      metrics.notificationsQueued.inc({ kind: n.kind });
+      logger.info(
+        {
+          id: n.id,
+          kind: n.kind,
+          receivers: n.receivers,
+          alerts: n.alerts.length,
+          group: n.groupLabels,
+        },
+        'notification queued',
+      );
+    }
+    this.updateGauges();
+  }
+
+  private updateGauges(): void {
+    const { alertsActive } = this.deps.metrics;
+    alertsActive.reset();
+    for (const [key, count] of this.engine.countByState()) {
+      const [rule = '', severity = '', state = ''] = key.split('\u0000');
+      if (state !== 'inactive') alertsActive.set({ rule, severity, state }, count);
+    }
+  }
+
+  private watchRulesFile(): void {
+    const file = this.deps.config.alerts.rules;
+    try {
+      // The directory, not the file: editors and ConfigMap updates replace the file.
+      this.watcher = watch(path.dirname(file), (_event, name) => {
+        if (name !== null && name !== path.basename(file) && !name.startsWith('..')) return;
+        clearTimeout(this.reloadTimer);
+        this.reloadTimer = setTimeout(() => void this.reload('file change'), 300);
+      });
+      this.watcher.on('error', (err) =>
+        this.deps.logger.warn(
+          { err, file },
+          'watching the rules file failed; SIGHUP still reloads',
+        ),
+      );
+    } catch (err) {
+      this.deps.logger.warn({ err, file }, 'cannot watch the rules file; SIGHUP still reloads');
+    }
+  }
+
+  /** Reloads the rules file; an invalid one keeps the running rules and reports every error. */
+  async reload(trigger: string): Promise<boolean> {
+    if (this.stopped) return false;
+    const { logger, metrics } = this.deps;
+    let next: LoadedRules;
+    let notifiers: Map<string, BuiltReceiver>;
+    try {
+      next = loadRulesFile(this.deps.config.alerts.rules);
+      notifiers = this.notifiersFor(next);
+    } catch (err) {
+      metrics.rulesReloads.inc({ result: 'invalid' });
+      logger.error(
+        { trigger, error: (err as Error).message },
+        'rules file reload failed: the previous rules stay in force',
+      );
+      return false;
+    }
+    this.engine.setRules(next.rules, next.policies);
+    for (const [name, consumer] of this.consumers) {
+      const replacement = notifiers.get(name);
+      if (!replacement) {
+        this.consumers.delete(name);
+        await consumer.stop();
+      } else if (replacement.settings.digest !== consumer.digest) {
+        consumer.replace(replacement.notifier, replacement.settings);
+      } else void replacement.notifier.close();
+    }
+    for (const [name, n] of notifiers) {
+      if (!this.consumers.has(name)) await this.startConsumer(name, n);
+    }
+    this.loaded = next;
+    metrics.rulesLoaded.set(next.rules.length);
+    metrics.rulesReloads.inc({ result: 'ok' });
+    logger.info(
+      { trigger, rules: next.rules.length, receivers: Object.keys(next.receivers) },
+      'rules reloaded',
+    );
+    return true;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.reloadTimer);
+    this.watcher?.close();
+    await Promise.all([...this.consumers.values()].map((c) => c.stop()));
+  }
+}

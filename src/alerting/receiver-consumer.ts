@@ -1,0 +1,285 @@
+import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import { nextDelay } from '../../alerts/notifiers/backoff.js';
+import type { AlertNotification } from '../../alerts/model.js';
+import type { Notifier } from '../../alerts/notifiers/notifier.js';
+import type { Logger } from '../logger.js';
+import type { DaemonMetrics } from '../metrics.js';
+import { decodeEntry } from './alert-log.js';
+import type { ReceiverSettings } from './receivers.js';
+
+/** Headers of a dead-lettered notification; documented in the README. */
+export const NOTIFICATION_DLQ_HEADERS = {
+  receiver: 'driftwatch-receiver',
+  reason: 'driftwatch-error-reason',
+  attempts: 'driftwatch-attempts',
+  offset: 'driftwatch-source-offset',
+} as const;
+
+export interface ReceiverConsumerDeps {
+  kafka: Kafka;
+  admin: Admin;
+  producer: Producer;
+  groupId: string;
+  topic: string;
+  deadLetterTopic: string;
+  retry: { baseMs: number; capMs: number };
+  metrics: DaemonMetrics;
+  logger: Logger;
+  now?: () => number;
+}
+
+/** Delivered ids remembered per receiver, against duplicates within one run. */
+const RECENT_IDS = 10_000;
+
+/**
+ * One receiver's durable delivery: its own consumer group on the alert log, one notification
+ * at a time, in order; the offset is committed only after delivery or dead-lettering. An
+ * outage makes it wait and retry (full-jitter backoff, Retry-After honoured) until the
+ * notification is older than max_age; a permanent refusal dead-letters at once; 410 disables
+ * the endpoint (everything after it is dead-lettered, replayable, until a restart or reload).
+ */
+export class ReceiverConsumer {
+  private readonly deps: ReceiverConsumerDeps;
+  private notifier: Notifier;
+  private settings: ReceiverSettings;
+  private consumer: Consumer | undefined;
+  private stopping = false;
+  private disabled: string | undefined;
+  private readonly recent = new Set<string>();
+  private readonly now: () => number;
+  private wake: (() => void) | undefined;
+
+  constructor(deps: ReceiverConsumerDeps, notifier: Notifier, settings: ReceiverSettings) {
+    this.deps = deps;
+    this.notifier = notifier;
+    this.settings = settings;
+    this.now = deps.now ?? Date.now;
+  }
+
+  get name(): string {
+    return this.settings.name;
+  }
+
+  get digest(): string {
+    return this.settings.digest;
+  }
+
+  /** A reload changed the receiver: new settings from the next attempt on. */
+  replace(notifier: Notifier, settings: ReceiverSettings): void {
+    const old = this.notifier;
+    this.notifier = notifier;
+    this.settings = settings;
+    this.disabled = undefined;
+    this.deps.metrics.receiverDisabled.set({ receiver: this.name }, 0);
+    void old.close();
+  }
+
+  private get groupId(): string {
+    return `${this.deps.groupId}.receiver.${this.settings.name}`;
+  }
+
+  async start(): Promise<void> {
+    const { kafka, admin, topic, logger } = this.deps;
+    // A new receiver starts at the end of the log (not with every past notification): its
+    // position is committed before it first joins, so nothing produced meanwhile is skipped.
+    const committed = await admin.fetchOffsets({ groupId: this.groupId, topics: [topic] });
+    const hasCommit = committed[0]?.partitions.some((p) => Number(p.offset) >= 0) ?? false;
+    if (!hasCommit) {
+      const ends = await admin.fetchTopicOffsets(topic);
+      await admin.setOffsets({
+        groupId: this.groupId,
+        topic,
+        partitions: ends.map((e) => ({ partition: e.partition, offset: e.high })),
+      });
+    }
+    const consumer = (this.consumer = kafka.consumer({
+      groupId: this.groupId,
+      allowAutoTopicCreation: false,
+      sessionTimeout: 30_000,
+      retry: { retries: 8 },
+    }));
+    consumer.on(consumer.events.CRASH, (e) => {
+      logger.error({ err: e.payload.error, receiver: this.name }, 'receiver consumer crashed');
+    });
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      eachBatch: (payload) => this.handleBatch(payload),
+    });
+    logger.info({ receiver: this.name, type: this.notifier.type }, 'receiver delivering');
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.wake?.();
+    await this.consumer?.disconnect();
+    await this.notifier.close();
+  }
+
+  private async handleBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch } = payload;
+    for (const message of batch.messages) {
+      if (!payload.isRunning() || payload.isStale() || this.stopping) return;
+      const done = await this.handle(message, payload);
+      if (!done) return;
+      payload.resolveOffset(message.offset);
+      await payload.commitOffsetsIfNecessary({
+        topics: [
+          {
+            topic: batch.topic,
+            partitions: [
+              { partition: batch.partition, offset: String(Number(message.offset) + 1) },
+            ],
+          },
+        ],
+      });
+    }
+  }
+
+  /** True once the message is dealt with (delivered, dead-lettered or not ours). */
+  private async handle(message: KafkaMessage, payload: EachBatchPayload): Promise<boolean> {
+    const { logger, metrics } = this.deps;
+    let entry;
+    try {
+      entry = decodeEntry(message.value);
+    } catch (err) {
+      metrics.notificationsUnreadable.inc({ receiver: this.name });
+      logger.error(
+        { err, receiver: this.name, offset: message.offset },
+        'unreadable alert-log record skipped by the receiver',
+      );
+      return true;
+    }
+    if (entry?.type !== 'notification') return true;
+    const n = entry.notification;
+    if (!n.receivers.includes(this.name)) return true;
+    if (!entry.replay && this.recent.has(n.id)) return true;
+    if (this.disabled) {
+      await this.deadLetter(message, n, this.disabled, 0);
+      return true;
+    }
+    const firstTried = this.now();
+    for (let attempt = 1; ; attempt++) {
+      const outcome = await this.notifier.deliver(n, attempt);
+      if (outcome.kind === 'delivered') {
+        this.remember(n.id);
+        metrics.notificationsDelivered.inc({ receiver: this.name, kind: n.kind });
+        logger.info(
+          { receiver: this.name, id: n.id, kind: n.kind, attempt, detail: outcome.detail },
+          'notification delivered',
+        );
+        return true;
+      }
+      if (outcome.kind === 'permanent') {
+        if (outcome.disable) {
+          this.disabled = `endpoint disabled after 410 Gone: ${outcome.error}`;
+          metrics.receiverDisabled.set({ receiver: this.name }, 1);
+          logger.error(
+            { receiver: this.name, error: outcome.error },
+            'receiver answered 410 Gone: disabled until restart or rules reload; its notifications go to the dead-letter topic',
+          );
+        }
+        await this.deadLetter(message, n, outcome.error, attempt);
+        return true;
+      }
+      metrics.notificationFailures.inc({ receiver: this.name });
+      const age = this.now() - Math.max(Number(message.timestamp), firstTried - 1);
+      if (age >= this.settings.maxAgeMs) {
+        await this.deadLetter(
+          message,
+          n,
+          `gave up after ${attempt} attempts over max_age: ${outcome.error}`,
+          attempt,
+        );
+        return true;
+      }
+      const delay = nextDelay(attempt, outcome.retryAfterMs, this.deps.retry);
+      logger.warn(
+        {
+          receiver: this.name,
+          id: n.id,
+          attempt,
+          retryInMs: Math.round(delay),
+          error: outcome.error,
+        },
+        'notification delivery failed; retrying',
+      );
+      if (!(await this.sleep(delay, payload))) return false;
+    }
+  }
+
+  /** Waits, heartbeating; false when stopping or the group rebalanced (redelivered later). */
+  private async sleep(ms: number, payload: EachBatchPayload): Promise<boolean> {
+    const until = this.now() + ms;
+    while (this.now() < until) {
+      if (this.stopping || !payload.isRunning() || payload.isStale()) return false;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, Math.min(1_000, Math.max(0, until - this.now())));
+        this.wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.wake = undefined;
+      try {
+        await payload.heartbeat();
+      } catch {
+        return false;
+      }
+    }
+    return !this.stopping;
+  }
+
+  private remember(id: string): void {
+    this.recent.add(id);
+    if (this.recent.size > RECENT_IDS) {
+      const oldest = this.recent.values().next().value;
+      if (oldest !== undefined) this.recent.delete(oldest);
+    }
+  }
+
+  private async deadLetter(
+    message: KafkaMessage,
+    n: AlertNotification,
+    reason: string,
+    attempts: number,
+  ): Promise<void> {
+    const { producer, deadLetterTopic, metrics, logger } = this.deps;
+    const h = NOTIFICATION_DLQ_HEADERS;
+    for (let tries = 1; ; tries++) {
+      try {
+        await producer.send({
+          topic: deadLetterTopic,
+          acks: -1,
+          messages: [
+            {
+              key: n.id,
+              value: JSON.stringify({ v: 1, type: 'notification', notification: n }),
+              headers: {
+                [h.receiver]: this.name,
+                [h.reason]: reason.slice(0, 1_000),
+                [h.attempts]: String(attempts),
+                [h.offset]: message.offset,
+              },
+            },
+          ],
+        });
+        break;
+      } catch (err) {
+        logger.error(
+          { err, receiver: this.name, tries },
+          'producing a notification dead letter failed; retrying',
+        );
+        if (this.stopping) throw err;
+        await new Promise((r) => setTimeout(r, Math.min(30_000, 500 * 2 ** tries)));
+      }
+    }
+    metrics.notificationsDeadLettered.inc({ receiver: this.name });
+    logger.error(
+      { receiver: this.name, id: n.id, kind: n.kind, attempts, reason },
+      'notification dead-lettered (replay with `driftwatch notifications replay`)',
+    );
+  }
+}

@@ -1,0 +1,109 @@
+import type { Notifier } from '../../alerts/notifiers/notifier.js';
+import { EmailNotifier } from '../../alerts/notifiers/email.js';
+import { WebhookNotifier } from '../../alerts/notifiers/webhook.js';
+import { TOOL_VERSION } from '../baseline/tool-version.js';
+import type { Config } from '../config/schema.js';
+import { DriftwatchError } from '../errors.js';
+import type { ReceiverSpec } from './rules-schema.js';
+
+export interface ReceiverContext {
+  smtp: Config['smtp'];
+  smtpPassword: string | undefined;
+  source: string;
+  mailDomain: string;
+  env: NodeJS.ProcessEnv;
+  rulesFile: string;
+}
+
+/** Delivery settings of a receiver besides its notifier. */
+export interface ReceiverSettings {
+  name: string;
+  maxAgeMs: number;
+  /** A digest of the spec: a reload replaces the notifier only when it changed. */
+  digest: string;
+}
+
+function secret(ctx: ReceiverContext, receiver: string, key: string, env: string): string {
+  const value = ctx.env[env];
+  if (!value) {
+    throw new DriftwatchError(
+      'RULES_INVALID',
+      `${ctx.rulesFile}: receivers.${receiver}.${key} names ${env}, but that environment variable is not set`,
+    );
+  }
+  return value;
+}
+
+/** The domain of the Message-IDs: configured, else that of smtp.from, else the source name. */
+export function mailDomainFor(config: Config): string {
+  if (config.alerts?.mailDomain) return config.alerts.mailDomain;
+  const from = config.smtp?.from ?? '';
+  const at = /@([A-Za-z0-9.-]+)>?\s*$/.exec(from);
+  return at?.[1] ?? `${config.alerts?.source ?? 'driftwatch'}.invalid`;
+}
+
+/** A notifier for a receiver of the rules file; secrets are read from the environment now. */
+export function createNotifier(name: string, spec: ReceiverSpec, ctx: ReceiverContext): Notifier {
+  if (spec.type === 'email') {
+    const smtp = ctx.smtp;
+    if (!smtp) {
+      throw new DriftwatchError(
+        'RULES_INVALID',
+        `${ctx.rulesFile}: receivers.${name} is an email receiver, but the daemon config has no smtp section`,
+      );
+    }
+    return new EmailNotifier({
+      name,
+      to: spec.to,
+      from: spec.from ?? smtp.from,
+      mailDomain: ctx.mailDomain,
+      subjectPrefix: spec.subject_prefix,
+      smtp: {
+        host: smtp.host,
+        port: smtp.port,
+        secure: smtp.secure,
+        requireTLS: smtp.requireTLS,
+        ...(smtp.user ? { user: smtp.user, password: ctx.smtpPassword ?? '' } : {}),
+        pool: { maxConnections: smtp.maxConnections },
+      },
+    });
+  }
+  const secrets: string[] = [];
+  if (spec.secret_env) secrets.push(secret(ctx, name, 'secret_env', spec.secret_env));
+  if (spec.previous_secret_env) {
+    secrets.push(secret(ctx, name, 'previous_secret_env', spec.previous_secret_env));
+  }
+  const routingKey =
+    spec.type === 'webhook' && spec.routing_key_env
+      ? secret(ctx, name, 'routing_key_env', spec.routing_key_env)
+      : undefined;
+  return new WebhookNotifier({
+    name,
+    type: spec.type,
+    url: spec.url,
+    secrets,
+    format: spec.type === 'webhook' ? spec.format : 'standard',
+    timeoutMs: spec.timeout,
+    headers: spec.headers,
+    source: ctx.source,
+    userAgent: `driftwatch/${TOOL_VERSION}`,
+    ...(routingKey ? { routingKey } : {}),
+  });
+}
+
+export function settingsOf(
+  name: string,
+  spec: ReceiverSpec,
+  ctx: ReceiverContext,
+): ReceiverSettings {
+  const envValues = [
+    'secret_env' in spec ? spec.secret_env : undefined,
+    'previous_secret_env' in spec ? spec.previous_secret_env : undefined,
+    'routing_key_env' in spec ? spec.routing_key_env : undefined,
+  ].map((e) => (e ? (ctx.env[e] ?? '') : ''));
+  return {
+    name,
+    maxAgeMs: spec.max_age,
+    digest: JSON.stringify([spec, envValues]),
+  };
+}

@@ -1,4 +1,10 @@
-import { decideGroup, groupKeyOf, newGroup, type GroupState } from './groups.js';
+import {
+  decideGroup,
+  groupKeyOf,
+  newGroup,
+  type GroupDecision,
+  type GroupState,
+} from './groups.js';
 import { stableId } from './ids.js';
 import {
   fingerprintOf,
@@ -8,13 +14,7 @@ import {
   type InstanceState,
   type SeriesIdentity,
 } from './instance.js';
-import type {
-  AlertNotification,
-  AlertState,
-  AlertTransition,
-  DriftObservation,
-  NotificationKind,
-} from './model.js';
+import type { AlertNotification, AlertTransition, DriftObservation } from './model.js';
 import { planRetraining } from './retrain.js';
 import { matches, statisticOf, type AlertRule, type ReceiverPolicy } from './rule.js';
 import { snapshotOf, linksFor } from './snapshot.js';
@@ -397,7 +397,7 @@ export class AlertEngine {
       const before = JSON.stringify(group);
       const decision = decideGroup(group, members, rule, this.clock);
       if (decision) {
-        const n = this.notificationOf(group, rule, decision.kind, decision.members);
+        const n = this.notificationOf(group, rule, decision);
         if (n) out.notifications.push(n);
         for (const m of members) this.touch(m);
       }
@@ -422,27 +422,26 @@ export class AlertEngine {
   private notificationOf(
     group: GroupState,
     rule: AlertRule,
-    kind: Exclude<NotificationKind, 'retrain'>,
-    told: { st: InstanceState; status: 'firing' | 'resolved'; state: AlertState }[],
+    decision: GroupDecision,
   ): AlertNotification | undefined {
+    const { kind, episodeId, seq, members: told } = decision;
     const receivers = rule.receivers.filter((name) => {
       const policy = this.receivers.get(name);
       if (!policy || policy.type === 'retrain') return false;
       return kind !== 'resolved' || (policy.sendResolved ?? rule.sendResolved);
     });
-    const episodeId = group.episodeId ?? stableId('group-episode', group.groupKey, this.clock);
     if (receivers.length === 0) return undefined;
     const alerts = told.map((m) => snapshotOf(m.st, rule, m.status, m.state));
     const severities = alerts.filter((a) => a.status === 'firing').map((a) => a.severity);
     return {
-      id: stableId('notification', group.groupKey, episodeId, group.seq, kind),
+      id: stableId('notification', group.groupKey, episodeId, seq, kind),
       kind,
       receivers,
       groupKey: group.groupKey,
       groupLabels: { rule: group.rule, ...group.labels },
       groupEpisodeId: episodeId,
-      groupSeq: group.seq,
-      severity: group.notifiedSeverity ?? severities[0] ?? rule.severity,
+      groupSeq: seq,
+      severity: decision.severity ?? severities[0] ?? rule.severity,
       status: kind === 'resolved' ? 'resolved' : 'firing',
       time: this.clock,
       alerts,

@@ -58,6 +58,11 @@ export function groupSeverity(members: readonly InstanceState[]): Severity | nul
 
 export interface GroupDecision {
   kind: Exclude<NotificationKind, 'retrain'>;
+  /** The group episode, counter and severity the notification reports (taken before a
+   * resolve ends the episode, so "resolved" carries the episode of its "firing"). */
+  episodeId: string;
+  seq: number;
+  severity: Severity | null;
   /** Each member as it is reported (taken before the notification bookkeeping changes). */
   members: { st: InstanceState; status: 'firing' | 'resolved'; state: AlertState }[];
 }
@@ -112,7 +117,10 @@ export function decideGroup(
     }
   }
   if (kind === undefined) return undefined;
-  const told = members.map((st) => {
+  const episodeId = group.episodeId;
+  // Pending alerts were never firing: not reported (unless their resolution still is).
+  const reported = members.filter((st) => st.state !== 'pending' || st.resolvedPending);
+  const told = reported.map((st) => {
     const firingNow = isFiring(st) || (st.flapping && st.notified === 'firing');
     return {
       st,
@@ -129,8 +137,15 @@ export function decideGroup(
     m.notifiedFlapping = m.flapping;
     if (!m.flapping) m.resolvedPending = false;
   }
+  const decision = {
+    kind,
+    episodeId,
+    seq: group.seq,
+    severity: group.notifiedSeverity,
+    members: told,
+  };
   if (kind === 'resolved') endEpisode(group, members);
-  return { kind, members: told };
+  return decision;
 }
 
 function endEpisode(group: GroupState, members: InstanceState[]): void {

@@ -20,6 +20,10 @@ export interface DaemonSettings {
   baselineReload?: string;
   /** baselines.fallback (default: drop). */
   fallback?: 'drop' | 'reject' | 'newest' | { version: string };
+  /** More top-level sections (smtp, alerts, drift…), written as given. */
+  extra?: Record<string, unknown>;
+  /** Where the config file goes (default: a new temporary directory). */
+  configDir?: string;
 }
 
 /** Writes a config file for the given services and returns its path. */
@@ -28,7 +32,7 @@ export async function writeDaemonConfig(
   s: DaemonSettings,
 ): Promise<{ file: string; httpPort: number }> {
   const httpPort = await freePort();
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'driftwatch-test-'));
+  const dir = s.configDir ?? mkdtempSync(path.join(os.tmpdir(), 'driftwatch-test-'));
   const file = path.join(dir, 'driftwatch.yaml');
   const config = {
     kafka: {
@@ -63,6 +67,7 @@ export async function writeDaemonConfig(
     },
     http: { host: '127.0.0.1', port: httpPort },
     log: { level: 'info' },
+    ...s.extra,
   };
   writeFileSync(file, stringify(config));
   return { file, httpPort };

@@ -89,7 +89,7 @@ export function planRetraining(
             driftedFeatures: alerts.map((a) => ({
               feature: a.feature,
               method: a.method,
-              statistic: rule.statistic,
+              statistic: rule.statistic === 'value' ? a.method : rule.statistic,
               value: a.value,
               threshold: rule.threshold,
               samples: a.samples,

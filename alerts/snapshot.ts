@@ -13,7 +13,11 @@ export function snapshotOf(
   state: AlertState,
 ): AlertSnapshot {
   const stale = st.rule.endsWith(':stale');
-  const statistic = stale ? 'seconds_without_data' : rule.statistic;
+  const statistic = stale
+    ? 'seconds_without_data'
+    : rule.statistic === 'value'
+      ? st.method
+      : rule.statistic;
   const values = {
     rule: st.rule,
     model: st.model,

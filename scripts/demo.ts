@@ -2,7 +2,7 @@
  * `npm run demo`: real services up, synthetic prediction logs with drift injected into feature
  * `b`, the daemon run on them, and the per-window drift read back from InfluxDB.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
@@ -13,6 +13,26 @@ import { DEMO_SPEC, DEMO_START } from './demo-spec.js';
 import { createTopics, sendInChunks, toolingKafka } from './kafka-tools.js';
 import { obtainServices } from './services/obtain.js';
 import { predictionLogs } from './synthetic.js';
+import { parse as parseYaml, stringify } from 'yaml';
+import { startReceiver, type ReceivedWebhook } from './demo-receiver.js';
+
+/** A throwaway signing secret for the demo (Standard Webhooks format). */
+const DEMO_SECRET = 'whsec_ZHJpZnR3YXRjaC1kZW1vLXNlY3JldC0wMDAwMDA=';
+
+/** examples/rules.yaml, pointed at this run's receiver and mailbox. */
+function demoRules(dir: string, receiverPort: number, mailTo: string): string {
+  const root = path.join(import.meta.dirname, '..');
+  const rules = parseYaml(readFileSync(path.join(root, 'examples', 'rules.yaml'), 'utf8')) as {
+    receivers: Record<string, { type: string; url?: string; to?: string[] }>;
+  };
+  for (const r of Object.values(rules.receivers)) {
+    if (r.type === 'email') r.to = [mailTo];
+    if (r.url) r.url = r.url.replace(/:\/\/[^/]+/, `://127.0.0.1:${receiverPort}`);
+  }
+  const file = path.join(dir, 'rules.yaml');
+  writeFileSync(file, stringify(rules));
+  return file;
+}
 
 const MINUTE = 60_000;
 const WINDOWS = 6;
@@ -55,17 +75,25 @@ async function main(): Promise<void> {
     `  ${WINDOWS} one-minute windows from ${new Date(DEMO_START).toISOString()}; feature b shifts by +1.5σ from minute 3; plus 2 garbage messages\n`,
   );
 
+  const webhooks: ReceivedWebhook[] = [];
+  const receiver = await startReceiver(DEMO_SECRET, 0, (r) => webhooks.push(r));
+  const demoDir = mkdtempSync(path.join(os.tmpdir(), 'driftwatch-demo-'));
+  const mailTo = `oncall-${run}@driftwatch.demo`;
+  const rulesFile = demoRules(demoDir, receiver.port, mailTo);
   const configYaml = `
 kafka: { brokers: [${endpoints.kafkaBrokers.map((b) => `"${b}"`).join(', ')}], topic: ${topic}, deadLetterTopic: ${topic}.dlq, groupId: demo-${run} }
 influx: { url: "${endpoints.influx.url}", org: ${endpoints.influx.org}, bucket: ${endpoints.influx.bucket}, measurement: ${measurement} }
 windows: { size: 1m, maxFutureSkew: 3650d }
 baselines: { dir: ${path.join(import.meta.dirname, '..', 'baselines', 'examples')} }
 http: { host: 127.0.0.1, port: 0 }
+smtp: { host: ${endpoints.smtp.host}, port: ${endpoints.smtp.port}, from: driftwatch@driftwatch.demo }
+alerts: { rules: ${rulesFile}, dashboardUrl: "http://127.0.0.1:3000/d/driftwatch?var-model={{model}}&from={{from}}&to={{to}}", retryInitialDelay: 1s }
 `;
-  const config = parseConfig(configYaml, path.join(process.cwd(), 'demo.yaml'), {
+  const config = parseConfig(configYaml, path.join(demoDir, 'demo.yaml'), {
     INFLUX_TOKEN: endpoints.influx.token,
   });
-  const logFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'driftwatch-demo-')), 'daemon.log');
+  process.env.DRIFTWATCH_WEBHOOK_SECRET = DEMO_SECRET;
+  const logFile = path.join(demoDir, 'daemon.log');
   const daemon = await Daemon.start(
     config,
     pino({ level: 'info' }, pino.destination({ dest: logFile, sync: true })),
@@ -100,7 +128,12 @@ http: { host: 127.0.0.1, port: 0 }
     await new Promise((r) => setTimeout(r, 500));
   }
   const invalid = await daemon.metrics.messagesInvalid.get();
+  const mail = await waitForMail(endpoints.mailApiUrl, mailTo);
+  while (Date.now() < deadline + 30_000 && !webhooks.some((w) => w.path === '/retrain')) {
+    await new Promise((r) => setTimeout(r, 250));
+  }
   await daemon.stop();
+  receiver.server.close();
 
   const features = ['a', 'b', 'c', 'country'];
   const table = (
@@ -133,9 +166,52 @@ http: { host: 127.0.0.1, port: 0 }
     `\nThe series are in InfluxDB: ${endpoints.influx.url}  org "${endpoints.influx.org}"  bucket "${endpoints.influx.bucket}"  measurement "${measurement}"`,
   );
   say(`token: ${endpoints.influx.token} (the throwaway dev instance)\nFlux:\n${query}`);
+  say(
+    `\nAlert email in the SMTP catcher (${endpoints.mailApiUrl}/api/v1/search?query=to:${mailTo}):\n`,
+  );
+  if (mail) {
+    say(`  Subject: ${mail.Subject}`);
+    for (const line of mail.Text.split('\n').slice(0, 24)) say(`  | ${line}`);
+  } else say('  (none arrived)');
+  const retrain = webhooks.find((w) => w.path === '/retrain');
+  say('\nSigned retraining request received by the local receiver (scripts/demo-receiver.ts):\n');
+  if (retrain) {
+    const data = retrain.body.data as Record<string, unknown> | undefined;
+    say(`  webhook-id ${retrain.id}  signature verified: ${retrain.verified}`);
+    say(
+      `  ${JSON.stringify(data?.retrain ?? retrain.body, null, 2)
+        .split('\n')
+        .join('\n  ')}`,
+    );
+  } else say('  (none arrived)');
+  say(
+    `\n${webhooks.filter((w) => w.path === '/hooks').length} alert webhook(s) received at /hooks`,
+  );
+  if (!mail) throw new Error('no alert email arrived');
+  if (!retrain) throw new Error('no retraining request arrived');
   const psiPoints = rows.filter((r) => r.method === 'psi').length;
   if (psiPoints < WINDOWS * 4)
     throw new Error(`expected ${WINDOWS * 4} PSI points, found ${psiPoints}`);
+}
+
+async function waitForMail(
+  api: string,
+  to: string,
+): Promise<{ Subject: string; Text: string } | undefined> {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    const found = (await (
+      await fetch(`${api}/api/v1/search?query=${encodeURIComponent(`to:"${to}"`)}`)
+    ).json()) as { messages: { ID: string }[] };
+    const id = found.messages[0]?.ID;
+    if (id)
+      return (await (await fetch(`${api}/api/v1/message/${id}`)).json()) as {
+        Subject: string;
+        Text: string;
+      };
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return undefined;
 }
 
 main().then(

@@ -69,12 +69,15 @@ export function renderEmail(n: AlertNotification, opts: RenderEmailOptions): Ren
  * `<rule>:stale` alert counts as the same rule). Status and severity go in the body/headers.
  */
 function subject(n: AlertNotification, prefix: string): string {
-  const shown = new Set(['model', 'model_version']);
+  const shown = new Set(['model', 'model_version', 'rule']);
   if (n.kind === 'retrain') {
     const model = n.retrain ? `${n.retrain.model}@${n.retrain.modelVersion}` : modelVersion(n);
     return clip(oneLine(`[${prefix}] retraining request — ${model}`), SUBJECT_MAX);
   }
-  const rules = [...new Set(n.alerts.map((a) => a.rule.replace(/:stale$/, '')))].sort();
+  // The group's rule (one per group) keeps the subject stable whatever the alerts are.
+  const rules = n.groupLabels.rule
+    ? [n.groupLabels.rule]
+    : [...new Set(n.alerts.map((a) => a.rule))].sort();
   const rest = orderedLabels(n.groupLabels)
     .filter(([k]) => !shown.has(k))
     .map(([k, v]) => `${k}=${v}`);

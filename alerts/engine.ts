@@ -310,7 +310,7 @@ export class AlertEngine {
         this.instances.set(fp, st);
         this.memberSet(st.groupKey).add(fp);
       }
-      if (st.windowEnd === this.clock) continue;
+      if (st.windowEnd === this.clock && st.windowStart === cursor.lastSufficientEnd) continue;
       out.transitions.push(
         ...stepInstance(staleRule, st, {
           value: ageSeconds,
@@ -332,37 +332,42 @@ export class AlertEngine {
   /** Alerts of rules a reload removed: resolved (reason given), then the rule is forgotten. */
   private resolveRetired(out: StepOutput): void {
     if (this.retired.size === 0) return;
-    for (const st of this.instances.values()) {
+    for (const st of [...this.instances.values()]) {
       const rule = this.retired.get(baseRuleName(st.rule));
-      if (!rule || (st.state !== 'firing' && st.state !== 'recovering' && st.state !== 'pending'))
-        continue;
-      st.seq++;
-      out.transitions.push({
-        fingerprint: st.fingerprint,
-        rule: st.rule,
-        severity: st.severity,
-        from: st.state,
-        to: st.state === 'pending' ? 'inactive' : 'resolved',
-        seq: st.seq,
-        episodeId: st.episodeId,
-        model: st.model,
-        modelVersion: st.modelVersion,
-        feature: st.feature,
-        method: st.method,
-        window: st.window,
-        value: st.value,
-        threshold: rule.threshold,
-        samples: st.samples,
-        time: this.clock,
-        reason: 'rule removed from the rules file',
-      });
-      st.resolvedPending = st.state !== 'pending' && st.notified === 'firing';
+      if (!rule) continue;
+      const active = st.state === 'firing' || st.state === 'recovering' || st.state === 'pending';
+      if (active) {
+        st.seq++;
+        out.transitions.push({
+          fingerprint: st.fingerprint,
+          rule: st.rule,
+          severity: st.severity,
+          from: st.state,
+          to: st.state === 'pending' ? 'inactive' : 'resolved',
+          seq: st.seq,
+          episodeId: st.episodeId,
+          model: st.model,
+          modelVersion: st.modelVersion,
+          feature: st.feature,
+          method: st.method,
+          window: st.window,
+          value: st.value,
+          threshold: rule.threshold,
+          samples: st.samples,
+          time: this.clock,
+          reason: 'rule removed from the rules file',
+        });
+        st.endsAt = this.clock;
+        st.stateReason = 'rule removed from the rules file';
+      }
+      // Held firing while flapping counts as told: its resolution is still owed.
+      const told = st.notified === 'firing' && st.state !== 'pending';
+      st.resolvedPending = st.resolvedPending || (told && (active || st.flapping));
       st.state = 'inactive';
-      st.endsAt = this.clock;
       st.breaches = 0;
       st.flapping = false;
-      st.stateReason = 'rule removed from the rules file';
-      this.dirty.add(`i/${st.fingerprint}`);
+      st.episodeStarts = [];
+      this.touch(st);
     }
   }
 

@@ -56,7 +56,7 @@ export function planRetraining(
       group.retrained.push(requestedKey);
       cooldowns.set(cooldownKey, clock);
       const latest = alerts.reduce((a, b) => (b.windowEnd > a.windowEnd ? b : a));
-      const requestId = stableId('retrain', top.model, top.modelVersion, episodeId);
+      const requestId = stableId('retrain', policy.name, top.model, top.modelVersion, episodeId);
       const snaps = alerts.map(snapshot);
       out.push({
         touchedCooldowns: [cooldownKey],

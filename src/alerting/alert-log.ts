@@ -92,23 +92,26 @@ export function decodeEntry(value: Buffer | null): AlertLogEntry | undefined {
 }
 
 /**
- * Notifications first and the evaluation cursor last, in one send to one partition: one
- * record batch, appended whole. If the batch had to be split and the process died between,
- * the window is evaluated again and yields the same deterministic ids.
+ * The records of one evaluation, serialised now (the engine's objects change later):
+ * notifications first and the evaluation cursors last, sent in one request to one partition,
+ * so one record batch, appended whole. Should a split batch be cut short by a crash, the
+ * window is evaluated again and yields the same deterministic ids.
  */
+export function alertLogMessages(
+  notifications: readonly AlertNotification[],
+  changes: readonly StateRecord[],
+): Message[] {
+  const cursorsLast = [...changes].sort(
+    (a, b) => Number(a.key.startsWith('e/')) - Number(b.key.startsWith('e/')),
+  );
+  return [...notifications.map((n) => notificationMessage(n)), ...cursorsLast.map(stateMessage)];
+}
+
 export async function appendToAlertLog(
   producer: Producer,
   topic: string,
-  notifications: readonly AlertNotification[],
-  changes: readonly StateRecord[],
+  messages: Message[],
 ): Promise<void> {
-  const cursorLast = [...changes].sort(
-    (a, b) => Number(a.key.startsWith('e/')) - Number(b.key.startsWith('e/')),
-  );
-  const messages = [
-    ...notifications.map((n) => notificationMessage(n)),
-    ...cursorLast.map(stateMessage),
-  ];
   if (messages.length === 0) return;
   await producer.send({ topic, messages, acks: -1 });
 }

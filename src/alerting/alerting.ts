@@ -12,6 +12,7 @@ import type { InfluxSink } from '../sinks/influx.js';
 import { toTransitionPoint } from '../sinks/influx-alerts.js';
 import type { WindowPoint } from '../windows/evaluate.js';
 import {
+  alertLogMessages,
   alertTopicsFor,
   appendToAlertLog,
   ensureAlertTopics,
@@ -195,6 +196,7 @@ export class Alerting {
     };
     const changes = this.engine.takeChanges();
     if (changes.length === 0 && out.transitions.length === 0) return;
+    const messages = alertLogMessages(out.notifications, changes);
     const { metrics, logger, influx, producer } = this.deps;
     const measurement = this.deps.config.alerts.measurement;
     const retry = (what: string, fn: () => Promise<void>) =>
@@ -215,7 +217,7 @@ export class Alerting {
       await retry('writing alert transitions to InfluxDB', () => influx.writePoints(pointsOut));
     }
     await retry('appending to the alert log', () =>
-      appendToAlertLog(producer, this.topics.topic, out.notifications, changes),
+      appendToAlertLog(producer, this.topics.topic, messages),
     );
     for (const t of out.transitions) {
       metrics.alertTransitions.inc({ rule: t.rule, severity: t.severity, to: t.to });

@@ -4,7 +4,9 @@ import {
   compileGlob,
   defaultMethodPattern,
   type AlertRule,
+  type Matcher,
   type ReceiverPolicy,
+  type RuleStatistic,
 } from '../../alerts/rule.js';
 import { DriftwatchError } from '../errors.js';
 import {
@@ -74,6 +76,13 @@ export function formatProblems(file: string, problems: readonly RulesProblem[]):
     .join('\n');
 }
 
+/** Unnamed methods: a `value` rule reads per-feature methods, not the dataset share. */
+function methodMatcher(pattern: string | string[] | undefined, statistic: RuleStatistic): Matcher {
+  if (pattern !== undefined) return compileGlob(pattern);
+  const glob = compileGlob(defaultMethodPattern(statistic));
+  return statistic === 'value' ? (m) => m !== 'drift_share' && glob(m) : glob;
+}
+
 function compileRule(spec: RuleSpec): AlertRule {
   const { statistic, op, threshold } = spec.when;
   return {
@@ -82,7 +91,7 @@ function compileRule(spec: RuleSpec): AlertRule {
       model: compileGlob(spec.match.model),
       modelVersion: compileGlob(spec.match.model_version),
       feature: compileGlob(spec.match.feature),
-      method: compileGlob(spec.match.method ?? defaultMethodPattern(statistic)),
+      method: methodMatcher(spec.match.method, statistic),
       window: compileGlob(spec.match.window),
     },
     statistic,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { SEVERITIES } from '../../alerts/model.js';
-import { durationSchema } from '../config/duration.js';
+import { durationSchema, parseDuration } from '../config/duration.js';
 
 /**
  * The rules file: receivers (where notifications go) and rules (when they go). Validated once
@@ -53,20 +53,20 @@ export const conditionSchema = z.string().transform((text, ctx) => {
 });
 
 /** A count of windows, or a duration converted to windows of the series' length (rounded up). */
-const windowsOrDuration = z.union([
-  z.number().int().min(0),
-  z.string().transform((v, ctx) => {
-    const ms = durationSchema.safeParse(v);
-    if (!ms.success) {
+const windowsOrDuration = z
+  .union([z.number().int().min(0), z.string()])
+  .transform((v, ctx): number | { ms: number } => {
+    if (typeof v === 'number') return v;
+    const ms = parseDuration(v);
+    if (ms === undefined) {
       ctx.addIssue({
         code: 'custom',
-        message: `expected a window count or a duration, got "${v}"`,
+        message: `expected a window count or a duration such as "15m", got "${v}"`,
       });
       return z.NEVER;
     }
-    return { ms: ms.data };
-  }),
-]);
+    return { ms };
+  });
 
 const GROUP_LABELS = ['model', 'model_version', 'feature', 'method', 'window'] as const;
 

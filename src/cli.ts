@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { RULES_USAGE, notificationsCommand, rulesCommand } from './cli-alerts.js';
 import { BASELINE_USAGE, baselineCommand } from './cli-baseline.js';
 import { configJsonSchema } from './config/json-schema.js';
 import { loadConfig } from './config/load.js';
@@ -14,12 +15,14 @@ Usage:
       Consume prediction logs, write drift series to InfluxDB, serve /metrics and /healthz.
   driftwatch config schema
       Print the JSON Schema of the configuration file.
-${BASELINE_USAGE}`;
+${BASELINE_USAGE}${RULES_USAGE}`;
 
 async function main(argv: string[]): Promise<number> {
   const [verb, ...rest] = argv;
   if (verb === 'run') return run(rest);
   if (verb === 'baseline') return baselineCommand(rest);
+  if (verb === 'rules') return rulesCommand(rest);
+  if (verb === 'notifications') return notificationsCommand(rest);
   if (verb === 'config' && rest[0] === 'schema') {
     process.stdout.write(`${JSON.stringify(configJsonSchema(), null, 2)}\n`);
     return 0;

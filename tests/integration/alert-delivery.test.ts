@@ -1,0 +1,165 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Kafka, Producer } from 'kafkajs';
+import { stringify } from 'yaml';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { verifyWebhook } from '../../alerts/notifiers/signing.js';
+import { predictionLogs, type SyntheticSpec } from '../../scripts/synthetic.js';
+import { DaemonProcess, writeDaemonConfig } from '../support/daemon-process.js';
+import { createTopics, toolingKafka } from '../support/kafka.js';
+import { baselineDirFor, uniqueNames } from '../support/scenario.js';
+import { WebhookReceiver, type ReceivedRequest } from '../support/webhook-receiver.js';
+
+const services = inject('services');
+const T0 = Date.parse('2026-04-01T00:00:00.000Z');
+const MINUTE = 60_000;
+const PER_WINDOW = 300;
+const SECRET = 'whsec_c2VjcmV0LWZvci1kZWxpdmVyeS10ZXN0cy0wMDAw';
+const ROOT = path.resolve(import.meta.dirname, '..', '..');
+
+const spec: SyntheticSpec = {
+  model: 'churn',
+  modelVersion: '7',
+  numericFeatures: ['a', 'b', 'c'],
+  shifted: { features: ['a', 'b'], shift: 2, shiftFrom: T0 + 2 * MINUTE },
+  seed: 11,
+};
+
+function rule(name: string) {
+  return {
+    name,
+    match: { method: 'psi' },
+    when: 'value > 0.2',
+    min_samples: 50,
+    annotations: { runbook_url: 'https://runbooks.example.com/churn' },
+    receivers: ['ops'],
+  };
+}
+
+function writeRules(file: string, rules: unknown[], url: string): void {
+  writeFileSync(
+    file,
+    stringify({
+      receivers: { ops: { type: 'webhook', url, secret_env: 'OPS_SECRET', timeout: '5s' } },
+      rules,
+    }),
+  );
+}
+
+async function metric(port: number, pattern: RegExp): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const m = pattern.exec(text);
+  return m ? Number(m[1]) : 0;
+}
+
+async function waitForMetric(port: number, pattern: RegExp, atLeast: number): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if ((await metric(port, pattern)) >= atLeast) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`metric ${String(pattern)} did not reach ${atLeast}`);
+}
+
+function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src', 'cli.ts'), ...args], {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    child.once('exit', (code) => resolve({ code, out }));
+  });
+}
+
+const header = (r: ReceivedRequest, k: string) => r.headers[k] as string | undefined;
+
+describe(`alert delivery failures, replay and rule reloads (${inject('servicesMode')})`, () => {
+  const names = uniqueNames('delivery');
+  const receiver = new WebhookReceiver();
+  const alertTopic = `${names.groupId}.alerts`;
+  let kafka: Kafka;
+  let producer: Producer;
+  let configFile: string;
+  let rulesFile: string;
+  let httpPort: number;
+  const env = { INFLUX_TOKEN: services.influx.token, OPS_SECRET: SECRET };
+
+  beforeAll(async () => {
+    kafka = toolingKafka(services.kafkaBrokers, 'driftwatch-tests');
+    await createTopics(kafka, [names.topic, names.deadLetterTopic, alertTopic]);
+    producer = kafka.producer();
+    await producer.connect();
+    // Garbage in the alert log must be skipped (logged, counted), not crash the restore.
+    await producer.send({ topic: alertTopic, messages: [{ key: 'i/x', value: 'not json' }] });
+    const logs = [...predictionLogs(spec, T0, MINUTE / PER_WINDOW, 6 * PER_WINDOW)];
+    await producer.send({ topic: names.topic, messages: logs.map((l) => ({ value: JSON.stringify(l) })) });
+    await receiver.start();
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'driftwatch-delivery-'));
+    rulesFile = path.join(dir, 'rules.yaml');
+    writeRules(rulesFile, [rule('psi_drift')], receiver.url('/ops'));
+    ({ file: configFile, httpPort } = await writeDaemonConfig(services, {
+      ...names,
+      configDir: dir,
+      baselinesDir: baselineDirFor(spec),
+      windowSize: '1m',
+      extra: { alerts: { rules: rulesFile, retryInitialDelay: '200ms', retryMaxDelay: '1s' } },
+    }));
+  });
+
+  afterAll(async () => {
+    await producer?.disconnect();
+    await receiver.stop();
+  });
+
+  it('400 → dead letter (metric), replayed with the same webhook-id; invalid rules keep the old ones', async () => {
+    receiver.respond = () => 400;
+    const daemon = new DaemonProcess(configFile, env);
+    try {
+      await waitForMetric(httpPort, /driftwatch_notifications_dead_lettered_total\{receiver="ops"\} (\d+)/, 1);
+      const refused = receiver.requests.filter((r) => r.path === '/ops');
+      expect(refused).toHaveLength(1);
+      expect(refused[0]?.status).toBe(400);
+      expect(daemon.logs('unreadable alert-log record skipped')).toHaveLength(1);
+
+      // An invalid rules file (file watch) is reported and the running rules stay.
+      writeFileSync(rulesFile, 'rules:\n  - name: broken\n    when: "value >> 1"\n');
+      await waitForMetric(httpPort, /driftwatch_alert_rules_reloads_total\{result="invalid"\} (\d+)/, 1);
+      expect(await metric(httpPort, /driftwatch_alert_rules_loaded (\d+)/)).toBe(1);
+      expect(daemon.output).toContain('rules file reload failed');
+
+      // A valid one, announced by SIGHUP, takes over.
+      writeRules(rulesFile, [rule('psi_drift'), rule('psi_drift_copy')], receiver.url('/ops'));
+      daemon.kill('SIGHUP');
+      await waitForMetric(httpPort, /driftwatch_alert_rules_loaded (\d+)/, 2);
+
+      // The endpoint is fixed; the operator replays the dead letter.
+      receiver.respond = () => 200;
+      const replay = await runCli(['notifications', 'replay', '--config', configFile, '--receiver', 'ops'], env);
+      expect(replay.code, replay.out).toBe(0);
+      await receiver.waitFor((rs) => rs.some((r) => r.path === '/ops' && r.status === 200), 'replayed delivery');
+      const delivered = receiver.accepted('/ops')[0] as ReceivedRequest;
+      expect(header(delivered, 'webhook-id')).toBe(header(refused[0] as ReceivedRequest, 'webhook-id'));
+      expect(
+        verifyWebhook(
+          SECRET,
+          {
+            'webhook-id': header(delivered, 'webhook-id'),
+            'webhook-timestamp': header(delivered, 'webhook-timestamp'),
+            'webhook-signature': header(delivered, 'webhook-signature'),
+          },
+          delivered.body,
+        ),
+      ).toBe(true);
+      expect(JSON.parse(delivered.body)).toMatchObject({ data: { status: 'firing' } });
+      expect(daemon.child.exitCode).toBeNull();
+    } finally {
+      daemon.kill('SIGTERM');
+      await daemon.exited;
+    }
+  });
+});

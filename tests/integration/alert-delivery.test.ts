@@ -49,7 +49,11 @@ function writeRules(file: string, rules: unknown[], url: string): void {
 }
 
 async function metric(port: number, pattern: RegExp): Promise<number> {
-  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  // Before the daemon serves /metrics, nothing is counted yet.
+  const text = await fetch(`http://127.0.0.1:${port}/metrics`).then(
+    (r) => r.text(),
+    () => '',
+  );
   const m = pattern.exec(text);
   return m ? Number(m[1]) : 0;
 }
@@ -63,12 +67,19 @@ async function waitForMetric(port: number, pattern: RegExp, atLeast: number): Pr
   throw new Error(`metric ${String(pattern)} did not reach ${atLeast}`);
 }
 
-function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; out: string }> {
+function runCli(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src', 'cli.ts'), ...args], {
-      cwd: ROOT,
-      env: { ...process.env, ...env },
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', path.join(ROOT, 'src', 'cli.ts'), ...args],
+      {
+        cwd: ROOT,
+        env: { ...process.env, ...env },
+      },
+    );
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));
@@ -97,7 +108,10 @@ describe(`alert delivery failures, replay and rule reloads (${inject('servicesMo
     // Garbage in the alert log must be skipped (logged, counted), not crash the restore.
     await producer.send({ topic: alertTopic, messages: [{ key: 'i/x', value: 'not json' }] });
     const logs = [...predictionLogs(spec, T0, MINUTE / PER_WINDOW, 6 * PER_WINDOW)];
-    await producer.send({ topic: names.topic, messages: logs.map((l) => ({ value: JSON.stringify(l) })) });
+    await producer.send({
+      topic: names.topic,
+      messages: logs.map((l) => ({ value: JSON.stringify(l) })),
+    });
     await receiver.start();
     const dir = mkdtempSync(path.join(os.tmpdir(), 'driftwatch-delivery-'));
     rulesFile = path.join(dir, 'rules.yaml');
@@ -120,7 +134,11 @@ describe(`alert delivery failures, replay and rule reloads (${inject('servicesMo
     receiver.respond = () => 400;
     const daemon = new DaemonProcess(configFile, env);
     try {
-      await waitForMetric(httpPort, /driftwatch_notifications_dead_lettered_total\{receiver="ops"\} (\d+)/, 1);
+      await waitForMetric(
+        httpPort,
+        /driftwatch_notifications_dead_lettered_total\{receiver="ops"\} (\d+)/,
+        1,
+      );
       const refused = receiver.requests.filter((r) => r.path === '/ops');
       expect(refused).toHaveLength(1);
       expect(refused[0]?.status).toBe(400);
@@ -128,7 +146,11 @@ describe(`alert delivery failures, replay and rule reloads (${inject('servicesMo
 
       // An invalid rules file (file watch) is reported and the running rules stay.
       writeFileSync(rulesFile, 'rules:\n  - name: broken\n    when: "value >> 1"\n');
-      await waitForMetric(httpPort, /driftwatch_alert_rules_reloads_total\{result="invalid"\} (\d+)/, 1);
+      await waitForMetric(
+        httpPort,
+        /driftwatch_alert_rules_reloads_total\{result="invalid"\} (\d+)/,
+        1,
+      );
       expect(await metric(httpPort, /driftwatch_alert_rules_loaded (\d+)/)).toBe(1);
       expect(daemon.output).toContain('rules file reload failed');
 
@@ -139,11 +161,19 @@ describe(`alert delivery failures, replay and rule reloads (${inject('servicesMo
 
       // The endpoint is fixed; the operator replays the dead letter.
       receiver.respond = () => 200;
-      const replay = await runCli(['notifications', 'replay', '--config', configFile, '--receiver', 'ops'], env);
+      const replay = await runCli(
+        ['notifications', 'replay', '--config', configFile, '--receiver', 'ops'],
+        env,
+      );
       expect(replay.code, replay.out).toBe(0);
-      await receiver.waitFor((rs) => rs.some((r) => r.path === '/ops' && r.status === 200), 'replayed delivery');
+      await receiver.waitFor(
+        (rs) => rs.some((r) => r.path === '/ops' && r.status === 200),
+        'replayed delivery',
+      );
       const delivered = receiver.accepted('/ops')[0] as ReceivedRequest;
-      expect(header(delivered, 'webhook-id')).toBe(header(refused[0] as ReceivedRequest, 'webhook-id'));
+      expect(header(delivered, 'webhook-id')).toBe(
+        header(refused[0] as ReceivedRequest, 'webhook-id'),
+      );
       expect(
         verifyWebhook(
           SECRET,

@@ -7,16 +7,16 @@ import {
 } from './groups.js';
 import { stableId } from './ids.js';
 import {
-  fingerprintOf,
   isForgettable,
   newInstance,
   stepInstance,
+  transitionOf,
   type InstanceState,
   type SeriesIdentity,
 } from './instance.js';
 import type { AlertNotification, AlertTransition, DriftObservation } from './model.js';
 import { planRetraining } from './retrain.js';
-import { matches, statisticOf, type AlertRule, type ReceiverPolicy } from './rule.js';
+import { breaches, matches, statisticOf, type AlertRule, type ReceiverPolicy } from './rule.js';
 import { snapshotOf, linksFor } from './snapshot.js';
 
 export interface EngineOptions {
@@ -59,6 +59,10 @@ export class AlertEngine {
   private readonly instances = new Map<string, InstanceState>();
   private readonly groups = new Map<string, GroupState>();
   private readonly members = new Map<string, Set<string>>();
+  /** Series identity (rule + labels, cheap to build) → fingerprint (a hash, built once). */
+  private readonly bySeries = new Map<string, string>();
+  /** Record keys whose last written value was not null: only those need a tombstone. */
+  private readonly persisted = new Set<string>();
   /** Per model and version: the newest window end evaluated (replays of older ones are skipped). */
   private readonly evaluated = new Map<string, number>();
   private readonly stale = new Map<string, StaleCursor>();
@@ -108,7 +112,13 @@ export class AlertEngine {
   /** Changed records since the last call, for the durable alert topic. */
   takeChanges(): StateRecord[] {
     const out: StateRecord[] = [];
-    for (const key of this.dirty) out.push({ key, value: this.recordValue(key) });
+    for (const key of this.dirty) {
+      const value = this.recordValue(key);
+      if (value === null) {
+        if (!this.persisted.delete(key)) continue;
+      } else this.persisted.add(key);
+      out.push({ key, value });
+    }
     this.dirty.clear();
     return out;
   }
@@ -127,6 +137,8 @@ export class AlertEngine {
   /** Rebuilds state from the records `takeChanges` produced (the newest per key wins). */
   restore(key: string, value: unknown): void {
     const [kind, id = ''] = [key.slice(0, 1), key.slice(2)];
+    if (value === null) this.persisted.delete(key);
+    else this.persisted.add(key);
     if (value === null) {
       if (kind === 'i') this.dropInstance(id);
       else if (kind === 'g') this.groups.delete(id);
@@ -137,10 +149,8 @@ export class AlertEngine {
     }
     const v = value as Record<string, unknown>;
     if (kind === 'i') {
-      const st = value as InstanceState;
       this.dropInstance(id);
-      this.instances.set(id, st);
-      this.memberSet(st.groupKey).add(id);
+      this.addInstance(value as InstanceState);
     } else if (kind === 'g') this.groups.set(id, value as GroupState);
     else if (kind === 'e') this.evaluated.set(id, Number(v.upTo));
     else if (kind === 's') this.stale.set(id, value as StaleCursor);
@@ -152,6 +162,7 @@ export class AlertEngine {
     const st = this.instances.get(id);
     if (!st) return;
     this.instances.delete(id);
+    this.bySeries.delete(seriesKey(st.rule, st));
     this.members.get(st.groupKey)?.delete(id);
   }
 
@@ -167,25 +178,43 @@ export class AlertEngine {
   evaluate(observations: readonly DriftObservation[]): StepOutput {
     const out: StepOutput = { transitions: [], notifications: [] };
     const windows = new Map<string, DriftObservation[]>();
+    let last: DriftObservation | undefined;
+    let list: DriftObservation[] = [];
     for (const o of observations) {
-      const key = `${o.model}${SEP}${o.modelVersion}${SEP}${o.windowEnd}`;
-      let list = windows.get(key);
-      if (!list) windows.set(key, (list = []));
+      // Points come window by window: a key is built only where the window changes.
+      if (
+        !last ||
+        o.windowEnd !== last.windowEnd ||
+        o.model !== last.model ||
+        o.modelVersion !== last.modelVersion
+      ) {
+        const key = `${o.model}${SEP}${o.modelVersion}${SEP}${o.windowEnd}`;
+        const known = windows.get(key);
+        if (known) list = known;
+        else windows.set(key, (list = []));
+      }
       list.push(o);
+      last = o;
     }
     const ordered = [...windows.values()].sort(
       (a, b) => (a[0]?.windowEnd ?? 0) - (b[0]?.windowEnd ?? 0),
     );
+    // Timers and groups move once per window end, whatever the number of models closing there.
+    let pendingClock: number | undefined;
     for (const points of ordered) {
       const first = points[0];
       if (!first) continue;
+      if (pendingClock !== undefined && first.windowEnd !== pendingClock) {
+        this.advance(pendingClock, out);
+      }
       const modelKey = `${first.model}${SEP}${first.modelVersion}`;
       if ((this.evaluated.get(modelKey) ?? -Infinity) >= first.windowEnd) continue;
       for (const rule of this.rules.values()) this.evaluateRule(rule, points, out);
       this.evaluated.set(modelKey, first.windowEnd);
       this.dirty.add(`e/${modelKey}`);
-      this.advance(first.windowEnd, out);
+      pendingClock = first.windowEnd;
     }
+    if (pendingClock !== undefined) this.advance(pendingClock, out);
     this.retireFinished();
     return out;
   }
@@ -198,6 +227,7 @@ export class AlertEngine {
   }
 
   private evaluateRule(rule: AlertRule, points: DriftObservation[], out: StepOutput): void {
+    let sufficiency: Map<string, { o: DriftObservation; enough: boolean }> | undefined;
     for (const o of points) {
       if (!matches(rule, o)) continue;
       const value = statisticOf(rule, o);
@@ -208,19 +238,26 @@ export class AlertEngine {
         value !== null &&
         o.status === 'ok' &&
         (rule.statistic === 'drift_share' || samples >= rule.minSamples);
-      const series: SeriesIdentity = {
-        model: o.model,
-        modelVersion: o.modelVersion,
-        feature: o.feature,
-        method: o.method,
-        window: o.window,
-      };
-      const fp = fingerprintOf(rule.name, series);
-      let st = this.instances.get(fp);
+      if (rule.staleAfterMs !== undefined) {
+        sufficiency ??= new Map();
+        const seen = sufficiency.get(o.window);
+        if (!seen || (enough && !seen.enough)) sufficiency.set(o.window, { o, enough });
+      }
+      const identity = seriesKey(rule.name, o);
+      let st = this.instanceBySeries(identity);
       if (!st) {
+        // Most series are quiet most of the time: nothing is kept for them until they breach.
+        const breaching = enough ? breaches(rule, value) : rule.insufficientData === 'breach';
+        if (!breaching) continue;
+        const series: SeriesIdentity = {
+          model: o.model,
+          modelVersion: o.modelVersion,
+          feature: o.feature,
+          method: o.method,
+          window: o.window,
+        };
         st = newInstance(rule, series, groupKeyOf(rule, labelsOf(series)));
-        this.instances.set(fp, st);
-        this.memberSet(st.groupKey).add(fp);
+        this.addInstance(st);
       }
       const transitions = stepInstance(rule, st, {
         value: enough ? value : null,
@@ -234,10 +271,21 @@ export class AlertEngine {
             : `insufficient data: ${samples} samples < min_samples ${rule.minSamples}`,
       });
       out.transitions.push(...transitions);
-      this.ensureGroup(rule, st);
+      if (st.state !== 'inactive' || st.resolvedPending) this.ensureGroup(rule, st);
       this.touch(st);
-      if (rule.staleAfterMs !== undefined) this.noteSufficiency(rule, o, enough);
     }
+    for (const { o, enough } of sufficiency?.values() ?? []) this.noteSufficiency(rule, o, enough);
+  }
+
+  private instanceBySeries(identity: string): InstanceState | undefined {
+    const fp = this.bySeries.get(identity);
+    return fp === undefined ? undefined : this.instances.get(fp);
+  }
+
+  private addInstance(st: InstanceState): void {
+    this.instances.set(st.fingerprint, st);
+    this.bySeries.set(seriesKey(st.rule, st), st.fingerprint);
+    this.memberSet(st.groupKey).add(st.fingerprint);
   }
 
   private ensureGroup(rule: AlertRule, st: InstanceState): void {
@@ -301,14 +349,12 @@ export class AlertEngine {
         method: '*',
         window: cursor.window,
       };
-      const fp = fingerprintOf(staleRule.name, series);
       const ageSeconds = (this.clock - cursor.lastSufficientEnd) / 1000;
-      let st = this.instances.get(fp);
+      let st = this.instanceBySeries(seriesKey(staleRule.name, series));
       if (!st) {
         if (ageSeconds < staleRule.threshold) continue;
         st = newInstance(staleRule, series, groupKeyOf(staleRule, labelsOf(series)));
-        this.instances.set(fp, st);
-        this.memberSet(st.groupKey).add(fp);
+        this.addInstance(st);
       }
       if (st.windowEnd === this.clock && st.windowStart === cursor.lastSufficientEnd) continue;
       out.transitions.push(
@@ -338,27 +384,10 @@ export class AlertEngine {
       const active = st.state === 'firing' || st.state === 'recovering' || st.state === 'pending';
       if (active) {
         st.seq++;
-        out.transitions.push({
-          fingerprint: st.fingerprint,
-          rule: st.rule,
-          severity: st.severity,
-          from: st.state,
-          to: st.state === 'pending' ? 'inactive' : 'resolved',
-          seq: st.seq,
-          episodeId: st.episodeId,
-          model: st.model,
-          modelVersion: st.modelVersion,
-          feature: st.feature,
-          method: st.method,
-          window: st.window,
-          value: st.value,
-          threshold: rule.threshold,
-          samples: st.samples,
-          time: this.clock,
-          reason: 'rule removed from the rules file',
-        });
         st.endsAt = this.clock;
         st.stateReason = 'rule removed from the rules file';
+        const to = st.state === 'pending' ? 'inactive' : 'resolved';
+        out.transitions.push(transitionOf(st, rule, st.state, to, this.clock));
       }
       // Held firing while flapping counts as told: its resolution is still owed.
       const told = st.notified === 'firing' && st.state !== 'pending';
@@ -453,6 +482,10 @@ export class AlertEngine {
       links: linksFor(alerts, this.options.dashboardUrl),
     };
   }
+}
+
+function seriesKey(rule: string, s: SeriesIdentity): string {
+  return `${rule}${SEP}${s.model}${SEP}${s.modelVersion}${SEP}${s.feature}${SEP}${s.method}${SEP}${s.window}`;
 }
 
 function labelsOf(s: SeriesIdentity): Record<string, string> {

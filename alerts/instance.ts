@@ -90,6 +90,38 @@ export interface InstanceInput {
   insufficientReason?: string;
 }
 
+/**
+ * The transition `from` → `to` of an instance as it stands now (its seq, value, reason, …),
+ * at event time `time`. Changes nothing: the caller advances `st.seq` and the state.
+ */
+export function transitionOf(
+  st: InstanceState,
+  rule: AlertRule,
+  from: AlertState,
+  to: AlertState,
+  time: number,
+): AlertTransition {
+  return {
+    fingerprint: st.fingerprint,
+    rule: st.rule,
+    severity: st.severity,
+    from,
+    to,
+    seq: st.seq,
+    episodeId: st.episodeId,
+    model: st.model,
+    modelVersion: st.modelVersion,
+    feature: st.feature,
+    method: st.method,
+    window: st.window,
+    value: st.value,
+    threshold: rule.threshold,
+    samples: st.samples,
+    time,
+    reason: st.stateReason,
+  };
+}
+
 type Verdict = 'breach' | 'band' | 'clear' | 'none';
 
 function verdictOf(rule: AlertRule, input: InstanceInput): Verdict {
@@ -126,27 +158,8 @@ export function stepInstance(
   if (input.value !== null) st.severity = severityFor(rule, input.value);
   const out: AlertTransition[] = [];
   const move = (to: AlertState) => {
-    const from: AlertState = st.state;
     st.seq++;
-    out.push({
-      fingerprint: st.fingerprint,
-      rule: st.rule,
-      severity: st.severity,
-      from,
-      to,
-      seq: st.seq,
-      episodeId: st.episodeId,
-      model: st.model,
-      modelVersion: st.modelVersion,
-      feature: st.feature,
-      method: st.method,
-      window: st.window,
-      value: st.value,
-      threshold: rule.threshold,
-      samples: st.samples,
-      time: input.windowEnd,
-      reason: st.stateReason,
-    });
+    out.push(transitionOf(st, rule, st.state, to, input.windowEnd));
     st.state = to === 'resolved' ? 'inactive' : to;
   };
   const fire = () => {

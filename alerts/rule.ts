@@ -1,7 +1,10 @@
 import type { DriftObservation, Severity } from './model.js';
 
 export type RuleStatistic = 'value' | 'p_value' | 'drift_share' | 'missing_share' | 'unseen_share';
-export type Operator = '>' | '>=' | '<' | '<=';
+export const OPERATORS = ['>', '>=', '<', '<='] as const;
+export type Operator = (typeof OPERATORS)[number];
+export const isOperator = (op: string): op is Operator =>
+  (OPERATORS as readonly string[]).includes(op);
 export type GroupLabel = 'model' | 'model_version' | 'feature' | 'method' | 'window';
 /** A count of windows, or a duration turned into windows of the series' length. */
 export type WindowsOrDuration = number | { ms: number };
@@ -61,6 +64,11 @@ export type Matcher = (value: string) => boolean;
 export function compileGlob(patterns: string | readonly string[]): Matcher {
   const list = typeof patterns === 'string' ? [patterns] : patterns;
   if (list.includes('*')) return () => true;
+  // Plain names (the common case) need no regular expression.
+  if (list.every((p) => !/[*?]/.test(p))) {
+    const names = new Set(list);
+    return (value) => names.has(value);
+  }
   const sources = list.map(
     (p) =>
       `^${p
@@ -79,11 +87,11 @@ export function defaultMethodPattern(statistic: RuleStatistic): string {
   return '*';
 }
 
+const SUMMARY_STATISTICS: ReadonlySet<RuleStatistic> = new Set(['missing_share', 'unseen_share']);
+
 export function matches(rule: AlertRule, o: DriftObservation): boolean {
   const m = rule.match;
-  if (o.method === 'summary' && !['missing_share', 'unseen_share'].includes(rule.statistic)) {
-    return false;
-  }
+  if (o.method === 'summary' && !SUMMARY_STATISTICS.has(rule.statistic)) return false;
   return (
     m.model(o.model) &&
     m.modelVersion(o.modelVersion) &&
@@ -116,7 +124,8 @@ export function statisticOf(rule: AlertRule, o: DriftObservation): number | null
   }
 }
 
-function compare(op: Operator, value: number, threshold: number): boolean {
+/** `value op threshold`: whether the condition holds. */
+export function compare(op: Operator, value: number, threshold: number): boolean {
   switch (op) {
     case '>':
       return value > threshold;

@@ -1,4 +1,4 @@
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { ParseArgsConfig } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
 import { pino } from 'pino';
 import { alertTopicsFor } from './alerting/alert-log.js';
@@ -14,6 +14,7 @@ import { loadRulesFile } from './alerting/rules-file.js';
 import { rulesJsonSchema } from './alerting/rules-schema.js';
 import { loadConfig } from './config/load.js';
 import { kafkaLogCreator } from './daemon/kafka-logging.js';
+import { parseCommandArgs, unknownCommand } from './cli-args.js';
 import { DriftwatchError } from './errors.js';
 import { createLogger } from './logger.js';
 
@@ -30,16 +31,8 @@ export const RULES_USAGE = `  driftwatch rules validate <rules.yaml>
       Send dead-lettered notifications again (same id) to the receiver that gave up on them.
 `;
 
-type Values = Record<string, string | boolean | undefined>;
-
-function parse(args: string[], options: NonNullable<ParseArgsConfig['options']>) {
-  try {
-    const r = parseArgs({ args, options, strict: true, allowPositionals: true });
-    return { values: r.values as Values, positionals: r.positionals };
-  } catch (err) {
-    throw new DriftwatchError('CLI_USAGE', `${(err as Error).message}\n\n${RULES_USAGE}`);
-  }
-}
+const parse = (args: string[], options: NonNullable<ParseArgsConfig['options']>) =>
+  parseCommandArgs(args, options, RULES_USAGE);
 
 /** ISO 8601 (a date, or a date and time) or epoch milliseconds. */
 function timeArg(name: string, v: string | boolean | undefined): number {
@@ -179,17 +172,11 @@ export async function rulesCommand(args: string[]): Promise<number> {
     process.stdout.write(`${JSON.stringify(rulesJsonSchema(), null, 2)}\n`);
     return 0;
   }
-  throw new DriftwatchError(
-    'CLI_USAGE',
-    `unknown rules command "${String(verb)}"\n\n${RULES_USAGE}`,
-  );
+  throw unknownCommand('rules', verb, RULES_USAGE);
 }
 
 export async function notificationsCommand(args: string[]): Promise<number> {
   const [verb, ...rest] = args;
   if (verb === 'replay') return replay(rest);
-  throw new DriftwatchError(
-    'CLI_USAGE',
-    `unknown notifications command "${String(verb)}"\n\n${RULES_USAGE}`,
-  );
+  throw unknownCommand('notifications', verb, RULES_USAGE);
 }

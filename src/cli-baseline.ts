@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { ParseArgsConfig } from 'node:util';
 import { buildBaselineFromFile, type BuildProgress } from './baseline/build-file.js';
 import { writeBaselineFile } from './baseline/build.js';
 import { diffBaselines } from './baseline/diff.js';
@@ -8,6 +8,7 @@ import { describeBaseline } from './baseline/inspect.js';
 import { baselineJsonSchema } from './baseline/json-schema.js';
 import type { Baseline } from './baseline/baseline.js';
 import { BaselineStore, loadBaselineFile, readBaselineFile } from './baseline/store.js';
+import { parseCommandArgs, unknownCommand } from './cli-args.js';
 import { DriftwatchError } from './errors.js';
 
 export const BASELINE_USAGE = `  driftwatch baseline build --input <train.csv|.jsonl|.parquet> --model <name> --model-version <v>
@@ -25,16 +26,8 @@ export const BASELINE_USAGE = `  driftwatch baseline build --input <train.csv|.j
       Print the JSON Schema of the baseline file.
 `;
 
-type Values = Record<string, string | boolean | undefined>;
-
-function parse(args: string[], options: NonNullable<ParseArgsConfig['options']>) {
-  try {
-    const r = parseArgs({ args, options, strict: true, allowPositionals: true });
-    return { values: r.values as Values, positionals: r.positionals };
-  } catch (err) {
-    throw new DriftwatchError('CLI_USAGE', `${(err as Error).message}\n\n${BASELINE_USAGE}`);
-  }
-}
+const parse = (args: string[], options: NonNullable<ParseArgsConfig['options']>) =>
+  parseCommandArgs(args, options, BASELINE_USAGE);
 
 const list = (v: string | boolean | undefined) =>
   typeof v === 'string'
@@ -213,8 +206,5 @@ export async function baselineCommand(args: string[]): Promise<number> {
     process.stdout.write(`${JSON.stringify(baselineJsonSchema(), null, 2)}\n`);
     return 0;
   }
-  throw new DriftwatchError(
-    'CLI_USAGE',
-    `unknown baseline command "${String(verb)}"\n\n${BASELINE_USAGE}`,
-  );
+  throw unknownCommand('baseline', verb, BASELINE_USAGE);
 }

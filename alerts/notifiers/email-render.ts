@@ -13,6 +13,7 @@
  * single-line fields in the text part have their control characters made visible.
  */
 import type { AlertNotification, AlertSnapshot, RetrainEvidence } from '../model.js';
+import { compare, isOperator } from '../rule.js';
 
 export interface RenderEmailOptions {
   /** The right-hand side of Message-IDs, e.g. "alerts.example.com". */
@@ -252,19 +253,8 @@ function valueLine(a: AlertSnapshot): string {
 }
 
 function breaches(value: number | null, op: string, threshold: number): boolean | null {
-  if (value === null || Number.isNaN(value)) return null;
-  switch (op) {
-    case '>':
-      return value > threshold;
-    case '>=':
-      return value >= threshold;
-    case '<':
-      return value < threshold;
-    case '<=':
-      return value <= threshold;
-    default:
-      return null;
-  }
+  if (value === null || Number.isNaN(value) || !isOperator(op)) return null;
+  return compare(op, value, threshold);
 }
 
 function retrainParts(r: RetrainEvidence): { section: Section; table: Doc['table'] } {

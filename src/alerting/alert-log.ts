@@ -1,9 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import type { Admin, Kafka, Message, Producer } from 'kafkajs';
 import { z } from 'zod';
 import type { AlertNotification } from '../../alerts/model.js';
 import type { StateRecord } from '../../alerts/engine.js';
 import type { Logger } from '../logger.js';
+import { readTopicToEnd } from './read-to-end.js';
 
 /**
  * The alert log: one Kafka topic (one partition, so one order) holding the alert engine's
@@ -127,51 +127,26 @@ export async function readAlertLog(
   onState: (key: string, value: unknown) => void,
   logger: Logger,
 ): Promise<{ records: number; notifications: number }> {
-  const ends = await admin.fetchTopicOffsets(topic);
-  const end = ends.find((e) => e.partition === 0);
-  const high = Number(end?.high ?? 0);
-  const low = Number(end?.low ?? 0);
-  if (high <= low) return { records: 0, notifications: 0 };
-  const groupId = `driftwatch-restore-${randomUUID()}`;
-  const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false });
   let records = 0;
   let notifications = 0;
   let unreadable = 0;
-  let done!: () => void;
-  const finished = new Promise<void>((resolve) => (done = resolve));
-  await consumer.connect();
-  try {
-    await consumer.subscribe({ topic, fromBeginning: true });
-    await consumer.run({
-      autoCommit: false,
-      eachBatch: async (payload) => {
-        const { batch } = payload;
-        for (const m of batch.messages) {
-          const offset = Number(m.offset);
-          if (offset >= high) break;
-          records++;
-          const key = m.key?.toString('utf8') ?? '';
-          try {
-            if (key.startsWith(NOTIFICATION_PREFIX)) notifications++;
-            else if (m.value === null) onState(key, null);
-            else {
-              const entry = decodeEntry(m.value);
-              if (entry?.type === 'state') onState(key, entry.value);
-            }
-          } catch (err) {
-            unreadable++;
-            if (unreadable <= 5)
-              logger.error({ err, topic, offset, key }, 'unreadable alert-log record skipped');
-          }
-          if (offset >= high - 1) done();
-        }
-        await payload.heartbeat();
-      },
-    });
-    await finished;
-  } finally {
-    await consumer.disconnect();
-    await admin.deleteGroups([groupId]).catch(() => undefined);
-  }
+  await readTopicToEnd(kafka, admin, topic, 'driftwatch-restore', (_partition, m) => {
+    records++;
+    const key = m.key?.toString('utf8') ?? '';
+    try {
+      if (key.startsWith(NOTIFICATION_PREFIX)) notifications++;
+      else if (m.value === null) onState(key, null);
+      else {
+        const entry = decodeEntry(m.value);
+        if (entry?.type === 'state') onState(key, entry.value);
+      }
+    } catch (err) {
+      unreadable++;
+      if (unreadable <= 5) {
+        const offset = Number(m.offset);
+        logger.error({ err, topic, offset, key }, 'unreadable alert-log record skipped');
+      }
+    }
+  });
   return { records, notifications };
 }

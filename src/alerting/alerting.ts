@@ -28,6 +28,7 @@ import {
   type ReceiverContext,
   type ReceiverSettings,
 } from './receivers.js';
+import { finiteOrNull, summaryObservation, type ObservationBase } from './observation.js';
 import { loadRulesFile, type LoadedRules } from './rules-file.js';
 
 interface BuiltReceiver {
@@ -48,7 +49,7 @@ export interface AlertingDeps {
 
 /** A drift point as rules read it; the backtest builds the same from InfluxDB rows. */
 export function toObservation(p: WindowPoint): DriftObservation {
-  const common = {
+  const common: ObservationBase = {
     model: p.model,
     modelVersion: p.modelVersion,
     feature: p.feature,
@@ -59,27 +60,14 @@ export function toObservation(p: WindowPoint): DriftObservation {
     n: p.n,
     missing: p.missing,
   };
-  if (p.kind === 'summary') {
-    return {
-      ...common,
-      method: 'summary',
-      status: 'ok',
-      statistic: null,
-      pValue: null,
-      adjustedPValue: null,
-      threshold: null,
-      drifted: false,
-      unseen: p.unseen ?? null,
-    };
-  }
-  const finite = (v: number | null) => (v !== null && Number.isFinite(v) ? v : null);
+  if (p.kind === 'summary') return summaryObservation(common, p.unseen ?? null);
   return {
     ...common,
     method: p.method,
     status: p.status,
-    statistic: finite(p.statistic),
-    pValue: finite(p.pValue),
-    adjustedPValue: finite(p.adjustedPValue),
+    statistic: finiteOrNull(p.statistic),
+    pValue: finiteOrNull(p.pValue),
+    adjustedPValue: finiteOrNull(p.adjustedPValue),
     threshold: p.threshold,
     drifted: p.drifted,
     unseen: p.unseen ?? null,

@@ -1,7 +1,7 @@
 import { flux, InfluxDB } from '@influxdata/influxdb-client';
 import { AlertEngine } from '../../alerts/engine.js';
 import type {
-  AlertState,
+  AlertTransition,
   DriftObservation,
   NotificationKind,
   Severity,
@@ -9,6 +9,7 @@ import type {
 import { compileGlob, type AlertRule, type ReceiverPolicy } from '../../alerts/rule.js';
 import { parseDuration } from '../config/duration.js';
 import { SUMMARY_METHOD } from '../windows/evaluate.js';
+import { finiteOrNull as num, summaryObservation, type ObservationBase } from './observation.js';
 
 /**
  * `driftwatch rules backtest`: the drift series of a time range, read back from InfluxDB, run
@@ -20,7 +21,6 @@ import { SUMMARY_METHOD } from '../windows/evaluate.js';
 /** One row of the drift measurement after the pivot: tag columns and one column per field. */
 export type DriftRow = Readonly<Record<string, unknown>>;
 
-const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
 /**
@@ -49,7 +49,7 @@ export function observationFromRow(row: DriftRow): DriftObservation | undefined 
   ) {
     return undefined;
   }
-  const common = {
+  const common: ObservationBase = {
     model,
     modelVersion,
     feature,
@@ -60,19 +60,7 @@ export function observationFromRow(row: DriftRow): DriftObservation | undefined 
     n: num(row.n) ?? 0,
     missing: num(row.missing) ?? 0,
   };
-  if (method === SUMMARY_METHOD) {
-    return {
-      ...common,
-      method,
-      status: 'ok',
-      statistic: null,
-      pValue: null,
-      adjustedPValue: null,
-      threshold: null,
-      drifted: false,
-      unseen: num(row.unseen),
-    };
-  }
+  if (method === SUMMARY_METHOD) return summaryObservation(common, num(row.unseen));
   const pValue = num(row.p_value);
   return {
     ...common,
@@ -94,23 +82,13 @@ export interface BacktestRules {
   policies: readonly ReceiverPolicy[];
 }
 
-export interface BacktestTransition {
+/** An engine transition as the timeline shows it: without the instance's own bookkeeping. */
+export interface BacktestTransition extends Omit<
+  AlertTransition,
+  'fingerprint' | 'seq' | 'samples'
+> {
   type: 'transition';
-  time: number;
-  rule: string;
-  severity: Severity;
-  from: AlertState;
-  to: AlertState;
-  episodeId: string | null;
-  model: string;
-  modelVersion: string;
-  feature: string;
-  method: string;
-  window: string;
-  value: number | null;
   op: string;
-  threshold: number;
-  reason: string | null;
 }
 
 export interface BacktestNotification {

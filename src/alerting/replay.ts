@@ -1,8 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import type { Admin, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import type { AlertNotification } from '../../alerts/model.js';
 import { DriftwatchError } from '../errors.js';
 import { decodeEntry, notificationMessage } from './alert-log.js';
+import { readTopicToEnd } from './read-to-end.js';
 import { NOTIFICATION_DLQ_HEADERS } from './receiver-consumer.js';
 
 /**
@@ -81,53 +81,19 @@ export async function readDeadLetters(
   admin: Admin,
   topic: string,
 ): Promise<{ letters: DeadLetter[]; read: number; unreadable: number }> {
-  const offsets = await admin.fetchTopicOffsets(topic);
-  const pending = new Map<number, number>();
-  for (const p of offsets) {
-    if (Number(p.high) > Number(p.low)) pending.set(p.partition, Number(p.high));
-  }
   const letters: DeadLetter[] = [];
   let read = 0;
   let unreadable = 0;
-  if (pending.size === 0) return { letters, read, unreadable };
-  const ends = new Map(pending);
-  const groupId = `driftwatch-replay-${randomUUID()}`;
-  const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false });
-  let done!: () => void;
-  const finished = new Promise<void>((resolve) => (done = resolve));
-  await consumer.connect();
-  try {
-    await consumer.subscribe({ topic, fromBeginning: true });
-    await consumer.run({
-      autoCommit: false,
-      eachBatch: async (payload) => {
-        const { batch } = payload;
-        const high = ends.get(batch.partition);
-        if (high === undefined) return;
-        for (const m of batch.messages) {
-          const offset = Number(m.offset);
-          if (offset >= high) break;
-          read++;
-          try {
-            const letter = deadLetterOf(batch.partition, m);
-            if (letter) letters.push(letter);
-            else unreadable++;
-          } catch {
-            unreadable++;
-          }
-          if (offset >= high - 1) {
-            pending.delete(batch.partition);
-            if (pending.size === 0) done();
-          }
-        }
-        await payload.heartbeat();
-      },
-    });
-    await finished;
-  } finally {
-    await consumer.disconnect();
-    await admin.deleteGroups([groupId]).catch(() => undefined);
-  }
+  await readTopicToEnd(kafka, admin, topic, 'driftwatch-replay', (partition, m) => {
+    read++;
+    try {
+      const letter = deadLetterOf(partition, m);
+      if (letter) letters.push(letter);
+      else unreadable++;
+    } catch {
+      unreadable++;
+    }
+  });
   letters.sort((a, b) => a.timestamp - b.timestamp || a.partition - b.partition);
   return { letters, read, unreadable };
 }

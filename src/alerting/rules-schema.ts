@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { SEVERITIES } from '../../alerts/model.js';
+import { OPERATORS, type Operator } from '../../alerts/rule.js';
 import { durationSchema, parseDuration } from '../config/duration.js';
 
 /**
@@ -28,8 +29,7 @@ export const STATISTICS = [
   'unseen_share',
 ] as const;
 type RuleStatistic = (typeof STATISTICS)[number];
-export const OPERATORS = ['>', '>=', '<', '<='] as const;
-type Operator = (typeof OPERATORS)[number];
+export { OPERATORS };
 
 const CONDITION = new RegExp(
   `^\\s*(${STATISTICS.join('|')})\\s*(>=|<=|>|<)\\s*([-+]?(?:\\d+\\.?\\d*|\\.\\d+)(?:[eE][-+]?\\d+)?)\\s*$`,

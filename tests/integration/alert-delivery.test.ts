@@ -34,7 +34,7 @@ function rule(name: string) {
     when: 'value > 0.2',
     min_samples: 50,
     annotations: { runbook_url: 'https://runbooks.example.com/churn' },
-    receivers: ['ops'],
+    receivers: ['ops', 'gone'],
   };
 }
 
@@ -42,7 +42,10 @@ function writeRules(file: string, rules: unknown[], url: string): void {
   writeFileSync(
     file,
     stringify({
-      receivers: { ops: { type: 'webhook', url, secret_env: 'OPS_SECRET', timeout: '5s' } },
+      receivers: {
+        ops: { type: 'webhook', url, secret_env: 'OPS_SECRET', timeout: '5s' },
+        gone: { type: 'webhook', url: url.replace('/ops', '/gone'), timeout: '5s' },
+      },
       rules,
     }),
   );
@@ -131,7 +134,7 @@ describe(`alert delivery failures, replay and rule reloads (${inject('servicesMo
   });
 
   it('400 → dead letter (metric), replayed with the same webhook-id; invalid rules keep the old ones', async () => {
-    receiver.respond = () => 400;
+    receiver.respond = (req) => (req.path === '/gone' ? 410 : 400);
     const daemon = new DaemonProcess(configFile, env);
     try {
       await waitForMetric(
@@ -143,6 +146,14 @@ describe(`alert delivery failures, replay and rule reloads (${inject('servicesMo
       expect(refused).toHaveLength(1);
       expect(refused[0]?.status).toBe(400);
       expect(daemon.logs('unreadable alert-log record skipped')).toHaveLength(1);
+      // 410 Gone: dead-lettered too, and the endpoint is disabled.
+      await waitForMetric(httpPort, /driftwatch_receiver_disabled\{receiver="gone"\} (\d+)/, 1);
+      expect(
+        await metric(
+          httpPort,
+          /driftwatch_notifications_dead_lettered_total\{receiver="gone"\} (\d+)/,
+        ),
+      ).toBe(1);
 
       // An invalid rules file (file watch) is reported and the running rules stay.
       writeFileSync(rulesFile, 'rules:\n  - name: broken\n    when: "value >> 1"\n');
@@ -160,7 +171,7 @@ describe(`alert delivery failures, replay and rule reloads (${inject('servicesMo
       await waitForMetric(httpPort, /driftwatch_alert_rules_loaded (\d+)/, 2);
 
       // The endpoint is fixed; the operator replays the dead letter.
-      receiver.respond = () => 200;
+      receiver.respond = (req) => (req.path === '/gone' ? 410 : 200);
       const replay = await runCli(
         ['notifications', 'replay', '--config', configFile, '--receiver', 'ops'],
         env,

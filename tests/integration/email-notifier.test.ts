@@ -1,49 +1,12 @@
 import { createServer } from 'node:net';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { EmailNotifier } from '../../alerts/notifiers/email.js';
+import { Mailpit, type MailpitMessage } from '../support/mailpit.js';
 import { resolvedNotification, sampleNotification } from '../support/notifications.js';
 
 const services = inject('services');
 const MAIL_DOMAIN = 'alerts.driftwatch.test';
-
-interface MailpitSummary {
-  ID: string;
-  MessageID: string;
-  Subject: string;
-}
-interface MailpitMessage {
-  MessageID: string;
-  Subject: string;
-  Text: string;
-  HTML: string;
-}
-
-async function getJson<T>(path: string): Promise<T> {
-  const res = await fetch(`${services.mailApiUrl}${path}`);
-  if (!res.ok) throw new Error(`Mailpit ${path}: HTTP ${res.status}`);
-  return (await res.json()) as T;
-}
-
-/** Waits until `count` messages to `to` have arrived; returns their summaries. */
-async function messagesTo(to: string, count: number): Promise<MailpitSummary[]> {
-  const query = encodeURIComponent(`to:"${to}"`);
-  let found: MailpitSummary[] = [];
-  for (let i = 0; i < 100 && found.length < count; i++) {
-    found = (await getJson<{ messages: MailpitSummary[] }>(`/api/v1/search?query=${query}`))
-      .messages;
-    if (found.length < count) await new Promise((r) => setTimeout(r, 100));
-  }
-  return found;
-}
-
-/** Mailpit's header map ({ Name: [values] }), looked up case-insensitively. */
-async function headersOf(id: string): Promise<(name: string) => string[]> {
-  const map = await getJson<Record<string, string[]>>(`/api/v1/message/${id}/headers`);
-  return (name) =>
-    Object.entries(map)
-      .filter(([k]) => k.toLowerCase() === name.toLowerCase())
-      .flatMap(([, v]) => v);
-}
+const mail = new Mailpit(services);
 
 async function closedPort(): Promise<number> {
   const server = createServer();
@@ -87,15 +50,15 @@ describe(`EmailNotifier through a real SMTP server (${inject('servicesMode')})`,
       `n-${run}-0001@${MAIL_DOMAIN}`,
     );
 
-    const found = await messagesTo(to, 2);
+    const found = await mail.messagesTo(to, 2);
     expect(found).toHaveLength(2);
     const root = `<ep-gep-${run}@${MAIL_DOMAIN}>`;
     const byId = new Map<string, { message: MailpitMessage; header: (n: string) => string[] }>();
     for (const summary of found) {
-      const message = await getJson<MailpitMessage>(`/api/v1/message/${summary.ID}`);
+      const message = await mail.message(summary.ID);
       byId.set(message.MessageID.replace(/^<|>$/g, ''), {
         message,
-        header: await headersOf(summary.ID),
+        header: await mail.headersOf(summary.ID),
       });
     }
     const first = byId.get(`n-${run}-0001@${MAIL_DOMAIN}`);

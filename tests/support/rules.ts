@@ -1,6 +1,7 @@
 import { stringify } from 'yaml';
 import { AlertEngine, type StepOutput } from '../../alerts/engine.js';
 import type { DriftObservation } from '../../alerts/model.js';
+import type { RuleCounts } from '../../src/alerting/backtest.js';
 import { checkRulesText, compileRules, type LoadedRules } from '../../src/alerting/rules-file.js';
 
 export const SECOND = 1_000;
@@ -109,5 +110,20 @@ export function concat(outputs: readonly StepOutput[]): StepOutput {
   return {
     transitions: outputs.flatMap((o) => o.transitions),
     notifications: outputs.flatMap((o) => o.notifications),
+  };
+}
+
+/** A backtest's counts for one rule: notification kinds not given are 0. */
+export function ruleCounts(
+  rule: string,
+  episodes: number,
+  notifications: Partial<RuleCounts['notifications']> = {},
+  retrainRequests = 0,
+): RuleCounts {
+  return {
+    rule,
+    episodes,
+    notifications: { firing: 0, update: 0, repeat: 0, resolved: 0, ...notifications },
+    retrainRequests,
   };
 }

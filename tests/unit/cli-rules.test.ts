@@ -11,15 +11,10 @@ import {
   observationFromRow,
 } from '../../src/alerting/backtest.js';
 import { replayMessage, selectDeadLetters, type DeadLetter } from '../../src/alerting/replay.js';
-import { checkRulesText, compileRules } from '../../src/alerting/rules-file.js';
 import { rulesJsonSchema } from '../../src/alerting/rules-schema.js';
 import type { WindowPoint } from '../../src/windows/evaluate.js';
 import { cli, ROOT } from '../support/cli.js';
-
-const MINUTE = 60_000;
-const WINDOW = 5 * MINUTE;
-const T0 = Date.UTC(2026, 0, 1);
-const endOf = (i: number) => T0 + i * WINDOW;
+import { WINDOW_MS, compileText, endOf, obs, ruleCounts } from '../support/rules.js';
 
 function tempFile(name: string, text: string): string {
   const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'dw-rules-')), name);
@@ -69,39 +64,9 @@ rules:
     receivers: [hook]
 `;
 
-function rulesOf(text: string) {
-  const checked = checkRulesText(text);
-  if (!checked.ok) throw new Error(JSON.stringify(checked.problems));
-  return compileRules('rules.yaml', checked.value);
-}
-
 /** A PSI point of fraud@3 "amount" for window i. */
-function psi(
-  i: number,
-  statistic: number,
-  extra: Partial<DriftObservation> = {},
-): DriftObservation {
-  return {
-    model: 'fraud',
-    modelVersion: '3',
-    feature: 'amount',
-    method: 'psi',
-    window: '5m',
-    baseline: 'b1',
-    windowStart: endOf(i) - WINDOW,
-    windowEnd: endOf(i),
-    status: 'ok',
-    statistic,
-    pValue: null,
-    adjustedPValue: null,
-    threshold: 0.2,
-    drifted: statistic >= 0.2,
-    n: 1_000,
-    missing: 0,
-    unseen: null,
-    ...extra,
-  };
-}
+const psi = (i: number, statistic: number, extra: Partial<DriftObservation> = {}) =>
+  obs({ windowEnd: endOf(i), statistic, drifted: statistic >= 0.2, ...extra });
 
 describe('driftwatch rules validate / schema (CLI)', () => {
   it('accepts a valid file without the secrets its receivers name', () => {
@@ -178,7 +143,7 @@ function escape(text: string): string {
 }
 
 describe('rules backtest: the replay', () => {
-  const rules = rulesOf(VALID.replace('receivers: [hook, retrain]', 'receivers: [hook]'));
+  const rules = compileText(VALID.replace('receivers: [hook, retrain]', 'receivers: [hook]'));
 
   it('a PSI series breaching for 3 windows then recovering: one episode, firing + resolved', () => {
     const values = [0.05, 0.1, 0.4, 0.45, 0.5, 0.1, 0.05, 0.08];
@@ -200,18 +165,8 @@ describe('rules backtest: the replay', () => {
       ['resolved', endOf(6), ['hook'], 1],
     ]);
     expect(result.rules).toEqual([
-      {
-        rule: 'psi-high',
-        episodes: 1,
-        notifications: { firing: 1, update: 0, repeat: 0, resolved: 1 },
-        retrainRequests: 0,
-      },
-      {
-        rule: 'ks-low',
-        episodes: 0,
-        notifications: { firing: 0, update: 0, repeat: 0, resolved: 0 },
-        retrainRequests: 0,
-      },
+      ruleCounts('psi-high', 1, { firing: 1, resolved: 1 }),
+      ruleCounts('ks-low', 0),
     ]);
     // Deterministic: the same series gives the same notification ids.
     const again = backtest(
@@ -232,7 +187,7 @@ describe('rules backtest: the replay', () => {
   });
 
   it('counts retraining requests and episodes per rule', () => {
-    const withRetrain = rulesOf(
+    const withRetrain = compileText(
       VALID.replace(
         '    url: https://ml.example.com/retrain',
         '    url: https://ml.example.com/retrain\n    min_severity: warning',
@@ -273,7 +228,7 @@ describe('rules backtest: observations from stored rows', () => {
     model: 'fraud',
     modelVersion: '3',
     baselineHash: 'abc123',
-    windowStart: endOf(1) - WINDOW,
+    windowStart: endOf(1) - WINDOW_MS,
     windowEnd: endOf(1),
   };
   const tags = {
@@ -389,7 +344,7 @@ describe('rules backtest: observations from stored rows', () => {
       missing: 0,
     });
     expect(o?.adjustedPValue).toBe(0.01);
-    expect(o?.windowStart).toBe(endOf(1) - WINDOW);
+    expect(o?.windowStart).toBe(endOf(1) - WINDOW_MS);
     expect(observationFromRow({ ...tags, method: 'psi' })).toBeUndefined();
     expect(observationFromRow({ ...tags, feature: 'a', method: 'psi', window: 'x' })).toBe(
       undefined,

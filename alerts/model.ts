@@ -61,7 +61,7 @@ export interface AlertSnapshot {
   method: string;
   window: string;
   baseline: string;
-  /** The statistic the rule tests: value, p_value, drift_share, missing_share, unseen_share, … */
+  /** What the rule tests: the method's statistic (psi, ks, …), p_value, drift_share, missing_share, unseen_share, or seconds_without_data (stale). */
   statistic: string;
   /** Its value in the last evaluated window (null when that window had none). */
   value: number | null;

@@ -20,14 +20,18 @@ export function planRetraining(
   snapshot: (m: InstanceState) => AlertSnapshot,
 ): { notification: AlertNotification; touchedCooldowns: string[] }[] {
   const episodeId = group.episodeId;
-  if (episodeId === null || group.firstAt === null) return [];
+  // Only once on-call has been told (group_wait passed), and never for a monitor-stale alert.
+  if (episodeId === null || group.firstAt === null || group.lastNotifiedAt === null) return [];
+  if (group.rule.endsWith(':stale')) return [];
   const gates = rule.receivers
     .map((name) => receivers.get(name))
     .filter((p): p is ReceiverPolicy & { gate: NonNullable<ReceiverPolicy['gate']> } =>
       Boolean(p?.type === 'retrain' && p.gate),
     );
   if (gates.length === 0) return [];
-  const firing = members.filter((m) => m.state === 'firing' || m.state === 'recovering');
+  const firing = members.filter(
+    (m) => (m.state === 'firing' || m.state === 'recovering') && !m.flapping,
+  );
   const byModel = new Map<string, InstanceState[]>();
   for (const m of firing) {
     const key = `${m.model}\u0000${m.modelVersion}`;

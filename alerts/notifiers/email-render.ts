@@ -243,7 +243,8 @@ function alertSection(a: AlertSnapshot, index: number, total: number): Section {
 /** `psi = 0.3124 — breaching: fires when > 0.25, recover threshold 0.15`. */
 function valueLine(a: AlertSnapshot): string {
   // `value` is the method's own statistic (psi 0.31); others name themselves (ks p_value).
-  const name = a.statistic === 'value' ? a.method : `${a.method} ${a.statistic}`;
+  const name =
+    a.statistic === 'value' || a.statistic === a.method ? a.method : `${a.method} ${a.statistic}`;
   const value = fmtNum(a.value);
   const breach = breaches(a.value, a.op, a.threshold);
   const verdict = breach === null ? 'no value' : breach ? 'breaching' : 'not breaching';

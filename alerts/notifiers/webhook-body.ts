@@ -19,7 +19,7 @@
  * version; renames and removals bump it. All `data` names are snake_case and all times ISO 8601:
  *
  *   data.version            1
- *   data.notification_id    the notification id (differs from `id` for retrain requests)
+ *   data.notification_id    the notification id (for retrain requests: the request id, as `id`)
  *   data.kind               firing | update | repeat | resolved | retrain
  *   data.status, .severity  the group's
  *   data.group              { key, labels, episode_id, seq }

@@ -2,6 +2,7 @@ import type { Admin, Kafka, Message, Producer } from 'kafkajs';
 import { z } from 'zod';
 import type { AlertNotification } from '../../alerts/model.js';
 import type { StateRecord } from '../../alerts/engine.js';
+import { DriftwatchError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { readTopicToEnd } from './read-to-end.js';
 
@@ -37,6 +38,17 @@ export function alertTopicsFor(
 export async function ensureAlertTopics(admin: Admin, t: AlertTopics): Promise<void> {
   const existing = new Set(await admin.listTopics());
   const missing = [t.topic, t.deadLetterTopic].filter((name) => !existing.has(name));
+  if (existing.has(t.topic)) {
+    // One partition is what keeps one order between state and notifications.
+    const meta = await admin.fetchTopicMetadata({ topics: [t.topic] });
+    const partitions = meta.topics[0]?.partitions.length ?? 0;
+    if (partitions !== 1) {
+      throw new DriftwatchError(
+        'ALERTS_CONFIG_INVALID',
+        `alert topic "${t.topic}" has ${partitions} partitions; it needs exactly 1 (delete it to let driftwatch create it, or set alerts.topic to a new name)`,
+      );
+    }
+  }
   if (missing.length === 0) return;
   await admin.createTopics({
     waitForLeaders: true,

@@ -5,6 +5,7 @@ import { AlertEngine, type StepOutput } from '../../alerts/engine.js';
 import type { DriftObservation } from '../../alerts/model.js';
 import { formatDuration } from '../config/duration.js';
 import type { Config } from '../config/schema.js';
+import { isPermanentInfluxRejection } from '../daemon/failures.js';
 import { retryUntilSuccess } from '../daemon/retry.js';
 import type { Logger } from '../logger.js';
 import type { DaemonMetrics } from '../metrics.js';
@@ -30,6 +31,13 @@ import {
 } from './receivers.js';
 import { finiteOrNull, summaryObservation, type ObservationBase } from './observation.js';
 import { loadRulesFile, type LoadedRules } from './rules-file.js';
+
+class TransitionsRejected extends Error {
+  constructor(cause: unknown) {
+    super('InfluxDB rejected the alert transitions', { cause });
+    this.name = 'TransitionsRejected';
+  }
+}
 
 interface BuiltReceiver {
   notifier: Notifier;
@@ -190,6 +198,7 @@ export class Alerting {
     const retry = (what: string, fn: () => Promise<void>) =>
       retryUntilSuccess(fn, {
         what,
+        isPermanent: (err) => err instanceof TransitionsRejected,
         between: heartbeat,
         shouldStop: isStopping,
         onFailure: (err, attempt, retryInMs) => {
@@ -202,7 +211,25 @@ export class Alerting {
       });
     if (out.transitions.length > 0) {
       const pointsOut = out.transitions.map((t) => toTransitionPoint(t, measurement));
-      await retry('writing alert transitions to InfluxDB', () => influx.writePoints(pointsOut));
+      try {
+        await retry('writing alert transitions to InfluxDB', async () => {
+          try {
+            await influx.writePoints(pointsOut);
+          } catch (err) {
+            if (isPermanentInfluxRejection(err)) throw new TransitionsRejected(err);
+            throw err;
+          }
+        });
+      } catch (err) {
+        // Refused for good (e.g. older than the bucket's retention): the annotations are
+        // lost, the alerts themselves are not — the alert log below still gets them.
+        if (!(err instanceof TransitionsRejected)) throw err;
+        metrics.influxPointsRejected.inc(pointsOut.length);
+        logger.error(
+          { err: err.cause, points: pointsOut.length },
+          'InfluxDB refused alert transition points; they are skipped (alerts still notify)',
+        );
+      }
     }
     await retry('appending to the alert log', () =>
       appendToAlertLog(producer, this.topics.topic, messages),
@@ -296,7 +323,10 @@ export class Alerting {
         await consumer.stop();
       } else if (replacement.settings.digest !== consumer.digest) {
         consumer.replace(replacement.notifier, replacement.settings);
-      } else void replacement.notifier.close();
+      } else {
+        consumer.enable();
+        void replacement.notifier.close();
+      }
     }
     for (const [name, n] of notifiers) {
       if (!this.consumers.has(name)) await this.startConsumer(name, n);

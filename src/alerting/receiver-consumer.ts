@@ -64,6 +64,14 @@ export class ReceiverConsumer {
     return this.settings.digest;
   }
 
+  /** A reload re-enables a receiver a 410 disabled: the operator says the endpoint is back. */
+  enable(): void {
+    if (this.disabled === undefined) return;
+    this.disabled = undefined;
+    this.deps.metrics.receiverDisabled.set({ receiver: this.name }, 0);
+    this.deps.logger.info({ receiver: this.name }, 'receiver re-enabled by a rules reload');
+  }
+
   /** A reload changed the receiver: new settings from the next attempt on. */
   replace(notifier: Notifier, settings: ReceiverSettings): void {
     const old = this.notifier;
@@ -185,7 +193,9 @@ export class ReceiverConsumer {
         return true;
       }
       metrics.notificationFailures.inc({ receiver: this.name });
-      const age = this.now() - Math.max(Number(message.timestamp), firstTried - 1);
+      // Age since the notification was written to the alert log (a replay starts afresh).
+      const producedAt = Number(message.timestamp);
+      const age = this.now() - (Number.isFinite(producedAt) ? producedAt : firstTried);
       if (age >= this.settings.maxAgeMs) {
         await this.deadLetter(
           message,

@@ -44,6 +44,20 @@ export function mailDomainFor(config: Config): string {
 
 /** A notifier for a receiver of the rules file; secrets are read from the environment now. */
 export function createNotifier(name: string, spec: ReceiverSpec, ctx: ReceiverContext): Notifier {
+  try {
+    return buildNotifier(name, spec, ctx);
+  } catch (err) {
+    if (err instanceof DriftwatchError) throw err;
+    // E.g. a malformed whsec_ secret: a configuration error, named as such.
+    throw new DriftwatchError(
+      'RULES_INVALID',
+      `${ctx.rulesFile}: receivers.${name}: ${(err as Error).message}`,
+      { cause: err },
+    );
+  }
+}
+
+function buildNotifier(name: string, spec: ReceiverSpec, ctx: ReceiverContext): Notifier {
   if (spec.type === 'email') {
     const smtp = ctx.smtp;
     if (!smtp) {

@@ -37,6 +37,12 @@ export function parseConfig(text: string, source: string, env: NodeJS.ProcessEnv
     );
   }
   const smtpPassword = file.smtp ? env[file.smtp.passwordEnv] : undefined;
+  if (file.smtp?.user && !smtpPassword) {
+    throw new DriftwatchError(
+      'CONFIG_SECRET_MISSING',
+      `${source}: smtp.user is set, so smtp.passwordEnv names ${file.smtp.passwordEnv}, but that environment variable is not set`,
+    );
+  }
   const baselineDir = path.resolve(path.dirname(source), file.baselines.dir);
   const alerts = file.alerts && {
     ...file.alerts,

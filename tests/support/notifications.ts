@@ -33,7 +33,7 @@ export function sampleAlert(overrides: Partial<AlertSnapshot> = {}): AlertSnapsh
     method: 'psi',
     window: '5m',
     baseline: 'fraud-3-abcdef012345',
-    statistic: 'value',
+    statistic: 'psi',
     value: 0.31234,
     op: '>',
     threshold: 0.25,

@@ -701,6 +701,22 @@ describe('retraining requests', () => {
     expect(third[0]?.time).toBe(endOf(295));
   });
 
+  it('not before the group notified (group_wait), nor for flapping alerts or stale-data alerts', () => {
+    const waiting = engineOf([{ ...retrainRule, group_wait: '30m', min_samples: 50 }], receivers);
+    const out = feed(waiting, 1, repeatRow({ a: 0.6, b: 0.7 }, 10));
+    // Firing from window 1, notified after group_wait at window 7: the request follows it.
+    expect(kinds(out)).toEqual(['7:firing', '7:retrain']);
+
+    const stale = engineOf(
+      [{ ...retrainRule, stale_after: '30m', stale_severity: 'critical' }],
+      receivers,
+    );
+    feed(stale, 1, repeatRow({ a: 0.1, b: 0.1 }, 2));
+    const ticks = [stale.tick(endOf(20)), stale.tick(endOf(21))];
+    expect(concat(ticks).notifications.map((n) => n.groupLabels.rule)).toEqual(['psi-high:stale']);
+    expect(retrains(ticks)).toEqual([]);
+  });
+
   it('a rule whose only receiver is a retrain receiver sends nothing but the request', () => {
     const engine = engineOf([{ ...retrainRule, receivers: ['retrain'] }], receivers);
     const out = feed(engine, 1, [...repeatRow({ a: 0.6, b: 0.6 }, 5), { a: 0.1, b: 0.1 }]);

@@ -91,6 +91,28 @@ describe('configuration', () => {
     expect(err.message).toContain('INFLUX_TOKEN');
   });
 
+  it('stops when smtp.user is set but its password variable is not', () => {
+    const smtp = `${VALID}smtp:\n  host: mail\n  user: driftwatch\n  from: dw@example.com\n`;
+    const err = errorOf(() => parseConfig(smtp, 'x.yaml', { INFLUX_TOKEN: 't' }));
+    expect(err.code).toBe('CONFIG_SECRET_MISSING');
+    expect(err.message).toContain('SMTP_PASSWORD');
+    const ok = parseConfig(smtp, 'x.yaml', { INFLUX_TOKEN: 't', SMTP_PASSWORD: 'p' });
+    expect(ok.secrets.smtpPassword).toBe('p');
+  });
+
+  it('resolves alerts.rules against the config file and defaults the alert settings', () => {
+    const config = parseConfig(`${VALID}alerts:\n  rules: rules.yaml\n`, '/etc/dw/x.yaml', {
+      INFLUX_TOKEN: 't',
+    });
+    expect(config.alerts).toMatchObject({
+      rules: '/etc/dw/rules.yaml',
+      measurement: 'driftwatch_alerts',
+      retention: 14 * 86_400_000,
+      retryInitialDelay: 5_000,
+      retryMaxDelay: 3_600_000,
+    });
+  });
+
   it('reports YAML syntax errors with the line', () => {
     const err = errorOf(() => parseConfig('kafka:\n  brokers: [\n', 'x.yaml', {}));
     expect(err.code).toBe('CONFIG_INVALID');

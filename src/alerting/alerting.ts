@@ -126,6 +126,7 @@ export class Alerting {
     );
     for (const [name, notifier] of notifiers) await alerting.startConsumer(name, notifier);
     deps.metrics.rulesLoaded.set(loaded.rules.length);
+    alerting.warnAboutRetention(loaded);
     alerting.updateGauges();
     alerting.watchRulesFile();
     return alerting;
@@ -185,7 +186,12 @@ export class Alerting {
     isStopping: () => boolean,
   ): Promise<void> {
     const evaluated = this.engine.evaluate(points.map(toObservation));
-    const ticked = Number.isFinite(watermark) ? this.engine.tick(watermark) : undefined;
+    // The clock moves in whole windows (the last window end the watermark passed), as in
+    // `rules backtest`: the same windows give the same notifications at the same times.
+    const size = this.deps.config.windows.size;
+    const ticked = Number.isFinite(watermark)
+      ? this.engine.tick(Math.floor(watermark / size) * size)
+      : undefined;
     const out: StepOutput = {
       transitions: [...evaluated.transitions, ...(ticked?.transitions ?? [])],
       notifications: [...evaluated.notifications, ...(ticked?.notifications ?? [])],
@@ -267,6 +273,19 @@ export class Alerting {
       );
     }
     this.updateGauges();
+  }
+
+  /** State older than the alert log's retention is gone after a restart: say so up front. */
+  private warnAboutRetention(loaded: LoadedRules): void {
+    const retention = this.topics.retentionMs;
+    for (const [name, spec] of Object.entries(loaded.receivers)) {
+      if (spec.type === 'retrain' && spec.cooldown > retention) {
+        this.deps.logger.warn(
+          { receiver: name, cooldownMs: spec.cooldown, retentionMs: retention },
+          'retrain cooldown is longer than alerts.retention: a restart after the retention forgets the last request',
+        );
+      }
+    }
   }
 
   private updateGauges(): void {

@@ -7,43 +7,54 @@ import {
 } from './groups.js';
 import { stableId } from './ids.js';
 import {
-  isForgettable,
   newInstance,
   stepInstance,
   transitionOf,
   type InstanceState,
   type SeriesIdentity,
 } from './instance.js';
-import type { AlertNotification, AlertTransition, DriftObservation } from './model.js';
+import {
+  severityRank,
+  type AlertNotification,
+  type AlertTransition,
+  type DriftObservation,
+} from './model.js';
 import { planRetraining } from './retrain.js';
-import { breaches, matches, statisticOf, type AlertRule, type ReceiverPolicy } from './rule.js';
+import {
+  breaches,
+  matches,
+  ruleFromSettings,
+  settingsOf,
+  statisticOf,
+  type AlertRule,
+  type ReceiverPolicy,
+} from './rule.js';
 import { snapshotOf, linksFor } from './snapshot.js';
+import { EngineStore, SEP, seriesKey, type StateRecord } from './engine-store.js';
+
+export type { StateRecord } from './engine-store.js';
+import { baseRuleName, staleRuleOf, STALE_SUFFIX } from './stale.js';
 
 export interface EngineOptions {
   /** Dashboard link template ({{model}}, {{model_version}}, {{from}}, {{to}} in ms). */
   dashboardUrl?: string | undefined;
+  /**
+   * Records unchanged this long (event time) are written again, so a time-bounded alert log
+   * (retention) never drops live state; after a restore every record is written once.
+   */
+  refreshAfterMs?: number | undefined;
+  /** A series without any window this long is gone: its alerts resolve and it is forgotten. */
+  forgetAfterMs?: number | undefined;
 }
+
+/** Alerts listed in one notification at most; the rest are counted (`truncatedAlerts`). */
+export const MAX_ALERTS_PER_NOTIFICATION = 100;
+const DEFAULT_FORGET_AFTER_MS = 7 * 86_400_000;
 
 export interface StepOutput {
   transitions: AlertTransition[];
   notifications: AlertNotification[];
 }
-
-/** A persisted piece of engine state: key → JSON value, null once it is gone. */
-export interface StateRecord {
-  key: string;
-  value: unknown;
-}
-
-interface StaleCursor {
-  rule: string;
-  model: string;
-  modelVersion: string;
-  window: string;
-  lastSufficientEnd: number;
-}
-
-const SEP = '\u0000';
 
 /**
  * The alert rules over drift series: a pure, deterministic state machine. The same sequence of
@@ -53,23 +64,8 @@ const SEP = '\u0000';
  */
 export class AlertEngine {
   private rules = new Map<string, AlertRule>();
-  /** Rules removed by a reload whose alerts are still being resolved. */
-  private readonly retired = new Map<string, AlertRule>();
   private receivers = new Map<string, ReceiverPolicy>();
-  private readonly instances = new Map<string, InstanceState>();
-  private readonly groups = new Map<string, GroupState>();
-  private readonly members = new Map<string, Set<string>>();
-  /** Series identity (rule + labels, cheap to build) → fingerprint (a hash, built once). */
-  private readonly bySeries = new Map<string, string>();
-  /** Record keys whose last written value was not null: only those need a tombstone. */
-  private readonly persisted = new Set<string>();
-  /** Per model and version: the newest window end evaluated (replays of older ones are skipped). */
-  private readonly evaluated = new Map<string, number>();
-  private readonly stale = new Map<string, StaleCursor>();
-  /** Per retrain receiver and model: event time of the last request (cooldown). */
-  private readonly cooldowns = new Map<string, number>();
-  private readonly dirty = new Set<string>();
-  private clock = -Infinity;
+  private readonly store = new EngineStore();
   private readonly options: EngineOptions;
 
   constructor(rules: readonly AlertRule[], receivers: readonly ReceiverPolicy[], options = {}) {
@@ -78,7 +74,17 @@ export class AlertEngine {
   }
 
   get now(): number {
-    return this.clock;
+    return this.store.clock;
+  }
+
+  /** Changed records since the last call, for the durable alert log. */
+  takeChanges(): StateRecord[] {
+    return this.store.takeChanges();
+  }
+
+  /** Rebuilds state from the records `takeChanges` produced (the newest per key wins). */
+  restore(key: string, value: unknown): void {
+    this.store.restore(key, value);
   }
 
   get ruleCount(): number {
@@ -87,12 +93,7 @@ export class AlertEngine {
 
   /** Instances per state, for gauges. */
   countByState(): Map<string, number> {
-    const counts = new Map<string, number>();
-    for (const st of this.instances.values()) {
-      const key = `${st.rule}${SEP}${st.severity}${SEP}${st.state}`;
-      counts.set(key, (counts.get(key) ?? 0) + 1);
-    }
-    return counts;
+    return this.store.countByState();
   }
 
   /**
@@ -100,76 +101,9 @@ export class AlertEngine {
    * evaluation; alerts of a rule that stays keep their state.
    */
   setRules(rules: readonly AlertRule[], receivers: readonly ReceiverPolicy[]): void {
-    const next = new Map(rules.map((r) => [r.name, r]));
-    for (const [name, rule] of this.rules) if (!next.has(name)) this.retired.set(name, rule);
-    for (const name of next.keys()) this.retired.delete(name);
-    this.rules = next;
+    this.rules = new Map(rules.map((r) => [r.name, r]));
     this.receivers = new Map(receivers.map((r) => [r.name, r]));
-  }
-
-  // ---- persistence ----
-
-  /** Changed records since the last call, for the durable alert topic. */
-  takeChanges(): StateRecord[] {
-    const out: StateRecord[] = [];
-    for (const key of this.dirty) {
-      const value = this.recordValue(key);
-      if (value === null) {
-        if (!this.persisted.delete(key)) continue;
-      } else this.persisted.add(key);
-      out.push({ key, value });
-    }
-    this.dirty.clear();
-    return out;
-  }
-
-  private recordValue(key: string): unknown {
-    const [kind, id = ''] = [key.slice(0, 1), key.slice(2)];
-    if (kind === 'i') return this.instances.get(id) ?? null;
-    if (kind === 'g') return this.groups.get(id) ?? null;
-    if (kind === 'e') return this.evaluated.has(id) ? { upTo: this.evaluated.get(id) } : null;
-    if (kind === 's') return this.stale.get(id) ?? null;
-    if (kind === 'r') return this.cooldowns.has(id) ? { at: this.cooldowns.get(id) } : null;
-    if (kind === 't') return { clock: this.clock };
-    return null;
-  }
-
-  /** Rebuilds state from the records `takeChanges` produced (the newest per key wins). */
-  restore(key: string, value: unknown): void {
-    const [kind, id = ''] = [key.slice(0, 1), key.slice(2)];
-    if (value === null) this.persisted.delete(key);
-    else this.persisted.add(key);
-    if (value === null) {
-      if (kind === 'i') this.dropInstance(id);
-      else if (kind === 'g') this.groups.delete(id);
-      else if (kind === 'e') this.evaluated.delete(id);
-      else if (kind === 's') this.stale.delete(id);
-      else if (kind === 'r') this.cooldowns.delete(id);
-      return;
-    }
-    const v = value as Record<string, unknown>;
-    if (kind === 'i') {
-      this.dropInstance(id);
-      this.addInstance(value as InstanceState);
-    } else if (kind === 'g') this.groups.set(id, value as GroupState);
-    else if (kind === 'e') this.evaluated.set(id, Number(v.upTo));
-    else if (kind === 's') this.stale.set(id, value as StaleCursor);
-    else if (kind === 'r') this.cooldowns.set(id, Number(v.at));
-    else if (kind === 't') this.clock = Math.max(this.clock, Number(v.clock));
-  }
-
-  private dropInstance(id: string): void {
-    const st = this.instances.get(id);
-    if (!st) return;
-    this.instances.delete(id);
-    this.bySeries.delete(seriesKey(st.rule, st));
-    this.members.get(st.groupKey)?.delete(id);
-  }
-
-  private memberSet(groupKey: string): Set<string> {
-    let set = this.members.get(groupKey);
-    if (!set) this.members.set(groupKey, (set = new Set()));
-    return set;
+    this.store.orphansPossible = true;
   }
 
   // ---- evaluation ----
@@ -208,21 +142,20 @@ export class AlertEngine {
         this.advance(pendingClock, out);
       }
       const modelKey = `${first.model}${SEP}${first.modelVersion}`;
-      if ((this.evaluated.get(modelKey) ?? -Infinity) >= first.windowEnd) continue;
+      if ((this.store.evaluated.get(modelKey) ?? -Infinity) >= first.windowEnd) continue;
       for (const rule of this.rules.values()) this.evaluateRule(rule, points, out);
-      this.evaluated.set(modelKey, first.windowEnd);
-      this.dirty.add(`e/${modelKey}`);
+      this.store.evaluated.set(modelKey, first.windowEnd);
+      this.store.dirty.add(`e/${modelKey}`);
       pendingClock = first.windowEnd;
     }
     if (pendingClock !== undefined) this.advance(pendingClock, out);
-    this.retireFinished();
     return out;
   }
 
   /** Event time moved on without windows to evaluate (the watermark): timers and staleness. */
   tick(clock: number): StepOutput {
     const out: StepOutput = { transitions: [], notifications: [] };
-    if (clock > this.clock) this.advance(clock, out);
+    if (clock > this.store.clock) this.advance(clock, out);
     return out;
   }
 
@@ -244,7 +177,7 @@ export class AlertEngine {
         if (!seen || (enough && !seen.enough)) sufficiency.set(o.window, { o, enough });
       }
       const identity = seriesKey(rule.name, o);
-      let st = this.instanceBySeries(identity);
+      let st = this.store.instanceBySeries(identity);
       if (!st) {
         // Most series are quiet most of the time: nothing is kept for them until they breach.
         const breaching = enough ? breaches(rule, value) : rule.insufficientData === 'breach';
@@ -257,7 +190,7 @@ export class AlertEngine {
           window: o.window,
         };
         st = newInstance(rule, series, groupKeyOf(rule, labelsOf(series)));
-        this.addInstance(st);
+        this.store.addInstance(st);
       }
       const transitions = stepInstance(rule, st, {
         value: enough ? value : null,
@@ -272,73 +205,117 @@ export class AlertEngine {
       });
       out.transitions.push(...transitions);
       if (st.state !== 'inactive' || st.resolvedPending) this.ensureGroup(rule, st);
-      this.touch(st);
+      this.store.touch(st);
     }
     for (const { o, enough } of sufficiency?.values() ?? []) this.noteSufficiency(rule, o, enough);
   }
 
-  private instanceBySeries(identity: string): InstanceState | undefined {
-    const fp = this.bySeries.get(identity);
-    return fp === undefined ? undefined : this.instances.get(fp);
-  }
-
-  private addInstance(st: InstanceState): void {
-    this.instances.set(st.fingerprint, st);
-    this.bySeries.set(seriesKey(st.rule, st), st.fingerprint);
-    this.memberSet(st.groupKey).add(st.fingerprint);
-  }
-
   private ensureGroup(rule: AlertRule, st: InstanceState): void {
-    if (!this.groups.has(st.groupKey)) {
+    if (!this.store.groups.has(st.groupKey)) {
       const labels = labelsOf(st);
       const picked: Record<string, string> = {};
       for (const l of rule.groupBy) picked[l] = labels[l] ?? '';
-      this.groups.set(st.groupKey, newGroup(rule, picked));
-      this.dirty.add(`g/${st.groupKey}`);
+      this.store.groups.set(st.groupKey, newGroup(rule, picked));
+      this.store.dirty.add(`g/${st.groupKey}`);
     }
-  }
-
-  /** Marks an instance changed; forgets it once there is nothing left to remember. */
-  private touch(st: InstanceState): void {
-    this.dirty.add(`i/${st.fingerprint}`);
-    if (isForgettable(st)) this.dropInstance(st.fingerprint);
   }
 
   private noteSufficiency(rule: AlertRule, o: DriftObservation, enough: boolean): void {
     const key = [rule.name, o.model, o.modelVersion, o.window].join(SEP);
-    const cursor = this.stale.get(key);
+    const cursor = this.store.stale.get(key);
     if (!cursor) {
-      this.stale.set(key, {
+      this.store.stale.set(key, {
         rule: rule.name,
         model: o.model,
         modelVersion: o.modelVersion,
         window: o.window,
         lastSufficientEnd: enough ? o.windowEnd : o.windowStart,
       });
-      this.dirty.add(`s/${key}`);
+      this.store.dirty.add(`s/${key}`);
     } else if (enough && o.windowEnd > cursor.lastSufficientEnd) {
       cursor.lastSufficientEnd = o.windowEnd;
-      this.dirty.add(`s/${key}`);
+      this.store.dirty.add(`s/${key}`);
     }
   }
 
   private advance(clock: number, out: StepOutput): void {
-    if (clock > this.clock) {
-      this.clock = clock;
-      this.dirty.add('t/');
+    if (clock > this.store.clock) {
+      this.store.clock = clock;
+      this.store.dirty.add('t/');
     }
     this.checkStale(out);
-    this.resolveRetired(out);
+    this.forgetGone(out);
+    this.resolveOrphans(out);
     this.flushGroups(out);
+    this.store.refreshOld(this.options.refreshAfterMs);
+  }
+
+  /**
+   * Ends an instance's life from outside its rule (rule removed, series gone): a firing alert
+   * resolves with the reason, and its resolution is notified if it was told of.
+   */
+  private forceResolve(st: InstanceState, rule: AlertRule, reason: string, out: StepOutput): void {
+    const active = st.state === 'firing' || st.state === 'recovering' || st.state === 'pending';
+    if (active) {
+      st.seq++;
+      st.endsAt = this.store.clock;
+      st.stateReason = reason;
+      const to = st.state === 'pending' ? 'inactive' : 'resolved';
+      out.transitions.push(transitionOf(st, rule, st.state, to, this.store.clock));
+    }
+    // Held firing while flapping counts as told: its resolution is still owed.
+    const told = st.notified === 'firing' && st.state !== 'pending';
+    st.resolvedPending = st.resolvedPending || (told && (active || st.flapping));
+    st.state = 'inactive';
+    st.breaches = 0;
+    st.flapping = false;
+    st.episodeStarts = [];
+    if (st.resolvedPending && !this.store.groups.has(st.groupKey)) st.resolvedPending = false;
+    this.store.touch(st);
+  }
+
+  /**
+   * Series without any window for forgetAfterMs (a model version replaced, a feature dropped):
+   * their alerts resolve ("series gone") and their cursors are forgotten, so nothing fires
+   * forever and memory stays bounded.
+   */
+  private forgetGone(out: StepOutput): void {
+    const limit = this.store.clock - (this.options.forgetAfterMs ?? DEFAULT_FORGET_AFTER_MS);
+    for (const [key, upTo] of this.store.evaluated) {
+      if (upTo >= limit) continue;
+      this.store.evaluated.delete(key);
+      this.store.dirty.add(`e/${key}`);
+    }
+    for (const key of [...this.store.stale.keys()].sort()) {
+      const cursor = this.store.stale.get(key);
+      if (!cursor || cursor.lastSufficientEnd >= limit) continue;
+      this.store.stale.delete(key);
+      this.store.dirty.add(`s/${key}`);
+      const name = `${cursor.rule}${STALE_SUFFIX}`;
+      const st = this.store.instanceBySeries(
+        seriesKey(name, { ...cursor, feature: '*', method: '*' }),
+      );
+      const rule = this.ruleFor(name, st?.groupKey);
+      if (st && rule) this.forceResolve(st, rule, 'series gone: no window for a long time', out);
+    }
+    for (const st of this.store.sortedInstances()) {
+      if (st.rule.endsWith(STALE_SUFFIX) || st.windowEnd >= limit) continue;
+      const rule = this.ruleFor(st.rule, st.groupKey);
+      if (rule) this.forceResolve(st, rule, 'series gone: no window for a long time', out);
+      else this.store.dropInstance(st.fingerprint);
+    }
   }
 
   /** `<rule>:stale`: no sufficient window of the model for stale_after (event time). */
   private checkStale(out: StepOutput): void {
-    for (const [key, cursor] of this.stale) {
+    for (const key of [...this.store.stale.keys()].sort()) {
+      const cursor = this.store.stale.get(key);
+      if (!cursor) continue;
       const rule = this.rules.get(cursor.rule);
       if (!rule || rule.staleAfterMs === undefined) {
-        this.stale.delete(key);
-        this.dirty.add(`s/${key}`);
+        // Its stale alert, if any, is an orphan now (resolveOrphans ends it).
+        this.store.stale.delete(key);
+        this.store.dirty.add(`s/${key}`);
         continue;
       }
       const staleRule = staleRuleOf(rule, rule.staleAfterMs);
@@ -349,21 +326,22 @@ export class AlertEngine {
         method: '*',
         window: cursor.window,
       };
-      const ageSeconds = (this.clock - cursor.lastSufficientEnd) / 1000;
-      let st = this.instanceBySeries(seriesKey(staleRule.name, series));
+      const ageSeconds = (this.store.clock - cursor.lastSufficientEnd) / 1000;
+      let st = this.store.instanceBySeries(seriesKey(staleRule.name, series));
       if (!st) {
         if (ageSeconds < staleRule.threshold) continue;
         st = newInstance(staleRule, series, groupKeyOf(staleRule, labelsOf(series)));
-        this.addInstance(st);
+        this.store.addInstance(st);
       }
-      if (st.windowEnd === this.clock && st.windowStart === cursor.lastSufficientEnd) continue;
+      if (st.windowEnd === this.store.clock && st.windowStart === cursor.lastSufficientEnd)
+        continue;
       out.transitions.push(
         ...stepInstance(staleRule, st, {
           value: ageSeconds,
           samples: 0,
           baseline: st.baseline,
           windowStart: cursor.lastSufficientEnd,
-          windowEnd: this.clock,
+          windowEnd: this.store.clock,
         }),
       );
       st.stateReason =
@@ -371,85 +349,84 @@ export class AlertEngine {
           ? null
           : `no window with at least ${rule.minSamples} samples since ${new Date(cursor.lastSufficientEnd).toISOString()}`;
       this.ensureGroup(staleRule, st);
-      this.touch(st);
+      this.store.touch(st);
     }
   }
 
-  /** Alerts of rules a reload removed: resolved (reason given), then the rule is forgotten. */
-  private resolveRetired(out: StepOutput): void {
-    if (this.retired.size === 0) return;
-    for (const st of [...this.instances.values()]) {
-      const rule = this.retired.get(baseRuleName(st.rule));
-      if (!rule) continue;
-      const active = st.state === 'firing' || st.state === 'recovering' || st.state === 'pending';
-      if (active) {
-        st.seq++;
-        st.endsAt = this.clock;
-        st.stateReason = 'rule removed from the rules file';
-        const to = st.state === 'pending' ? 'inactive' : 'resolved';
-        out.transitions.push(transitionOf(st, rule, st.state, to, this.clock));
-      }
-      // Held firing while flapping counts as told: its resolution is still owed.
-      const told = st.notified === 'firing' && st.state !== 'pending';
-      st.resolvedPending = st.resolvedPending || (told && (active || st.flapping));
-      st.state = 'inactive';
-      st.breaches = 0;
-      st.flapping = false;
-      st.episodeStarts = [];
-      this.touch(st);
+  /**
+   * Alerts whose rule (or its stale_after) left the rules file — by a reload, or while the
+   * daemon was down: resolved with that reason through the settings their group remembers.
+   */
+  private resolveOrphans(out: StepOutput): void {
+    if (!this.store.orphansPossible) return;
+    this.store.orphansPossible = false;
+    for (const st of this.store.sortedInstances()) {
+      if (this.liveRule(st.rule)) continue;
+      const rule = this.ruleFor(st.rule, st.groupKey);
+      if (rule) this.forceResolve(st, rule, 'rule removed from the rules file', out);
+      else this.store.dropInstance(st.fingerprint);
     }
   }
 
-  private retireFinished(): void {
-    for (const name of this.retired.keys()) {
-      const busy = [...this.instances.values()].some((st) => baseRuleName(st.rule) === name);
-      if (!busy) this.retired.delete(name);
-    }
-  }
-
-  private ruleFor(name: string): AlertRule | undefined {
+  /** The rule in force for an alert name (`r` or `r:stale`), if any. */
+  private liveRule(name: string): AlertRule | undefined {
     const base = baseRuleName(name);
-    const rule = this.rules.get(base) ?? this.retired.get(base);
+    const rule = this.rules.get(base);
     if (!rule || base === name) return rule;
     return rule.staleAfterMs === undefined ? undefined : staleRuleOf(rule, rule.staleAfterMs);
   }
 
+  /** The live rule, else the one the alert's group remembers (to finish its episode). */
+  private ruleFor(name: string, groupKey?: string): AlertRule | undefined {
+    const live = this.liveRule(name);
+    if (live) return live;
+    const group = groupKey === undefined ? undefined : this.store.groups.get(groupKey);
+    return group ? ruleFromSettings(group.settings) : undefined;
+  }
+
   private flushGroups(out: StepOutput): void {
-    for (const [groupKey, group] of this.groups) {
-      const rule = this.ruleFor(group.rule);
-      const ids = this.members.get(groupKey) ?? new Set<string>();
+    // In key order, members in label order: the same output live, after a restore and in a
+    // backtest, whatever order the state was built in.
+    for (const groupKey of [...this.store.groups.keys()].sort()) {
+      const group = this.store.groups.get(groupKey);
+      if (!group) continue;
+      const live = this.liveRule(group.rule);
+      const rule = live ?? ruleFromSettings(group.settings);
+      const ids = this.store.members.get(groupKey) ?? new Set<string>();
       const members = [...ids]
-        .map((id) => this.instances.get(id))
+        .map((id) => this.store.instances.get(id))
         .filter((st): st is InstanceState => st !== undefined)
         .filter((st) => st.state !== 'inactive' || st.resolvedPending || st.flapping)
-        .sort((a, b) => (a.feature < b.feature ? -1 : a.feature > b.feature ? 1 : 0));
-      if (!rule) {
-        this.groups.delete(groupKey);
-        this.dirty.add(`g/${groupKey}`);
-        continue;
-      }
+        .sort(byLabels);
       const before = JSON.stringify(group);
-      const decision = decideGroup(group, members, rule, this.clock);
+      if (live) group.settings = settingsOf(live);
+      const decision = decideGroup(group, members, rule, this.store.clock);
       if (decision) {
         const n = this.notificationOf(group, rule, decision);
         if (n) out.notifications.push(n);
-        for (const m of members) this.touch(m);
       }
+      for (const m of members) this.store.touch(m);
       out.notifications.push(
-        ...planRetraining(group, members, rule, this.receivers, this.cooldowns, this.clock, (m) =>
-          snapshotOf(m, rule, 'firing', m.state),
+        ...planRetraining(
+          group,
+          members,
+          rule,
+          this.receivers,
+          this.store.cooldowns,
+          this.store.clock,
+          (m) => snapshotOf(m, rule, 'firing', m.state),
         ).map((r) => {
-          for (const key of r.touchedCooldowns) this.dirty.add(`r/${key}`);
+          for (const key of r.touchedCooldowns) this.store.dirty.add(`r/${key}`);
           return r.notification;
         }),
       );
       if (group.episodeId === null && members.length === 0) {
-        this.groups.delete(groupKey);
+        this.store.groups.delete(groupKey);
         // Quiet instances (inactive, still remembered for the flapping guard) keep their
         // membership: the group is re-created when one of them fires again.
-        if (ids.size === 0) this.members.delete(groupKey);
-        this.dirty.add(`g/${groupKey}`);
-      } else if (JSON.stringify(group) !== before) this.dirty.add(`g/${groupKey}`);
+        if (ids.size === 0) this.store.members.delete(groupKey);
+        this.store.dirty.add(`g/${groupKey}`);
+      } else if (JSON.stringify(group) !== before) this.store.dirty.add(`g/${groupKey}`);
     }
   }
 
@@ -465,7 +442,15 @@ export class AlertEngine {
       return kind !== 'resolved' || (policy.sendResolved ?? rule.sendResolved);
     });
     if (receivers.length === 0) return undefined;
-    const alerts = told.map((m) => snapshotOf(m.st, rule, m.status, m.state));
+    // Firing before resolved, the most severe first, so a cut list keeps what matters.
+    const ordered = [...told].sort(
+      (a, b) =>
+        Number(a.status !== 'firing') - Number(b.status !== 'firing') ||
+        severityRank(b.st.severity) - severityRank(a.st.severity),
+    );
+    const alerts = ordered
+      .slice(0, MAX_ALERTS_PER_NOTIFICATION)
+      .map((m) => snapshotOf(m.st, rule, m.status, m.state));
     const severities = alerts.filter((a) => a.status === 'firing').map((a) => a.severity);
     return {
       id: stableId('notification', group.groupKey, episodeId, seq, kind),
@@ -477,15 +462,26 @@ export class AlertEngine {
       groupSeq: seq,
       severity: decision.severity ?? severities[0] ?? rule.severity,
       status: kind === 'resolved' ? 'resolved' : 'firing',
-      time: this.clock,
+      time: this.store.clock,
       alerts,
+      truncatedAlerts: told.length - alerts.length,
       links: linksFor(alerts, this.options.dashboardUrl),
     };
   }
 }
 
-function seriesKey(rule: string, s: SeriesIdentity): string {
-  return `${rule}${SEP}${s.model}${SEP}${s.modelVersion}${SEP}${s.feature}${SEP}${s.method}${SEP}${s.window}`;
+function byLabels(a: InstanceState, b: InstanceState): number {
+  for (const key of [
+    'feature',
+    'method',
+    'window',
+    'model',
+    'modelVersion',
+    'fingerprint',
+  ] as const) {
+    if (a[key] !== b[key]) return a[key] < b[key] ? -1 : 1;
+  }
+  return 0;
 }
 
 function labelsOf(s: SeriesIdentity): Record<string, string> {
@@ -495,32 +491,5 @@ function labelsOf(s: SeriesIdentity): Record<string, string> {
     feature: s.feature,
     method: s.method,
     window: s.window,
-  };
-}
-
-const STALE_SUFFIX = ':stale';
-const baseRuleName = (name: string) =>
-  name.endsWith(STALE_SUFFIX) ? name.slice(0, -STALE_SUFFIX.length) : name;
-
-/** The monitor-stale alert of a rule: "seconds without a sufficient window >= stale_after". */
-function staleRuleOf(rule: AlertRule, staleAfterMs: number): AlertRule {
-  return {
-    ...rule,
-    name: `${rule.name}${STALE_SUFFIX}`,
-    statistic: 'value',
-    op: '>=',
-    threshold: staleAfterMs / 1000,
-    recoverThreshold: staleAfterMs / 1000,
-    escalate: undefined,
-    forWindows: 0,
-    keepFiringFor: 0,
-    insufficientData: 'keep_last',
-    severity: rule.staleSeverity,
-    staleAfterMs: undefined,
-    receivers: rule.receivers,
-    annotations: {
-      summary: `No data for {{model}}@{{model_version}}: no window with enough samples for ${Math.round(staleAfterMs / 60_000)} min`,
-      ...(rule.annotations.runbook_url ? { runbook_url: rule.annotations.runbook_url } : {}),
-    },
   };
 }

@@ -1,7 +1,7 @@
 import type { InstanceState } from './instance.js';
 import { severityRank, type AlertState, type NotificationKind, type Severity } from './model.js';
 import { stableId } from './ids.js';
-import type { AlertRule } from './rule.js';
+import { settingsOf, type AlertRule, type RuleSettings } from './rule.js';
 
 /** One notification group (rule × group_by values): what it last told its receivers, and when. */
 export interface GroupState {
@@ -17,6 +17,8 @@ export interface GroupState {
   notifiedSeverity: Severity | null;
   /** `model\0version` pairs a retraining request was made for in this episode. */
   retrained: string[];
+  /** The rule as of the group's last evaluation (it may have left the rules file since). */
+  settings: RuleSettings;
 }
 
 export function groupKeyOf(rule: AlertRule, labels: Record<string, string>): string {
@@ -34,6 +36,7 @@ export function newGroup(rule: AlertRule, labels: Record<string, string>): Group
     lastNotifiedAt: null,
     notifiedSeverity: null,
     retrained: [],
+    settings: settingsOf(rule),
   };
 }
 

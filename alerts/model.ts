@@ -104,6 +104,8 @@ export interface AlertNotification {
   /** Event time the decision was made at (window end or watermark). */
   time: number;
   alerts: AlertSnapshot[];
+  /** Alerts of the group left out of `alerts` (at most 100 are listed; firing and severe first). */
+  truncatedAlerts: number;
   /** Links for the body: dashboard (templated from config), runbook (first alert's). */
   links: { dashboard: string | null; runbook: string | null };
   /** Retraining requests only: the evidence and the id a pipeline can use as its run id. */

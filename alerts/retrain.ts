@@ -76,6 +76,7 @@ export function planRetraining(
           status: 'firing',
           time: clock,
           alerts: snaps,
+          truncatedAlerts: 0,
           links: {
             dashboard: null,
             runbook: snaps.find((s) => s.annotations.runbook_url)?.annotations.runbook_url ?? null,

@@ -42,6 +42,26 @@ export interface AlertRule {
   flapping: { maxEpisodes: number; withinMs: number };
 }
 
+/** A rule without its matchers: what a group remembers, so it can finish its episode even
+ * after the rule left the rules file (a reload, or a restart with a new file). */
+export type RuleSettings = Omit<AlertRule, 'match'>;
+
+const never: Matcher = () => false;
+
+export function settingsOf(rule: AlertRule): RuleSettings {
+  const settings: Partial<AlertRule> = { ...rule };
+  delete settings.match;
+  return settings as RuleSettings;
+}
+
+/** A rule that matches nothing: the remembered settings of a rule that is gone. */
+export function ruleFromSettings(settings: RuleSettings): AlertRule {
+  return {
+    ...settings,
+    match: { model: never, modelVersion: never, feature: never, method: never, window: never },
+  };
+}
+
 /** What the engine needs to know of a receiver: whom resolved goes to, and the retrain gate. */
 export interface ReceiverPolicy {
   name: string;

@@ -138,6 +138,14 @@ function describe(n: AlertNotification): Doc {
     sections: n.alerts.map((a, i) => alertSection(a, i + 1, n.alerts.length)),
     links: [],
     footer: [
+      ...(n.truncatedAlerts > 0
+        ? ([
+            [
+              'not listed',
+              txt(`${count(n.truncatedAlerts)} more in this group (see the dashboard)`),
+            ],
+          ] as Row[])
+        : []),
       ['notification', txt(`${n.id} (${n.kind} #${n.groupSeq} of this group episode)`)],
       ['group', txt(n.groupKey)],
       ['group episode', txt(n.groupEpisodeId)],

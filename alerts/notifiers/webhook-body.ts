@@ -27,6 +27,7 @@
  *                             model, model_version, feature, method, window, baseline, statistic,
  *                             value, op, threshold, recover_threshold, window_start, window_end,
  *                             samples, starts_at, ends_at, labels, annotations, state_reason }
+ *   data.truncated_alerts   alerts of the group not listed (at most 100 are; firing, severe first)
  *   data.links              { dashboard, runbook } (null when not configured)
  *   data.retrain            null, or { request_id, model, model_version, baseline, window_start,
  *                             window_end, severity, episode_id, firing_since, drifted_features[] }
@@ -165,6 +166,7 @@ export function standardBody(n: AlertNotification, opts: WebhookBodyOptions): ob
         seq: n.groupSeq,
       },
       alerts: n.alerts.map(snapshot),
+      truncated_alerts: n.truncatedAlerts,
       links: { dashboard: n.links.dashboard, runbook: n.links.runbook },
       retrain: n.retrain ? retrainEvidence(n.retrain) : null,
     },
@@ -296,8 +298,8 @@ export function slackBody(n: AlertNotification): object {
       (a) =>
         `• ${a.status === 'resolved' ? '✅' : '🔥'} ${escapeMrkdwn(`${a.rule}: ${alertLine(a)}`)}`,
     );
-  if (n.alerts.length > SLACK_ALERTS_MAX) {
-    lines.push(`… and ${n.alerts.length - SLACK_ALERTS_MAX} more`);
+  if (n.alerts.length > SLACK_ALERTS_MAX || n.truncatedAlerts > 0) {
+    lines.push(`… and ${Math.max(0, n.alerts.length - SLACK_ALERTS_MAX) + n.truncatedAlerts} more`);
   }
   if (n.kind === 'retrain' && n.retrain) {
     for (const f of n.retrain.driftedFeatures.slice(0, SLACK_ALERTS_MAX)) {

@@ -302,6 +302,7 @@ describe(`notifications replay against real Kafka (${inject('servicesMode')})`, 
       status: kind === 'resolved' ? 'resolved' : 'firing',
       time: T0,
       alerts: [],
+      truncatedAlerts: 0,
       links: { dashboard: null, runbook: null },
     }) satisfies AlertNotification;
 
@@ -362,6 +363,11 @@ describe(`notifications replay against real Kafka (${inject('servicesMode')})`, 
     expect(entries.map((e) => [e.notification.id, e.notification.receivers, e.replay])).toEqual([
       ['n-firing', ['hook'], true],
       ['n-resolved', ['hook'], true],
+    ]);
+    // Keys of their own (receiver and dead-letter position), never the original's n/<id>.
+    expect(records.map((r) => r.key)).toEqual([
+      'n/n-firing/replay/hook/0:0',
+      'n/n-resolved/replay/hook/0:3',
     ]);
     expect(entries[0]?.notification).toEqual({
       ...notification('n-firing', 'firing'),

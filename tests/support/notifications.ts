@@ -91,6 +91,7 @@ export function sampleNotification(overrides: Partial<AlertNotification> = {}): 
     status: 'firing',
     time: T0,
     alerts: [sampleAlert(), sampleAlert2()],
+    truncatedAlerts: 0,
     links: { dashboard: DASHBOARD_URL, runbook: RUNBOOK_URL },
     ...overrides,
   };

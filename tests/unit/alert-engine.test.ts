@@ -437,9 +437,10 @@ describe('notifications', () => {
     ]);
     expect(kinds(out)).toEqual(['1:firing', '2:update', '3:resolved']);
     const update = out[1]?.notifications[0] as AlertNotification;
+    // Still firing first: what the on-call engineer must act on leads the list.
     expect(update.alerts.map((a) => [a.feature, a.status])).toEqual([
-      ['a', 'resolved'],
       ['b', 'firing'],
+      ['a', 'resolved'],
     ]);
     const resolved = out[2]?.notifications[0] as AlertNotification;
     expect(resolved.alerts.map((a) => [a.feature, a.status])).toEqual([['b', 'resolved']]);
@@ -919,5 +920,108 @@ describe('setRules', () => {
       ['psi-high', 'pending', 'inactive'],
     ]);
     expect(out.notifications).toEqual([]);
+  });
+});
+
+describe('review regressions', () => {
+  /** Every record the engine wrote, newest per key, as a restart reads them back. */
+  function restartFrom(records: StateRecord[], into: AlertEngine): void {
+    const latest = new Map<string, unknown>();
+    for (const r of records) latest.set(r.key, JSON.parse(JSON.stringify(r.value)) as unknown);
+    for (const [key, value] of latest) into.restore(key, value);
+  }
+
+  it('a rule removed while the daemon was down still resolves its alerts after the restart', () => {
+    const before = engineOf([rule()]);
+    expect(kinds(feed(before, 1, [{ amount: 0.3 }]))).toEqual(['1:firing']);
+    const records = before.takeChanges();
+    const after = engineOf([]);
+    restartFrom(records, after);
+    const out = after.evaluate(windowOf(2, { amount: 0.3 }));
+    expect(out.notifications.map((n) => [n.kind, n.alerts[0]?.stateReason])).toEqual([
+      ['resolved', 'rule removed from the rules file'],
+    ]);
+    expect(after.countByState().size).toBe(0);
+  });
+
+  it('removing stale_after resolves a firing stale alert instead of leaving it firing', () => {
+    const stale = rule({ stale_after: '30m' });
+    const engine = engineOf([stale]);
+    feed(engine, 1, [{ amount: 0.1 }]);
+    expect(engine.tick(endOf(10)).notifications.map((n) => n.groupLabels.rule)).toEqual([
+      'psi-high:stale',
+    ]);
+    const loaded = compileText(rulesText([rule()]));
+    engine.setRules(loaded.rules, loaded.policies);
+    const out = engine.tick(endOf(11));
+    expect(out.notifications.map((n) => [n.kind, n.groupLabels.rule])).toEqual([
+      ['resolved', 'psi-high:stale'],
+    ]);
+  });
+
+  it('a series that stops for good resolves ("series gone") and is forgotten', () => {
+    const loaded = compileText(rulesText([rule({ stale_after: '30m' })]));
+    const engine = new Engine(loaded.rules, loaded.policies, { forgetAfterMs: 6 * HOUR });
+    feed(engine, 1, [{ amount: 0.3 }]);
+    // Another model keeps the clock going; fraud@3 sends nothing any more.
+    const later = feed(engine, 2, repeatRow({}, 1), { model: 'other' });
+    expect(concat(later).notifications).toEqual([]);
+    const gone = engine.tick(endOf(1) + 7 * HOUR);
+    const reasons = concat([gone]).notifications.flatMap((n) =>
+      n.alerts.map((a) => [n.kind, a.rule, a.stateReason]),
+    );
+    expect(reasons).toContainEqual([
+      'resolved',
+      'psi-high',
+      'series gone: no window for a long time',
+    ]);
+    engine.tick(endOf(1) + 8 * HOUR);
+    expect(engine.countByState().size).toBe(0);
+  });
+
+  it('records unchanged for refreshAfterMs are written again (the alert log has a retention)', () => {
+    const loaded = compileText(rulesText([rule({ repeat_interval: 0 })]));
+    const engine = new Engine(loaded.rules, loaded.policies, { refreshAfterMs: HOUR });
+    feed(engine, 1, [{ amount: 0.3 }]);
+    const first = engine.takeChanges().map((r) => r.key);
+    expect(first.some((k) => k.startsWith('g/'))).toBe(true);
+    feed(engine, 2, [{ amount: 0.3 }]);
+    expect(engine.takeChanges().some((r) => r.key.startsWith('g/'))).toBe(false);
+    engine.tick(endOf(1) + 2 * HOUR);
+    expect(engine.takeChanges().some((r) => r.key.startsWith('g/'))).toBe(true);
+  });
+
+  it('lists at most 100 alerts, firing and severe first, and counts the rest', () => {
+    const engine = engineOf([rule({ match: { model: 'fraud', method: 'psi', feature: '*' } })]);
+    const values: Values = {};
+    for (let i = 0; i < 130; i++) values[`f${String(i).padStart(3, '0')}`] = 0.3;
+    const n = only(engine.evaluate(windowOf(1, values)).notifications);
+    expect(n.alerts).toHaveLength(100);
+    expect(n.truncatedAlerts).toBe(30);
+  });
+
+  it('after a restore, groups notify in the same order and with the same ids as without one', () => {
+    const rules = [
+      rule({ group_by: ['model', 'model_version', 'feature'] }),
+      rule({
+        name: 'psi-low',
+        when: 'value > 0.2',
+        group_by: ['model', 'model_version', 'feature'],
+      }),
+    ];
+    const live = engineOf(rules);
+    const restarted = engineOf(rules);
+    const records: StateRecord[] = [];
+    const start: Values[] = [{ zeta: 0.3 }, { zeta: 0.3, alpha: 0.3 }];
+    for (const [k, values] of start.entries()) {
+      live.evaluate(windowOf(1 + k, values));
+      records.push(...live.takeChanges());
+    }
+    restartFrom(records.reverse(), restarted);
+    const next = { zeta: 0.1, alpha: 0.1 };
+    const a = live.evaluate(windowOf(3, next)).notifications.map((n) => n.id);
+    const b = restarted.evaluate(windowOf(3, next)).notifications.map((n) => n.id);
+    expect(a.length).toBeGreaterThan(1);
+    expect(b).toEqual(a);
   });
 });

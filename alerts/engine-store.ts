@@ -1,0 +1,151 @@
+import type { GroupState } from './groups.js';
+import { isForgettable, type InstanceState, type SeriesIdentity } from './instance.js';
+import type { StaleCursor } from './stale.js';
+
+/** A persisted piece of engine state: key → JSON value, null once it is gone. */
+export interface StateRecord {
+  key: string;
+  value: unknown;
+}
+
+export const SEP = '\u0000';
+
+/** Rule and series labels as one string: cheap to build, unlike the fingerprint hash. */
+export function seriesKey(rule: string, s: SeriesIdentity): string {
+  return `${rule}${SEP}${s.model}${SEP}${s.modelVersion}${SEP}${s.feature}${SEP}${s.method}${SEP}${s.window}`;
+}
+
+/**
+ * Everything the alert engine remembers, and its persistence as keyed records: `i/` instances,
+ * `g/` groups, `e/` evaluation cursors, `s/` staleness cursors, `r/` retrain cooldowns, `t/` the
+ * clock. Changed keys are collected (`dirty`) and handed out by `takeChanges`.
+ */
+export class EngineStore {
+  readonly instances = new Map<string, InstanceState>();
+  readonly groups = new Map<string, GroupState>();
+  readonly members = new Map<string, Set<string>>();
+  /** Series identity (seriesKey) → fingerprint. */
+  readonly bySeries = new Map<string, string>();
+  /** Record keys whose last written value was not null: only those need a tombstone. */
+  readonly persisted = new Set<string>();
+  /** Per model and version: the newest window end evaluated (replays of older ones are skipped). */
+  readonly evaluated = new Map<string, number>();
+  readonly stale = new Map<string, StaleCursor>();
+  /** Per retrain receiver and model: event time of the last request (cooldown). */
+  readonly cooldowns = new Map<string, number>();
+  readonly dirty = new Set<string>();
+  /** Event time each persisted record was last written at (see refreshOld). */
+  readonly writtenAt = new Map<string, number>();
+  clock = -Infinity;
+  /** Set by a reload or a restore: alerts whose rule is gone may exist. */
+  orphansPossible = false;
+
+  takeChanges(): StateRecord[] {
+    const out: StateRecord[] = [];
+    for (const key of this.dirty) {
+      const value = this.recordValue(key);
+      if (value === null) {
+        this.writtenAt.delete(key);
+        if (!this.persisted.delete(key)) continue;
+      } else {
+        this.persisted.add(key);
+        this.writtenAt.set(key, this.clock);
+      }
+      out.push({ key, value });
+    }
+    this.dirty.clear();
+    return out;
+  }
+
+  private recordValue(key: string): unknown {
+    const [kind, id = ''] = [key.slice(0, 1), key.slice(2)];
+    if (kind === 'i') return this.instances.get(id) ?? null;
+    if (kind === 'g') return this.groups.get(id) ?? null;
+    if (kind === 'e') return this.evaluated.has(id) ? { upTo: this.evaluated.get(id) } : null;
+    if (kind === 's') return this.stale.get(id) ?? null;
+    if (kind === 'r') return this.cooldowns.has(id) ? { at: this.cooldowns.get(id) } : null;
+    if (kind === 't') return { clock: this.clock };
+    return null;
+  }
+
+  restore(key: string, value: unknown): void {
+    const [kind, id = ''] = [key.slice(0, 1), key.slice(2)];
+    this.orphansPossible = true;
+    if (value === null) {
+      this.persisted.delete(key);
+      this.writtenAt.delete(key);
+      if (kind === 'i') this.dropInstance(id);
+      else if (kind === 'g') this.groups.delete(id);
+      else if (kind === 'e') this.evaluated.delete(id);
+      else if (kind === 's') this.stale.delete(id);
+      else if (kind === 'r') this.cooldowns.delete(id);
+      return;
+    }
+    this.persisted.add(key);
+    // Written again once after a restore: the log may be close to dropping it.
+    this.writtenAt.set(key, -Infinity);
+    const v = value as Record<string, unknown>;
+    if (kind === 'i') {
+      this.dropInstance(id);
+      this.addInstance(value as InstanceState);
+    } else if (kind === 'g') this.groups.set(id, value as GroupState);
+    else if (kind === 'e') this.evaluated.set(id, Number(v.upTo));
+    else if (kind === 's') this.stale.set(id, value as StaleCursor);
+    else if (kind === 'r') this.cooldowns.set(id, Number(v.at));
+    else if (kind === 't') this.clock = Math.max(this.clock, Number(v.clock));
+  }
+
+  /** Records unchanged this long (event time) are written again: the log has a retention. */
+  refreshOld(afterMs: number | undefined): void {
+    if (afterMs === undefined) return;
+    for (const [key, at] of this.writtenAt) if (this.clock - at >= afterMs) this.dirty.add(key);
+  }
+
+  instanceBySeries(identity: string): InstanceState | undefined {
+    const fp = this.bySeries.get(identity);
+    return fp === undefined ? undefined : this.instances.get(fp);
+  }
+
+  addInstance(st: InstanceState): void {
+    this.instances.set(st.fingerprint, st);
+    this.bySeries.set(seriesKey(st.rule, st), st.fingerprint);
+    this.memberSet(st.groupKey).add(st.fingerprint);
+  }
+
+  dropInstance(id: string): void {
+    const st = this.instances.get(id);
+    if (!st) return;
+    this.instances.delete(id);
+    this.bySeries.delete(seriesKey(st.rule, st));
+    this.members.get(st.groupKey)?.delete(id);
+  }
+
+  memberSet(groupKey: string): Set<string> {
+    let set = this.members.get(groupKey);
+    if (!set) this.members.set(groupKey, (set = new Set()));
+    return set;
+  }
+
+  /** Marks an instance changed; forgets it once there is nothing left to remember. */
+  touch(st: InstanceState): void {
+    this.dirty.add(`i/${st.fingerprint}`);
+    if (isForgettable(st)) this.dropInstance(st.fingerprint);
+  }
+
+  /** In fingerprint order: the same output whatever order the state was built in. */
+  sortedInstances(): InstanceState[] {
+    return [...this.instances.values()].sort((a, b) =>
+      a.fingerprint < b.fingerprint ? -1 : a.fingerprint > b.fingerprint ? 1 : 0,
+    );
+  }
+
+  /** Instances per rule, severity and state, for gauges. */
+  countByState(): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const st of this.instances.values()) {
+      const key = `${st.rule}${SEP}${st.severity}${SEP}${st.state}`;
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
+    return counts;
+  }
+}

@@ -1,4 +1,4 @@
-import type { Admin, Kafka, Message, Producer } from 'kafkajs';
+import type { Admin, Kafka, Message } from 'kafkajs';
 import { z } from 'zod';
 import type { AlertNotification } from '../../alerts/model.js';
 import type { StateRecord } from '../../alerts/engine.js';
@@ -79,10 +79,27 @@ const envelopeSchema = z.discriminatedUnion('type', [
 ]);
 export type AlertLogEntry = z.infer<typeof envelopeSchema>;
 
-export function notificationMessage(n: AlertNotification, replay = false): Message {
+/**
+ * A notification record, keyed `n/<id>` unless `key` says otherwise (a replay has a key of its
+ * own, so compaction never removes the original before every receiver read it). Keys must
+ * start with `n/`: that is how the restore tells notifications from state.
+ */
+export function notificationMessage(
+  n: AlertNotification,
+  opts: { replay?: boolean; key?: string } = {},
+): Message {
+  const key = opts.key ?? `${NOTIFICATION_PREFIX}${n.id}`;
+  if (!key.startsWith(NOTIFICATION_PREFIX)) {
+    throw new Error(`notification keys start with "${NOTIFICATION_PREFIX}", got "${key}"`);
+  }
   return {
-    key: `${NOTIFICATION_PREFIX}${n.id}`,
-    value: JSON.stringify({ v: ALERT_LOG_VERSION, type: 'notification', notification: n, replay }),
+    key,
+    value: JSON.stringify({
+      v: ALERT_LOG_VERSION,
+      type: 'notification',
+      notification: n,
+      replay: opts.replay ?? false,
+    }),
   };
 }
 
@@ -105,9 +122,9 @@ export function decodeEntry(value: Buffer | null): AlertLogEntry | undefined {
 
 /**
  * The records of one evaluation, serialised now (the engine's objects change later):
- * notifications first and the evaluation cursors last, sent in one request to one partition,
- * so one record batch, appended whole. Should a split batch be cut short by a crash, the
- * window is evaluated again and yields the same deterministic ids.
+ * notifications first and the evaluation cursors last, appended in one transaction (see
+ * AlertLogWriter), so readers see the evaluation whole or not at all. Should a crash cut it
+ * short, the window is evaluated again and yields the same deterministic ids.
  */
 export function alertLogMessages(
   notifications: readonly AlertNotification[],
@@ -117,15 +134,6 @@ export function alertLogMessages(
     (a, b) => Number(a.key.startsWith('e/')) - Number(b.key.startsWith('e/')),
   );
   return [...notifications.map((n) => notificationMessage(n)), ...cursorsLast.map(stateMessage)];
-}
-
-export async function appendToAlertLog(
-  producer: Producer,
-  topic: string,
-  messages: Message[],
-): Promise<void> {
-  if (messages.length === 0) return;
-  await producer.send({ topic, messages, acks: -1 });
 }
 
 /**

@@ -2,8 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { Admin, Kafka, KafkaMessage } from 'kafkajs';
 
 /**
- * Reads every record of a topic from its start to the end it has now (the high watermark of
- * each partition when called), through a throwaway consumer group (`<groupPrefix>-<uuid>`)
+ * Reads every record of a topic from its start to the end it has now (the end of each
+ * partition when called; read_committed, as kafkajs consumers and admins are by default, so
+ * committed transactions only), through a throwaway consumer group (`<groupPrefix>-<uuid>`)
  * that is deleted afterwards. Returns at once when the topic holds nothing. `onMessage` is
  * called in offset order per partition and must not throw.
  */
@@ -25,6 +26,16 @@ export async function readTopicToEnd(
   const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false });
   let done!: () => void;
   const finished = new Promise<void>((resolve) => (done = resolve));
+  // A partition is read once a batch reached its end. The last offsets may hold no message a
+  // batch hands over (transaction markers, aborted records): the batch's last offset covers
+  // them, and kafkajs reports batches of nothing but those only through this event (emitted
+  // after eachBatch for the others).
+  consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+    const high = pending.get(payload.partition);
+    if (high === undefined || Number(payload.lastOffset) < high - 1) return;
+    pending.delete(payload.partition);
+    if (pending.size === 0) done();
+  });
   await consumer.connect();
   try {
     await consumer.subscribe({ topic, fromBeginning: true });
@@ -35,13 +46,8 @@ export async function readTopicToEnd(
         const high = ends.get(batch.partition);
         if (high === undefined) return;
         for (const m of batch.messages) {
-          const offset = Number(m.offset);
-          if (offset >= high) break;
+          if (Number(m.offset) >= high) break;
           onMessage(batch.partition, m);
-          if (offset >= high - 1) {
-            pending.delete(batch.partition);
-            if (pending.size === 0) done();
-          }
         }
         await payload.heartbeat();
       },

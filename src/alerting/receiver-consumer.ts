@@ -25,11 +25,24 @@ export interface ReceiverConsumerDeps {
   retry: { baseMs: number; capMs: number };
   metrics: DaemonMetrics;
   logger: Logger;
+  /** The consumer crashed for good (kafkajs will not restart it): the daemon must stop. */
+  onFatal: (err: unknown) => void;
   now?: () => number;
+  /** How often to heartbeat while a delivery or a dead-letter produce is in progress. */
+  heartbeatEveryMs?: number;
 }
 
 /** Delivered ids remembered per receiver, against duplicates within one run. */
 const RECENT_IDS = 10_000;
+
+/** What became of one alert-log record. */
+type Outcome =
+  /** Not for this receiver (state, another receiver's, unreadable, a duplicate). */
+  | 'skipped'
+  /** Delivered or dead-lettered: its offset is committed at once. */
+  | 'handled'
+  /** Stopping or rebalanced while retrying: not done, read again later. */
+  | 'interrupted';
 
 /**
  * One receiver's durable delivery: its own consumer group on the alert log, one notification
@@ -107,7 +120,12 @@ export class ReceiverConsumer {
       retry: { retries: 8 },
     }));
     consumer.on(consumer.events.CRASH, (e) => {
-      logger.error({ err: e.payload.error, receiver: this.name }, 'receiver consumer crashed');
+      logger.error(
+        { err: e.payload.error, receiver: this.name, restart: e.payload.restart },
+        'receiver consumer crashed',
+      );
+      // Not restarted by kafkajs: this receiver would silently stop delivering.
+      if (!e.payload.restart && !this.stopping) this.deps.onFatal(e.payload.error);
     });
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: true });
@@ -126,28 +144,49 @@ export class ReceiverConsumer {
     await this.notifier.close();
   }
 
+  /**
+   * Most records are not for this receiver (state records, other receivers'): they are
+   * resolved and committed once, at the end of the batch; a delivery or dead letter is
+   * committed right after it.
+   */
   private async handleBatch(payload: EachBatchPayload): Promise<void> {
     const { batch } = payload;
-    for (const message of batch.messages) {
-      if (!payload.isRunning() || payload.isStale() || this.stopping) return;
-      const done = await this.handle(message, payload);
-      if (!done) return;
-      payload.resolveOffset(message.offset);
+    let committed: number | undefined;
+    let next: number | undefined;
+    const commit = async (offset: number) => {
       await payload.commitOffsetsIfNecessary({
         topics: [
           {
             topic: batch.topic,
-            partitions: [
-              { partition: batch.partition, offset: String(Number(message.offset) + 1) },
-            ],
+            partitions: [{ partition: batch.partition, offset: String(offset) }],
           },
         ],
       });
+      committed = offset;
+    };
+    let complete = true;
+    for (const message of batch.messages) {
+      if (!payload.isRunning() || payload.isStale() || this.stopping) {
+        complete = false;
+        break;
+      }
+      const outcome = await this.handle(message, payload);
+      if (outcome === 'interrupted') {
+        complete = false;
+        break;
+      }
+      payload.resolveOffset(message.offset);
+      next = Number(message.offset) + 1;
+      if (outcome === 'handled') await commit(next);
     }
+    // Every message done: past the batch's last offset, which covers a trailing transaction
+    // marker or aborted records (no messages of their own).
+    if (complete && batch.messages.length > 0) next = Number(batch.lastOffset()) + 1;
+    if (next !== undefined && next !== committed) await commit(next);
   }
 
-  /** True once the message is dealt with (delivered, dead-lettered or not ours). */
-  private async handle(message: KafkaMessage, payload: EachBatchPayload): Promise<boolean> {
+  /** What became of the record (see Outcome). */
+  private async handle(message: KafkaMessage, payload: EachBatchPayload): Promise<Outcome> {
     const { logger, metrics } = this.deps;
     let entry;
     try {
@@ -158,19 +197,19 @@ export class ReceiverConsumer {
         { err, receiver: this.name, offset: message.offset },
         'unreadable alert-log record skipped by the receiver',
       );
-      return true;
+      return 'skipped';
     }
-    if (entry?.type !== 'notification') return true;
+    if (entry?.type !== 'notification') return 'skipped';
     const n = entry.notification;
-    if (!n.receivers.includes(this.name)) return true;
-    if (!entry.replay && this.recent.has(n.id)) return true;
+    if (!n.receivers.includes(this.name)) return 'skipped';
+    if (!entry.replay && this.recent.has(n.id)) return 'skipped';
     if (this.disabled) {
-      await this.deadLetter(message, n, this.disabled, 0);
-      return true;
+      await this.deadLetter(message, n, this.disabled, 0, payload);
+      return 'handled';
     }
     const firstTried = this.now();
     for (let attempt = 1; ; attempt++) {
-      const outcome = await this.notifier.deliver(n, attempt);
+      const outcome = await this.heartbeating(payload, this.notifier.deliver(n, attempt));
       if (outcome.kind === 'delivered') {
         this.remember(n.id);
         metrics.notificationsDelivered.inc({ receiver: this.name, kind: n.kind });
@@ -178,7 +217,7 @@ export class ReceiverConsumer {
           { receiver: this.name, id: n.id, kind: n.kind, attempt, detail: outcome.detail },
           'notification delivered',
         );
-        return true;
+        return 'handled';
       }
       if (outcome.kind === 'permanent') {
         if (outcome.disable) {
@@ -189,8 +228,8 @@ export class ReceiverConsumer {
             'receiver answered 410 Gone: disabled until restart or rules reload; its notifications go to the dead-letter topic',
           );
         }
-        await this.deadLetter(message, n, outcome.error, attempt);
-        return true;
+        await this.deadLetter(message, n, outcome.error, attempt, payload);
+        return 'handled';
       }
       metrics.notificationFailures.inc({ receiver: this.name });
       // Age since the notification was written to the alert log (a replay starts afresh).
@@ -202,8 +241,9 @@ export class ReceiverConsumer {
           n,
           `gave up after ${attempt} attempts over max_age: ${outcome.error}`,
           attempt,
+          payload,
         );
-        return true;
+        return 'handled';
       }
       const delay = nextDelay(attempt, outcome.retryAfterMs, this.deps.retry);
       logger.warn(
@@ -216,7 +256,23 @@ export class ReceiverConsumer {
         },
         'notification delivery failed; retrying',
       );
-      if (!(await this.sleep(delay, payload))) return false;
+      if (!(await this.sleep(delay, payload))) return 'interrupted';
+    }
+  }
+
+  /**
+   * Awaits `work` while heartbeating on an interval, so a slow endpoint (up to its timeout) or
+   * a dead-letter produce waiting out an outage does not cost the group membership. Heartbeat
+   * errors are left to the commit after it (a rebalance makes kafkajs redeliver).
+   */
+  private async heartbeating<T>(payload: EachBatchPayload, work: Promise<T>): Promise<T> {
+    const timer = setInterval(() => {
+      payload.heartbeat().catch(() => undefined);
+    }, this.deps.heartbeatEveryMs ?? 3_000);
+    try {
+      return await work;
+    } finally {
+      clearInterval(timer);
     }
   }
 
@@ -251,6 +307,16 @@ export class ReceiverConsumer {
   }
 
   private async deadLetter(
+    message: KafkaMessage,
+    n: AlertNotification,
+    reason: string,
+    attempts: number,
+    payload: EachBatchPayload,
+  ): Promise<void> {
+    await this.heartbeating(payload, this.produceDeadLetter(message, n, reason, attempts));
+  }
+
+  private async produceDeadLetter(
     message: KafkaMessage,
     n: AlertNotification,
     reason: string,

@@ -9,7 +9,7 @@ import { NOTIFICATION_DLQ_HEADERS } from './receiver-consumer.js';
  * `driftwatch notifications replay`: dead-lettered notifications put back on the alert log for
  * the receiver that gave up on them. The id stays the same (so does webhook-id, the email
  * Message-ID and the idempotency key); `replay: true` makes the receiver deliver it even if it
- * remembers the id.
+ * remembers the id. The record's key is its own (see replayMessage).
  */
 
 export interface DeadLetter {
@@ -116,9 +116,20 @@ export function selectDeadLetters(letters: readonly DeadLetter[], filter: Replay
   return { selected: [...newest.values()], withoutReceiver };
 }
 
-/** The alert-log record that asks one receiver to deliver a dead letter again. */
+/**
+ * The alert-log record that asks one receiver to deliver a dead letter again. Keyed by the
+ * receiver and the dead letter's position, not `n/<id>`: sharing the original's key would let
+ * compaction remove the original before a lagging receiver read it.
+ */
 export function replayMessage(letter: DeadLetter & { receiver: string }) {
-  return notificationMessage({ ...letter.notification, receivers: [letter.receiver] }, true);
+  const n = letter.notification;
+  return notificationMessage(
+    { ...n, receivers: [letter.receiver] },
+    {
+      replay: true,
+      key: `n/${n.id}/replay/${letter.receiver}/${letter.partition}:${letter.offset}`,
+    },
+  );
 }
 
 /**

@@ -18,6 +18,28 @@ const severity = z.enum(SEVERITIES as [string, ...string[]]).transform((s) => s 
 type Severity = (typeof SEVERITIES)[number];
 const httpUrl = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' });
 
+/** An HTTP header name is a token (RFC 9110 §5.6.2). */
+const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** Extra request headers: a CR or LF in a value would inject headers (or break the request). */
+const headers = z.record(z.string(), z.string()).superRefine((record, ctx) => {
+  for (const [key, value] of Object.entries(record)) {
+    if (!HEADER_NAME.test(key)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [key],
+        message: `${JSON.stringify(key)} is not a valid HTTP header name (letters, digits and !#$%&'*+-.^_\`|~ only)`,
+      });
+    }
+    if (/[\r\n\0]/.test(value)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [key],
+        message: 'a header value must not contain CR, LF or NUL characters',
+      });
+    }
+  }
+});
+
 /** A glob (`*`, `?`) or a list of them; a series matches when any matches. */
 const pattern = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]);
 
@@ -152,7 +174,7 @@ const webhookBase = {
   timeout: durationSchema.prefault('15s'),
   /** Give up (dead letter) once a notification is this old. */
   max_age: durationSchema.prefault('24h'),
-  headers: z.record(z.string(), z.string()).default({}),
+  headers: headers.default({}),
 };
 
 const receiverSchema = z.discriminatedUnion('type', [

@@ -119,6 +119,8 @@ const alertsSchema = z.strictObject({
   deadLetterTopic: z.string().min(1).optional(),
   /** How long the alert topic keeps records (compacted per key besides). */
   retention: durationSchema.prefault('14d'),
+  /** A series with no window this long is gone: its alerts resolve and it is forgotten. */
+  forgetAfter: durationSchema.prefault('7d'),
   /** InfluxDB measurement for alert transitions (Grafana annotations). */
   measurement: z.string().min(1).default('driftwatch_alerts'),
   /** Link in every notification; {{model}}, {{model_version}}, {{from}}, {{to}} (ms) filled in. */

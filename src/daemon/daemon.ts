@@ -130,6 +130,14 @@ export class Daemon {
           influx: sink,
           metrics,
           logger,
+          onFatal: (err) => {
+            if (this.stopping) return;
+            logger.fatal(
+              { err },
+              'a receiver consumer crashed and kafkajs does not restart it; exiting so the supervisor restarts the daemon',
+            );
+            void this.shutdown(1);
+          },
         })
       : undefined);
     const pipeline = (this.pipeline = new Pipeline({

@@ -396,7 +396,7 @@ describe('notifications replay: selection', () => {
 });
 
 describe('notifications replay: the record', () => {
-  it('is the notification for the dead letter receiver only, flagged replay, same key and id', () => {
+  it('is the notification for the dead letter receiver only, flagged replay, same id, a key of its own', () => {
     const notification = {
       id: 'abc',
       kind: 'resolved',
@@ -411,7 +411,8 @@ describe('notifications replay: the record', () => {
       attempts: 9,
       notification,
     });
-    expect(message.key).toBe('n/abc');
+    // Not the original's n/abc: compaction must never remove the original for a replay.
+    expect(message.key).toBe('n/abc/replay/mail/0:7');
     expect(JSON.parse(String(message.value))).toEqual({
       v: 1,
       type: 'notification',

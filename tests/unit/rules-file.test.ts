@@ -496,6 +496,50 @@ receivers:
     ]);
   });
 
+  it('webhook headers: names must be HTTP tokens, values free of CR, LF and NUL', () => {
+    const text = `version: 1
+receivers:
+  hook:
+    type: webhook
+    url: https://hooks.example.com/drift
+    headers:
+      authorization: Bearer abc
+      "x-ok_1.~": fine
+      "bad name": x
+      "x-inject": "a\\r\\nx-evil: 1"
+      "x-newline": "a\\nb"
+  retrain:
+    type: retrain
+    url: https://ml.example.com/retrain
+    headers:
+      "x-nul": "a\\0b"
+      "x:colon": ok
+rules: []
+`;
+    const problems = problemsOf(text);
+    expect(problems.map((p) => [p.path, p.line])).toEqual([
+      ['receivers.hook.headers.bad name', lineOf(text, '"bad name"')],
+      ['receivers.hook.headers.x-inject', lineOf(text, '"x-inject"')],
+      ['receivers.hook.headers.x-newline', lineOf(text, '"x-newline"')],
+      ['receivers.retrain.headers.x-nul', lineOf(text, '"x-nul"')],
+      ['receivers.retrain.headers.x:colon', lineOf(text, '"x:colon"')],
+    ]);
+    expect(problems[0]?.message).toContain('not a valid HTTP header name');
+    expect(problems[1]?.message).toContain('CR, LF or NUL');
+    // Valid headers pass.
+    const ok = compileText(`version: 1
+receivers:
+  hook:
+    type: webhook
+    url: https://hooks.example.com/drift
+    headers: { authorization: "Bearer abc", "X-Team": "ml\\tplatform" }
+rules: []
+`);
+    expect(ok.receivers.hook).toMatchObject({
+      headers: { authorization: 'Bearer abc', 'X-Team': 'ml\tplatform' },
+    });
+  });
+
   it('a runbook_url that is not a URL', () => {
     const text = withRule('    annotations:\n      runbook_url: wiki/psi\n');
     expect(problemsOf(text)).toEqual([

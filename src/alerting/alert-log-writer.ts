@@ -1,0 +1,180 @@
+import type { Message, Producer, Transaction } from 'kafkajs';
+import { chunkBySize, DEAD_LETTER_CHUNK_BYTES } from '../daemon/dead-letter.js';
+import { isMessageTooLarge } from '../daemon/failures.js';
+
+/** Bytes per send inside a transaction: half the broker's default message.max.bytes. */
+export const ALERT_LOG_CHUNK_BYTES = DEAD_LETTER_CHUNK_BYTES;
+
+/** What the writer needs of a kafkajs producer created with a transactionalId. */
+export type TransactionalProducer = Pick<Producer, 'connect' | 'disconnect' | 'transaction'>;
+
+/** Another daemon with the same transactional id (the same kafka.groupId) took over. */
+export class AlertLogFenced extends Error {
+  constructor(transactionalId: string, cause: unknown) {
+    super(
+      `another driftwatch daemon took over the alert log (transactional id "${transactionalId}", i.e. the same kafka.groupId): this one can no longer write to it`,
+      { cause },
+    );
+    this.name = 'AlertLogFenced';
+  }
+}
+
+/** One record the broker refuses even on its own (message.max.bytes): a bug, not an outage. */
+export class AlertRecordTooLarge extends Error {
+  readonly record: Message;
+  readonly key: string;
+  readonly bytes: number;
+
+  constructor(record: Message, cause: unknown) {
+    const key = record.key?.toString() ?? '';
+    const bytes =
+      record.value === null || record.value === undefined ? 0 : Buffer.byteLength(record.value);
+    super(`alert-log record "${key}" (${bytes} bytes) is too large for the broker`, { cause });
+    this.name = 'AlertRecordTooLarge';
+    this.record = record;
+    this.key = key;
+    this.bytes = bytes;
+  }
+}
+
+/** kafkajs names PRODUCER_FENCED (90) only by its code; older request versions get 47. */
+export function isFencingError(err: unknown): boolean {
+  const e = err as { type?: unknown; message?: unknown; cause?: unknown } | null;
+  if (e === null || typeof e !== 'object') return false;
+  if (e.type === 'INVALID_PRODUCER_EPOCH' || e.type === 'PRODUCER_FENCED') return true;
+  if (typeof e.message === 'string' && /\bUnknown error code 90\b/.test(e.message)) return true;
+  return e.cause !== undefined && e.cause !== e && isFencingError(e.cause);
+}
+
+class ChunkTooLarge extends Error {
+  constructor(
+    readonly chunk: Message[],
+    cause: unknown,
+  ) {
+    super('a send of the transaction was too large', { cause });
+  }
+}
+
+/**
+ * Appends each evaluation's records to the alert log in one Kafka transaction, split into sends
+ * that stay under the broker's message limit: consumers (read_committed, the kafkajs default)
+ * see an evaluation whole or not at all. Taking over the transactional id when connecting
+ * fences an older writer of the same id (the previous pod of a rolling deploy) and aborts its
+ * open transaction, so whoever connected last is the only writer.
+ */
+export class AlertLogWriter {
+  private readonly createProducer: () => TransactionalProducer;
+  private readonly transactionalId: string;
+  private readonly topic: string;
+  private readonly onRecordTooLarge: (err: AlertRecordTooLarge) => void;
+  private producer: TransactionalProducer | undefined;
+  private fenced: AlertLogFenced | undefined;
+
+  constructor(deps: {
+    createProducer: () => TransactionalProducer;
+    transactionalId: string;
+    topic: string;
+    /** A record the broker refuses even alone was left out: a bug, to report loudly. */
+    onRecordTooLarge: (err: AlertRecordTooLarge) => void;
+  }) {
+    this.createProducer = deps.createProducer;
+    this.transactionalId = deps.transactionalId;
+    this.topic = deps.topic;
+    this.onRecordTooLarge = deps.onRecordTooLarge;
+  }
+
+  /** Connects and takes over the transactional id (fencing any older writer). */
+  async connect(): Promise<void> {
+    this.producer ??= await this.open();
+  }
+
+  async disconnect(): Promise<void> {
+    const producer = this.producer;
+    this.producer = undefined;
+    await producer?.disconnect();
+  }
+
+  private async open(): Promise<TransactionalProducer> {
+    const producer = this.createProducer();
+    await producer.connect();
+    try {
+      // kafkajs registers the id (InitProducerId, a new epoch) on the first transaction; an
+      // empty one ends without a request to the broker.
+      const tx = await producer.transaction();
+      await tx.abort();
+    } catch (err) {
+      await producer.disconnect().catch(() => undefined);
+      throw err;
+    }
+    return producer;
+  }
+
+  /** A producer whose transaction state is unknown is replaced (re-registering the id). */
+  private async discard(): Promise<void> {
+    const producer = this.producer;
+    this.producer = undefined;
+    await producer?.disconnect().catch(() => undefined);
+  }
+
+  private failure(err: unknown): unknown {
+    if (err instanceof AlertLogFenced || !isFencingError(err)) return err;
+    this.fenced = new AlertLogFenced(this.transactionalId, err);
+    return this.fenced;
+  }
+
+  /**
+   * Appends the records (in order) in one transaction. Throws AlertLogFenced once another
+   * writer took over (for good: this writer never takes the id back); anything else may be
+   * retried. A record the broker refuses even on its own cannot be written by retrying: it is
+   * left out (onRecordTooLarge) and the others are written.
+   */
+  async append(messages: readonly Message[]): Promise<void> {
+    let rest = [...messages];
+    while (rest.length > 0) {
+      try {
+        await this.appendInChunks(rest, ALERT_LOG_CHUNK_BYTES);
+        return;
+      } catch (err) {
+        if (!(err instanceof AlertRecordTooLarge)) throw err;
+        rest = rest.filter((m) => m !== err.record);
+        this.onRecordTooLarge(err);
+      }
+    }
+  }
+
+  private async appendInChunks(messages: Message[], chunkBytes: number): Promise<void> {
+    if (this.fenced) throw this.fenced;
+    let tx: Transaction;
+    try {
+      this.producer ??= await this.open();
+      tx = await this.producer.transaction();
+    } catch (err) {
+      await this.discard();
+      throw this.failure(err);
+    }
+    try {
+      for (const chunk of chunkBySize(messages, chunkBytes)) {
+        try {
+          await tx.send({ topic: this.topic, messages: chunk, acks: -1 });
+        } catch (err) {
+          throw isMessageTooLarge(err) ? new ChunkTooLarge(chunk, err) : err;
+        }
+      }
+      await tx.commit();
+    } catch (err) {
+      // After a failed commit kafkajs refuses to abort (the outcome is the broker's): the
+      // next producer's registration completes or aborts it, and the records are written again.
+      try {
+        await tx.abort();
+      } catch {
+        await this.discard();
+      }
+      if (!(err instanceof ChunkTooLarge)) throw this.failure(err);
+      const [first, ...others] = err.chunk;
+      if (first !== undefined && others.length === 0)
+        throw new AlertRecordTooLarge(first, err.cause);
+      // The broker's limit is below the chunk size: every record in a send of its own.
+      await this.appendInChunks(messages, 0);
+    }
+  }
+}

@@ -1,0 +1,96 @@
+import type { Admin, Kafka, Message } from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { readAlertLog, stateMessage } from '../../src/alerting/alert-log.js';
+import {
+  AlertLogFenced,
+  AlertLogWriter,
+  type AlertRecordTooLarge,
+} from '../../src/alerting/alert-log-writer.js';
+import { createLogger } from '../../src/logger.js';
+import { createTopics, toolingKafka } from '../support/kafka.js';
+import { uniqueNames } from '../support/scenario.js';
+
+const services = inject('services');
+
+describe(`the alert log: transactional writes, fencing, read_committed restore (${inject('servicesMode')})`, () => {
+  const names = uniqueNames('alert-log');
+  const topic = `${names.groupId}.alerts`;
+  const transactionalId = `${names.groupId}.alerts`;
+  const logger = createLogger('silent');
+  let kafka: Kafka;
+  let admin: Admin;
+  const tooLarge: AlertRecordTooLarge[] = [];
+
+  const writer = () =>
+    new AlertLogWriter({
+      transactionalId,
+      topic,
+      onRecordTooLarge: (err) => tooLarge.push(err),
+      createProducer: () =>
+        kafka.producer({
+          transactionalId,
+          idempotent: true,
+          maxInFlightRequests: 1,
+          allowAutoTopicCreation: false,
+        }),
+    });
+  const state = (key: string, bytes = 10): Message =>
+    stateMessage({ key, value: { pad: 'x'.repeat(bytes) } });
+
+  async function restoredKeys(): Promise<string[]> {
+    const keys: string[] = [];
+    await readAlertLog(kafka, admin, topic, (key) => keys.push(key), logger);
+    return keys;
+  }
+
+  beforeAll(async () => {
+    kafka = toolingKafka(services.kafkaBrokers, 'driftwatch-tests');
+    await createTopics(kafka, [topic]);
+    admin = kafka.admin();
+    await admin.connect();
+  });
+  afterAll(async () => {
+    await admin?.disconnect();
+  });
+
+  it('an evaluation over 1 MB is written whole, a too large record is left out, the newest writer fences the older', async () => {
+    const first = writer();
+    await first.connect();
+    // 3 × 400 kB: more than the broker's 1 MB in one request; several sends, one transaction.
+    await first.append([state('s/1', 400_000), state('s/2', 400_000), state('s/3', 400_000)]);
+    // A record the broker refuses even alone: reported and left out, the others written.
+    await first.append([state('s/4'), state('s/huge', 1_200_000), state('s/5')]);
+    expect(tooLarge.map((e) => e.key)).toEqual(['s/huge']);
+    // The log ends in a transaction marker: the restore still finds its end.
+    expect(await restoredKeys()).toEqual(['s/1', 's/2', 's/3', 's/4', 's/5']);
+
+    // A rolling deploy: the new daemon connects, the old one can no longer write.
+    const second = writer();
+    await second.connect();
+    await expect(first.append([state('s/old')])).rejects.toBeInstanceOf(AlertLogFenced);
+    await expect(first.append([state('s/old')])).rejects.toBeInstanceOf(AlertLogFenced);
+    await second.append([state('s/new')]);
+    expect(await restoredKeys()).toEqual(['s/1', 's/2', 's/3', 's/4', 's/5', 's/new']);
+    await first.disconnect();
+    await second.disconnect();
+  });
+
+  it('a writer that died mid-transaction: nothing of it is read, and its successor aborts it', async () => {
+    const crashed = kafka.producer({
+      transactionalId,
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+    });
+    await crashed.connect();
+    const tx = await crashed.transaction();
+    await tx.send({ topic, acks: -1, messages: [state('s/half-1'), state('s/half-2')] });
+    // No commit: the process "dies" (its connection goes, the transaction stays open).
+    await crashed.disconnect();
+    const successor = writer();
+    await successor.connect();
+    await successor.append([state('s/after')]);
+    expect(await restoredKeys()).toEqual(['s/1', 's/2', 's/3', 's/4', 's/5', 's/new', 's/after']);
+    await successor.disconnect();
+  });
+});

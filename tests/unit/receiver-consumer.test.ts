@@ -1,0 +1,192 @@
+import type { Admin, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import { pino } from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { DeliveryOutcome, Notifier } from '../../alerts/notifiers/notifier.js';
+import { notificationMessage } from '../../src/alerting/alert-log.js';
+import { ReceiverConsumer } from '../../src/alerting/receiver-consumer.js';
+import { DaemonMetrics } from '../../src/metrics.js';
+import { sampleNotification } from '../support/notifications.js';
+
+const TOPIC = 'g.alerts';
+
+/** A ReceiverConsumer for receiver "hook" on kafkajs doubles; eachBatch and CRASH captured. */
+async function harness(
+  opts: {
+    deliver?: () => Promise<DeliveryOutcome>;
+    sendDeadLetter?: () => Promise<void>;
+  } = {},
+) {
+  let eachBatch: ((p: EachBatchPayload) => Promise<void>) | undefined;
+  const crashListeners: ((e: { payload: { error: Error; restart: boolean } }) => void)[] = [];
+  const consumer = {
+    events: { CRASH: 'consumer.crash' },
+    on: (event: string, listener: (typeof crashListeners)[number]) => {
+      if (event === 'consumer.crash') crashListeners.push(listener);
+    },
+    connect: () => Promise.resolve(),
+    subscribe: () => Promise.resolve(),
+    run: (config: { eachBatch: (p: EachBatchPayload) => Promise<void> }) => {
+      eachBatch = config.eachBatch;
+      return Promise.resolve();
+    },
+    disconnect: () => Promise.resolve(),
+  };
+  const admin = {
+    fetchOffsets: () =>
+      Promise.resolve([{ topic: TOPIC, partitions: [{ partition: 0, offset: '0' }] }]),
+  };
+  const deadLetters: unknown[] = [];
+  const producer = {
+    send: async (record: unknown) => {
+      await opts.sendDeadLetter?.();
+      deadLetters.push(record);
+      return [];
+    },
+  };
+  const delivered: string[] = [];
+  const notifier: Notifier = {
+    name: 'hook',
+    type: 'webhook',
+    deliver: async (n) => {
+      const outcome = (await opts.deliver?.()) ?? { kind: 'delivered', detail: '200' };
+      if (outcome.kind === 'delivered') delivered.push(n.id);
+      return outcome;
+    },
+    close: () => Promise.resolve(),
+  };
+  const fatal: unknown[] = [];
+  const receiver = new ReceiverConsumer(
+    {
+      kafka: { consumer: () => consumer } as unknown as Kafka,
+      admin: admin as unknown as Admin,
+      producer: producer as unknown as Producer,
+      groupId: 'g',
+      topic: TOPIC,
+      deadLetterTopic: `${TOPIC}.dlq`,
+      retry: { baseMs: 1, capMs: 1 },
+      metrics: new DaemonMetrics(),
+      logger: pino({ level: 'silent' }),
+      onFatal: (err) => fatal.push(err),
+      heartbeatEveryMs: 5,
+    },
+    notifier,
+    { name: 'hook', maxAgeMs: 86_400_000, digest: 'd' },
+  );
+  await receiver.start();
+  if (!eachBatch) throw new Error('the consumer was not run');
+  const crash = (error: Error, restart: boolean) => {
+    for (const l of crashListeners) l({ payload: { error, restart } });
+  };
+  return { receiver, eachBatch, crash, fatal, delivered, deadLetters };
+}
+
+function record(offset: number, value: string): KafkaMessage {
+  return {
+    offset: String(offset),
+    key: null,
+    value: Buffer.from(value),
+    timestamp: String(Date.now()),
+    attributes: 0,
+    headers: {},
+  };
+}
+
+const state = (offset: number) =>
+  record(offset, JSON.stringify({ v: 1, type: 'state', value: { some: 'state' } }));
+const notification = (offset: number, id: string, receivers: string[]) =>
+  record(offset, String(notificationMessage(sampleNotification({ id, receivers })).value));
+
+/** A batch payload double recording commits and heartbeats. */
+function payload(messages: KafkaMessage[], lastOffset: number) {
+  const commits: string[] = [];
+  const calls = { heartbeats: 0 };
+  const p = {
+    batch: { topic: TOPIC, partition: 0, messages, lastOffset: () => String(lastOffset) },
+    resolveOffset: () => undefined,
+    commitOffsetsIfNecessary: (offsets: { topics: { partitions: { offset: string }[] }[] }) => {
+      commits.push(offsets.topics[0]?.partitions[0]?.offset ?? '?');
+      return Promise.resolve();
+    },
+    heartbeat: () => {
+      calls.heartbeats++;
+      return Promise.resolve();
+    },
+    isRunning: () => true,
+    isStale: () => false,
+  };
+  return { payload: p as unknown as EachBatchPayload, commits, calls };
+}
+
+const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+describe('ReceiverConsumer', () => {
+  let stop: (() => Promise<void>) | undefined;
+  afterEach(async () => {
+    await stop?.();
+    stop = undefined;
+  });
+
+  it('commits after each delivery and once at the end of the batch, not per skipped record', async () => {
+    const h = await harness();
+    stop = () => h.receiver.stop();
+    const messages = [
+      state(10),
+      state(11),
+      notification(12, 'n1', ['hook']),
+      state(13),
+      state(14),
+      notification(15, 'n2', ['mail']),
+      state(16),
+    ];
+    // Offset 17: a transaction marker (no message of its own) ends the batch.
+    const p = payload(messages, 17);
+    await h.eachBatch(p.payload);
+    expect(h.delivered).toEqual(['n1']);
+    expect(p.commits).toEqual(['13', '18']);
+  });
+
+  it('a batch of nothing for this receiver commits once', async () => {
+    const h = await harness();
+    stop = () => h.receiver.stop();
+    const p = payload([state(0), state(1), notification(2, 'n3', ['mail']), state(3)], 3);
+    await h.eachBatch(p.payload);
+    expect(p.commits).toEqual(['4']);
+  });
+
+  it('heartbeats while a slow delivery and a slow dead-letter produce are in progress', async () => {
+    const slow = await harness({
+      deliver: async () => {
+        await delay(60);
+        return { kind: 'delivered', detail: '200' };
+      },
+    });
+    stop = () => slow.receiver.stop();
+    const p = payload([notification(0, 'n4', ['hook'])], 0);
+    await slow.eachBatch(p.payload);
+    expect(p.calls.heartbeats).toBeGreaterThanOrEqual(3);
+    await slow.receiver.stop();
+
+    const refused = await harness({
+      deliver: () => Promise.resolve({ kind: 'permanent', error: 'HTTP 400' }),
+      sendDeadLetter: () => delay(60),
+    });
+    stop = () => refused.receiver.stop();
+    const q = payload([notification(0, 'n5', ['hook'])], 0);
+    await refused.eachBatch(q.payload);
+    expect(refused.deadLetters).toHaveLength(1);
+    expect(q.calls.heartbeats).toBeGreaterThanOrEqual(3);
+    expect(q.commits).toEqual(['1']);
+  });
+
+  it('a crash kafkajs does not restart is fatal; a restarting one or one while stopping is not', async () => {
+    const h = await harness();
+    const boom = new Error('boom');
+    h.crash(new Error('retriable'), true);
+    expect(h.fatal).toEqual([]);
+    h.crash(boom, false);
+    expect(h.fatal).toEqual([boom]);
+    await h.receiver.stop();
+    h.crash(new Error('while stopping'), false);
+    expect(h.fatal).toEqual([boom]);
+  });
+});

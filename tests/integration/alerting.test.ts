@@ -160,7 +160,8 @@ describe(`alerting end to end: real Kafka, InfluxDB and SMTP (${inject('services
 
   it('one grouped, signed, threaded notification per episode; outages and kill -9 lose and double nothing', async () => {
     // The webhook endpoint fails its first request; SMTP is unreachable at first.
-    receiver.respond = (req, i) => (i === 0 && req.path === '/ops' ? 500 : 200);
+    let opsRequests = 0;
+    receiver.respond = (req) => (req.path === '/ops' && opsRequests++ === 0 ? 500 : 200);
     await producer.send({ topic: names.topic, messages: events(0, 6, [3, 7]) });
 
     const first = new DaemonProcess(configFile, env);

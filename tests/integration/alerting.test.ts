@@ -95,6 +95,28 @@ interface Body {
 
 const parse = (r: ReceivedRequest) => JSON.parse(r.body) as Body;
 
+/** Waits until a receiver's consumer group has committed the whole alert log. */
+async function receiverCaughtUp(kafka: Kafka, groupId: string, topic: string): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline) {
+      const [ends, committed] = await Promise.all([
+        admin.fetchTopicOffsets(topic),
+        admin.fetchOffsets({ groupId, topics: [topic] }),
+      ]);
+      const high = Number(ends[0]?.high ?? 0);
+      const at = Number(committed[0]?.partitions[0]?.offset ?? -1);
+      if (at >= high) return;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    throw new Error(`${groupId} did not commit the end of ${topic} in time`);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 function verifies(r: ReceivedRequest): boolean {
   const h = (k: string) => {
     const v = r.headers[k];
@@ -170,15 +192,33 @@ describe(`alerting end to end: real Kafka, InfluxDB and SMTP (${inject('services
         (rs) => rs.some((r) => r.path === '/ops' && r.status === 200),
         'firing webhook',
       );
+      await receiver.waitFor((rs) => rs.some((r) => r.path === '/retrain'), 'retrain request');
       await first.waitForLog('notification delivery failed; retrying');
       expect(await mail.search(to)).toHaveLength(0);
-      await smtpProxy.up();
-      const firingMails = await mail.messagesTo(to, 1, 60_000);
-      expect(firingMails).toHaveLength(1);
-      await receiver.waitFor((rs) => rs.some((r) => r.path === '/retrain'), 'retrain request');
+      for (const name of ['ops', 'training']) {
+        await receiverCaughtUp(
+          kafka,
+          `${names.groupId}.receiver.${name}`,
+          `${names.groupId}.alerts`,
+        );
+      }
     } finally {
+      // Killed while the firing email is still waiting for SMTP: it lives in the alert log.
       first.kill('SIGKILL');
       await first.exited;
+    }
+
+    await smtpProxy.up();
+    const restarted = new DaemonProcess(configFile, env);
+    try {
+      const firingMails = await mail.messagesTo(to, 1, 60_000);
+      expect(firingMails).toHaveLength(1);
+      // Kill only once the email receiver has committed past it (delivered ≠ committed yet).
+      await receiverCaughtUp(kafka, `${names.groupId}.receiver.oncall`, `${names.groupId}.alerts`);
+    } finally {
+      // Killed again mid-episode, after the firing email went out.
+      restarted.kill('SIGKILL');
+      await restarted.exited;
     }
 
     // The episode goes on without the daemon: drift continues one more window, then recovers.

@@ -1,5 +1,6 @@
-import type { GroupState } from './groups.js';
+import { newGroup, type GroupState } from './groups.js';
 import { isForgettable, type InstanceState, type SeriesIdentity } from './instance.js';
+import type { AlertRule } from './rule.js';
 import type { StaleCursor } from './stale.js';
 
 /** A persisted piece of engine state: key → JSON value, null once it is gone. */
@@ -13,6 +14,17 @@ export const SEP = '\u0000';
 /** Rule and series labels as one string: cheap to build, unlike the fingerprint hash. */
 export function seriesKey(rule: string, s: SeriesIdentity): string {
   return `${rule}${SEP}${s.model}${SEP}${s.modelVersion}${SEP}${s.feature}${SEP}${s.method}${SEP}${s.window}`;
+}
+
+/** A series' identity as alert labels (snake_case, as rules and groups name them). */
+export function labelsOf(s: SeriesIdentity): Record<string, string> {
+  return {
+    model: s.model,
+    model_version: s.modelVersion,
+    feature: s.feature,
+    method: s.method,
+    window: s.window,
+  };
 }
 
 /**
@@ -124,6 +136,17 @@ export class EngineStore {
     let set = this.members.get(groupKey);
     if (!set) this.members.set(groupKey, (set = new Set()));
     return set;
+  }
+
+  /** Creates the group an instance belongs to, unless it exists. */
+  ensureGroup(rule: AlertRule, st: InstanceState): void {
+    if (!this.groups.has(st.groupKey)) {
+      const labels = labelsOf(st);
+      const picked: Record<string, string> = {};
+      for (const l of rule.groupBy) picked[l] = labels[l] ?? '';
+      this.groups.set(st.groupKey, newGroup(rule, picked));
+      this.dirty.add(`g/${st.groupKey}`);
+    }
   }
 
   /** Marks an instance changed; forgets it once there is nothing left to remember. */

@@ -1,5 +1,6 @@
 import type { DriftObservation } from '../../alerts/model.js';
-import { SUMMARY_METHOD } from '../windows/evaluate.js';
+import { formatDuration } from '../config/duration.js';
+import { SUMMARY_METHOD, type WindowPoint } from '../windows/evaluate.js';
 
 /**
  * What the live window point (`toObservation`) and the stored one (the backtest's
@@ -36,5 +37,32 @@ export function summaryObservation(base: ObservationBase, unseen: number | null)
     threshold: null,
     drifted: false,
     unseen,
+  };
+}
+
+/** A drift point as rules read it; the backtest builds the same from InfluxDB rows. */
+export function toObservation(p: WindowPoint): DriftObservation {
+  const common: ObservationBase = {
+    model: p.model,
+    modelVersion: p.modelVersion,
+    feature: p.feature,
+    window: formatDuration(p.windowEnd - p.windowStart),
+    baseline: p.baselineHash,
+    windowStart: p.windowStart,
+    windowEnd: p.windowEnd,
+    n: p.n,
+    missing: p.missing,
+  };
+  if (p.kind === 'summary') return summaryObservation(common, p.unseen ?? null);
+  return {
+    ...common,
+    method: p.method,
+    status: p.status,
+    statistic: finiteOrNull(p.statistic),
+    pValue: finiteOrNull(p.pValue),
+    adjustedPValue: finiteOrNull(p.adjustedPValue),
+    threshold: p.threshold,
+    drifted: p.drifted,
+    unseen: p.unseen ?? null,
   };
 }

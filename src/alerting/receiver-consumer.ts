@@ -5,15 +5,12 @@ import type { Notifier } from '../../alerts/notifiers/notifier.js';
 import type { Logger } from '../logger.js';
 import type { DaemonMetrics } from '../metrics.js';
 import { decodeEntry } from './alert-log.js';
+import { produceDeadLetter } from './dead-letter.js';
+import { heartbeating, sleepHeartbeating } from './heartbeat.js';
 import type { ReceiverSettings } from './receivers.js';
 
-/** Headers of a dead-lettered notification; documented in the README. */
-export const NOTIFICATION_DLQ_HEADERS = {
-  receiver: 'driftwatch-receiver',
-  reason: 'driftwatch-error-reason',
-  attempts: 'driftwatch-attempts',
-  offset: 'driftwatch-source-offset',
-} as const;
+// Dead-letter production lives in ./dead-letter.js; re-exported for this module's users.
+export { NOTIFICATION_DLQ_HEADERS } from './dead-letter.js';
 
 export interface ReceiverConsumerDeps {
   kafka: Kafka;
@@ -260,42 +257,20 @@ export class ReceiverConsumer {
     }
   }
 
-  /**
-   * Awaits `work` while heartbeating on an interval, so a slow endpoint (up to its timeout) or
-   * a dead-letter produce waiting out an outage does not cost the group membership. Heartbeat
-   * errors are left to the commit after it (a rebalance makes kafkajs redeliver).
-   */
-  private async heartbeating<T>(payload: EachBatchPayload, work: Promise<T>): Promise<T> {
-    const timer = setInterval(() => {
-      payload.heartbeat().catch(() => undefined);
-    }, this.deps.heartbeatEveryMs ?? 3_000);
-    try {
-      return await work;
-    } finally {
-      clearInterval(timer);
-    }
+  /** Awaits `work` while heartbeating (see `heartbeating`). */
+  private heartbeating<T>(payload: EachBatchPayload, work: Promise<T>): Promise<T> {
+    return heartbeating(payload, work, this.deps.heartbeatEveryMs ?? 3_000);
   }
 
   /** Waits, heartbeating; false when stopping or the group rebalanced (redelivered later). */
-  private async sleep(ms: number, payload: EachBatchPayload): Promise<boolean> {
-    const until = this.now() + ms;
-    while (this.now() < until) {
-      if (this.stopping || !payload.isRunning() || payload.isStale()) return false;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, Math.min(1_000, Math.max(0, until - this.now())));
-        this.wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      this.wake = undefined;
-      try {
-        await payload.heartbeat();
-      } catch {
-        return false;
-      }
-    }
-    return !this.stopping;
+  private sleep(ms: number, payload: EachBatchPayload): Promise<boolean> {
+    return sleepHeartbeating(ms, payload, {
+      now: this.now,
+      isStopping: () => this.stopping,
+      setWake: (wake) => {
+        this.wake = wake;
+      },
+    });
   }
 
   private remember(id: string): void {
@@ -313,49 +288,13 @@ export class ReceiverConsumer {
     attempts: number,
     payload: EachBatchPayload,
   ): Promise<void> {
-    await this.heartbeating(payload, this.produceDeadLetter(message, n, reason, attempts));
-  }
-
-  private async produceDeadLetter(
-    message: KafkaMessage,
-    n: AlertNotification,
-    reason: string,
-    attempts: number,
-  ): Promise<void> {
-    const { producer, deadLetterTopic, metrics, logger } = this.deps;
-    const h = NOTIFICATION_DLQ_HEADERS;
-    for (let tries = 1; ; tries++) {
-      try {
-        await producer.send({
-          topic: deadLetterTopic,
-          acks: -1,
-          messages: [
-            {
-              key: n.id,
-              value: JSON.stringify({ v: 1, type: 'notification', notification: n }),
-              headers: {
-                [h.receiver]: this.name,
-                [h.reason]: reason.slice(0, 1_000),
-                [h.attempts]: String(attempts),
-                [h.offset]: message.offset,
-              },
-            },
-          ],
-        });
-        break;
-      } catch (err) {
-        logger.error(
-          { err, receiver: this.name, tries },
-          'producing a notification dead letter failed; retrying',
-        );
-        if (this.stopping) throw err;
-        await new Promise((r) => setTimeout(r, Math.min(30_000, 500 * 2 ** tries)));
-      }
-    }
-    metrics.notificationsDeadLettered.inc({ receiver: this.name });
-    logger.error(
-      { receiver: this.name, id: n.id, kind: n.kind, attempts, reason },
-      'notification dead-lettered (replay with `driftwatch notifications replay`)',
+    await this.heartbeating(
+      payload,
+      produceDeadLetter(
+        this.deps,
+        { receiver: this.name, message, notification: n, reason, attempts },
+        () => this.stopping,
+      ),
     );
   }
 }

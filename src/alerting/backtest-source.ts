@@ -1,0 +1,132 @@
+import { flux, InfluxDB } from '@influxdata/influxdb-client';
+import type { DriftObservation } from '../../alerts/model.js';
+import { compileGlob } from '../../alerts/rule.js';
+import { parseDuration } from '../config/duration.js';
+import { SUMMARY_METHOD } from '../windows/evaluate.js';
+import { finiteOrNull as num, summaryObservation, type ObservationBase } from './observation.js';
+
+/**
+ * The backtest's input (`driftwatch rules backtest`): the drift series of a time range, read
+ * back from InfluxDB as the observations rules read.
+ */
+
+/** One row of the drift measurement after the pivot: tag columns and one column per field. */
+export type DriftRow = Readonly<Record<string, unknown>>;
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+
+/**
+ * The observation a stored drift point stands for: the same as `toObservation` builds from the
+ * live window point (fields absent from the point are null). Undefined when the row is not a
+ * drift point (no identity tags, unreadable time or window tag).
+ */
+export function observationFromRow(row: DriftRow): DriftObservation | undefined {
+  const model = str(row.model);
+  const modelVersion = str(row.model_version);
+  const feature = str(row.feature);
+  const method = str(row.method);
+  const window = str(row.window);
+  const time = row._time;
+  const windowEnd =
+    typeof time === 'number' ? time : typeof time === 'string' ? Date.parse(time) : NaN;
+  const length = window === undefined ? undefined : parseDuration(window);
+  if (
+    model === undefined ||
+    modelVersion === undefined ||
+    feature === undefined ||
+    method === undefined ||
+    window === undefined ||
+    length === undefined ||
+    !Number.isFinite(windowEnd)
+  ) {
+    return undefined;
+  }
+  const common: ObservationBase = {
+    model,
+    modelVersion,
+    feature,
+    window,
+    baseline: str(row.baseline) ?? '',
+    windowStart: windowEnd - length,
+    windowEnd,
+    n: num(row.n) ?? 0,
+    missing: num(row.missing) ?? 0,
+  };
+  if (method === SUMMARY_METHOD) return summaryObservation(common, num(row.unseen));
+  const pValue = num(row.p_value);
+  return {
+    ...common,
+    method,
+    status: str(row.status) ?? 'unavailable',
+    statistic: num(row.statistic),
+    pValue,
+    // The daemon writes the adjusted p-value whenever there is a p-value (equal to it without a
+    // correction); points written before that field existed fall back to the raw one.
+    adjustedPValue: num(row.p_value_adjusted) ?? pValue,
+    threshold: num(row.threshold),
+    drifted: row.drifted === true,
+    unseen: num(row.unseen),
+  };
+}
+
+export interface DriftSource {
+  url: string;
+  token: string;
+  org: string;
+  bucket: string;
+  measurement: string;
+}
+
+export interface DriftRange {
+  /** Window ends from (inclusive) … to (inclusive), epoch ms. */
+  from: number;
+  to: number;
+  /** Only models matching this glob (`*`, `?`). */
+  model?: string | undefined;
+}
+
+/** A glob as an anchored regular expression (the same language as the rules' match). */
+export function globRegExp(glob: string): RegExp {
+  const source = glob
+    .split('')
+    .map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\/*?-]/g, '\\$&')))
+    .join('');
+  return new RegExp(`^${source}$`);
+}
+
+/** The Flux query of the drift points whose window ends lie in the range, one row per point. */
+export function driftQuery(source: Pick<DriftSource, 'bucket' | 'measurement'>, range: DriftRange) {
+  const start = new Date(range.from);
+  // range() stops before `stop`: one millisecond past `to` keeps a window ending at `to`.
+  const stop = new Date(range.to + 1);
+  const byModel =
+    range.model === undefined || range.model === '*'
+      ? flux``
+      : flux`
+  |> filter(fn: (r) => r.model =~ ${globRegExp(range.model)})`;
+  return flux`from(bucket: ${source.bucket})
+  |> range(start: ${start}, stop: ${stop})
+  |> filter(fn: (r) => r._measurement == ${source.measurement})${byModel}
+  |> pivot(rowKey: ["_time"], columnKey: ["_field"], valueColumn: "_value")`;
+}
+
+/** Reads the drift series of a range from InfluxDB as the observations rules read. */
+export async function readDriftObservations(
+  source: DriftSource,
+  range: DriftRange,
+): Promise<{ observations: DriftObservation[]; rows: number; skipped: number }> {
+  const api = new InfluxDB({ url: source.url, token: source.token, timeout: 120_000 }).getQueryApi(
+    source.org,
+  );
+  const matchModel = range.model === undefined ? () => true : compileGlob(range.model);
+  const observations: DriftObservation[] = [];
+  let rows = 0;
+  let skipped = 0;
+  for await (const { values, tableMeta } of api.iterateRows(driftQuery(source, range))) {
+    rows++;
+    const o = observationFromRow(tableMeta.toObject(values));
+    if (o === undefined) skipped++;
+    else if (matchModel(o.model)) observations.push(o);
+  }
+  return { observations, rows, skipped };
+}

@@ -1,15 +1,8 @@
-import type { AlertState, AlertTransition, Severity } from './model.js';
+import type { AlertState, AlertTransition, SeriesIdentity, Severity } from './model.js';
+
+export type { SeriesIdentity } from './model.js';
 import { stableId } from './ids.js';
 import { breaches, recovered, severityFor, windowsFor, type AlertRule } from './rule.js';
-
-/** The series an instance watches; with the rule, its identity. */
-export interface SeriesIdentity {
-  model: string;
-  modelVersion: string;
-  feature: string;
-  method: string;
-  window: string;
-}
 
 /** Everything one alert instance remembers; persisted (as JSON) so a restart resumes it. */
 export interface InstanceState extends SeriesIdentity {

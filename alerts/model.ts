@@ -8,8 +8,8 @@ export type Severity = 'info' | 'warning' | 'critical';
 export const SEVERITIES: readonly Severity[] = ['info', 'warning', 'critical'];
 export const severityRank = (s: Severity): number => SEVERITIES.indexOf(s);
 
-/** One drift point of one window, as a rule reads it (live from the window, or from InfluxDB). */
-export interface DriftObservation {
+/** The drift series a point belongs to (with a rule, an alert instance's identity). */
+export interface SeriesIdentity {
   model: string;
   modelVersion: string;
   feature: string;
@@ -17,6 +17,10 @@ export interface DriftObservation {
   method: string;
   /** The window length label, e.g. "5m" (the `window` tag). */
   window: string;
+}
+
+/** One drift point of one window, as a rule reads it (live from the window, or from InfluxDB). */
+export interface DriftObservation extends SeriesIdentity {
   baseline: string;
   windowStart: number;
   windowEnd: number;
@@ -41,7 +45,7 @@ export type AlertState = 'inactive' | 'pending' | 'firing' | 'recovering' | 'res
 export type NotificationKind = 'firing' | 'update' | 'repeat' | 'resolved' | 'retrain';
 
 /** One alert inside a notification: a rule on one series, as the on-call engineer reads it. */
-export interface AlertSnapshot {
+export interface AlertSnapshot extends SeriesIdentity {
   /** Stable identity of the instance: sha256 of rule and series, hex (first 32 chars). */
   fingerprint: string;
   /** The rule name; `<rule>:stale` for the monitor-stale alert of a rule. */
@@ -55,11 +59,6 @@ export interface AlertSnapshot {
   status: 'firing' | 'resolved';
   severity: Severity;
   flapping: boolean;
-  model: string;
-  modelVersion: string;
-  feature: string;
-  method: string;
-  window: string;
   baseline: string;
   /** What the rule tests: the method's statistic (psi, ks, …), p_value, drift_share, missing_share, unseen_share, or seconds_without_data (stale). */
   statistic: string;
@@ -133,7 +132,7 @@ export interface RetrainEvidence {
 }
 
 /** One state change of one instance, written to InfluxDB for Grafana annotations. */
-export interface AlertTransition {
+export interface AlertTransition extends SeriesIdentity {
   fingerprint: string;
   rule: string;
   severity: Severity;
@@ -141,11 +140,6 @@ export interface AlertTransition {
   to: AlertState;
   seq: number;
   episodeId: string | null;
-  model: string;
-  modelVersion: string;
-  feature: string;
-  method: string;
-  window: string;
   value: number | null;
   threshold: number;
   samples: number;

@@ -1,3 +1,4 @@
+import { labelsOf } from './engine-store.js';
 import type { InstanceState } from './instance.js';
 import type { AlertSnapshot, AlertState } from './model.js';
 import type { AlertRule } from './rule.js';
@@ -18,13 +19,10 @@ export function snapshotOf(
     : rule.statistic === 'value'
       ? st.method
       : rule.statistic;
+  const series = labelsOf(st);
   const values = {
     rule: st.rule,
-    model: st.model,
-    model_version: st.modelVersion,
-    feature: st.feature,
-    method: st.method,
-    window: st.window,
+    ...series,
     baseline: st.baseline,
     statistic,
     value: st.value,
@@ -69,11 +67,7 @@ export function snapshotOf(
     endsAt: status === 'resolved' ? (st.endsAt ?? st.windowEnd) : null,
     labels: {
       rule: st.rule,
-      model: st.model,
-      model_version: st.modelVersion,
-      feature: st.feature,
-      method: st.method,
-      window: st.window,
+      ...series,
       severity: st.severity,
       ...rule.labels,
     },

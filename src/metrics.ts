@@ -67,6 +67,11 @@ export class DaemonMetrics {
     help: 'Failed InfluxDB write attempts (retried; consumption waits meanwhile)',
     registers: [this.registry],
   });
+  readonly lagProbeFailures = new Counter({
+    name: 'driftwatch_lag_probe_failures_total',
+    help: 'Failed reads of the log end offsets behind the idle rule (no partition counts as idle meanwhile)',
+    registers: [this.registry],
+  });
   readonly offsetCommits = new Counter({
     name: 'driftwatch_offset_commits_total',
     help: 'Kafka offset commits made after results were durable',

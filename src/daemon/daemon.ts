@@ -11,7 +11,7 @@ import { InfluxSink } from '../sinks/influx.js';
 import { Windower } from '../windows/windower.js';
 import { kafkaLogCreator } from './kafka-logging.js';
 import { isRebalanceError } from './failures.js';
-import { checkTopics, readGroupState, sendDeadLetters } from './kafka-io.js';
+import { checkTopics, readGroupState, readLogEnds, sendDeadLetters } from './kafka-io.js';
 import { Pipeline } from './pipeline.js';
 import { StoppedWhileRetrying } from './retry.js';
 import { driftSettingsFrom } from '../windows/evaluate.js';
@@ -38,6 +38,7 @@ export class Daemon {
   private lastBatchAt: number | undefined;
   private finish!: (code: number) => void;
   private stopReload: () => void = () => undefined;
+  private idleTimer: NodeJS.Timeout | undefined;
 
   private constructor(config: Config, logger: Logger, metrics: DaemonMetrics) {
     this.config = config;
@@ -108,11 +109,15 @@ export class Daemon {
     this.httpPort = port;
     logger.info({ host: config.http.host, port }, 'serving /metrics and /healthz');
 
+    const tickMs = idleTickMs(config.windows.idleTimeout);
     const windower = new Windower(
       config.windows.size,
       config.windows.allowedLateness,
       baselines,
       config.windows.idleTimeout,
+      // A probe proves "nothing to read" only for a while: if probes stop (Kafka unreachable),
+      // partitions stop counting as idle and windows wait instead of dropping events as late.
+      Math.max(config.windows.idleTimeout, 4 * tickMs),
     );
     await this.admin.connect();
     const allPartitions = await checkTopics(this.admin, config.kafka);
@@ -158,6 +163,10 @@ export class Daemon {
       fetchGroupState: (assigned) => readGroupState(this.admin, config.kafka, assigned, logger),
       seek: (partition, offset) =>
         this.consumer.seek({ topic: config.kafka.topic, partition, offset: String(offset) }),
+      topic: config.kafka.topic,
+      readLogEnds: () => readLogEnds(this.admin, config.kafka.topic),
+      commitOffsets: (topic, partitions) =>
+        this.consumer.commitOffsets(partitions.map((p) => ({ topic, ...p }))),
       isStopping: () => this.stopping,
     }));
 
@@ -173,6 +182,15 @@ export class Daemon {
           'this instance holds only some partitions of the topic: windows wait until one instance holds them all (one daemon per consumer group for now)',
         );
       }
+    });
+    // Batches of transaction markers only never reach eachBatch, but reading moved past them.
+    this.consumer.on(this.consumer.events.END_BATCH_PROCESS, (e) => {
+      const { topic, partition, batchSize, offsetLag, highWatermark, lastOffset } = e.payload;
+      if (topic !== config.kafka.topic || batchSize !== 0) return;
+      pipeline.onMarkersRead(
+        partition,
+        offsetLag === '0' ? Number(highWatermark) : Number(lastOffset) + 1,
+      );
     });
     this.consumer.on(this.consumer.events.CRASH, (e) => {
       if (this.stopping) return;
@@ -202,6 +220,11 @@ export class Daemon {
         }
       },
     });
+    // Input may go silent: idleness, and the windows it closes, are checked on a timer too.
+    this.idleTimer = setInterval(() => {
+      if (this.failed || this.stopping) return;
+      pipeline.tick().catch((err: unknown) => this.onTickError(err));
+    }, tickMs);
     logger.info({ topic: config.kafka.topic, groupId: config.kafka.groupId }, 'consuming');
   }
 
@@ -225,6 +248,16 @@ export class Daemon {
     void this.shutdown(1);
   }
 
+  /** Like a batch error, except that a rebalance is kafkajs' to handle (the next batch resets). */
+  private onTickError(err: unknown): void {
+    if (err instanceof StoppedWhileRetrying) return this.onBatchError(err);
+    if (isRebalanceError(err)) {
+      this.logger.debug({ err }, 'idle tick interrupted by a rebalance');
+      return;
+    }
+    this.onBatchError(err);
+  }
+
   /** Re-reads the rules file (SIGHUP); false when there is none or it is invalid. */
   reloadRules(): Promise<boolean> {
     return this.alerting?.reload('SIGHUP') ?? Promise.resolve(false);
@@ -241,6 +274,7 @@ export class Daemon {
     if (this.stopping) return this.finished;
     this.stopping = true;
     this.stopReload();
+    clearInterval(this.idleTimer);
     this.logger.info('stopping: finishing the current batch, then committing');
     const steps: Array<[string, () => Promise<unknown>]> = [
       ['consumer', () => this.consumer.disconnect()],
@@ -261,4 +295,9 @@ export class Daemon {
     this.finish(this.exitCode);
     return this.exitCode;
   }
+}
+
+/** The idle timer's period: a fraction of the idle timeout, between 250 ms and 5 s. */
+export function idleTickMs(idleTimeoutMs: number): number {
+  return Math.min(5_000, Math.max(250, Math.floor(idleTimeoutMs / 3)));
 }

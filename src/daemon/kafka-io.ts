@@ -5,6 +5,7 @@ import type { Logger } from '../logger.js';
 import { chunkBySize, DEAD_LETTER_CHUNK_BYTES, withoutValue } from './dead-letter.js';
 import { isMessageTooLarge } from './failures.js';
 import { decodeCommitMetadata } from './offset-metadata.js';
+import type { PartitionPosition } from '../windows/partition-clocks.js';
 import type { GroupState } from './pipeline.js';
 
 type KafkaSettings = Config['kafka'];
@@ -53,8 +54,8 @@ export async function checkTopics(admin: Admin, kafka: KafkaSettings): Promise<n
 
 /**
  * What the group committed (offsets, and the watermark in their metadata) and, per assigned
- * partition, whether anything is left to read — so a partition with a backlog is never taken
- * for idle before it has delivered.
+ * partition, where reading resumes and where the log ends — so a partition with a backlog is
+ * never taken for idle before it has delivered.
  */
 export async function readGroupState(
   admin: Admin,
@@ -76,7 +77,7 @@ export async function readGroupState(
   }
   const resumeAt = new Map<number, number>();
   const uncommitted = new Set<number>();
-  const caughtUp = new Map<number, boolean>();
+  const positions = new Map<number, PartitionPosition>();
   for (const partition of assigned) {
     const end = ends.find((e) => e.partition === partition);
     const low = Number(end?.low ?? 0);
@@ -94,13 +95,23 @@ export async function readGroupState(
       from = fromBeginning ? low : high;
     }
     resumeAt.set(partition, from);
-    caughtUp.set(partition, from >= high);
+    positions.set(partition, { readTo: from, end: high });
   }
   return {
     watermark,
     resumeAt,
     uncommitted,
-    caughtUp,
+    positions,
     partitions: ends.map((e) => e.partition).sort((a, b) => a - b),
   };
+}
+
+/**
+ * Log end offsets (high watermarks) of the topic's partitions: the lag probe behind the idle
+ * rule. An open transaction's records count as something still to read, and a committed one's
+ * marker is passed once the consumer reads over it (PartitionClocks.markRead).
+ */
+export async function readLogEnds(admin: Admin, topic: string): Promise<Map<number, number>> {
+  const ends = await admin.fetchTopicOffsets(topic);
+  return new Map(ends.map((e) => [e.partition, Number(e.high)]));
 }

@@ -4,8 +4,11 @@ import { LogLimiter } from '../log-limiter.js';
 import type { DaemonMetrics } from '../metrics.js';
 import { decodePredictionLog } from '../ingest/prediction-log.js';
 import type { WindowPoint, WindowDriftSettings } from '../windows/evaluate.js';
+import type { PartitionPosition } from '../windows/partition-clocks.js';
 import type { Windower } from '../windows/windower.js';
 import { toDeadLetter } from './dead-letter.js';
+import { Exclusive } from './exclusive.js';
+import { isRebalanceError } from './failures.js';
 import { safeIso } from './failures.js';
 import { encodeCommitMetadata } from './offset-metadata.js';
 import { retryUntilSuccess } from './retry.js';
@@ -27,11 +30,26 @@ export interface PipelineDeps {
   fetchGroupState: (assigned: readonly number[]) => Promise<GroupState>;
   /** Moves a partition's read position (used when a batch would skip uncommitted events). */
   seek: (partition: number, offset: number) => void;
+  /** The prediction topic (commits outside a batch name it). */
+  topic: string;
+  /** Log end offsets of the topic's partitions, read from the broker now (the lag probe). */
+  readLogEnds: () => Promise<ReadonlyMap<number, number>>;
+  /** Commits outside a batch (the idle timer); throws kafkajs' rebalance errors during a join. */
+  commitOffsets: (
+    topic: string,
+    partitions: { partition: number; offset: string; metadata: string }[],
+  ) => Promise<void>;
   isStopping: () => boolean;
   now?: () => number;
 }
 
 type Failure = { code: string; reason: string };
+
+/** How often a long batch asks kafkajs whether a heartbeat is due. */
+const HEARTBEAT_EVERY_MESSAGES = 500;
+
+const noHeartbeat = () => Promise.resolve();
+const heartbeatOf = (payload: EachBatchPayload) => () => payload.heartbeat();
 
 export interface GroupState {
   /** The newest watermark any member committed (offset metadata), if any. */
@@ -40,8 +58,8 @@ export interface GroupState {
   resumeAt: ReadonlyMap<number, number>;
   /** Assigned partitions without a usable commit: their start is committed at the next commit. */
   uncommitted: ReadonlySet<number>;
-  /** Per assigned partition: whether nothing was left to read at the join. */
-  caughtUp: ReadonlyMap<number, boolean>;
+  /** Per assigned partition: where reading resumes and where the log ended at the join. */
+  positions: ReadonlyMap<number, PartitionPosition>;
   /** Every partition of the topic now (partitions may have been added since start). */
   partitions: readonly number[];
 }
@@ -71,6 +89,10 @@ export class Pipeline {
   /** Messages read since start (also in /metrics); a plain number for the cheap /healthz. */
   messagesConsumed = 0;
   private readonly now: () => number;
+  /** Batches and the idle timer take turns: both move windows and offsets. */
+  private readonly exclusive = new Exclusive();
+  private ticking = false;
+  private probeFailing = false;
 
   constructor(deps: PipelineDeps) {
     this.deps = deps;
@@ -99,7 +121,7 @@ export class Pipeline {
       const floor = Math.max(this.committedWatermark, state.watermark ?? -Infinity);
       this.deps.windower.reset(floor);
       this.deps.windower.setPartitions(state.partitions);
-      this.deps.windower.setAssigned(this.assigned, this.now(), state.caughtUp);
+      this.deps.windower.setAssigned(this.assigned, this.now(), state.positions);
       this.committedWatermark = floor;
       this.resumeAt = new Map(state.resumeAt);
       this.uncommitted = new Set(state.uncommitted);
@@ -145,6 +167,10 @@ export class Pipeline {
   }
 
   async handleBatch(payload: EachBatchPayload): Promise<void> {
+    await this.exclusive.run(() => this.processBatch(payload), heartbeatOf(payload));
+  }
+
+  private async processBatch(payload: EachBatchPayload): Promise<void> {
     await this.resetIfJoined();
     // A batch fetched for a partition another member now owns: not ours to process or commit.
     if (!this.assigned.includes(payload.batch.partition)) return;
@@ -154,7 +180,9 @@ export class Pipeline {
     const { windower, metrics } = this.deps;
     const { partition, messages } = batch;
     const deadLetters: Message[] = [];
-    const futureLimit = this.now() + this.deps.maxFutureSkewMs;
+    const readAt = this.now();
+    const futureLimit = readAt + this.deps.maxFutureSkewMs;
+    windower.beginBatch(readAt);
     let lastOffset: string | undefined;
     let consumed = 0;
     let complete = true;
@@ -164,6 +192,11 @@ export class Pipeline {
       if (!payload.isRunning() || payload.isStale()) {
         complete = false;
         break;
+      }
+      // A large batch of slow messages must not outlast the session: kafkajs sends a heartbeat
+      // only when one is due, so asking every few hundred messages costs next to nothing.
+      if (consumed % HEARTBEAT_EVERY_MESSAGES === HEARTBEAT_EVERY_MESSAGES - 1) {
+        await payload.heartbeat();
       }
       const message = messages[i] as KafkaMessage;
       consumed++;
@@ -179,19 +212,19 @@ export class Pipeline {
     this.messagesConsumed += consumed;
     this.lastProcessed.set(partition, last);
     // offsetLag covers a trailing transaction marker, which is no message of its own.
-    const caughtUp =
-      complete && (batch.offsetLag() === '0' || Number(batch.highWatermark) <= last + 1);
-    windower.endBatch(partition, this.now(), caughtUp, this.addedInBatch > 0);
+    const highWatermark = Number(batch.highWatermark);
+    const caughtUp = complete && (batch.offsetLag() === '0' || highWatermark <= last + 1);
+    const readTo = caughtUp ? Math.max(highWatermark, last + 1) : last + 1;
+    windower.endBatch(partition, this.now(), readTo, this.addedInBatch > 0);
     metrics.consumerLag.set(
       { topic: batch.topic, partition: String(partition) },
-      caughtUp ? 0 : Math.max(0, Number(batch.highWatermark) - last - 1),
+      caughtUp ? 0 : Math.max(0, highWatermark - last - 1),
     );
 
-    const between = () => payload.heartbeat();
     if (deadLetters.length > 0) {
       await retryUntilSuccess(() => this.deps.sendDeadLetters(deadLetters), {
         what: 'producing to the dead-letter topic',
-        between,
+        between: heartbeatOf(payload),
         shouldStop: this.deps.isStopping,
         onFailure: (err, attempt, retryInMs) => {
           metrics.deadLetterFailures.inc();
@@ -202,8 +235,74 @@ export class Pipeline {
         },
       });
     }
-    await this.emitter.emitClosed(between);
-    await this.commitIfAdvanced(payload, batch.topic);
+    await this.emitter.emitClosed(heartbeatOf(payload));
+    // Through the batch payload, not consumer.commitOffsets: the latter silently skips the
+    // commit once the consumer is stopping, which would lose the final commit on SIGTERM.
+    await this.commitIfAdvanced((partitions) =>
+      payload.commitOffsetsIfNecessary({ topics: [{ topic: batch.topic, partitions }] }),
+    );
+  }
+
+  /**
+   * A failed probe only delays idleness (its predecessor ages out): windows wait, nothing is
+   * dropped as late. Counted, and logged once per failure streak.
+   */
+  private async probe(probedAt: number): Promise<void> {
+    try {
+      const ends = await this.deps.readLogEnds();
+      this.deps.windower.applyProbe(ends, probedAt, this.now());
+      this.probeFailing = false;
+    } catch (err) {
+      this.deps.metrics.lagProbeFailures.inc();
+      if (!this.probeFailing) {
+        this.deps.logger.warn(
+          { err },
+          'reading the log end offsets failed; partitions are not taken for idle until it works',
+        );
+      }
+      this.probeFailing = true;
+    }
+  }
+
+  /** kafkajs reached past a partition's transaction markers (a batch with no messages). */
+  onMarkersRead(partition: number, readTo: number): void {
+    if (this.assigned.includes(partition)) this.deps.windower.markRead(partition, readTo);
+  }
+
+  /**
+   * The idle timer: input may be silent, so idleness is decided here too. Probes the log ends
+   * when a partition has been quiet for the idle timeout (always, even while a batch waits on a
+   * sink: what arrives meanwhile shows as lag), then emits what the watermark passed and commits.
+   */
+  async tick(): Promise<void> {
+    if (this.ticking || this.deps.isStopping()) return;
+    this.ticking = true;
+    try {
+      const { windower } = this.deps;
+      const probedAt = this.now();
+      if (windower.needsProbe(probedAt)) await this.probe(probedAt);
+      windower.tick(this.now());
+      // A batch in hand emits and commits itself; a join is handled by the next batch or tick.
+      if (this.exclusive.busy) return;
+      if (!this.pendingReset && windower.watermark <= windower.closedUpTo) return;
+      await this.exclusive.run(async () => {
+        await this.resetIfJoined();
+        if (this.deps.isStopping()) return;
+        await this.emitter.emitClosed(noHeartbeat);
+        try {
+          await this.commitIfAdvanced((partitions) =>
+            this.deps.commitOffsets(this.deps.topic, partitions),
+          );
+        } catch (err) {
+          // A join landed: the next batch or tick resets to what the group committed, and the
+          // windows written now are rewritten identically from the re-read events.
+          if (!isRebalanceError(err)) throw err;
+          this.deps.logger.debug({ err }, 'commit after an idle tick skipped: group rebalancing');
+        }
+      });
+    } finally {
+      this.ticking = false;
+    }
   }
 
   /** Decodes and windows one message; returns why it cannot be used, if it cannot. */
@@ -271,7 +370,11 @@ export class Pipeline {
     return toDeadLetter(message, { topic, partition }, failure);
   }
 
-  private async commitIfAdvanced(payload: EachBatchPayload, topic: string): Promise<void> {
+  private async commitIfAdvanced(
+    commit: (
+      partitions: { partition: number; offset: string; metadata: string }[],
+    ) => Promise<void>,
+  ): Promise<void> {
     // A join landed during this batch: the assignment may have changed, so commit nothing now;
     // the next batch resets to the committed state and reads these events again.
     if (this.pendingReset) return;
@@ -283,7 +386,7 @@ export class Pipeline {
       const start = this.resumeAt.get(partition);
       if (!offsets.has(partition) && start !== undefined) offsets.set(partition, start);
     }
-    const watermark = windower.watermark;
+    const watermark = windower.closedUpTo;
     let advanced = watermark !== this.committedWatermark || this.uncommitted.size > 0;
     for (const [partition, offset] of offsets) {
       if (this.committed.get(partition) !== offset) advanced = true;
@@ -297,9 +400,7 @@ export class Pipeline {
       offset: String(offset),
       metadata,
     }));
-    // Through the batch payload, not consumer.commitOffsets: the latter silently skips the
-    // commit once the consumer is stopping, which would lose the final commit on SIGTERM.
-    await payload.commitOffsetsIfNecessary({ topics: [{ topic, partitions }] });
+    await commit(partitions);
     for (const [partition, offset] of offsets) this.committed.set(partition, offset);
     this.uncommitted.clear();
     this.committedWatermark = watermark;

@@ -76,11 +76,14 @@ export class WindowEmitter {
   async emitClosed(heartbeat: () => Promise<void>): Promise<void> {
     const { windower, metrics, logger } = this.deps;
     const closed = windower.takeClosed();
+    // The watermark may move while the points are written (a lag probe lands): what is told to
+    // the alert rules, and committed, is where these windows were closed.
+    const watermark = windower.closedUpTo;
     metrics.openWindows.set(windower.openWindowCount);
-    metrics.watermark.set(Number.isFinite(windower.watermark) ? windower.watermark / 1000 : 0);
+    metrics.watermark.set(Number.isFinite(watermark) ? watermark / 1000 : 0);
     if (closed.length === 0) {
       // Event time moved on: group timers and stale-data alerts still run.
-      await this.deps.onEmitted?.([], windower.watermark, heartbeat);
+      await this.deps.onEmitted?.([], watermark, heartbeat);
       return;
     }
     const results: WindowPoint[] = [];
@@ -93,7 +96,7 @@ export class WindowEmitter {
     this.noteUnavailable(results);
     const written = await this.write(results, heartbeat);
     if (written) metrics.pointsWritten.inc(results.length);
-    await this.deps.onEmitted?.(results, windower.watermark, heartbeat);
+    await this.deps.onEmitted?.(results, watermark, heartbeat);
     for (const w of closed) {
       const { model, modelVersion } = w;
       metrics.windowsEmitted.inc({ model, model_version: modelVersion });

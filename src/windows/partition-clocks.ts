@@ -1,110 +1,233 @@
 /**
  * Event-time progress per Kafka partition, and from it the input watermark: the oldest of the
- * partitions' newest event times. A partition another consumer holds (or that has not been
- * read yet) holds it back, so partial input never closes a window. An assigned partition that
- * has nothing to read stops holding it back once it is *idle*: caught up (its backlog read, as
- * known at assignment from the committed and end offsets, then from each batch), without a
- * usable event for `idleTimeoutMs`, while at least two batches of other partitions went by — so
- * a partition that merely waits behind an outage or a slow batch is never taken for idle, and
- * one that delivers only unusable messages (garbage, unknown models) does not stall the rest.
+ * partitions' clocks. A partition another consumer holds (or that has not been read yet) holds
+ * it back, so partial input never closes a window.
+ *
+ * Two rules keep one event, or one wait, from closing windows early:
+ *
+ * - **Idle means nothing to read.** An assigned partition stops holding the watermark back only
+ *   when a lag probe (log end offset, read from the broker) shows that everything up to the end
+ *   was read, the probe was sent at least `idleTimeoutMs` after the partition's last usable
+ *   event, and the probe is recent. Time spent waiting on a sink is not quiet input: a partition
+ *   that received events while the daemon was blocked shows lag in the next probe.
+ * - **A clock follows the stream, not a lone event.** An event more than `maxStepMs` ahead of its
+ *   partition's clock, or stamped ahead of the wall clock when it was read, does not move the
+ *   clock by itself: it is held as pending until the partition's next event confirms it (is
+ *   nearer to it than to the clock), and dropped as a clock candidate if that event is older.
+ *   The event itself still counts in its window; only its power to close windows is held back.
+ *   A pending time that stops being in the future and is within a step is taken on the next tick.
  */
+export interface ClockSettings {
+  idleTimeoutMs: number;
+  /** How far one event may move its partition's clock unconfirmed. */
+  maxStepMs: number;
+  /** A lag probe older than this no longer proves a partition idle. */
+  probeMaxAgeMs: number;
+}
+
+/** Where a partition's reading stands: the next offset to read and the log end, as probed. */
+export interface PartitionPosition {
+  /** Next offset to read (everything before it was read and processed). */
+  readTo: number;
+  /** Log end offset for a read_committed consumer, as of `probedAt`. */
+  end: number;
+}
+
+interface PartitionState {
+  /** The confirmed event-time clock. */
+  clock: number;
+  /** A newest event time waiting for confirmation (NaN: none). */
+  pending: number;
+  assigned: boolean;
+  readTo: number;
+  lastUsableAt: number;
+  probedEnd: number;
+  probedAt: number;
+}
+
 export class PartitionClocks {
-  private readonly idleTimeoutMs: number;
-  private readonly newest = new Map<number, number>();
+  private readonly settings: ClockSettings;
+  private readonly states = new Map<number, PartitionState>();
   private all: readonly number[] | undefined;
-  private readonly assigned = new Set<number>();
-  private readonly lastBatchAt = new Map<number, number>();
-  private readonly caughtUp = new Map<number, boolean>();
-  private readonly batchesSince = new Map<number, number>();
   private now = 0;
+  /** Clocks never count below the committed watermark: it is where event time resumes. */
+  private floor = -Infinity;
+  /** Wall-clock time when the batch in hand was read; later event times wait for confirmation. */
+  private readAt = Infinity;
   private cached = -Infinity;
-  /** True when every partition was idle at the last recompute (then the newest time counts). */
+  /** True when every partition was idle at the last recompute (then the newest clock counts). */
   private allIdle = true;
 
-  constructor(idleTimeoutMs: number) {
-    this.idleTimeoutMs = idleTimeoutMs;
+  constructor(settings: ClockSettings) {
+    this.settings = settings;
   }
 
-  /** The oldest newest-event-time over the partitions that count (see class comment). */
+  /** The oldest clock over the partitions that count (see class comment). */
   get watermark(): number {
     return this.cached;
   }
 
   setAll(partitions: readonly number[]): void {
     this.all = [...partitions];
+    for (const p of partitions) this.state(p);
     this.recompute();
   }
 
-  /** `caughtUp`: per partition, whether nothing was left to read when it was assigned. */
+  /** After a join: the partitions this consumer holds, where each resumes and its log end. */
   setAssigned(
     partitions: readonly number[],
     now: number,
-    caughtUp: ReadonlyMap<number, boolean>,
+    positions: ReadonlyMap<number, PartitionPosition>,
   ): void {
-    this.assigned.clear();
-    this.lastBatchAt.clear();
-    this.caughtUp.clear();
-    this.batchesSince.clear();
     this.now = now;
+    for (const s of this.states.values()) s.assigned = false;
     for (const p of partitions) {
-      this.assigned.add(p);
-      this.lastBatchAt.set(p, now);
-      this.batchesSince.set(p, 0);
-      this.caughtUp.set(p, caughtUp.get(p) ?? false);
+      const s = this.state(p);
+      const position = positions.get(p);
+      s.assigned = true;
+      s.lastUsableAt = now;
+      s.readTo = position?.readTo ?? 0;
+      s.probedEnd = position?.end ?? Infinity;
+      s.probedAt = now;
     }
     this.recompute();
   }
 
-  clearClocks(): void {
-    this.newest.clear();
+  /** Forgets every clock; `floor` (a clock time) is where they resume. */
+  clearClocks(floor: number): void {
+    this.floor = floor;
+    for (const s of this.states.values()) {
+      s.clock = -Infinity;
+      s.pending = NaN;
+    }
     this.recompute();
   }
 
-  /**
-   * After each batch: `caughtUp` when it reached the partition's end, `usable` when it added at
-   * least one event to a window (only those count as activity for the idle rule).
-   */
-  endBatch(partition: number, now: number, caughtUp: boolean, usable: boolean): void {
+  beginBatch(readAt: number): void {
+    this.readAt = readAt;
+  }
+
+  /** After each batch: where reading stands, and whether it added events to windows. */
+  endBatch(partition: number, now: number, readTo: number, usable: boolean): void {
     this.now = now;
-    this.caughtUp.set(partition, caughtUp);
-    for (const p of this.batchesSince.keys()) {
-      if (p !== partition) this.batchesSince.set(p, (this.batchesSince.get(p) ?? 0) + 1);
-    }
-    if (usable) {
-      this.lastBatchAt.set(partition, now);
-      this.batchesSince.set(partition, 0);
+    const s = this.state(partition);
+    s.readTo = Math.max(s.readTo, readTo);
+    if (usable) s.lastUsableAt = now;
+    this.recompute();
+  }
+
+  /** Batches of transaction markers only: no messages, but reading moved on. */
+  markRead(partition: number, readTo: number): void {
+    const s = this.state(partition);
+    s.readTo = Math.max(s.readTo, readTo);
+  }
+
+  /** Log end offsets read from the broker by a request sent at `probedAt`. */
+  applyProbe(ends: ReadonlyMap<number, number>, probedAt: number, now: number): void {
+    this.now = now;
+    for (const [p, end] of ends) {
+      const s = this.states.get(p);
+      if (!s?.assigned) continue;
+      s.probedEnd = end;
+      s.probedAt = probedAt;
     }
     this.recompute();
+  }
+
+  /** Re-evaluates idleness and pending times at `now` (a timer: input may be silent). */
+  tick(now: number): void {
+    this.now = now;
+    for (const s of this.states.values()) {
+      if (Number.isNaN(s.pending) || s.pending > now) continue;
+      if (s.pending - this.reference(s) <= this.settings.maxStepMs) {
+        s.clock = s.pending;
+        s.pending = NaN;
+      }
+    }
+    this.recompute();
+  }
+
+  /** Assigned partitions quiet long enough that only a lag probe can tell whether they are idle. */
+  needsProbe(now: number): boolean {
+    for (const s of this.states.values()) {
+      if (s.assigned && now - s.lastUsableAt >= this.settings.idleTimeoutMs) return true;
+    }
+    return false;
   }
 
   /** Records an on-time event; cheap when the partition's clock does not move. */
   observe(partition: number, eventTime: number): void {
-    const current = this.newest.get(partition);
-    if (current !== undefined && eventTime <= current) return;
-    this.newest.set(partition, eventTime);
+    const s = this.states.get(partition) ?? this.state(partition);
+    const reference = this.reference(s);
+    if (!Number.isNaN(s.pending)) {
+      const pending = s.pending;
+      s.pending = NaN;
+      const confirmed =
+        reference === -Infinity
+          ? eventTime >= pending - this.settings.maxStepMs
+          : eventTime >= (pending + reference) / 2;
+      if (confirmed) this.advance(s, pending);
+    }
+    if (eventTime <= this.reference(s)) return;
+    if (eventTime - this.reference(s) > this.settings.maxStepMs || eventTime > this.readAt) {
+      s.pending = eventTime;
+      return;
+    }
+    this.advance(s, eventTime);
+  }
+
+  private advance(s: PartitionState, time: number): void {
+    const previous = s.clock;
+    if (time <= previous) return;
+    s.clock = time;
     // A partition already ahead of the watermark cannot move the minimum: skip the scan, which
     // would otherwise run for nearly every event (event times mostly increase).
-    if (current !== undefined && current > this.cached && !this.allIdle) return;
+    if (previous !== -Infinity && previous > this.cached && !this.allIdle) return;
     this.recompute();
   }
 
-  private isIdle(p: number): boolean {
-    if (!this.assigned.has(p)) return false;
-    if (this.caughtUp.get(p) !== true) return false;
-    const quietFor = this.now - (this.lastBatchAt.get(p) ?? this.now);
-    return quietFor >= this.idleTimeoutMs && (this.batchesSince.get(p) ?? 0) >= 2;
+  private reference(s: PartitionState): number {
+    return Math.max(s.clock, this.floor);
+  }
+
+  private state(p: number): PartitionState {
+    let s = this.states.get(p);
+    if (!s) {
+      s = {
+        clock: -Infinity,
+        pending: NaN,
+        assigned: false,
+        readTo: 0,
+        lastUsableAt: this.now,
+        probedEnd: Infinity,
+        probedAt: -Infinity,
+      };
+      this.states.set(p, s);
+    }
+    return s;
+  }
+
+  private isIdle(s: PartitionState): boolean {
+    if (!s.assigned) return false;
+    const { idleTimeoutMs, probeMaxAgeMs } = this.settings;
+    return (
+      s.readTo >= s.probedEnd &&
+      s.probedAt - s.lastUsableAt >= idleTimeoutMs &&
+      this.now - s.probedAt <= probeMaxAgeMs
+    );
   }
 
   private recompute(): void {
-    const partitions = this.all ?? [...this.newest.keys()];
     let oldest = Infinity;
     let newestOverall = -Infinity;
+    const partitions = this.all ?? [...this.states.keys()];
     for (const p of partitions) {
-      const t = this.newest.get(p) ?? -Infinity;
+      const s = this.states.get(p);
+      const t = s?.clock ?? -Infinity;
       newestOverall = Math.max(newestOverall, t);
-      if (!this.isIdle(p)) oldest = Math.min(oldest, t);
+      if (!s || !this.isIdle(s)) oldest = Math.min(oldest, t);
     }
-    // Every partition idle: all that could be read has been, so the newest event time counts.
+    // Every partition idle: all that could be read has been, so the newest clock counts.
     this.allIdle = oldest === Infinity;
     this.cached = this.allIdle ? newestOverall : oldest;
   }

@@ -1,7 +1,7 @@
 import type { Baseline } from '../baseline/baseline.js';
 import type { BaselineStore } from '../baseline/store.js';
 import type { PredictionLog } from '../ingest/prediction-log.js';
-import { PartitionClocks } from './partition-clocks.js';
+import { PartitionClocks, type PartitionPosition } from './partition-clocks.js';
 import { Window } from './window.js';
 
 export type AddOutcome = 'added' | 'late' | 'no-baseline';
@@ -36,16 +36,27 @@ export class Windower {
   private readonly clocks: PartitionClocks;
   private floor = -Infinity;
 
+  /**
+   * `idleTimeoutMs`: how long a partition with nothing to read must be quiet before it stops
+   * holding windows open; `probeMaxAgeMs`: how long a lag probe proves that (see PartitionClocks).
+   * One event may move its partition's clock by at most one window unconfirmed.
+   */
   constructor(
     sizeMs: number,
     latenessMs: number,
     baselines: BaselineStore,
     idleTimeoutMs = Infinity,
+    probeMaxAgeMs = Infinity,
   ) {
     this.sizeMs = sizeMs;
     this.latenessMs = latenessMs;
     this.baselines = baselines;
-    this.clocks = new PartitionClocks(idleTimeoutMs);
+    this.clocks = new PartitionClocks({ idleTimeoutMs, maxStepMs: sizeMs, probeMaxAgeMs });
+  }
+
+  /** Where the last `takeClosed` closed windows: what a commit may promise as emitted. */
+  get closedUpTo(): number {
+    return this.floor;
   }
 
   /** Everything at or before the watermark is final: windows ending there were emitted. */
@@ -58,18 +69,43 @@ export class Windower {
     this.clocks.setAll(partitions);
   }
 
-  /** The partitions this consumer holds now (after a group join), and which had no backlog. */
+  /** The partitions this consumer holds now (after a group join): where each resumes, its end. */
   setAssigned(
     partitions: readonly number[],
     now: number,
-    caughtUp: ReadonlyMap<number, boolean>,
+    positions: ReadonlyMap<number, PartitionPosition>,
   ): void {
-    this.clocks.setAssigned(partitions, now, caughtUp);
+    this.clocks.setAssigned(partitions, now, positions);
   }
 
-  /** `caughtUp`: the batch reached the partition's end; `usable`: it added events to windows. */
-  endBatch(partition: number, now: number, caughtUp: boolean, usable: boolean): void {
-    this.clocks.endBatch(partition, now, caughtUp, usable);
+  /** `readAt`: the wall-clock time the batch was read (later event times need confirmation). */
+  beginBatch(readAt: number): void {
+    this.clocks.beginBatch(readAt);
+  }
+
+  /** `readTo`: the next offset to read on the partition; `usable`: it added events to windows. */
+  endBatch(partition: number, now: number, readTo: number, usable: boolean): void {
+    this.clocks.endBatch(partition, now, readTo, usable);
+  }
+
+  /** A batch of transaction markers only moved reading on to `readTo`. */
+  markRead(partition: number, readTo: number): void {
+    this.clocks.markRead(partition, readTo);
+  }
+
+  /** Whether some assigned partition has been quiet long enough to need a lag probe. */
+  needsProbe(now: number): boolean {
+    return this.clocks.needsProbe(now);
+  }
+
+  /** Log end offsets from a request sent at `probedAt`. */
+  applyProbe(ends: ReadonlyMap<number, number>, probedAt: number, now: number): void {
+    this.clocks.applyProbe(ends, probedAt, now);
+  }
+
+  /** Timer: idleness and future-stamped clock times re-evaluated at `now`. */
+  tick(now: number): void {
+    this.clocks.tick(now);
   }
 
   /**
@@ -79,7 +115,7 @@ export class Windower {
    */
   reset(committedWatermark: number): void {
     this.open.clear();
-    this.clocks.clearClocks();
+    this.clocks.clearClocks(committedWatermark + this.latenessMs);
     // Assigned, not raised: windows closed in memory but never written (say, a rebalance cut a
     // retry short) must be rebuilt from the re-read events, so only what was committed counts.
     this.floor = committedWatermark;

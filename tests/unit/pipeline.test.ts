@@ -75,10 +75,13 @@ function pipeline(
         watermark: undefined,
         resumeAt: group.resumeAt ?? new Map<number, number>(),
         uncommitted: group.uncommitted ?? new Set<number>(),
-        caughtUp: new Map<number, boolean>(),
+        positions: new Map([[0, { readTo: 0, end: 0 }]]),
         partitions: [0],
       }),
     seek: (partition, offset) => void group.seeks?.push([partition, offset]),
+    topic: 't',
+    readLogEnds: () => Promise.resolve(new Map([[0, 0]])),
+    commitOffsets: () => Promise.resolve(),
     isStopping: () => false,
   });
   pipeline.onGroupJoin([0]);

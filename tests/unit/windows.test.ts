@@ -39,12 +39,13 @@ describe('windows', () => {
   it('holds a window open for the allowed lateness, then drops later events as late', () => {
     const w = new Windower(60_000, 10_000, store);
     w.add(log(1_000, { amount: 5 }), 0, 0);
-    w.add(log(65_000, { amount: 5 }), 0, 1);
+    w.add(log(30_000, { amount: 5 }), 0, 1);
+    w.add(log(65_000, { amount: 5 }), 0, 2);
     expect(w.takeClosed()).toHaveLength(0);
-    expect(w.add(log(2_000, { amount: 5 }), 0, 2)).toBe('added');
-    w.add(log(70_000, { amount: 5 }), 0, 3);
-    expect(w.takeClosed().map((c) => c.events)).toEqual([2]);
-    expect(w.add(log(3_000, { amount: 5 }), 0, 4)).toBe('late');
+    expect(w.add(log(2_000, { amount: 5 }), 0, 3)).toBe('added');
+    w.add(log(70_000, { amount: 5 }), 0, 4);
+    expect(w.takeClosed().map((c) => c.events)).toEqual([3]);
+    expect(w.add(log(3_000, { amount: 5 }), 0, 5)).toBe('late');
   });
 
   it('ignores events of models without a baseline: they move no clock', () => {
@@ -56,64 +57,149 @@ describe('windows', () => {
   });
 
   describe('idle partitions', () => {
-    function setup(caughtUpAtJoin: boolean) {
-      const w = new Windower(60_000, 0, store, 30_000);
+    const IDLE = 30_000;
+    /** Two partitions; partition 1 resumes at offset 0 with `endAtJoin` records to read. */
+    function setup(endAtJoin = 0) {
+      const w = new Windower(60_000, 0, store, IDLE, 60_000);
       w.setPartitions([0, 1]);
       w.setAssigned(
         [0, 1],
         0,
         new Map([
-          [0, true],
-          [1, caughtUpAtJoin],
+          [0, { readTo: 0, end: 0 }],
+          [1, { readTo: 0, end: endAtJoin }],
         ]),
       );
-      const batch = (p: number, at: number, events: number[], caughtUp = true, usable = true) => {
-        events.forEach((t, i) => w.add(log(t, {}), p, at + i));
-        w.endBatch(p, at, caughtUp, usable);
+      const offsets = new Map<number, number>();
+      const batch = (p: number, at: number, events: number[], usable = events.length > 0) => {
+        for (const t of events) {
+          const offset = offsets.get(p) ?? 0;
+          w.add(log(t, {}), p, offset);
+          offsets.set(p, offset + 1);
+        }
+        if (!usable) offsets.set(p, (offsets.get(p) ?? 0) + 1);
+        w.endBatch(p, at, offsets.get(p) ?? 0, usable);
       };
-      return { w, batch };
+      /** A lag probe sent at `at`: partition 1's log ends at `end1`. */
+      const probe = (at: number, end1: number) =>
+        w.applyProbe(
+          new Map([
+            [0, offsets.get(0) ?? 0],
+            [1, end1],
+          ]),
+          at,
+          at,
+        );
+      return { w, batch, probe, offsets };
     }
 
-    it('stops waiting for a caught-up partition after idleTimeout and two batches of others', () => {
-      const { w, batch } = setup(true);
-      batch(0, 1_000, [0, 61_000]);
-      batch(0, 20_000, [62_000]);
+    it('stops waiting for a partition once a probe sent idleTimeout after its last event shows nothing to read', () => {
+      const { w, batch, probe } = setup();
+      batch(0, 1_000, [0, 30_000, 61_000]);
+      expect(w.needsProbe(20_000)).toBe(false);
+      probe(20_000, 0);
       expect(w.takeClosed()).toHaveLength(0); // partition 1 quiet for only 20 s
-      batch(0, 41_000, [63_000]);
+      expect(w.needsProbe(30_000)).toBe(true);
+      probe(31_000, 0);
       expect(w.takeClosed().map((c) => c.start)).toEqual([0]);
     });
 
-    it('waits for a partition with a backlog at the join, or that was not caught up, however long', () => {
-      const { w, batch } = setup(false);
-      batch(0, 1_000, [0, 61_000]);
-      batch(0, 100_000, [62_000]);
-      batch(0, 200_000, [63_000]);
+    it('waits for a partition with something to read, however long it has been quiet', () => {
+      const { w, batch, probe } = setup(5);
+      batch(0, 1_000, [0, 30_000, 61_000]);
+      probe(100_000, 5);
+      probe(200_000, 7);
       expect(w.takeClosed()).toHaveLength(0);
-      batch(1, 201_000, [1_000], false);
-      batch(0, 400_000, [125_000]);
-      batch(0, 401_000, [126_000]);
+      batch(1, 201_000, [1_000]);
+      probe(400_000, 7); // read 1 of 7
       expect(w.takeClosed()).toHaveLength(0);
     });
 
+    it('does not take a wait on a sink for quiet input: a probe after the wait sees the backlog', () => {
+      const { w, batch, probe } = setup();
+      batch(1, 1_000, [0, 1_000]);
+      batch(0, 1_000, [0, 30_000, 61_000]);
+      // Partition 1 was caught up, then the daemon waited 60 s on InfluxDB while it received more.
+      probe(61_000, 40);
+      w.tick(62_000);
+      expect(w.takeClosed()).toHaveLength(0);
+      batch(0, 62_000, [62_000]);
+      expect(w.takeClosed()).toHaveLength(0);
+    });
+
+    it('stops trusting an old probe: if probes fail, partitions count again', () => {
+      const { w, batch, probe } = setup();
+      batch(0, 1_000, [0, 30_000, 61_000]);
+      probe(31_000, 0);
+      expect(w.watermark).toBe(61_000);
+      w.tick(31_000 + 60_001);
+      expect(w.watermark).toBe(-Infinity);
+    });
+
     it('does not let a partition of unusable messages (garbage, unknown models) stall the others', () => {
-      const { w, batch } = setup(true);
-      batch(0, 1_000, [0, 61_000]);
-      batch(1, 2_000, [], true, false);
-      batch(0, 20_000, [62_000]);
-      batch(1, 21_000, [], true, false);
-      batch(0, 41_000, [63_000]);
+      const { w, batch, probe, offsets } = setup();
+      batch(0, 1_000, [0, 30_000, 61_000]);
+      batch(1, 2_000, [], false);
+      batch(1, 21_000, [], false);
+      probe(41_000, offsets.get(1) ?? 0);
       expect(w.takeClosed().map((c) => c.start)).toEqual([0]);
     });
 
     it('never moves the watermark back when an idle partition wakes up with older events', () => {
-      const { w, batch } = setup(true);
-      batch(0, 1_000, [0, 61_000]);
-      batch(0, 20_000, [62_000]);
-      batch(0, 41_000, [130_000]);
+      const { w, batch, probe } = setup();
+      batch(0, 1_000, [0, 61_000, 120_000, 130_000]);
+      probe(41_000, 0);
       expect(w.takeClosed().map((c) => c.start)).toEqual([0, 60_000]);
       expect(w.add(log(70_000, {}), 1, 0)).toBe('late');
       batch(1, 42_000, [], true);
       expect(w.watermark).toBe(130_000);
+    });
+
+    it('passes transaction markers: a partition whose last records are markers can be idle', () => {
+      const { w, batch, probe } = setup(3);
+      batch(0, 1_000, [0, 30_000, 61_000]);
+      w.markRead(1, 3);
+      probe(41_000, 3);
+      expect(w.takeClosed().map((c) => c.start)).toEqual([0]);
+    });
+  });
+
+  describe('a lone event does not move event time', () => {
+    it('holds an event stamped ahead of the wall clock until the next event confirms it', () => {
+      const w = new Windower(60_000, 0, store);
+      w.beginBatch(100_000);
+      for (const t of [1_000, 30_000, 59_000]) w.add(log(t, {}), 0, t);
+      // Stamped 9 min ahead of the clock when read (within the allowed skew): not trusted alone.
+      expect(w.add(log(100_000 + 540_000, {}), 0, 60)).toBe('added');
+      expect(w.watermark).toBe(59_000);
+      // The stream goes on where it was: the outlier is refuted, nothing becomes late.
+      expect(w.add(log(59_500, {}), 0, 61)).toBe('added');
+      expect(w.add(log(60_500, {}), 0, 62)).toBe('added');
+      expect(w.takeClosed().map((c) => [c.start, c.events])).toEqual([[0, 4]]);
+      expect(w.watermark).toBe(60_500);
+    });
+
+    it('holds an event more than one window ahead of its partition until the next event confirms it', () => {
+      const w = new Windower(60_000, 0, store);
+      for (const t of [1_000, 30_000, 59_000]) w.add(log(t, {}), 0, t);
+      w.add(log(3_600_000, {}), 0, 60); // an hour ahead of a replayed backlog
+      expect(w.watermark).toBe(59_000);
+      w.add(log(59_900, {}), 0, 61); // refuted
+      expect(w.watermark).toBe(59_900);
+      // A real jump (a model back after a pause) is confirmed by the events after it.
+      w.add(log(3_600_000, {}), 0, 62);
+      w.add(log(3_600_100, {}), 0, 63);
+      expect(w.watermark).toBe(3_600_100);
+    });
+
+    it('takes a future-stamped time once the wall clock has passed it, on a tick', () => {
+      const w = new Windower(60_000, 0, store);
+      w.beginBatch(59_000);
+      for (const t of [1_000, 30_000, 59_000]) w.add(log(t, {}), 0, t);
+      w.add(log(61_000, {}), 0, 61); // 2 s ahead of the clock when read, and the last event
+      expect(w.takeClosed()).toHaveLength(0);
+      w.tick(61_000);
+      expect(w.takeClosed().map((c) => c.start)).toEqual([0]);
     });
   });
 
@@ -121,7 +207,8 @@ describe('windows', () => {
     const w = new Windower(60_000, 0, store);
     w.setPartitions([0, 1]);
     w.add(log(0, {}), 0, 0);
-    w.add(log(130_000, {}), 0, 1);
+    w.add(log(70_000, {}), 0, 1);
+    w.add(log(130_000, {}), 0, 2);
     expect(w.takeClosed()).toHaveLength(0); // partition 1 has said nothing yet
     expect(w.add(log(1_000, {}), 1, 0)).toBe('added');
     w.add(log(61_000, {}), 1, 1);
@@ -131,9 +218,9 @@ describe('windows', () => {
   it('commits up to the first offset still held by an open window, per partition', () => {
     const w = new Windower(60_000, 0, store);
     w.add(log(0, {}), 0, 10);
-    w.add(log(61_000, {}), 0, 11);
+    w.add(log(60_000, {}), 0, 11);
     w.add(log(1_000, {}), 1, 4);
-    w.add(log(61_500, {}), 1, 5);
+    w.add(log(60_500, {}), 1, 5);
     expect(w.takeClosed()).toHaveLength(1);
     expect(
       w.committableOffsets(

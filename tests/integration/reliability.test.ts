@@ -6,6 +6,7 @@ import { DaemonProcess, writeDaemonConfig } from '../support/daemon-process.js';
 import { queryDrift, waitForDriftRows, type DriftRow } from '../support/influx.js';
 import { createTopics, toolingKafka, sendInChunks } from '../support/kafka.js';
 import { baselineDirFor, uniqueNames } from '../support/scenario.js';
+import { expectSameResults, metricTotal } from '../support/results.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
 
 const services = inject('services');
@@ -23,24 +24,6 @@ const baselinesDir = baselineDirFor(spec);
 
 const waitForRows = (measurement: string, count: number) =>
   waitForDriftRows(services.influx, measurement, count);
-
-/** Rows of one run missing from the other, both ways: a readable diff when runs differ. */
-function expectSameResults(actual: DriftRow[], expected: DriftRow[]) {
-  const a = summary(actual);
-  const e = summary(expected);
-  expect({
-    missing: e.filter((x) => !a.includes(x)),
-    extra: a.filter((x) => !e.includes(x)),
-  }).toEqual({ missing: [], extra: [] });
-  expect(a).toEqual(e);
-}
-
-/** What users compare across runs: per window end, feature and method, the numbers. */
-const summary = (rows: DriftRow[]) =>
-  rows.map(
-    (r) =>
-      `${r.time} ${r.feature} ${r.method} n=${r.n} missing=${r.missing} statistic=${r.statistic} p=${r.p_value} drifted=${r.drifted}`,
-  );
 
 async function stop(daemon: DaemonProcess): Promise<void> {
   daemon.kill('SIGTERM');
@@ -169,48 +152,47 @@ describe(`reliability against real services (${inject('servicesMode')})`, () => 
     }
   });
 
-  it('an InfluxDB outage loses nothing: consumption waits, then every window lands', async () => {
+  it('an InfluxDB outage longer than idleTimeout, with input still arriving on every partition, loses nothing: results equal an uninterrupted run', async () => {
     const names = uniqueNames('outage');
-    await topicWith(names, 1);
+    await topicWith(names, 3);
     const influxUrl = new URL(services.influx.url);
     const proxy = new TcpProxy(await freePort(), {
       host: influxUrl.hostname,
       port: Number(influxUrl.port),
     });
+    await proxy.up();
+    const settings = { ...names, baselinesDir, windowSize: '1m', idleTimeout: '2s' };
     const { file: config, httpPort } = await writeDaemonConfig(
       { ...services, influx: { ...services.influx, url: `http://127.0.0.1:${proxy.port}` } },
-      { ...names, baselinesDir, windowSize: '1m' },
+      settings,
     );
-    // Windows 1-3, and an event at the start of window 4 that closes them.
-    await sendInChunks(producer, names.topic, events(0, 4_500));
-    await producer.send({
-      topic: names.topic,
-      messages: [
-        {
-          value: JSON.stringify({
-            model: 'churn',
-            model_version: '7',
-            timestamp: T0 + 3 * MINUTE,
-            features: {},
-          }),
-        },
-      ],
-    });
-
-    const daemon = new DaemonProcess(config, env); // InfluxDB unreachable from the start
+    const metrics = () => fetch(`http://127.0.0.1:${httpPort}/metrics`).then((r) => r.text());
+    const daemon = new DaemonProcess(config, env);
     try {
+      // About 1,000 events/s over all partitions while the daemon reads them live.
+      const all = events(0, 12_000);
+      const producing = (async () => {
+        for (let i = 0; i < all.length; i += 250) {
+          await producer.send({ topic: names.topic, messages: all.slice(i, i + 250) });
+          await new Promise((r) => setTimeout(r, 250));
+        }
+        await producer.send({ topic: names.topic, messages: closers(3) });
+      })();
+      await daemon.waitForLog('window emitted');
+      // Cut InfluxDB for several idle timeouts while every partition keeps receiving events.
+      await proxy.down();
       await daemon.waitForLog(
         'writing drift points to InfluxDB failed; consumption waits and retries',
       );
-      const metrics = await fetch(`http://127.0.0.1:${httpPort}/metrics`).then((r) => r.text());
-      expect(metrics).toMatch(/driftwatch_influx_write_failures_total [1-9]/);
-      expect(metrics).toMatch(/driftwatch_offset_commits_total 0/);
-      expect(await queryDrift(services.influx, names.measurement)).toHaveLength(0);
-
+      await new Promise((r) => setTimeout(r, 8_000));
+      expect(await metrics()).toMatch(/driftwatch_influx_write_failures_total [1-9]/);
       await proxy.up();
-      const rows = await waitForRows(names.measurement, 3 * 4);
-      expect(new Set(rows.map((r) => r.time)).size).toBe(3);
-      for (const r of rows) expect(r.n).toBe(1_500);
+      await producing;
+
+      await waitForRows(names.measurement, 8 * 4);
+      expect(metricTotal(await metrics(), 'driftwatch_events_late_total')).toBe(0);
+      const actual = await queryDrift(services.influx, names.measurement, null);
+      expectSameResults(actual, await referenceRun(names));
     } finally {
       await stop(daemon);
       await proxy.down();

@@ -23,6 +23,7 @@ function payload(
   opts: { runningFor?: number; firstOffset?: number; fetchedOffset?: number } = {},
 ) {
   const commits: unknown[] = [];
+  const heartbeats: number[] = [];
   let checks = 0;
   const messages = values.map((v, i) => ({
     offset: String(i + (opts.firstOffset ?? 0)),
@@ -42,7 +43,7 @@ function payload(
       offsetLag: () => '0',
     },
     resolveOffset: () => undefined,
-    heartbeat: () => Promise.resolve(),
+    heartbeat: () => (heartbeats.push(checks), Promise.resolve()),
     isRunning: () => checks++ < (opts.runningFor ?? Infinity),
     isStale: () => false,
     commitOffsetsIfNecessary: (offsets: unknown) => {
@@ -50,7 +51,7 @@ function payload(
       return Promise.resolve();
     },
   } as unknown as EachBatchPayload;
-  return { p, commits };
+  return { p, commits, heartbeats };
 }
 
 function pipeline(
@@ -60,10 +61,15 @@ function pipeline(
     resumeAt?: Map<number, number>;
     uncommitted?: Set<number>;
     seeks?: [number, number][];
+    now?: () => number;
+    idleTimeoutMs?: number;
+    logEnds?: Map<number, number>;
+    partitions?: number[];
+    tickCommits?: unknown[];
   } = {},
 ) {
   const pipeline = new Pipeline({
-    windower: new Windower(60_000, 0, store),
+    windower: new Windower(60_000, 0, store, group.idleTimeoutMs, 60_000),
     drift: { ...DEFAULT_WINDOW_DRIFT_SETTINGS, minSamples: 1 },
     maxFutureSkewMs: 600_000,
     metrics: new DaemonMetrics(false),
@@ -75,16 +81,20 @@ function pipeline(
         watermark: undefined,
         resumeAt: group.resumeAt ?? new Map<number, number>(),
         uncommitted: group.uncommitted ?? new Set<number>(),
-        positions: new Map([[0, { readTo: 0, end: 0 }]]),
-        partitions: [0],
+        positions: new Map((group.partitions ?? [0]).map((p) => [p, { readTo: 0, end: 0 }])),
+        partitions: group.partitions ?? [0],
       }),
     seek: (partition, offset) => void group.seeks?.push([partition, offset]),
     topic: 't',
-    readLogEnds: () => Promise.resolve(new Map([[0, 0]])),
-    commitOffsets: () => Promise.resolve(),
+    readLogEnds: () => Promise.resolve(group.logEnds ?? new Map([[0, 0]])),
+    commitOffsets: (topic, partitions) => (
+      group.tickCommits?.push({ topic, partitions }),
+      Promise.resolve()
+    ),
+    ...(group.now ? { now: group.now } : {}),
     isStopping: () => false,
   });
-  pipeline.onGroupJoin([0]);
+  pipeline.onGroupJoin(group.partitions ?? [0]);
   return pipeline;
 }
 
@@ -117,6 +127,53 @@ describe('pipeline', () => {
         ],
       },
     ]);
+  });
+});
+
+describe('pipeline without input', () => {
+  it('asks for heartbeats inside a long batch, so processing it never outlasts the session', async () => {
+    const { p, heartbeats } = payload(Array.from({ length: 2_000 }, (_, i) => event(i)));
+    await pipeline([], []).handleBatch(p);
+    expect(heartbeats.filter((at) => at <= 2_000).length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('closes windows and commits on the idle timer once the silent partition shows nothing to read', async () => {
+    let now = 100_000;
+    const written: WindowPoint[][] = [];
+    const tickCommits: { partitions: { offset: string; metadata: string }[] }[] = [];
+    const pipe = pipeline(written, [], {
+      now: () => now,
+      idleTimeoutMs: 5_000,
+      partitions: [0, 1],
+      logEnds: new Map([
+        [0, 4],
+        [1, 0],
+      ]),
+      tickCommits,
+    });
+    // Partition 1 never receives anything: window [0, 60 s) waits for it until it is idle.
+    await pipe.handleBatch(payload([event(0), event(30_000), event(59_000), event(61_000)]).p);
+    expect(written).toHaveLength(0);
+    now = 102_000;
+    await pipe.tick();
+    expect(written).toHaveLength(0); // quiet for 2 s only
+    now = 106_000;
+    await pipe.tick();
+    expect(written).toHaveLength(1);
+    expect(tickCommits.map((c) => c.partitions.map((p) => [p.offset, p.metadata]))).toEqual([
+      [['3', 'dw1:61000']],
+    ]);
+  });
+
+  it('takes a future-stamped last event once the wall clock passes it, on the timer', async () => {
+    let now = 60_000;
+    const written: WindowPoint[][] = [];
+    const pipe = pipeline(written, [], { now: () => now, tickCommits: [] });
+    await pipe.handleBatch(payload([event(0), event(30_000), event(59_000), event(61_000)]).p);
+    expect(written).toHaveLength(0);
+    now = 61_000;
+    await pipe.tick();
+    expect(written).toHaveLength(1);
   });
 });
 

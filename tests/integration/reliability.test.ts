@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { freePort } from '../../scripts/services/process.js';
 import { predictionLogs, type SyntheticSpec } from '../../scripts/synthetic.js';
 import { DaemonProcess, writeDaemonConfig } from '../support/daemon-process.js';
-import { queryDrift, waitForDriftRows, type DriftRow } from '../support/influx.js';
+import { queryDrift, waitForDriftRows } from '../support/influx.js';
 import { createTopics, toolingKafka, sendInChunks } from '../support/kafka.js';
 import { baselineDirFor, uniqueNames } from '../support/scenario.js';
 import { expectSameResults, metricTotal } from '../support/results.js';

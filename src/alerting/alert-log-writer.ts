@@ -58,9 +58,9 @@ class ChunkTooLarge extends Error {
 /**
  * Appends each evaluation's records to the alert log in one Kafka transaction, split into sends
  * that stay under the broker's message limit: consumers (read_committed, the kafkajs default)
- * see an evaluation whole or not at all. Taking over the transactional id when connecting
- * fences an older writer of the same id (the previous pod of a rolling deploy) and aborts its
- * open transaction, so whoever connected last is the only writer.
+ * see an evaluation whole or not at all. Taking over the transactional id fences an older
+ * writer of the same id (the previous pod of a rolling deploy) and aborts its open
+ * transaction, so whoever took over last is the only writer.
  */
 export class AlertLogWriter {
   private readonly createProducer: () => TransactionalProducer;
@@ -83,9 +83,19 @@ export class AlertLogWriter {
     this.onRecordTooLarge = deps.onRecordTooLarge;
   }
 
-  /** Connects and takes over the transactional id (fencing any older writer). */
-  async connect(): Promise<void> {
-    this.producer ??= await this.open();
+  /**
+   * Registers the transactional id anew, with a new producer (this writer's previous one, if
+   * any, is closed; call it between appends, not during one). The broker answers only once
+   * every earlier transaction of the id, this writer's own included, is complete: an open one
+   * aborted, and the commit or abort markers of all of them written to the log (acks=all). So
+   * it fences every other writer of the id, and the log's last stable offset read after it lies
+   * past everything the id ever committed (what the restore relies on, see restoreAlertLog).
+   * A fenced writer stays fenced: this throws AlertLogFenced.
+   */
+  async takeOver(): Promise<void> {
+    if (this.fenced) throw this.fenced;
+    await this.discard();
+    this.producer = await this.open();
   }
 
   async disconnect(): Promise<void> {

@@ -4,6 +4,7 @@ import type { AlertNotification } from '../../alerts/model.js';
 import type { StateRecord } from '../../alerts/engine.js';
 import { DriftwatchError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import type { AlertLogWriter } from './alert-log-writer.js';
 import { readTopicToEnd } from './read-to-end.js';
 
 /**
@@ -136,17 +137,38 @@ export function alertLogMessages(
   return [...notifications.map((n) => notificationMessage(n)), ...cursorsLast.map(stateMessage)];
 }
 
+/** What the restore needs: Kafka, and the writer that will append to the log after it. */
+export interface AlertLogSource {
+  kafka: Kafka;
+  admin: Admin;
+  writer: Pick<AlertLogWriter, 'takeOver'>;
+  topic: string;
+}
+
 /**
- * Reads the alert log from its start to the end it has now, handing every state record to
- * `restore`; the newest record per key wins (the log is in order). Uses a throwaway group.
+ * Takes over the alert log's transactional id (fencing an older daemon, aborting its open
+ * transaction), then reads the log from its start to its end, handing every state record to
+ * `onState`; the newest record per key wins (the log is in order). Uses a throwaway group.
+ *
+ * Why the takeover comes first, and must: the read stops at the log's end as kafkajs's admin
+ * reports it, the last stable offset (LSO: ListOffsets read_committed, below the first record
+ * of any transaction not yet complete). A commit returns once the transaction coordinator has
+ * logged its decision, and the coordinator writes the commit markers afterwards; until then the
+ * LSO stays before that transaction. A restore right after a commit, say of the previous pod a
+ * moment before it stopped, would end before that commit and lose it. Registering the
+ * transactional id (InitProducerId) is answered only once every earlier transaction of the id
+ * is complete, markers written (see AlertLogWriter.takeOver), and the alert log has no other
+ * transactional writer: the LSO read after it covers every commit, with nothing to wait for
+ * and no timeout to guess. (Reading to the high watermark instead is not possible here: the
+ * kafkajs admin lists offsets read_committed only; and the takeover is needed anyway.)
  */
-export async function readAlertLog(
-  kafka: Kafka,
-  admin: Admin,
-  topic: string,
+export async function restoreAlertLog(
+  source: AlertLogSource,
   onState: (key: string, value: unknown) => void,
   logger: Logger,
 ): Promise<{ records: number; notifications: number }> {
+  const { kafka, admin, writer, topic } = source;
+  await writer.takeOver();
   let records = 0;
   let notifications = 0;
   let unreadable = 0;

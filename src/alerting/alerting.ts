@@ -7,7 +7,12 @@ import type { Logger } from '../logger.js';
 import type { DaemonMetrics } from '../metrics.js';
 import type { InfluxSink } from '../sinks/influx.js';
 import type { WindowPoint } from '../windows/evaluate.js';
-import { alertTopicsFor, ensureAlertTopics, readAlertLog, type AlertTopics } from './alert-log.js';
+import {
+  alertTopicsFor,
+  ensureAlertTopics,
+  restoreAlertLog,
+  type AlertTopics,
+} from './alert-log.js';
 import { AlertLogFenced, AlertLogWriter } from './alert-log-writer.js';
 import { toObservation } from './observation.js';
 import { serialiseEvaluation, type PendingEvaluation } from './pending-evaluation.js';
@@ -109,15 +114,16 @@ export class Alerting {
     // Every receiver is constructed (secrets read) before anything starts.
     const notifiers = alerting.receivers.build(loaded);
     await ensureAlertTopics(deps.admin, alerting.topics);
-    // Before the restore: taking over the transactional id fences an older daemon of this
-    // group (a rolling deploy) and aborts its open transaction, so the log read next is one
-    // nobody else writes to anymore.
-    await alerting.writer.connect();
     try {
-      const restored = await readAlertLog(
-        deps.kafka,
-        deps.admin,
-        alerting.topics.topic,
+      // Takes over the transactional id first: an older daemon of this group (a rolling
+      // deploy) is fenced, and the log read is one nobody else writes to, its commits whole.
+      const restored = await restoreAlertLog(
+        {
+          kafka: deps.kafka,
+          admin: deps.admin,
+          writer: alerting.writer,
+          topic: alerting.topics.topic,
+        },
         (key, value) => alerting.engine.restore(key, value),
         deps.logger,
       );

@@ -2,11 +2,15 @@ import { randomUUID } from 'node:crypto';
 import type { Admin, Kafka, KafkaMessage } from 'kafkajs';
 
 /**
- * Reads every record of a topic from its start to the end it has now (the end of each
- * partition when called; read_committed, as kafkajs consumers and admins are by default, so
- * committed transactions only), through a throwaway consumer group (`<groupPrefix>-<uuid>`)
- * that is deleted afterwards. Returns at once when the topic holds nothing. `onMessage` is
- * called in offset order per partition and must not throw.
+ * Reads every record of a topic from its start to the end it has now, through a throwaway
+ * consumer group (`<groupPrefix>-<uuid>`) that is deleted afterwards. Returns at once when the
+ * topic holds nothing. `onMessage` is called in offset order per partition and must not throw.
+ *
+ * Read committed, as kafkajs consumers and admins are by default: committed transactions only,
+ * and "the end" is each partition's last stable offset when called. A transaction whose commit
+ * already returned can still lie past it (its markers are written after the commit returns);
+ * a caller that must see it takes over its transactional id first (see restoreAlertLog). For
+ * topics written without transactions the end is the high watermark.
  */
 export async function readTopicToEnd(
   kafka: Kafka,

@@ -78,6 +78,14 @@ function fakeProducers(
 
 const record = (key: string, bytes = 10): Message => ({ key, value: 'x'.repeat(bytes) });
 
+/** Producer `id` registering the transactional id: an empty transaction, nothing sent. */
+const registration = (id: number) => [
+  `${id} connect`,
+  `${id} register`,
+  `${id} begin`,
+  `${id} abort`,
+];
+
 function writerFor(fake: ReturnType<typeof fakeProducers>) {
   const tooLarge: AlertRecordTooLarge[] = [];
   const writer = new AlertLogWriter({
@@ -90,18 +98,35 @@ function writerFor(fake: ReturnType<typeof fakeProducers>) {
 }
 
 describe('AlertLogWriter: one transaction per evaluation', () => {
-  it('connect registers the transactional id (fencing older writers) before anything is read', async () => {
+  it('takeOver registers the transactional id (fencing older writers) before anything is read', async () => {
     const fake = fakeProducers();
     const { writer } = writerFor(fake);
-    await writer.connect();
+    await writer.takeOver();
     // The empty transaction only registers the id; it sends nothing.
-    expect(fake.log).toEqual(['1 connect', '1 register', '1 begin', '1 abort']);
+    expect(fake.log).toEqual(registration(1));
+  });
+
+  it('takeOver after appends registers the id anew, with a new producer (so the broker completes the commits first)', async () => {
+    const fake = fakeProducers();
+    const { writer } = writerFor(fake);
+    await writer.takeOver();
+    await writer.append([record('a')]);
+    fake.log.length = 0;
+    await writer.takeOver();
+    await writer.append([record('b')]);
+    expect(fake.log).toEqual([
+      '1 disconnect',
+      ...registration(2),
+      '2 begin',
+      '2 send b',
+      '2 commit',
+    ]);
   });
 
   it('splits large evaluations into several sends inside one committed transaction', async () => {
     const fake = fakeProducers();
     const { writer } = writerFor(fake);
-    await writer.connect();
+    await writer.takeOver();
     fake.log.length = 0;
     await writer.append(['a', 'b', 'c', 'd', 'e'].map((k) => record(k, 200_000)));
     expect(fake.log).toEqual(['1 begin', '1 send a,b', '1 send c,d', '1 send e', '1 commit']);
@@ -114,7 +139,7 @@ describe('AlertLogWriter: one transaction per evaluation', () => {
       send: (_m, call) => (call === 2 ? new KafkaError('REQUEST_TIMED_OUT') : undefined),
     });
     const { writer } = writerFor(fake);
-    await writer.connect();
+    await writer.takeOver();
     fake.log.length = 0;
     const evaluation = ['a', 'b'].map((k) => record(k, 400_000));
     await expect(writer.append(evaluation)).rejects.toThrow('REQUEST_TIMED_OUT');
@@ -138,7 +163,7 @@ describe('AlertLogWriter: one transaction per evaluation', () => {
         call === 2 ? new Error('Cannot continue to use transaction once ended') : undefined,
     });
     const { writer } = writerFor(fake);
-    await writer.connect();
+    await writer.takeOver();
     fake.log.length = 0;
     await expect(writer.append([record('a')])).rejects.toThrow('NETWORK');
     await writer.append([record('a')]);
@@ -148,10 +173,7 @@ describe('AlertLogWriter: one transaction per evaluation', () => {
       '1 commit ✗',
       '1 abort ✗',
       '1 disconnect',
-      '2 connect',
-      '2 register',
-      '2 begin',
-      '2 abort',
+      ...registration(2),
       '2 begin',
       '2 send a',
       '2 commit',
@@ -161,10 +183,11 @@ describe('AlertLogWriter: one transaction per evaluation', () => {
   it('fenced by a newer daemon: AlertLogFenced, for good (never takes the id back)', async () => {
     const fake = fakeProducers({ send: () => new KafkaError('INVALID_PRODUCER_EPOCH') });
     const { writer } = writerFor(fake);
-    await writer.connect();
+    await writer.takeOver();
     await expect(writer.append([record('a')])).rejects.toBeInstanceOf(AlertLogFenced);
     const before = fake.log.length;
     await expect(writer.append([record('a')])).rejects.toBeInstanceOf(AlertLogFenced);
+    await expect(writer.takeOver()).rejects.toBeInstanceOf(AlertLogFenced);
     expect(fake.log).toHaveLength(before);
     expect(fake.log.filter((l) => l.endsWith('register'))).toHaveLength(1);
   });
@@ -184,7 +207,7 @@ describe('AlertLogWriter: one transaction per evaluation', () => {
         messages.some((m) => m.key === 'huge') ? new KafkaError('MESSAGE_TOO_LARGE') : undefined,
     });
     const { writer, tooLarge } = writerFor(fake);
-    await writer.connect();
+    await writer.takeOver();
     fake.log.length = 0;
     await writer.append([record('a'), record('huge', 2_000_000), record('b')]);
     expect(fake.log).toEqual([
@@ -207,7 +230,7 @@ describe('AlertLogWriter: one transaction per evaluation', () => {
           : undefined,
     });
     const { writer, tooLarge } = writerFor(fake);
-    await writer.connect();
+    await writer.takeOver();
     fake.log.length = 0;
     await writer.append([record('a'), record('b'), record('c')]);
     expect(fake.log).toEqual([

@@ -1,10 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { isNode, LineCounter, parseDocument } from 'yaml';
+import { compileGlob, type Matcher } from '../../alerts/glob.js';
 import {
-  compileGlob,
   defaultMethodPattern,
   type AlertRule,
-  type Matcher,
   type ReceiverPolicy,
   type RuleStatistic,
 } from '../../alerts/rule.js';

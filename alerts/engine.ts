@@ -78,6 +78,11 @@ export class AlertEngine {
     return this.rules.size;
   }
 
+  /** Names of the rules in force. */
+  get ruleNames(): string[] {
+    return [...this.rules.keys()];
+  }
+
   /** Instances per state, for gauges. */
   countByState(): Map<string, number> {
     return this.store.countByState();

@@ -1,3 +1,4 @@
+import type { Matcher } from './glob.js';
 import type { DriftObservation, Severity } from './model.js';
 
 export type RuleStatistic = 'value' | 'p_value' | 'drift_share' | 'missing_share' | 'unseen_share';
@@ -76,28 +77,6 @@ export interface RetrainGate {
   minDriftedFeatures: number;
   minFiringForMs: number;
   cooldownMs: number;
-}
-
-export type Matcher = (value: string) => boolean;
-
-/** `*` any run of characters, `?` one character; a list matches when any item does. */
-export function compileGlob(patterns: string | readonly string[]): Matcher {
-  const list = typeof patterns === 'string' ? [patterns] : patterns;
-  if (list.includes('*')) return () => true;
-  // Plain names (the common case) need no regular expression.
-  if (list.every((p) => !/[*?]/.test(p))) {
-    const names = new Set(list);
-    return (value) => names.has(value);
-  }
-  const sources = list.map(
-    (p) =>
-      `^${p
-        .split('')
-        .map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\/-]/g, '\\$&')))
-        .join('')}$`,
-  );
-  const re = new RegExp(sources.join('|'), 's');
-  return (value) => re.test(value);
 }
 
 /** Methods a statistic reads when the rule does not name them. */

@@ -160,7 +160,7 @@ export class DaemonMetrics {
   });
   readonly rulesReloads = new Counter({
     name: 'driftwatch_alert_rules_reloads_total',
-    help: 'Rules file reloads (SIGHUP or file change), by result: ok, or invalid (old rules kept)',
+    help: 'Rules file reloads (SIGHUP or file change), by result: ok; invalid, unsettled (kept changing) or unconfirmed (changed again before dropped rules were confirmed): old rules kept',
     labelNames: ['result'] as const,
     registers: [this.registry],
   });

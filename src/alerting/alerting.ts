@@ -100,6 +100,7 @@ export class Alerting {
     });
     this.rules = new RulesReloader({
       file: deps.config.alerts.rules,
+      settleMs: deps.config.alerts.reloadSettle,
       engine: this.engine,
       receivers: this.receivers,
       metrics: deps.metrics,

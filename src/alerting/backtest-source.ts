@@ -1,6 +1,6 @@
 import { flux, InfluxDB } from '@influxdata/influxdb-client';
 import type { DriftObservation } from '../../alerts/model.js';
-import { compileGlob } from '../../alerts/rule.js';
+import { compileGlob, globLiteralPrefix } from '../../alerts/glob.js';
 import { parseDuration } from '../config/duration.js';
 import { SUMMARY_METHOD } from '../windows/evaluate.js';
 import { finiteOrNull as num, summaryObservation, type ObservationBase } from './observation.js';
@@ -85,13 +85,16 @@ export interface DriftRange {
   model?: string | undefined;
 }
 
-/** A glob as an anchored regular expression (the same language as the rules' match). */
-export function globRegExp(glob: string): RegExp {
-  const source = glob
-    .split('')
-    .map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\/*?-]/g, '\\$&')))
-    .join('');
-  return new RegExp(`^${source}$`);
+/**
+ * What InfluxDB narrows the rows by: the model glob's literal prefix (the whole name when it
+ * has no wildcard), as a tag regex it applies in storage. The glob itself is matched here, by
+ * the one glob matcher, on the rows that come back.
+ */
+export function modelPrefixRegExp(glob: string): RegExp | undefined {
+  const prefix = globLiteralPrefix(glob);
+  if (prefix === '') return undefined;
+  const escaped = prefix.replace(/[.+^${}()|[\]\\/-]/g, '\\$&');
+  return new RegExp(`^${escaped}${prefix === glob ? '$' : ''}`);
 }
 
 /** The Flux query of the drift points whose window ends lie in the range, one row per point. */
@@ -99,11 +102,12 @@ export function driftQuery(source: Pick<DriftSource, 'bucket' | 'measurement'>, 
   const start = new Date(range.from);
   // range() stops before `stop`: one millisecond past `to` keeps a window ending at `to`.
   const stop = new Date(range.to + 1);
+  const prefix = range.model === undefined ? undefined : modelPrefixRegExp(range.model);
   const byModel =
-    range.model === undefined || range.model === '*'
+    prefix === undefined
       ? flux``
       : flux`
-  |> filter(fn: (r) => r.model =~ ${globRegExp(range.model)})`;
+  |> filter(fn: (r) => r.model =~ ${prefix})`;
   return flux`from(bucket: ${source.bucket})
   |> range(start: ${start}, stop: ${stop})
   |> filter(fn: (r) => r._measurement == ${source.measurement})${byModel}

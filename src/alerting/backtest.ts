@@ -17,7 +17,7 @@ import type { AlertRule, ReceiverPolicy } from '../../alerts/rule.js';
 // Reading (InfluxDB) and printing live in their own modules; re-exported for existing users.
 export {
   driftQuery,
-  globRegExp,
+  modelPrefixRegExp,
   observationFromRow,
   readDriftObservations,
   type DriftRange,

@@ -1,10 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { isNode, LineCounter, parseDocument } from 'yaml';
+import { compileGlob, type Matcher } from '../../alerts/glob.js';
 import {
-  compileGlob,
   defaultMethodPattern,
   type AlertRule,
-  type Matcher,
   type ReceiverPolicy,
   type RuleStatistic,
 } from '../../alerts/rule.js';
@@ -142,17 +141,8 @@ export function compileRules(file: string, value: RulesFile): LoadedRules {
   };
 }
 
-/** Reads and validates a rules file; throws RULES_INVALID listing every problem. */
-export function loadRulesFile(file: string): LoadedRules {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new DriftwatchError(
-      'RULES_INVALID',
-      `cannot read rules file ${file}: ${(err as Error).message}`,
-    );
-  }
+/** Validates and compiles a rules file's text; throws RULES_INVALID listing every problem. */
+export function parseRulesFile(file: string, text: string): LoadedRules {
   const checked = checkRulesText(text);
   if (!checked.ok) {
     throw new DriftwatchError(
@@ -161,4 +151,23 @@ export function loadRulesFile(file: string): LoadedRules {
     );
   }
   return compileRules(file, checked.value);
+}
+
+/** The error for a rules file that cannot be read. */
+export function unreadableRulesFile(file: string, err: unknown): DriftwatchError {
+  return new DriftwatchError(
+    'RULES_INVALID',
+    `cannot read rules file ${file}: ${(err as Error).message}`,
+  );
+}
+
+/** Reads and validates a rules file; throws RULES_INVALID listing every problem. */
+export function loadRulesFile(file: string): LoadedRules {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw unreadableRulesFile(file, err);
+  }
+  return parseRulesFile(file, text);
 }

@@ -128,6 +128,11 @@ const alertsSchema = z.strictObject({
   /** This installation's name: CloudEvents `source`, email Message-ID domain. */
   source: z.string().min(1).default('driftwatch'),
   mailDomain: z.string().min(1).optional(),
+  /**
+   * A changed rules file is read only once it stayed the same this long, and rules it drops go
+   * only after one more read this much later agrees (a file rewritten in place, in pieces).
+   */
+  reloadSettle: durationSchema.prefault('1s'),
   /** Delivery retries: full-jitter exponential backoff between these bounds. */
   retryInitialDelay: durationSchema.prefault('5s'),
   retryMaxDelay: durationSchema.prefault('1h'),

@@ -2,13 +2,14 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Kafka, Producer } from 'kafkajs';
+import type { Producer } from 'kafkajs';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { verifyWebhook } from '../../alerts/notifiers/signing.js';
 import { predictionLogs, type SyntheticSpec } from '../../scripts/synthetic.js';
 import { DaemonProcess, writeDaemonConfig } from '../support/daemon-process.js';
-import { createTopics, toolingKafka } from '../support/kafka.js';
+import { testKafka } from '../support/kafka.js';
+import { metric, waitForMetric } from '../support/metrics.js';
 import { baselineDirFor, uniqueNames } from '../support/scenario.js';
 import { WebhookReceiver, type ReceivedRequest } from '../support/webhook-receiver.js';
 
@@ -51,25 +52,6 @@ function writeRules(file: string, rules: unknown[], url: string): void {
   );
 }
 
-async function metric(port: number, pattern: RegExp): Promise<number> {
-  // Before the daemon serves /metrics, nothing is counted yet.
-  const text = await fetch(`http://127.0.0.1:${port}/metrics`).then(
-    (r) => r.text(),
-    () => '',
-  );
-  const m = pattern.exec(text);
-  return m ? Number(m[1]) : 0;
-}
-
-async function waitForMetric(port: number, pattern: RegExp, atLeast: number): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    if ((await metric(port, pattern)) >= atLeast) return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`metric ${String(pattern)} did not reach ${atLeast}`);
-}
-
 function runCli(
   args: string[],
   env: NodeJS.ProcessEnv,
@@ -96,7 +78,6 @@ describe(`alert delivery failures, replay and rule reloads (${inject('servicesMo
   const names = uniqueNames('delivery');
   const receiver = new WebhookReceiver();
   const alertTopic = `${names.groupId}.alerts`;
-  let kafka: Kafka;
   let producer: Producer;
   let configFile: string;
   let rulesFile: string;
@@ -104,10 +85,11 @@ describe(`alert delivery failures, replay and rule reloads (${inject('servicesMo
   const env = { INFLUX_TOKEN: services.influx.token, OPS_SECRET: SECRET };
 
   beforeAll(async () => {
-    kafka = toolingKafka(services.kafkaBrokers, 'driftwatch-tests');
-    await createTopics(kafka, [names.topic, names.deadLetterTopic, alertTopic]);
-    producer = kafka.producer();
-    await producer.connect();
+    ({ producer } = await testKafka(services.kafkaBrokers, [
+      names.topic,
+      names.deadLetterTopic,
+      alertTopic,
+    ]));
     // Garbage in the alert log must be skipped (logged, counted), not crash the restore.
     await producer.send({ topic: alertTopic, messages: [{ key: 'i/x', value: 'not json' }] });
     const logs = [...predictionLogs(spec, T0, MINUTE / PER_WINDOW, 6 * PER_WINDOW)];

@@ -8,7 +8,7 @@ import { verifyWebhook } from '../../alerts/notifiers/signing.js';
 import { freePort } from '../../scripts/services/process.js';
 import { featureNames, predictionLogs, type SyntheticSpec } from '../../scripts/synthetic.js';
 import { DaemonProcess, writeDaemonConfig } from '../support/daemon-process.js';
-import { createTopics, toolingKafka } from '../support/kafka.js';
+import { receiverCaughtUp, testKafka } from '../support/kafka.js';
 import { Mailpit } from '../support/mailpit.js';
 import { baselineDirFor, uniqueNames } from '../support/scenario.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
@@ -95,28 +95,6 @@ interface Body {
 
 const parse = (r: ReceivedRequest) => JSON.parse(r.body) as Body;
 
-/** Waits until a receiver's consumer group has committed the whole alert log. */
-async function receiverCaughtUp(kafka: Kafka, groupId: string, topic: string): Promise<void> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    const deadline = Date.now() + 60_000;
-    while (Date.now() < deadline) {
-      const [ends, committed] = await Promise.all([
-        admin.fetchTopicOffsets(topic),
-        admin.fetchOffsets({ groupId, topics: [topic] }),
-      ]);
-      const high = Number(ends[0]?.high ?? 0);
-      const at = Number(committed[0]?.partitions[0]?.offset ?? -1);
-      if (at >= high) return;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    throw new Error(`${groupId} did not commit the end of ${topic} in time`);
-  } finally {
-    await admin.disconnect();
-  }
-}
-
 function verifies(r: ReceivedRequest): boolean {
   const h = (k: string) => {
     const v = r.headers[k];
@@ -147,10 +125,10 @@ describe(`alerting end to end: real Kafka, InfluxDB and SMTP (${inject('services
   const transitionsMeasurement = `${names.measurement}_alerts`;
 
   beforeAll(async () => {
-    kafka = toolingKafka(services.kafkaBrokers, 'driftwatch-tests');
-    await createTopics(kafka, [names.topic, names.deadLetterTopic]);
-    producer = kafka.producer();
-    await producer.connect();
+    ({ kafka, producer } = await testKafka(services.kafkaBrokers, [
+      names.topic,
+      names.deadLetterTopic,
+    ]));
     await receiver.start();
     smtpProxy = new TcpProxy(await freePort(), services.smtp);
     const dir = mkdtempSync(path.join(os.tmpdir(), 'driftwatch-alerting-'));

@@ -98,11 +98,16 @@ export class DaemonProcess {
 
   /** Parsed JSON log lines with the given msg. */
   logs(msg: string): Record<string, unknown>[] {
+    return this.logsWith({ msg });
+  }
+
+  /** Parsed JSON log lines carrying every given field with the given value. */
+  logsWith(fields: Record<string, unknown>): Record<string, unknown>[] {
     return this.output
       .split('\n')
       .filter((l) => l.startsWith('{'))
       .map((l) => JSON.parse(l) as Record<string, unknown>)
-      .filter((l) => l.msg === msg);
+      .filter((l) => Object.entries(fields).every(([k, v]) => l[k] === v));
   }
 
   async waitForLog(msg: string, timeoutMs = 60_000): Promise<void> {

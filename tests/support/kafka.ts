@@ -1,6 +1,19 @@
-import type { Kafka } from 'kafkajs';
+import type { Kafka, Producer } from 'kafkajs';
+import { createTopics, toolingKafka } from '../../scripts/kafka-tools.js';
 
 export { createTopics, sendInChunks, toolingKafka } from '../../scripts/kafka-tools.js';
+
+/** A tests' Kafka client with the given topics created, and a connected producer. */
+export async function testKafka(
+  brokers: string[],
+  topics: string[],
+): Promise<{ kafka: Kafka; producer: Producer }> {
+  const kafka = toolingKafka(brokers, 'driftwatch-tests');
+  await createTopics(kafka, topics);
+  const producer = kafka.producer();
+  await producer.connect();
+  return { kafka, producer };
+}
 
 /** Reads every message currently in a topic (from the beginning) with a throwaway group. */
 export async function readAll(kafka: Kafka, topic: string, expected: number, timeoutMs = 30_000) {
@@ -26,4 +39,30 @@ export async function readAll(kafka: Kafka, topic: string, expected: number, tim
     await new Promise((r) => setTimeout(r, 200));
   await consumer.disconnect();
   return messages;
+}
+
+/** Waits until a receiver's consumer group has committed the whole alert log. */
+export async function receiverCaughtUp(
+  kafka: Kafka,
+  groupId: string,
+  topic: string,
+): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline) {
+      const [ends, committed] = await Promise.all([
+        admin.fetchTopicOffsets(topic),
+        admin.fetchOffsets({ groupId, topics: [topic] }),
+      ]);
+      const high = Number(ends[0]?.high ?? 0);
+      const at = Number(committed[0]?.partitions[0]?.offset ?? -1);
+      if (at >= high) return;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    throw new Error(`${groupId} did not commit the end of ${topic} in time`);
+  } finally {
+    await admin.disconnect();
+  }
 }

@@ -7,7 +7,7 @@ import { toObservation } from '../../src/alerting/alerting.js';
 import {
   backtest,
   formatBacktest,
-  globRegExp,
+  modelPrefixRegExp,
   observationFromRow,
 } from '../../src/alerting/backtest.js';
 import { replayMessage, selectDeadLetters, type DeadLetter } from '../../src/alerting/replay.js';
@@ -351,12 +351,18 @@ describe('rules backtest: observations from stored rows', () => {
     );
   });
 
-  it('turns a model glob into the same anchored pattern as the rules use', () => {
-    const re = globRegExp('fraud-*.v?');
-    expect(re.test('fraud-eu.v2')).toBe(true);
-    expect(re.test('fraud-eu.v22')).toBe(false);
-    expect(re.test('xfraud-eu.v2')).toBe(false);
-    expect(re.test('fraud-euxv2')).toBe(false);
+  it("narrows InfluxDB's rows by the model glob's literal prefix (the glob is matched locally)", () => {
+    expect(String(modelPrefixRegExp('fraud-*.v?'))).toBe('/^fraud\\-/');
+    expect(String(modelPrefixRegExp('fraud.v2'))).toBe('/^fraud\\.v2$/');
+    expect(String(modelPrefixRegExp('a/b(c)?'))).toBe('/^a\\/b\\(c\\)/');
+    expect(modelPrefixRegExp('*-rc*')).toBeUndefined();
+    expect(modelPrefixRegExp('?x')).toBeUndefined();
+    const re = modelPrefixRegExp('fraud-*.v?');
+    expect(['fraud-eu.v2', 'fraud-', 'xfraud-eu.v2'].map((m) => re?.test(m))).toEqual([
+      true,
+      true,
+      false,
+    ]);
   });
 });
 

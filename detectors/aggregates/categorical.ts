@@ -64,7 +64,9 @@ export class CategoricalAggregate {
 
   /**
    * Reference and window counts over the union of categories: baseline categories first, then
-   * the unseen ones (reference count 0) in first-seen order. Past MAX_UNSEEN_CATEGORIES
+   * the unseen ones (reference count 0) in key order — not first-seen order, which depends on
+   * how the sources interleaved and would change the order the statistics add their terms
+   * in, hence their last bits. Past MAX_UNSEEN_CATEGORIES
    * distinct unseen categories, which of them keep a name depends on arrival order, so they
    * are compared as one pooled "unseen" category: merged windows then give the same
    * statistics whatever the order of the merge. A baseline with an `other` bucket (categories
@@ -86,8 +88,8 @@ export class CategoricalAggregate {
       return { reference, current, labels };
     }
     let i = k;
-    for (const [key, count] of this.unseen) {
-      current[i++] = count;
+    for (const key of [...this.unseen.keys()].sort()) {
+      current[i++] = this.unseen.get(key) as number;
       labels.push(key);
     }
     return { reference, current, labels };

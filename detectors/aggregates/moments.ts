@@ -1,7 +1,8 @@
 /**
  * Count, mean, variance, min and max of a stream, mergeable: Welford's update for single
  * values and Chan et al.'s pairwise combination for merges and batches, so merging two
- * partial windows gives the moments of their union without keeping the values.
+ * partial windows gives the moments of their union without keeping the values. The last bits
+ * depend on the order of adds and merges, so windows keep one per source (NumericAggregate).
  */
 export class Moments {
   n = 0;

@@ -1,10 +1,30 @@
 import type { NumericReference, ReferenceSample } from '../reference.js';
 import { sortedIndexOf, type SortedIndex } from '../sorted-index.js';
+import { addOffset, mergeSum, scalesOf, sumAt } from './fixed-point.js';
 import { Moments, type FeatureSummary } from './moments.js';
+import { PerSource } from './per-source.js';
+
+/**
+ * What a source accumulates in floating point: its moments and its offset sums beyond either
+ * end of the reference sample (unbounded, so not kept in fixed point). Extends Moments
+ * rather than holding one: one object less to load per value.
+ */
+class SourceFloats extends Moments {
+  /** Σ(first reference value − x) over the values below it. */
+  below = 0;
+  /** Σ(x − last reference value) over the values above it. */
+  above = 0;
+
+  override merge(other: SourceFloats): void {
+    super.merge(other);
+    this.below += other.below;
+    this.above += other.above;
+  }
+}
 
 /**
  * The window side of one numeric feature: mergeable, bounded memory, independent of the
- * window's size.
+ * window's size, and the same whatever the order of the values across sources.
  *
  * - Counts per baseline bin (PSI, Jensen–Shannon, Hellinger, chi-square over bins).
  * - KS cells against the baseline's reference sample: one count for each distinct reference
@@ -13,41 +33,52 @@ import { Moments, type FeatureSummary } from './moments.js';
  *   last window value: these counts give the KS statistic exactly (bit-identical to
  *   ks_2samp(reference sample, window values)) for a window of any size, in
  *   O(reference size) memory. No sketch, no approximation.
- * - Per interval, the sum of the window values' offsets from the interval's left end: the
- *   Wasserstein distance to the reference sample follows exactly except in intervals where
- *   the window ECDF crosses the reference level; there it is bounded and the bound returned.
+ * - Per interval, the sum of the window values' offsets from the interval's left end, in
+ *   exact fixed point (fixed-point.ts): the Wasserstein distance to the reference sample
+ *   follows exactly except in intervals where the window ECDF crosses the reference level;
+ *   there it is bounded and the bound returned.
  * - Missing (null, NaN) and non-finite (±Infinity) values are counted apart and never enter
  *   a statistic; moments for the summary.
+ *
+ * Counts and fixed-point sums do not depend on the order of additions. The float
+ * accumulators (moments, the two unbounded end sums) do, so they are kept per source
+ * (PerSource): results depend only on each source's own order of values.
  */
 export class NumericAggregate {
   readonly reference: NumericReference;
   readonly binCounts: Float64Array;
   /**
-   * Per reference value k (0..u, u = distinct values), three slots side by side so one value
-   * touches one cache line: [3k] the count in the open interval below value k (k = u: above
-   * the last value), [3k+1] that interval's offset sum (Σ(value 0 − x) for k = 0, else
-   * Σ(x − value k−1)), [3k+2] the count equal to value k (unused for k = u).
+   * Per reference value k (0..u, u = distinct values), four slots side by side so one value
+   * touches one half cache line: [4k] the count in the open interval below value k (k = u:
+   * above the last value), [4k+1] and [4k+2] that interval's offset sum Σ(x − value k−1) in
+   * fixed point (unused for k = 0 and k = u: see SourceFloats), [4k+3] the count equal to
+   * value k (unused for k = u).
    */
   private cells: Float64Array | undefined;
-  readonly moments = new Moments();
+  private readonly floats = new PerSource(() => new SourceFloats());
+  private count = 0;
   missing = 0;
   nonFinite = 0;
   private readonly binIndex: SortedIndex;
   private readonly sampleIndex: SortedIndex | undefined;
+  /** The fixed-point scale of each interval of the reference sample (fixed-point.ts). */
+  private readonly scales: Float64Array | undefined;
 
   constructor(reference: NumericReference) {
     this.reference = reference;
     this.binCounts = new Float64Array(reference.cuts.length + 1);
     this.binIndex = sortedIndexOf(reference.cuts);
     this.sampleIndex = reference.sample && sortedIndexOf(reference.sample.values);
+    this.scales = reference.sample && scalesOf(reference.sample.values);
   }
 
   /** Values counted into the statistics (finite, non-missing). */
   get n(): number {
-    return this.moments.n;
+    return this.count;
   }
 
-  add(x: number | null | undefined): void {
+  /** `source`: where the value came from (a partition); values of one source keep their order. */
+  add(x: number | null | undefined, source = 0): void {
     if (x === null || x === undefined || Number.isNaN(x)) {
       this.missing++;
       return;
@@ -56,50 +87,75 @@ export class NumericAggregate {
       this.nonFinite++;
       return;
     }
+    this.count++;
     const bin = this.binIndex.countAtMost(x);
     this.binCounts[bin] = (this.binCounts[bin] as number) + 1;
-    this.moments.add(x);
-    if (this.sampleIndex !== undefined) this.addToCells(this.sampleIndex, x);
+    const floats = this.floats.get(source);
+    floats.add(x);
+    if (this.sampleIndex !== undefined) this.addToCells(this.sampleIndex, x, floats);
   }
 
-  addAll(values: ArrayLike<number>): void {
-    for (let i = 0; i < values.length; i++) this.add(values[i]);
+  addAll(values: ArrayLike<number>, source = 0): void {
+    for (let i = 0; i < values.length; i++) this.add(values[i], source);
   }
 
-  private addToCells(index: SortedIndex, x: number): void {
+  private addToCells(index: SortedIndex, x: number, floats: SourceFloats): void {
     const sample = this.reference.sample as ReferenceSample;
-    const u = sample.values.length;
-    const cells = (this.cells ??= new Float64Array(3 * (u + 1)));
+    const values = sample.values;
+    const u = values.length;
+    const cells = (this.cells ??= new Float64Array(4 * (u + 1)));
     const k = index.countAtMost(x);
-    if (k > 0) {
-      const below = sample.values[k - 1] as number;
-      if (below === x) {
-        cells[3 * k - 1] = (cells[3 * k - 1] as number) + 1;
-        return;
-      }
-      cells[3 * k] = (cells[3 * k] as number) + 1;
-      cells[3 * k + 1] = (cells[3 * k + 1] as number) + (x - below);
+    if (k === 0) {
+      cells[0] = (cells[0] as number) + 1;
+      floats.below += (values[0] as number) - x;
       return;
     }
-    cells[0] = (cells[0] as number) + 1;
-    cells[1] = (cells[1] as number) + ((sample.values[0] as number) - x);
+    const below = values[k - 1] as number;
+    if (below === x) {
+      cells[4 * k - 1] = (cells[4 * k - 1] as number) + 1;
+      return;
+    }
+    cells[4 * k] = (cells[4 * k] as number) + 1;
+    if (k === u) floats.above += x - below;
+    else addOffset(cells, 4 * k + 1, x - below, (this.scales as Float64Array)[k] as number);
   }
 
-  /** Adds another aggregate of the same feature and baseline (panes, partitions). */
+  /**
+   * Adds another aggregate of the same feature and baseline (panes, partitions). Counts and
+   * fixed-point sums add exactly; a source's floats merge with Chan's formula, so when both
+   * sides hold the same source the order of merges matters (keep it fixed).
+   */
   merge(other: NumericAggregate): void {
     if (other.reference !== this.reference) {
       throw new Error('NumericAggregate.merge: aggregates built against different baselines');
     }
-    addInto(this.binCounts, other.binCounts);
-    if (other.cells) this.cells = addInto(this.cells, other.cells);
-    this.moments.merge(other.moments);
+    for (let i = 0; i < other.binCounts.length; i++) {
+      this.binCounts[i] = (this.binCounts[i] as number) + (other.binCounts[i] as number);
+    }
+    if (other.cells) {
+      const cells = (this.cells ??= new Float64Array(other.cells.length));
+      for (let at = 0; at < cells.length; at += 4) {
+        cells[at] = (cells[at] as number) + (other.cells[at] as number);
+        mergeSum(cells, other.cells, at + 1);
+        cells[at + 3] = (cells[at + 3] as number) + (other.cells[at + 3] as number);
+      }
+    }
+    for (const [source, floats] of other.floats.inOrder()) this.floats.get(source).merge(floats);
+    this.count += other.count;
     this.missing += other.missing;
     this.nonFinite += other.nonFinite;
   }
 
+  /** Count, mean, variance, min and max over every source, merged in ascending source order. */
+  moments(): Moments {
+    const all = new Moments();
+    for (const [, floats] of this.floats.inOrder()) all.merge(floats);
+    return all;
+  }
+
   /** Moments overflow for |values| beyond ~1e154: what cannot be represented is null. */
   summary(): FeatureSummary {
-    const m = this.moments;
+    const m = this.moments();
     const finite = (x: number | null) => (x !== null && Number.isFinite(x) ? x : null);
     return {
       count: m.n,
@@ -124,7 +180,7 @@ export class NumericAggregate {
     let min = 0;
     const u = sample.values.length;
     for (let k = 0; k <= u; k++) {
-      const below = cells[3 * k] as number;
+      const below = cells[4 * k] as number;
       const r = k === 0 ? 0 : (sample.cumulative[k - 1] as number);
       if (below > 0) {
         w += below;
@@ -133,7 +189,7 @@ export class NumericAggregate {
         else if (d > max) max = d;
       }
       if (k === u) break;
-      w += cells[3 * k + 2] as number;
+      w += cells[4 * k + 3] as number;
       const d = (sample.cumulative[k] as number) / nRef - w / n;
       if (d > max) max = d;
       else if (d < min) min = d;
@@ -150,22 +206,30 @@ export class NumericAggregate {
   wasserstein(): { estimate: number; bound: number } {
     const { sample, cells } = this.requireCells();
     const values = sample.values;
+    const scales = this.scales as Float64Array;
     const u = values.length;
     const n = this.n;
     const nRef = sample.size;
+    let below = 0;
+    let above = 0;
+    for (const [, floats] of this.floats.inOrder()) {
+      below += floats.below;
+      above += floats.above;
+    }
     // Below the first reference value the reference CDF is 0.
-    let exact = (cells[1] as number) / n;
+    let exact = below / n;
     let lower = 0;
     let upper = 0;
-    let w = (cells[0] as number) + (cells[2] as number);
+    let w = (cells[0] as number) + (cells[3] as number);
     for (let k = 1; k < u; k++) {
       const width = (values[k] as number) - (values[k - 1] as number);
       const r = (sample.cumulative[k - 1] as number) / nRef;
-      const count = cells[3 * k] as number;
+      const count = cells[4 * k] as number;
       const a = w / n;
       const b = (w + count) / n;
       // ∫ F_window over the interval: a·width plus each value's distance to the right end.
-      const integral = a * width + (count * width - (cells[3 * k + 1] as number)) / n;
+      const offsets = sumAt(cells, 4 * k + 1, scales[k] as number);
+      const integral = a * width + (count * width - offsets) / n;
       const signed = integral - r * width;
       if (r <= a) exact += signed;
       else if (r >= b) exact -= signed;
@@ -173,10 +237,10 @@ export class NumericAggregate {
         lower += Math.abs(signed);
         upper += Math.min(2 * (b - r) * width - signed, signed + 2 * (r - a) * width);
       }
-      w += count + (cells[3 * k + 2] as number);
+      w += count + (cells[4 * k + 3] as number);
     }
     // Above the last reference value the reference CDF is 1.
-    exact += (cells[3 * u + 1] as number) / n;
+    exact += above / n;
     return { estimate: exact + (lower + upper) / 2, bound: (upper - lower) / 2 };
   }
 
@@ -187,10 +251,4 @@ export class NumericAggregate {
     if (this.n === 0 || !cells) throw new Error('the window has no values');
     return { sample, cells };
   }
-}
-
-function addInto(target: Float64Array | undefined, source: Float64Array): Float64Array {
-  const out = target ?? new Float64Array(source.length);
-  for (let i = 0; i < source.length; i++) out[i] = (out[i] as number) + (source[i] as number);
-  return out;
 }

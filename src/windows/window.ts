@@ -53,8 +53,9 @@ export class Window {
       const own = typeof value === 'object' || typeof value === 'function' ? null : value;
       const aggregate = this.aggregates[i] as FeatureAggregate;
       if (aggregate instanceof NumericAggregate) {
-        // Text where a number belongs is unusable for this feature: counted as missing.
-        aggregate.add(typeof own === 'number' ? own : null);
+        // Text where a number belongs is unusable for this feature: counted as missing. Per
+        // partition, so the window's floats do not depend on how partitions interleave.
+        aggregate.add(typeof own === 'number' ? own : null, partition);
       } else {
         aggregate.add(
           own === null || own === undefined ? null : categoryKey(own as string | number | boolean),

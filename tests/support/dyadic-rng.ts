@@ -44,6 +44,12 @@ export function mulberry32(seed: number): () => number {
   };
 }
 
+/** Uniforms on [0, 1) from mulberry32 (full 32-bit resolution, not the fixtures' dyadic 24). */
+export function uniforms(seed: number): () => number {
+  const next = mulberry32(seed);
+  return () => next() / 4294967296;
+}
+
 /** The values of a generator spec (bit-identical to `generate` in the Python script). */
 export function generateSample(spec: SampleSpec): Float64Array {
   const out = new Float64Array(spec.n);

@@ -278,6 +278,7 @@ export class Daemon {
     this.logger.info('stopping: finishing the current batch, then committing');
     const steps: Array<[string, () => Promise<unknown>]> = [
       ['consumer', () => this.consumer.disconnect()],
+      ['idle timer', () => this.pipeline?.settled() ?? Promise.resolve()],
       ['receivers', () => this.alerting?.stop() ?? Promise.resolve()],
       ['producer', () => this.producer.disconnect()],
       ['admin', () => this.admin.disconnect()],

@@ -264,6 +264,11 @@ export class Pipeline {
     }
   }
 
+  /** Resolves once no batch or tick is in hand (a stop waits for the timer's work too). */
+  settled(): Promise<void> {
+    return this.exclusive.run(() => Promise.resolve());
+  }
+
   /** kafkajs reached past a partition's transaction markers (a batch with no messages). */
   onMarkersRead(partition: number, readTo: number): void {
     if (this.assigned.includes(partition)) this.deps.windower.markRead(partition, readTo);

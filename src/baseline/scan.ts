@@ -92,7 +92,13 @@ async function followLink(
     if (isJson) out.refused.push(new BaselineFileRefused(link, 'broken_symlink'));
     return;
   }
-  const inside = target.startsWith(root + path.sep);
+  const relative = path.relative(root, target);
+  // Not startsWith('..'): a Kubernetes ConfigMap keeps its files in `..2026_01_01_…/` inside.
+  const inside =
+    relative !== '' &&
+    relative !== '..' &&
+    !relative.startsWith(`..${path.sep}`) &&
+    !path.isAbsolute(relative);
   // Directories were followed once: say why one no longer is, if it leads out.
   if (!inside && (isJson || st.isDirectory())) {
     out.refused.push(new BaselineFileRefused(link, 'symlink_outside_dir', { target }));

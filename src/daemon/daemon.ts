@@ -81,7 +81,7 @@ export class Daemon {
     try {
       await loadBaselinesAtStart(baselines, logger, metrics);
     } catch (err) {
-      await new Promise((r) => daemon.server?.close(r));
+      await new Promise((r) => (daemon.server ? daemon.server.close(r) : r(undefined)));
       throw err;
     }
     daemon.stopReload = startBaselineReload(

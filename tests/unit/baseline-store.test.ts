@@ -198,6 +198,23 @@ describe('baseline store: what it reads from the directory', () => {
     expect(report.refused[1]?.detail).toEqual({ target: path.join(root, 'outside', '1.json') });
   });
 
+  it('loads a Kubernetes ConfigMap mount: links through ..data into a ..<timestamp> directory', async () => {
+    const dir = tmp();
+    const stamped = path.join(dir, '..2026_01_01_00_00_00.123');
+    mkdirSync(stamped);
+    renameSync(
+      addBaseline(tmp(), 'fraud', '2', '2026-01-01T00:00:00Z'),
+      path.join(stamped, 'fraud-2.json'),
+    );
+    symlinkSync('..2026_01_01_00_00_00.123', path.join(dir, '..data'));
+    symlinkSync('..data/fraud-2.json', path.join(dir, 'fraud-2.json'));
+    const store = new BaselineStore(dir);
+    const report = await store.reload();
+    expect(report.refused).toEqual([]);
+    expect(report.failed).toEqual([]);
+    expect(store.get('fraud', '2')).toBeDefined();
+  });
+
   it('never reads a file a symlink points to outside: its bytes reach no message', async () => {
     const { root, dir } = rooted();
     writeFileSync(path.join(root, 'secret.txt'), 'TOPSECRET-password-1234\n');

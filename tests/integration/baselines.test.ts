@@ -125,7 +125,7 @@ describe(`baseline store in the daemon (${inject('servicesMode')})`, () => {
     symlinkSync(outside, path.join(baselinesDir, 'leak.json'));
     await sendInChunks(producer, names.topic, [
       ...messages(v3, T0, 600),
-      ...messages(v3, T0 + 2 * MINUTE, 1),
+      ...messages(v3, T0 + MINUTE, 2),
     ]);
     const daemon = new DaemonProcess(file, { INFLUX_TOKEN: services.influx.token });
     try {

@@ -7,7 +7,9 @@ import { diffBaselines } from './baseline/diff.js';
 import { describeBaseline } from './baseline/inspect.js';
 import { baselineJsonSchema } from './baseline/json-schema.js';
 import type { Baseline } from './baseline/baseline.js';
-import { BaselineStore, loadBaselineFile, readBaselineFile } from './baseline/store.js';
+import { loadBaselineFile, readBaselineFile } from './baseline/load-file.js';
+import { MAX_BASELINE_FILE_SIZE } from './baseline/limits.js';
+import { BaselineStore } from './baseline/store.js';
 import { parseCommandArgs, unknownCommand } from './cli-args.js';
 import { DriftwatchError } from './errors.js';
 
@@ -121,19 +123,26 @@ async function build(args: string[]): Promise<number> {
   return 0;
 }
 
-/** A file path, or model@version looked up in the baseline directory. */
-function locate(ref: string, dir: string): string {
+/**
+ * A file path, or model@version looked up in the baseline directory, scanned as the daemon
+ * does (files it would refuse are named on stderr, so a missing version is explained).
+ */
+async function locate(ref: string, dir: string): Promise<string> {
   if (existsSync(ref)) return ref;
   const at = ref.lastIndexOf('@');
   if (at > 0) {
-    const found = BaselineStore.loadDir(dir).get(ref.slice(0, at), ref.slice(at + 1));
+    const store = new BaselineStore(dir, undefined, MAX_BASELINE_FILE_SIZE);
+    const { failed, refused } = await store.reload();
+    for (const refusal of refused) process.stderr.write(`warning: ${refusal.message}\n`);
+    if (failed[0]) throw failed[0].error;
+    const found = store.get(ref.slice(0, at), ref.slice(at + 1));
     if (found) return found.file;
     throw new DriftwatchError('BASELINE_INVALID', `no baseline ${ref} in ${path.resolve(dir)}`);
   }
   throw new DriftwatchError('BASELINE_INVALID', `${ref}: no such file (or give model@version)`);
 }
 
-function inspect(args: string[]): number {
+async function inspect(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, { dir: { type: 'string', default: 'baselines' } });
   const [ref] = positionals;
   if (ref === undefined || positionals.length > 1) {
@@ -142,26 +151,26 @@ function inspect(args: string[]): number {
       `baseline inspect needs one baseline\n\n${BASELINE_USAGE}`,
     );
   }
-  const file = locate(ref, String(values.dir));
-  const { parsed, hash } = readBaselineFile(file);
+  const file = await locate(ref, String(values.dir));
+  const { parsed, hash } = await readBaselineFile(file);
   process.stdout.write(describeBaseline(parsed, hash, file));
   return 0;
 }
 
-function validate(args: string[]): number {
+async function validate(args: string[]): Promise<number> {
   const { positionals } = parse(args, {});
   if (positionals.length !== 1) {
     throw new DriftwatchError('CLI_USAGE', `baseline validate needs one file\n\n${BASELINE_USAGE}`);
   }
   const file = positionals[0] as string;
-  const { parsed, hash } = readBaselineFile(file);
+  const { parsed, hash } = await readBaselineFile(file);
   process.stdout.write(
     `ok: ${file} is a valid baseline (model ${parsed.model} version ${parsed.model_version}, ${Object.keys(parsed.features).length} features, baseline ${hash})\n`,
   );
   return 0;
 }
 
-function diff(args: string[]): number {
+async function diff(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, { dir: { type: 'string', default: 'baselines' } });
   if (positionals.length !== 2) {
     throw new DriftwatchError(
@@ -170,10 +179,9 @@ function diff(args: string[]): number {
     );
   }
   const dir = String(values.dir);
-  const [a, b] = positionals.map((ref) => loadBaselineFile(locate(ref, dir))) as [
-    Baseline,
-    Baseline,
-  ];
+  const [a, b] = (await Promise.all(
+    positionals.map(async (ref) => loadBaselineFile(await locate(ref, dir))),
+  )) as [Baseline, Baseline];
   const rows = diffBaselines(a, b);
   const out = [
     `a: ${a.model}@${a.modelVersion} (${a.hash})  b: ${b.model}@${b.modelVersion} (${b.hash})`,

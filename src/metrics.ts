@@ -40,6 +40,12 @@ export class DaemonMetrics {
     help: 'Baseline files found by a rescan that could not be loaded (each is logged)',
     registers: [this.registry],
   });
+  readonly baselineFilesRefused = new Counter({
+    name: 'driftwatch_baseline_files_refused_total',
+    help: 'Files in the baselines directory not read for what they are, by reason: not_regular_file, symlink_outside_dir, broken_symlink, too_large (each file and reason logged and counted once)',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
   readonly driftUnavailable = new Counter({
     name: 'driftwatch_drift_unavailable_total',
     help: 'Drift results without a number because the baseline cannot support the method or the values overflowed (each cause is logged once)',

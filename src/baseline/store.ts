@@ -1,10 +1,9 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import path from 'node:path';
 import { DriftwatchError } from '../errors.js';
-import { formatIssues } from '../zod-issues.js';
-import { baselineIdentity, toBaseline, type Baseline } from './baseline.js';
-import { contentSha256 } from './canonical.js';
-import { baselineSchemaFor, type BaselineFile } from './file-format.js';
+import { toBaseline, type Baseline } from './baseline.js';
+import { BaselineFileRefused, readBoundedFile, type RefusalReason } from './file-read.js';
+import { DEFAULT_BASELINE_FILE_SIZE } from './limits.js';
+import { parseBaselineBytes } from './load-file.js';
+import { scanBaselineDir } from './scan.js';
 
 /** What to do with an event whose (model, model_version) has no baseline. */
 export type BaselineFallback =
@@ -14,6 +13,11 @@ export interface ReloadReport {
   added: Baseline[];
   /** New files that could not be used, with why (the daemon logs them and goes on). */
   failed: { file: string; error: DriftwatchError }[];
+  /**
+   * Files not read for what they are (a FIFO, a symlink out, too large): each (file, reason)
+   * once, until the file is gone or read. The others keep working, even at start-up.
+   */
+  refused: BaselineFileRefused[];
 }
 
 const key = (model: string, modelVersion: string) => `${model}\u0000${modelVersion}`;
@@ -30,20 +34,36 @@ export class BaselineStore {
   private readonly byKey = new Map<string, Baseline>();
   /** model → its baselines, newest first (created_at, then version). */
   private readonly byModel = new Map<string, Baseline[]>();
-  /** file → "size:mtime" when it was read, so a rescan reads only new or changed files. */
+  /** file → its stamp when it was read, so a rescan reads only new or changed files. */
   private readonly seen = new Map<string, string>();
+  /** file → why it was last refused, so each refusal is reported once. */
+  private readonly refused = new Map<string, RefusalReason>();
+  private readonly maxFileSize: number;
+  private pending: Promise<unknown> = Promise.resolve();
   /** Bumped whenever a baseline is added: cached fallback decisions are then stale. */
   generation = 0;
 
-  constructor(dir: string, fallback: BaselineFallback = { mode: 'drop' }) {
+  constructor(
+    dir: string,
+    fallback: BaselineFallback = { mode: 'drop' },
+    maxFileSize = DEFAULT_BASELINE_FILE_SIZE,
+  ) {
     this.dir = dir;
     this.fallback = fallback;
+    this.maxFileSize = maxFileSize;
   }
 
-  /** Loads every `*.json` under `dir` (recursively); any invalid file stops start-up. */
-  static loadDir(dir: string, fallback?: BaselineFallback): BaselineStore {
-    const store = new BaselineStore(dir, fallback);
-    const report = store.reload();
+  /**
+   * Loads every `*.json` under `dir` (recursively); any invalid file throws. Refused files
+   * are left out (the daemon reports them through `reload()` itself).
+   */
+  static async loadDir(
+    dir: string,
+    fallback?: BaselineFallback,
+    maxFileSize?: number,
+  ): Promise<BaselineStore> {
+    const store = new BaselineStore(dir, fallback, maxFileSize);
+    const report = await store.reload();
     const first = report.failed[0];
     if (first) throw first.error;
     return store;
@@ -74,38 +94,61 @@ export class BaselineStore {
     return [...this.byKey.values()];
   }
 
-  /** Reads files not seen before; a bad new file is reported, never half-loaded. */
-  reload(): ReloadReport {
-    const report: ReloadReport = { added: [], failed: [] };
-    for (const file of listJsonFiles(this.dir)) {
-      let stamp: string;
-      try {
-        const st = statSync(file);
-        stamp = `${st.size}:${st.mtimeMs}`;
-      } catch {
-        continue; // removed between listing and stat: the next scan will not list it
-      }
+  /**
+   * Reads files not seen before; a bad new file is reported, never half-loaded. Nothing here
+   * blocks the event loop, and nothing is read that is not a regular file within the limit.
+   * Calls made while one runs wait for it: two scans never share the bookkeeping.
+   */
+  reload(): Promise<ReloadReport> {
+    const next = this.pending.then(() => this.scanOnce());
+    this.pending = next.catch(() => undefined);
+    return next;
+  }
+
+  private async scanOnce(): Promise<ReloadReport> {
+    const report: ReloadReport = { added: [], failed: [], refused: [] };
+    const scan = await scanBaselineDir(this.dir);
+    const listed = new Set([...scan.files, ...scan.refused].map((f) => f.file));
+    for (const file of this.refused.keys()) if (!listed.has(file)) this.refused.delete(file);
+    for (const refusal of scan.refused) this.refuse(refusal, report);
+    for (const { file, open, stamp } of scan.files) {
       if (this.seen.get(file) === stamp) continue;
       this.seen.set(file, stamp);
       try {
-        const baseline = loadBaselineFile(file);
-        const k = key(baseline.model, baseline.modelVersion);
-        const previous = this.byKey.get(k);
-        if (previous && previous.hash === baseline.hash) continue;
-        if (previous) {
-          throw new DriftwatchError(
-            'BASELINE_DUPLICATE',
-            `two baselines for model "${baseline.model}" version "${baseline.modelVersion}": ${previous.file} and ${file}; baselines are immutable, keep one`,
-          );
-        }
-        this.add(baseline);
-        report.added.push(baseline);
+        const bytes = await readBoundedFile(open, this.maxFileSize, 'scanned');
+        const { parsed, hash } = parseBaselineBytes(bytes, file);
+        this.refused.delete(file);
+        this.admit(toBaseline(parsed, hash, file), report);
       } catch (err) {
-        if (!(err instanceof DriftwatchError)) throw err;
-        report.failed.push({ file, error: err });
+        if (err instanceof BaselineFileRefused) {
+          const detail = open === file ? err.detail : { ...err.detail, target: open };
+          this.refuse(new BaselineFileRefused(file, err.reason, detail), report);
+        } else if (err instanceof DriftwatchError) report.failed.push({ file, error: err });
+        else throw err;
       }
     }
     return report;
+  }
+
+  private refuse(refusal: BaselineFileRefused, report: ReloadReport): void {
+    // Not remembered as seen: once it is a regular file again, it is read.
+    this.seen.delete(refusal.file);
+    if (this.refused.get(refusal.file) === refusal.reason) return;
+    this.refused.set(refusal.file, refusal.reason);
+    report.refused.push(refusal);
+  }
+
+  private admit(baseline: Baseline, report: ReloadReport): void {
+    const previous = this.byKey.get(key(baseline.model, baseline.modelVersion));
+    if (previous && previous.hash === baseline.hash) return;
+    if (previous) {
+      throw new DriftwatchError(
+        'BASELINE_DUPLICATE',
+        `two baselines for model "${baseline.model}" version "${baseline.modelVersion}": ${previous.file} and ${baseline.file}; baselines are immutable, keep one`,
+      );
+    }
+    this.add(baseline);
+    report.added.push(baseline);
   }
 
   private add(baseline: Baseline): void {
@@ -120,75 +163,4 @@ export class BaselineStore {
     this.byModel.set(baseline.model, versions);
     this.generation++;
   }
-}
-
-export function loadBaselineFile(file: string): Baseline {
-  const { parsed, hash } = readBaselineFile(file);
-  return toBaseline(parsed, hash, file);
-}
-
-/** Reads, validates (schema and, for format 2, the content hash) and identifies a file. */
-export function readBaselineFile(file: string): { parsed: BaselineFile; hash: string } {
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(file);
-  } catch (err) {
-    throw new DriftwatchError('BASELINE_INVALID', `${file}: ${(err as Error).message}`);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(bytes.toString('utf8'));
-  } catch (err) {
-    throw new DriftwatchError(
-      'BASELINE_INVALID',
-      `${file}: not valid JSON: ${(err as Error).message}`,
-    );
-  }
-  const result = baselineSchemaFor(json).safeParse(json);
-  if (!result.success) {
-    throw new DriftwatchError(
-      'BASELINE_INVALID',
-      `${file} is not a valid baseline:\n${formatIssues(result.error.issues)}`,
-    );
-  }
-  const parsed = result.data;
-  if ('content_sha256' in parsed && contentSha256(parsed) !== parsed.content_sha256) {
-    throw new DriftwatchError(
-      'BASELINE_INVALID',
-      `${file}: content_sha256 does not match the content — the file was changed after it was built; rebuild it instead of editing`,
-    );
-  }
-  return { parsed, hash: baselineIdentity(parsed, bytes) };
-}
-
-const TEMP_FILE = /\.json\.tmp-\d+-\d+$/;
-
-function listJsonFiles(dir: string, depth = 0): string[] {
-  let entries: string[];
-  try {
-    entries = readdirSync(dir).sort();
-  } catch (err) {
-    throw new DriftwatchError(
-      'BASELINE_INVALID',
-      `cannot read baselines.dir ${dir}: ${(err as Error).message}`,
-    );
-  }
-  const files: string[] = [];
-  for (const name of entries) {
-    // Temporary files of a build in progress (see writeBaselineFile) are not baselines yet,
-    // and the committed schema is not one either.
-    if (TEMP_FILE.test(name) || name === 'baseline.schema.json') continue;
-    const full = path.join(dir, name);
-    let isDir: boolean;
-    try {
-      isDir = statSync(full).isDirectory();
-    } catch {
-      continue; // removed since the listing
-    }
-    // Layout is <model>/<version>.json; a bounded depth also stops symlink loops.
-    if (isDir) {
-      if (depth < 4) files.push(...listJsonFiles(full, depth + 1));
-    } else if (name.endsWith('.json')) files.push(full);
-  }
-  return files;
 }

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { quantitySchema } from './quantity.js';
 
 const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 const PATTERN = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/;
@@ -20,17 +20,7 @@ export function formatDuration(ms: number): string {
 }
 
 /** A duration in config: a string like "5m" or a number of milliseconds. */
-export const durationSchema = z
-  .union([z.number().int().nonnegative(), z.string()])
-  .transform((v, ctx) => {
-    if (typeof v === 'number') return v;
-    const ms = parseDuration(v);
-    if (ms === undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        message: `expected a duration such as "30s", "5m" or "1h", got "${v}"`,
-      });
-      return z.NEVER;
-    }
-    return ms;
-  });
+export const durationSchema = quantitySchema(
+  parseDuration,
+  'a duration such as "30s", "5m" or "1h"',
+);

@@ -4,7 +4,9 @@ import {
   DEFAULT_DRIFT_SETTINGS,
   NUMERIC_METHODS,
 } from '../../detectors/index.js';
+import { byteSizeSchema } from './byte-size.js';
 import { durationSchema } from './duration.js';
+import { DEFAULT_BASELINE_FILE_SIZE, MAX_BASELINE_FILE_SIZE } from '../baseline/limits.js';
 
 const envName = z
   .string()
@@ -164,6 +166,13 @@ export const configSchema = z.strictObject({
     fallback: z
       .union([z.enum(['drop', 'reject', 'newest']), z.strictObject({ version: z.string().min(1) })])
       .default('drop'),
+    /**
+     * Larger files in the directory are refused unread (logged and counted), so a stray dump
+     * cannot fill the memory. At most 512MB: a file is parsed as one string.
+     */
+    maxFileSize: byteSizeSchema
+      .refine((n) => n > 0 && n <= MAX_BASELINE_FILE_SIZE, 'expected a size from 1B to 512MB')
+      .default(DEFAULT_BASELINE_FILE_SIZE),
   }),
   drift: driftSchema.prefault({}),
   smtp: smtpSchema.optional(),

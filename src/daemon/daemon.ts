@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import { Alerting } from '../alerting/alerting.js';
 import { Kafka, logLevel, type Admin, type Consumer, type Producer } from 'kafkajs';
 import { BaselineStore } from '../baseline/store.js';
-import { logBaselineLoaded, startBaselineReload } from './baseline-reload.js';
+import { loadBaselinesAtStart, startBaselineReload } from './baseline-reload.js';
 import type { Config } from '../config/schema.js';
 import { startHttpServer } from '../http-server.js';
 import type { Logger } from '../logger.js';
@@ -69,19 +69,21 @@ export class Daemon {
     logger: Logger,
     metrics = new DaemonMetrics(),
   ): Promise<Daemon> {
-    const { fallback } = config.baselines;
-    const baselines = BaselineStore.loadDir(
-      config.baselines.dir,
-      typeof fallback === 'string' ? { mode: fallback } : { mode: 'version', ...fallback },
-    );
-    if (baselines.size === 0) {
-      logger.warn(
-        { dir: config.baselines.dir },
-        'no baselines found yet: events are not evaluated until one is added',
-      );
-    }
-    for (const b of baselines.list()) logBaselineLoaded(logger, b);
     const daemon = new Daemon(config, logger, metrics);
+    // Serving first: /healthz and /metrics answer while the baselines are scanned.
+    await daemon.serveHttp();
+    const { dir, fallback, maxFileSize } = config.baselines;
+    const baselines = new BaselineStore(
+      dir,
+      typeof fallback === 'string' ? { mode: fallback } : { mode: 'version', ...fallback },
+      maxFileSize,
+    );
+    try {
+      await loadBaselinesAtStart(baselines, logger, metrics);
+    } catch (err) {
+      await new Promise((r) => (daemon.server ? daemon.server.close(r) : r(undefined)));
+      throw err;
+    }
     daemon.stopReload = startBaselineReload(
       baselines,
       config.baselines.reloadInterval,
@@ -92,9 +94,9 @@ export class Daemon {
     return daemon;
   }
 
-  private async run(baselines: BaselineStore): Promise<void> {
+  private async serveHttp(): Promise<void> {
     const { config, logger, metrics } = this;
-    const { port } = await startHttpServer(
+    const { server, port } = await startHttpServer(
       config.http.host,
       config.http.port,
       metrics.registry,
@@ -105,10 +107,14 @@ export class Daemon {
         lastBatchAt: this.lastBatchAt ? new Date(this.lastBatchAt).toISOString() : null,
         messagesConsumed: this.pipeline?.messagesConsumed ?? 0,
       }),
-    ).then((r) => ((this.server = r.server), r));
+    );
+    this.server = server;
     this.httpPort = port;
     logger.info({ host: config.http.host, port }, 'serving /metrics and /healthz');
+  }
 
+  private async run(baselines: BaselineStore): Promise<void> {
+    const { config, logger, metrics } = this;
     const tickMs = idleTickMs(config.windows.idleTimeout);
     const windower = new Windower(
       config.windows.size,

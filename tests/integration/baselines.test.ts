@@ -1,3 +1,7 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { Kafka, Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { predictionLogs, type SyntheticSpec } from '../../scripts/synthetic.js';
@@ -24,13 +28,26 @@ async function scenario(kafka: Kafka, prefix: string, extra: Partial<DaemonSetti
   const names = uniqueNames(prefix);
   await createTopics(kafka, [names.topic, names.deadLetterTopic]);
   const baselinesDir = baselineDirFor(v3);
-  const { file } = await writeDaemonConfig(services, {
+  const { file, httpPort } = await writeDaemonConfig(services, {
     ...names,
     baselinesDir,
     windowSize: '1m',
     ...extra,
   });
-  return { names, baselinesDir, file };
+  return { names, baselinesDir, file, httpPort };
+}
+
+/** Polls until the daemon's HTTP server answers /healthz at all (ready or not). */
+async function healthzAnswers(httpPort: number, daemon: DaemonProcess): Promise<number> {
+  for (let i = 0; i < 600 && daemon.child.exitCode === null; i++) {
+    const status = await fetch(`http://127.0.0.1:${httpPort}/healthz`).then(
+      (r) => r.status,
+      () => undefined,
+    );
+    if (status !== undefined) return status;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`/healthz never answered; output:\n${daemon.output.slice(-4000)}`);
 }
 
 /** Polls until the measurement has PSI rows. */
@@ -91,6 +108,50 @@ describe(`baseline store in the daemon (${inject('servicesMode')})`, () => {
       ]);
       const rows = await rowsOf(names.measurement);
       expect(rows.every((r) => r.model_version === '4')).toBe(true);
+    } finally {
+      daemon.kill('SIGTERM');
+      expect((await daemon.exited).code).toBe(0);
+    }
+  });
+
+  it('a FIFO and a symlink out of the baselines dir are refused: /healthz answers and the good baseline evaluates', async () => {
+    const { names, baselinesDir, file, httpPort } = await scenario(kafka, 'baseline-fifo', {
+      baselineReload: '500ms',
+    });
+    // A FIFO nobody writes to: opening it for reading used to block the daemon for good.
+    execFileSync('mkfifo', [path.join(baselinesDir, 'fraud', '9.json')]);
+    const outside = path.join(mkdtempSync(path.join(os.tmpdir(), 'driftwatch-outside-')), 'key');
+    writeFileSync(outside, 'OUTSIDE-SECRET-0123456789\n');
+    symlinkSync(outside, path.join(baselinesDir, 'leak.json'));
+    await sendInChunks(producer, names.topic, [
+      ...messages(v3, T0, 600),
+      ...messages(v3, T0 + MINUTE, 2),
+    ]);
+    const daemon = new DaemonProcess(file, { INFLUX_TOKEN: services.influx.token });
+    try {
+      expect([200, 503]).toContain(await healthzAnswers(httpPort, daemon));
+      const rows = await rowsOf(names.measurement);
+      expect(rows[0]).toMatchObject({ model_version: '3', n: 600 });
+      const health = await fetch(`http://127.0.0.1:${httpPort}/healthz`);
+      expect(health.status).toBe(200);
+
+      const refused = daemon.logs('baseline file refused');
+      expect(
+        refused.map((l) => [path.relative(baselinesDir, String(l.file)), l.code, l.reason]),
+      ).toEqual([
+        ['fraud/9.json', 'BASELINE_REFUSED', 'not_regular_file'],
+        ['leak.json', 'BASELINE_REFUSED', 'symlink_outside_dir'],
+      ]);
+      // Rescans (every 500ms) neither log nor count a refusal again.
+      const metrics = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
+      expect(metrics).toMatch(
+        /driftwatch_baseline_files_refused_total\{reason="not_regular_file"\} 1\n/,
+      );
+      expect(metrics).toMatch(
+        /driftwatch_baseline_files_refused_total\{reason="symlink_outside_dir"\} 1\n/,
+      );
+      expect(metrics).toMatch(/driftwatch_baselines_loaded 1\n/);
+      expect(daemon.output).not.toContain('OUTSIDE-SECRET');
     } finally {
       daemon.kill('SIGTERM');
       expect((await daemon.exited).code).toBe(0);

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildBaselineFromFile } from '../../src/baseline/build-file.js';
 import { writeBaselineFile } from '../../src/baseline/build.js';
-import { readBaselineFile } from '../../src/baseline/store.js';
+import { readBaselineFile } from '../../src/baseline/load-file.js';
 import { cli } from '../support/cli.js';
 
 const FIXTURES = path.join(import.meta.dirname, '..', 'fixtures', 'baselines');
@@ -85,7 +85,7 @@ describe('baseline build from CSV, JSON Lines and Parquet', () => {
     const file = writeBaselineFile(dir, b);
     expect(readdirSync(path.dirname(file))).toEqual(['7.json']); // no temporary left behind
     expect(() => writeBaselineFile(dir, b)).toThrow(/immutable/);
-    const { hash } = readBaselineFile(file);
+    const { hash } = await readBaselineFile(file);
     expect(hash).toBe(b.content_sha256.slice(0, 16));
   });
 

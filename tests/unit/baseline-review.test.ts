@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { buildBaselineFromFile } from '../../src/baseline/build-file.js';
 import { buildBaseline, writeBaselineFile } from '../../src/baseline/build.js';
 import { diffBaselines } from '../../src/baseline/diff.js';
-import { BaselineStore, loadBaselineFile } from '../../src/baseline/store.js';
+import { loadBaselineFile } from '../../src/baseline/load-file.js';
+import { BaselineStore } from '../../src/baseline/store.js';
 import { parseConfig } from '../../src/config/load.js';
 import { MAX_FALLBACK_VERSIONS, Windower } from '../../src/windows/windower.js';
 
@@ -54,7 +55,7 @@ describe('baseline review regressions', () => {
     ).toThrow(/__proto__/);
   });
 
-  it('diff of two samples of one distribution beyond top-K shows no drift', () => {
+  it('diff of two samples of one distribution beyond top-K shows no drift', async () => {
     const draw = (seed: number) => {
       let s = seed;
       return Array.from({ length: 30_000 }, () => {
@@ -70,12 +71,12 @@ describe('baseline review regressions', () => {
           buildBaseline({ d: draw(seed) }, { ...meta, modelVersion: version }),
         ),
       );
-    const [row] = diffBaselines(load('1', 7), load('2', 8));
+    const [row] = diffBaselines(await load('1', 7), await load('2', 8));
     expect(row?.psi).toBeLessThan(0.1);
     expect(row?.test?.pValue).toBeGreaterThan(0.001);
   });
 
-  it('the store skips only real temporary files: odd version names still load', () => {
+  it('the store skips only real temporary files: odd version names still load', async () => {
     const dir = tmp();
     writeBaselineFile(
       dir,
@@ -83,13 +84,13 @@ describe('baseline review regressions', () => {
     );
     writeBaselineFile(dir, buildBaseline({ x: [1, 2, 3] }, { ...meta, modelVersion: '6.schema' }));
     writeFileSync(path.join(dir, 'm', '7.json.tmp-123-456'), '{');
-    expect(BaselineStore.loadDir(dir).size).toBe(2);
+    expect((await BaselineStore.loadDir(dir)).size).toBe(2);
   });
 
-  it('a flood of made-up versions under a fallback is capped, and closed windows free memory', () => {
+  it('a flood of made-up versions under a fallback is capped, and closed windows free memory', async () => {
     const dir = tmp();
     writeBaselineFile(dir, buildBaseline({ x: [1, 2, 3] }, meta));
-    const w = new Windower(60_000, 0, BaselineStore.loadDir(dir, { mode: 'newest' }));
+    const w = new Windower(60_000, 0, await BaselineStore.loadDir(dir, { mode: 'newest' }));
     const outcomes = Array.from({ length: MAX_FALLBACK_VERSIONS + 5 }, (_, i) =>
       w.add({ model: 'm', model_version: `v${i}`, timestamp: 0, features: { x: 1 } }, 0, i),
     );

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -49,6 +50,40 @@ describe('driftwatch CLI', () => {
     const again = cli(args);
     expect(again.status).toBe(2);
     expect(again.stderr).toContain('BASELINE_DUPLICATE');
+  });
+
+  it('baseline inspect model@version skips a FIFO in the directory, naming it on stderr', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'dw-cli-'));
+    const csv = path.join(dir, 'train.csv');
+    writeFileSync(csv, `x\n${Array.from({ length: 50 }, (_, i) => i).join('\n')}\n`);
+    const out = path.join(dir, 'baselines');
+    cli([
+      'baseline',
+      'build',
+      '--input',
+      csv,
+      '--model',
+      'm',
+      '--model-version',
+      '1',
+      '--out',
+      out,
+    ]);
+    execFileSync('mkfifo', [path.join(out, 'm', '2.json')]);
+    const result = cli(['baseline', 'inspect', 'm@1', '--dir', out]);
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain('x');
+    expect(result.stderr).toContain(`warning: ${path.join(out, 'm', '2.json')}: refused`);
+  });
+
+  it('baseline validate names what is wrong with a file that is not JSON, not its content', () => {
+    const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'dw-cli-')), 'notes.json');
+    writeFileSync(file, 'hunter2=password\n');
+    const result = cli(['baseline', 'validate', file]);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain('BASELINE_INVALID');
+    expect(result.stderr).toContain('not valid JSON: unexpected character "h"');
+    expect(result.stderr).not.toContain('hunter2');
   });
 
   it('explains usage on an unknown command', () => {

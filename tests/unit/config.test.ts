@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { driftSettingsFrom } from '../../src/windows/evaluate.js';
 import { parseConfig } from '../../src/config/load.js';
+import { parseByteSize } from '../../src/config/byte-size.js';
 import { formatDuration, parseDuration } from '../../src/config/duration.js';
 import { DriftwatchError } from '../../src/errors.js';
 
@@ -117,6 +118,35 @@ describe('configuration', () => {
     const err = errorOf(() => parseConfig('kafka:\n  brokers: [\n', 'x.yaml', {}));
     expect(err.code).toBe('CONFIG_INVALID');
     expect(err.message).toMatch(/x\.yaml line \d+: not valid YAML/);
+  });
+
+  it('reads baselines.maxFileSize as a size or a number of bytes, up to 512MB', () => {
+    const withSize = (size: string) =>
+      parseConfig(
+        VALID.replace('dir: ./baselines', `dir: ./baselines\n  maxFileSize: ${size}`),
+        'd.yaml',
+        {
+          INFLUX_TOKEN: 'x',
+        },
+      ).baselines.maxFileSize;
+    expect(parseConfig(VALID, 'd.yaml', { INFLUX_TOKEN: 'x' }).baselines.maxFileSize).toBe(256e6);
+    expect(withSize('64MB')).toBe(64e6);
+    expect(withSize('1.5KiB')).toBe(1536);
+    expect(withSize('1000')).toBe(1000);
+    expect(errorOf(() => withSize('1GB')).message).toContain(
+      'baselines.maxFileSize: expected a size from 1B to 512MB',
+    );
+    expect(errorOf(() => withSize('lots')).message).toContain(
+      'baselines.maxFileSize: expected a size such as "512KB", "256MB" or "1GiB", got "lots"',
+    );
+  });
+
+  it('reads sizes', () => {
+    expect(parseByteSize('256MB')).toBe(256_000_000);
+    expect(parseByteSize('1gib')).toBe(1024 ** 3);
+    expect(parseByteSize('100 B')).toBe(100);
+    expect(parseByteSize('5 megabytes')).toBeUndefined();
+    expect(parseByteSize('MB')).toBeUndefined();
   });
 
   it('reads and prints durations', () => {

@@ -16,9 +16,9 @@ describe('shipped examples stay valid', () => {
     expect(config.kafka.topic).toBe('predictions');
   });
 
-  it('the example baselines load', () => {
+  it('the example baselines load', async () => {
     expect(
-      BaselineStore.loadDir(path.join(root, 'baselines', 'examples')).get('fraud', '1'),
+      (await BaselineStore.loadDir(path.join(root, 'baselines', 'examples'))).get('fraud', '1'),
     ).toBeDefined();
   });
 });

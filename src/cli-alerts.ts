@@ -13,6 +13,7 @@ import { replayNotifications } from './alerting/replay.js';
 import { loadRulesFile } from './alerting/rules-file.js';
 import { rulesJsonSchema } from './alerting/rules-schema.js';
 import { loadConfig } from './config/load.js';
+import { reachKafka } from './daemon/kafka-io.js';
 import { kafkaLogCreator } from './daemon/kafka-logging.js';
 import { parseCommandArgs, unknownCommand } from './cli-args.js';
 import { DriftwatchError } from './errors.js';
@@ -134,8 +135,10 @@ async function replay(args: string[]): Promise<number> {
   const producer = kafka.producer({ allowAutoTopicCreation: false });
   const dryRun = v['dry-run'] === true;
   try {
-    await admin.connect();
-    if (!dryRun) await producer.connect();
+    await reachKafka(config.kafka.brokers, async () => {
+      await admin.connect();
+      if (!dryRun) await producer.connect();
+    });
     const result = await replayNotifications({ kafka, admin, producer }, topics, {
       receiver: typeof v.receiver === 'string' ? v.receiver : undefined,
       id: typeof v.id === 'string' ? v.id : undefined,

@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
+import { DriftwatchError } from './errors.js';
 
 export interface HealthReport {
   healthy: boolean;
@@ -39,8 +40,31 @@ export async function startHttpServer(
     res.end('not found: try /metrics or /healthz\n');
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (err) => reject(listenError(err, host, port)));
     server.listen(port, host, () => resolve());
   });
   return { server, port: (server.address() as AddressInfo).port };
+}
+
+/** What an operator does about each listen failure; others keep Node's own message. */
+const LISTEN_PROBLEMS: Record<string, string> = {
+  EADDRINUSE:
+    'the port is already in use (another driftwatch?): stop that process or change http.port',
+  EACCES: 'permission denied (ports below 1024 need privileges): choose another http.port',
+  EADDRNOTAVAIL:
+    'no network interface of this machine has that address: use one of its addresses, 0.0.0.0 or ::',
+  ENOTFOUND: 'the host name does not resolve: use an IP address or a resolvable name',
+  EAI_AGAIN: 'the host name could not be resolved (DNS not answering): try an IP address',
+};
+
+/** A listen failure as one line naming http.host and http.port (exit code 2, no stack). */
+export function listenError(err: Error, host: string, port: number): DriftwatchError {
+  const code = (err as NodeJS.ErrnoException).code;
+  const known = code === undefined ? undefined : LISTEN_PROBLEMS[code];
+  const problem = known ? `${known} (${code})` : err.message;
+  return new DriftwatchError(
+    'HTTP_LISTEN_FAILED',
+    `cannot serve /metrics and /healthz on http.host ${host}, http.port ${port}: ${problem}`,
+    { cause: err },
+  );
 }

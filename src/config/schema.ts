@@ -7,27 +7,45 @@ import {
 import { byteSizeSchema } from './byte-size.js';
 import { durationSchema } from './duration.js';
 import { DEFAULT_BASELINE_FILE_SIZE, MAX_BASELINE_FILE_SIZE } from '../baseline/limits.js';
+import { brokerSchema, hostSchema, httpUrlSchema } from './network.js';
 
 const envName = z
   .string()
   .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name');
 
 const kafkaSchema = z.strictObject({
-  brokers: z.array(z.string().regex(/^[^\s:]+:\d+$/, 'expected host:port')).min(1),
+  brokers: z.array(brokerSchema).min(1),
   clientId: z.string().min(1).default('driftwatch'),
   groupId: z.string().min(1).default('driftwatch'),
   topic: z.string().min(1),
   deadLetterTopic: z.string().min(1),
   /** Where a consumer group with no committed offset starts. */
   fromBeginning: z.boolean().default(true),
-  /** How long the group waits for a silent member (e.g. killed) before reassigning its partitions. */
+  /**
+   * How long the group waits for a silent member (e.g. killed) before reassigning its
+   * partitions. kafkajs heartbeats between batches, so a batch must be processed well within it:
+   * shorter sessions expire mid-batch and the group loops on the same uncommitted batch.
+   * Above 5m, brokers with the older or managed-service group.max.session.timeout.ms refuse it.
+   */
   sessionTimeout: durationSchema
-    .refine((ms) => ms >= 1_000, 'expected at least 1s')
+    .refine((ms) => ms >= 10_000, 'expected at least 10s (heartbeats come between batches)')
+    .refine((ms) => ms <= 300_000, 'expected at most 5m (the broker limit on many clusters)')
     .default(30_000),
+  /**
+   * Most bytes fetched per partition at a time (kafkajs maxBytesPerPartition): bounds a batch,
+   * and so the time between two heartbeats. Kafka still returns a single larger record batch
+   * whole; above 10 MiB kafkajs' own per-fetch limit (maxBytes) would cap it anyway.
+   */
+  maxBatchBytes: z
+    .number()
+    .int()
+    .min(16_384, 'expected at least 16384 bytes (16 KiB)')
+    .max(10_485_760, 'expected at most 10485760 bytes (10 MiB)')
+    .default(1_048_576),
 });
 
 const influxSchema = z.strictObject({
-  url: z.url(),
+  url: httpUrlSchema,
   org: z.string().min(1),
   bucket: z.string().min(1),
   /** Name of the environment variable holding the token; the token never sits in the file. */
@@ -141,7 +159,8 @@ const alertsSchema = z.strictObject({
 });
 
 const httpSchema = z.strictObject({
-  host: z.string().default('0.0.0.0'),
+  host: hostSchema.default('0.0.0.0'),
+  /** 0 takes any free port (tests); the port in use is logged. */
   port: z.number().int().min(0).max(65535).default(9464),
 });
 

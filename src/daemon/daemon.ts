@@ -11,7 +11,14 @@ import { InfluxSink } from '../sinks/influx.js';
 import { Windower } from '../windows/windower.js';
 import { kafkaLogCreator } from './kafka-logging.js';
 import { isRebalanceError } from './failures.js';
-import { checkTopics, readGroupState, readLogEnds, sendDeadLetters } from './kafka-io.js';
+import {
+  checkTopics,
+  reachKafka,
+  readGroupState,
+  readLogEnds,
+  sendDeadLetters,
+} from './kafka-io.js';
+import { predictionConsumerOptions } from './consumer-options.js';
 import { Pipeline } from './pipeline.js';
 import { StoppedWhileRetrying } from './retry.js';
 import { driftSettingsFrom } from '../windows/evaluate.js';
@@ -53,15 +60,7 @@ export class Daemon {
     }));
     this.admin = kafka.admin();
     this.producer = kafka.producer({ allowAutoTopicCreation: false });
-    this.consumer = kafka.consumer({
-      groupId: config.kafka.groupId,
-      allowAutoTopicCreation: false,
-      sessionTimeout: config.kafka.sessionTimeout,
-      heartbeatInterval: Math.min(3_000, Math.floor(config.kafka.sessionTimeout / 3)),
-      // A crash restarts the process, not the consumer: in-memory windows would otherwise count
-      // re-delivered events twice. The supervisor restarts from committed offsets, which is exact.
-      retry: { retries: 8, restartOnFailure: () => Promise.resolve(false) },
-    });
+    this.consumer = kafka.consumer(predictionConsumerOptions(config.kafka));
   }
 
   static async start(
@@ -125,10 +124,13 @@ export class Daemon {
       // partitions stop counting as idle and windows wait instead of dropping events as late.
       Math.max(config.windows.idleTimeout, 4 * tickMs),
     );
-    await this.admin.connect();
-    const allPartitions = await checkTopics(this.admin, config.kafka);
+    const allPartitions = await reachKafka(config.kafka.brokers, async () => {
+      await this.admin.connect();
+      const partitions = await checkTopics(this.admin, config.kafka);
+      await this.producer.connect();
+      return partitions;
+    });
     windower.setPartitions(allPartitions);
-    await this.producer.connect();
 
     const sink = new InfluxSink({ ...config.influx, token: config.secrets.influxToken }, logger);
     const alerts = config.alerts;

@@ -41,8 +41,8 @@ export async function writeDaemonConfig(
       topic: s.topic,
       deadLetterTopic: s.deadLetterTopic,
       fromBeginning: true,
-      // The broker's minimum: a killed daemon's partitions are reassigned quickly.
-      sessionTimeout: '6s',
+      // driftwatch's minimum: a killed daemon's partitions are reassigned quickly.
+      sessionTimeout: '10s',
     },
     influx: {
       url: services.influx.url,

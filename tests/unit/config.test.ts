@@ -30,6 +30,12 @@ function errorOf(fn: () => unknown): DriftwatchError {
   throw new Error('expected an error');
 }
 
+const parse = (text: string) => parseConfig(text, 'x.yaml', { INFLUX_TOKEN: 't' });
+
+/** VALID with one more `kafka` key. */
+const withKafka = (line: string) =>
+  VALID.replace('deadLetterTopic: predictions.dlq', `deadLetterTopic: predictions.dlq\n  ${line}`);
+
 describe('configuration', () => {
   it('parses a valid file, applies defaults and takes the token from env', () => {
     const config = parseConfig(VALID, '/etc/driftwatch/driftwatch.yaml', {
@@ -78,6 +84,78 @@ describe('configuration', () => {
       'windows.size: expected a duration such as "30s", "5m" or "1h", got "five minutes"',
     );
     expect(err.message).toMatch(/influx: Unrecognized key: "orgg"/);
+  });
+
+  it('bounds kafka.sessionTimeout so a batch fits between two heartbeats, and the broker accepts it', () => {
+    const cases: Array<[string, string]> = [
+      ['1s', 'kafka.sessionTimeout: expected at least 10s'],
+      ['6s', 'kafka.sessionTimeout: expected at least 10s'],
+      ['10m', 'kafka.sessionTimeout: expected at most 5m'],
+    ];
+    for (const [value, expected] of cases) {
+      const err = errorOf(() => parse(withKafka(`sessionTimeout: ${value}`)));
+      expect(err.code).toBe('CONFIG_INVALID');
+      expect(err.message).toContain(expected);
+    }
+    expect(parse(withKafka('sessionTimeout: 10s')).kafka.sessionTimeout).toBe(10_000);
+    expect(parse(withKafka('sessionTimeout: 5m')).kafka.sessionTimeout).toBe(300_000);
+    expect(parse(VALID).kafka.sessionTimeout).toBe(30_000);
+  });
+
+  it('bounds kafka.maxBatchBytes, 1 MiB by default', () => {
+    expect(parse(VALID).kafka.maxBatchBytes).toBe(1_048_576);
+    expect(parse(withKafka('maxBatchBytes: 262144')).kafka.maxBatchBytes).toBe(262_144);
+    expect(errorOf(() => parse(withKafka('maxBatchBytes: 1000'))).message).toContain(
+      'kafka.maxBatchBytes: expected at least 16384 bytes',
+    );
+    expect(errorOf(() => parse(withKafka('maxBatchBytes: 100000000'))).message).toContain(
+      'kafka.maxBatchBytes: expected at most 10485760 bytes',
+    );
+  });
+
+  it('refuses addresses that can only fail at start-up: influx.url, http.host, http.port, kafka.brokers', () => {
+    const withHttp = (http: string) => `${VALID}http:\n${http}\n`;
+    const cases: Array<[string, string]> = [
+      [
+        VALID.replace('http://127.0.0.1:8086', 'file:///var/lib/influx'),
+        'influx.url: expected an http:// or https:// URL',
+      ],
+      [
+        withHttp('  host: 999.1.1.1'),
+        'http.host: expected an IPv4 address (four numbers 0–255), got "999.1.1.1"',
+      ],
+      [withHttp('  host: 10.0.0'), 'http.host: expected an IPv4 address'],
+      [
+        withHttp('  host: "not a host"'),
+        'http.host: expected an IP address (e.g. 0.0.0.0, ::) or a host name',
+      ],
+      [withHttp('  host: ""'), 'http.host: expected an IP address'],
+      [withHttp('  port: 70000'), 'http.port: Too big: expected number to be <=65535'],
+      [withHttp('  port: -1'), 'http.port: Too small'],
+      [
+        VALID.replace('127.0.0.1:9092', '127.0.0.1:99999'),
+        'kafka.brokers[0]: expected a port 1–65535, got 99999',
+      ],
+      [
+        VALID.replace('127.0.0.1:9092', '300.0.0.1:9092'),
+        'kafka.brokers[0]: expected an IPv4 address',
+      ],
+    ];
+    for (const [text, expected] of cases) {
+      const err = errorOf(() => parse(text));
+      expect(err.code).toBe('CONFIG_INVALID');
+      expect(err.message).toContain(expected);
+    }
+    expect(
+      parse(VALID.replace('http://127.0.0.1:8086', 'https://influx.example.com')).influx.url,
+    ).toBe('https://influx.example.com');
+    for (const host of ['0.0.0.0', '127.0.0.1', '::', '::1', 'localhost', 'metrics.internal.']) {
+      expect(parse(withHttp(`  host: "${host}"`)).http.host).toBe(host);
+    }
+    expect(parse(withHttp('  port: 0')).http.port).toBe(0);
+    expect(parse(VALID.replace('127.0.0.1:9092', 'kafka-0.kafka:9092')).kafka.brokers).toEqual([
+      'kafka-0.kafka:9092',
+    ]);
   });
 
   it('reports a missing section', () => {

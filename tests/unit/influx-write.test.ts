@@ -1,17 +1,8 @@
 import { HttpError } from '@influxdata/influxdb-client';
-import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { writeSkippingRefused } from '../../src/daemon/influx-write.js';
 import { DaemonMetrics } from '../../src/metrics.js';
-
-function capture() {
-  const lines: Record<string, unknown>[] = [];
-  const logger = pino(
-    { level: 'info' },
-    { write: (s: string) => void lines.push(JSON.parse(s) as Record<string, unknown>) },
-  );
-  return { logger, lines };
-}
+import { capturingLogger } from '../support/logs.js';
 
 /** InfluxDB's answer to a line it cannot parse quotes the whole line. */
 const parseError = (line: string) =>
@@ -26,7 +17,7 @@ const parseError = (line: string) =>
 describe('writeSkippingRefused', () => {
   it('writes the good points, skips, counts and logs (cut short) only the refused one, and retries outages inside', async () => {
     const metrics = new DaemonMetrics(false);
-    const { logger, lines } = capture();
+    const { logger, lines } = capturingLogger();
     const huge = `bad-${'x'.repeat(300_000)}`;
     const stored: string[] = [];
     let outages = 1;
@@ -62,7 +53,7 @@ describe('writeSkippingRefused', () => {
 
   it('logs at most 20 refused points of one write, then one line with how many more', async () => {
     const metrics = new DaemonMetrics(false);
-    const { logger, lines } = capture();
+    const { logger, lines } = capturingLogger();
     const points = Array.from({ length: 50 }, (_, i) => `p${i}`);
     const written = await writeSkippingRefused(points, {
       what: 'test points',

@@ -79,11 +79,18 @@ export function decodePredictionLog(value: Buffer | null): DecodeResult {
       reason: `not a valid prediction log:\n${formatIssues(result.error.issues)}`,
     };
   }
-  return checkLimits(result.data) ?? { ok: true, log: result.data };
+  // A control character reaches a JSON string only escaped (a backslash), or raw as DEL: without
+  // either byte in the message, no name can hold one and the per-character scan is skipped.
+  const controls = value.includes(0x5c) || value.includes(0x7f);
+  return checkLimits(result.data, controls) ?? { ok: true, log: result.data };
 }
 
 /** A name that becomes a tag and a map key: bounded and free of control characters. */
-function checkName(field: string, name: string): ({ ok: false } & DecodeFailure) | undefined {
+function checkName(
+  field: string,
+  name: string,
+  controls: boolean,
+): ({ ok: false } & DecodeFailure) | undefined {
   if (name.length > LIMITS.nameLength) {
     return {
       ok: false,
@@ -91,7 +98,7 @@ function checkName(field: string, name: string): ({ ok: false } & DecodeFailure)
       reason: `${field} is ${name.length} characters long (at most ${LIMITS.nameLength}): ${preview(name)}`,
     };
   }
-  if (hasControlCharacter(name)) {
+  if (controls && hasControlCharacter(name)) {
     return {
       ok: false,
       code: 'INVALID_NAME',
@@ -102,8 +109,13 @@ function checkName(field: string, name: string): ({ ok: false } & DecodeFailure)
 }
 
 /** The documented limits (README "Limits"), checked once the shape is known to be right. */
-function checkLimits(log: PredictionLog): ({ ok: false } & DecodeFailure) | undefined {
-  const failure = checkName('model', log.model) ?? checkName('model_version', log.model_version);
+function checkLimits(
+  log: PredictionLog,
+  controls: boolean,
+): ({ ok: false } & DecodeFailure) | undefined {
+  const failure =
+    checkName('model', log.model, controls) ??
+    checkName('model_version', log.model_version, controls);
   if (failure) return failure;
   let count = 0;
   for (const name in log.features) {
@@ -114,7 +126,7 @@ function checkLimits(log: PredictionLog): ({ ok: false } & DecodeFailure) | unde
         reason: `more than ${LIMITS.featuresPerEvent} features`,
       };
     }
-    const bad = checkName('feature name', name);
+    const bad = checkName('feature name', name, controls);
     if (bad) return bad;
   }
   return undefined;

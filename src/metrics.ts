@@ -19,9 +19,11 @@ export class DaemonMetrics {
     help: 'Failed attempts to produce to the dead-letter topic (retried)',
     registers: [this.registry],
   });
+  // Series labels are the baseline's model and version, never an event's: bounded by the
+  // baselines loaded, however many versions producers make up (baselines.fallback).
   readonly eventsLate = new Counter({
     name: 'driftwatch_events_late_total',
-    help: 'Events whose window had already closed when they arrived (dropped)',
+    help: 'Events whose window had already closed when they arrived (dropped), by the model and version of the baseline they were compared with',
     labelNames: ['model', 'model_version'] as const,
     registers: [this.registry],
   });
@@ -54,8 +56,13 @@ export class DaemonMetrics {
   });
   readonly windowsEmitted = new Counter({
     name: 'driftwatch_windows_emitted_total',
-    help: 'Windows closed, evaluated and durably written',
+    help: 'Windows closed, evaluated and written, by the model and version of their baseline',
     labelNames: ['model', 'model_version'] as const,
+    registers: [this.registry],
+  });
+  readonly longCategoryValues = new Counter({
+    name: 'driftwatch_category_values_too_long_total',
+    help: 'Categorical values longer than 256 characters the baseline does not know: compared as unseen categories under a shortened name (prefix and hash)',
     registers: [this.registry],
   });
   readonly pointsWritten = new Counter({
@@ -65,7 +72,7 @@ export class DaemonMetrics {
   });
   readonly influxPointsRejected = new Counter({
     name: 'driftwatch_influx_points_rejected_total',
-    help: 'Points InfluxDB refused for good (400/413/422, e.g. older than the bucket retention); skipped',
+    help: 'Points InfluxDB refused for good even on their own (400/413/422, e.g. older than the bucket retention); skipped, the rest of their batch is written',
     registers: [this.registry],
   });
   readonly influxWriteFailures = new Counter({

@@ -1,8 +1,9 @@
 import type { Admin, Kafka, Producer } from 'kafkajs';
 import { AlertEngine, type StepOutput } from '../../alerts/engine.js';
 import type { Config } from '../config/schema.js';
-import { isPermanentInfluxRejection } from '../daemon/failures.js';
-import { retryUntilSuccess } from '../daemon/retry.js';
+import { writeSkippingRefused } from '../daemon/influx-write.js';
+import { preview } from '../ingest/limits.js';
+import { retryUntilSuccess, type RetryOptions } from '../daemon/retry.js';
 import type { Logger } from '../logger.js';
 import type { DaemonMetrics } from '../metrics.js';
 import type { InfluxSink } from '../sinks/influx.js';
@@ -24,12 +25,7 @@ import { RulesReloader } from './rules-reload.js';
 // Lives with the other observation helpers; re-exported for this module's existing users.
 export { toObservation };
 
-class TransitionsRejected extends Error {
-  constructor(cause: unknown) {
-    super('InfluxDB rejected the alert transitions', { cause });
-    this.name = 'TransitionsRejected';
-  }
-}
+type AlertWriteRetry = Omit<RetryOptions, 'what' | 'isPermanent'>;
 
 export interface AlertingDeps {
   config: Config & { alerts: NonNullable<Config['alerts']> };
@@ -160,20 +156,14 @@ export class Alerting {
     if (evaluation) this.pending.push(evaluation);
     if (this.pending.size === 0) return;
     const { metrics, logger } = this.deps;
-    const retry = (what: string, fn: () => Promise<void>) =>
-      retryUntilSuccess(fn, {
-        what,
-        isPermanent: (err) => err instanceof TransitionsRejected || err instanceof AlertLogFenced,
-        between: heartbeat,
-        shouldStop: isStopping,
-        onFailure: (err, attempt, retryInMs) => {
-          metrics.alertLogFailures.inc();
-          logger.error(
-            { err, attempt, retryInMs },
-            `${what} failed; consumption waits and retries`,
-          );
-        },
-      });
+    const retry = (what: string): AlertWriteRetry => ({
+      between: heartbeat,
+      shouldStop: isStopping,
+      onFailure: (err, attempt, retryInMs) => {
+        metrics.alertLogFailures.inc();
+        logger.error({ err, attempt, retryInMs }, `${what} failed; consumption waits and retries`);
+      },
+    });
     await this.pending.writeAll((e) => this.write(e, retry));
     this.updateGauges();
   }
@@ -204,32 +194,29 @@ export class Alerting {
   /** Writes one evaluation: transitions (once), then the alert log; then counts and logs it. */
   private async write(
     e: PendingEvaluation,
-    retry: (what: string, fn: () => Promise<void>) => Promise<void>,
+    retry: (what: string) => AlertWriteRetry,
   ): Promise<void> {
     const { metrics, logger, influx } = this.deps;
     if (!e.transitionsWritten) {
-      try {
-        await retry('writing alert transitions to InfluxDB', async () => {
-          try {
-            await influx.writePoints(e.points);
-          } catch (err) {
-            if (isPermanentInfluxRejection(err)) throw new TransitionsRejected(err);
-            throw err;
-          }
-        });
-      } catch (err) {
-        // Refused for good (e.g. older than the bucket's retention): the annotations are
-        // lost, the alerts themselves are not — the alert log below still gets them.
-        if (!(err instanceof TransitionsRejected)) throw err;
-        metrics.influxPointsRejected.inc(e.points.length);
-        logger.error(
-          { err: err.cause, points: e.points.length },
-          'InfluxDB refused alert transition points; they are skipped (alerts still notify)',
-        );
-      }
+      // A transition InfluxDB refuses for good (e.g. older than the bucket's retention) loses
+      // its annotation, not its alert: the alert log below still gets it.
+      await writeSkippingRefused(e.points, {
+        what: 'alert transition points',
+        write: (batch) => influx.writePoints(batch),
+        // Measurement and tags come first in a line (tags sorted): the point's identity.
+        identify: (point) => ({ line: preview(point.toLineProtocol() ?? '', 300) }),
+        retry: retry('writing alert transitions to InfluxDB'),
+        metrics,
+        logger,
+      });
       e.transitionsWritten = true;
     }
-    await retry('appending to the alert log', () => this.writer.append(e.messages));
+    const what = 'appending to the alert log';
+    await retryUntilSuccess(() => this.writer.append(e.messages), {
+      ...retry(what),
+      what,
+      isPermanent: (err) => err instanceof AlertLogFenced,
+    });
     for (const t of e.transitions) {
       metrics.alertTransitions.inc(t.labels);
       if (t.log) logger.info(t.log, 'alert transition');

@@ -316,7 +316,7 @@ export class Pipeline {
     partition: number,
     futureLimit: number,
   ): Failure | undefined {
-    const { windower, metrics } = this.deps;
+    const { windower } = this.deps;
     try {
       const decoded = decodePredictionLog(message.value);
       if (!decoded.ok) return decoded;
@@ -329,8 +329,7 @@ export class Pipeline {
       }
       const outcome = windower.add(log, partition, Number(message.offset));
       if (outcome === 'added') this.addedInBatch++;
-      else if (outcome === 'late')
-        metrics.eventsLate.inc({ model: log.model, model_version: log.model_version });
+      else if (outcome === 'late') this.emitter.noteLate(log.model, log.model_version);
       else if (outcome === 'no-baseline') {
         const rejected = windower.rejectsWithoutBaseline;
         this.emitter.noteWithoutBaseline(log.model, log.model_version, rejected);

@@ -1,9 +1,15 @@
 import type { Logger } from '../logger.js';
 import type { DaemonMetrics } from '../metrics.js';
-import { evaluateWindow, type WindowPoint, type WindowDriftSettings } from '../windows/evaluate.js';
+import {
+  evaluateWindow,
+  SUMMARY_METHOD,
+  type WindowPoint,
+  type WindowDriftSettings,
+} from '../windows/evaluate.js';
 import type { Windower } from '../windows/windower.js';
-import { isPermanentInfluxRejection } from './failures.js';
-import { retryUntilSuccess } from './retry.js';
+import type { Baseline } from '../baseline/baseline.js';
+import { safeIso } from './failures.js';
+import { tagPreview, writeSkippingRefused } from './influx-write.js';
 
 /** How many distinct unknown (model, version) pairs are logged by name; the rest only counted. */
 const MAX_LOGGED_UNKNOWN_MODELS = 1_000;
@@ -31,6 +37,16 @@ export class WindowEmitter {
 
   constructor(deps: WindowEmitterDeps) {
     this.deps = deps;
+  }
+
+  /**
+   * An event for a window already emitted. Labelled by the baseline, never by the event: under
+   * `baselines.fallback` made-up versions would otherwise grow the label sets without bound.
+   */
+  noteLate(model: string, modelVersion: string): void {
+    const baseline = this.deps.windower.baselineOf(model, modelVersion);
+    // The window's entry (and so its baseline) exists whenever add() answers 'late'.
+    this.deps.metrics.eventsLate.inc(baseline ? baselineLabels(baseline) : {});
   }
 
   /** Counted without labels (model names in messages are unbounded), logged once per pair. */
@@ -94,12 +110,12 @@ export class WindowEmitter {
       await new Promise((resolve) => setImmediate(resolve));
     }
     this.noteUnavailable(results);
-    const written = await this.write(results, heartbeat);
-    if (written) metrics.pointsWritten.inc(results.length);
+    metrics.pointsWritten.inc(await this.write(results, heartbeat));
     await this.deps.onEmitted?.(results, watermark, heartbeat);
     for (const w of closed) {
       const { model, modelVersion } = w;
-      metrics.windowsEmitted.inc({ model, model_version: modelVersion });
+      metrics.windowsEmitted.inc(baselineLabels(w.baseline));
+      if (w.longCategories > 0) metrics.longCategoryValues.inc(w.longCategories);
       logger.info(
         {
           model,
@@ -107,6 +123,7 @@ export class WindowEmitter {
           window_start: new Date(w.start).toISOString(),
           window_end: new Date(w.end).toISOString(),
           events: w.events,
+          ...(w.longCategories > 0 ? { long_category_values: w.longCategories } : {}),
           baseline: w.baseline.hash,
           ...(w.baseline.modelVersion === modelVersion
             ? {}
@@ -127,53 +144,37 @@ export class WindowEmitter {
     }
   }
 
-  /** False when InfluxDB refused the points for good (counted and logged; retrying cannot help). */
-  private async write(results: WindowPoint[], heartbeat: () => Promise<void>): Promise<boolean> {
+  /** Returns how many points InfluxDB acknowledged (refused ones are counted, logged, skipped). */
+  private async write(results: WindowPoint[], heartbeat: () => Promise<void>): Promise<number> {
     const { metrics, logger } = this.deps;
-    try {
-      await retryUntilSuccess(
-        async () => {
-          try {
-            await this.deps.writeResults(results);
-          } catch (err) {
-            if (isPermanentInfluxRejection(err)) throw new PermanentRejection(err);
-            throw err;
-          }
+    return writeSkippingRefused(results, {
+      what: 'drift points',
+      write: (batch) => this.deps.writeResults(batch),
+      identify: (p) => ({
+        model: tagPreview(p.model),
+        model_version: tagPreview(p.modelVersion),
+        feature: tagPreview(p.feature),
+        method: p.kind === 'summary' ? SUMMARY_METHOD : p.method,
+        window_end: safeIso(p.windowEnd),
+      }),
+      retry: {
+        between: heartbeat,
+        shouldStop: this.deps.isStopping,
+        onFailure: (err, attempt, retryInMs) => {
+          metrics.influxWriteFailures.inc();
+          logger.error(
+            { err, attempt, retryInMs },
+            'writing drift points to InfluxDB failed; consumption waits and retries',
+          );
         },
-        {
-          what: 'writing drift points to InfluxDB',
-          between: heartbeat,
-          shouldStop: this.deps.isStopping,
-          isPermanent: (err) => err instanceof PermanentRejection,
-          onFailure: (err, attempt, retryInMs) => {
-            metrics.influxWriteFailures.inc();
-            logger.error(
-              { err, attempt, retryInMs },
-              'writing drift points to InfluxDB failed; consumption waits and retries',
-            );
-          },
-        },
-      );
-      return true;
-    } catch (err) {
-      if (!(err instanceof PermanentRejection)) throw err;
-      metrics.influxPointsRejected.inc(results.length);
-      logger.error(
-        {
-          err: err.cause,
-          points: results.length,
-          windowEnds: [...new Set(results.map((r) => new Date(r.windowEnd).toISOString()))],
-        },
-        'InfluxDB rejected drift points (e.g. older than the bucket retention); they are skipped',
-      );
-      return false;
-    }
+      },
+      metrics,
+      logger,
+    });
   }
 }
 
-class PermanentRejection extends Error {
-  constructor(cause: unknown) {
-    super('InfluxDB rejected the points', { cause });
-    this.name = 'PermanentRejection';
-  }
+/** Metric labels of a series: the baseline's model and version, bounded by the baselines loaded. */
+function baselineLabels(baseline: Baseline): { model: string; model_version: string } {
+  return { model: baseline.model, model_version: baseline.modelVersion };
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { formatIssues } from '../zod-issues.js';
+import { hasControlCharacter, LIMITS, preview } from './limits.js';
 
 /** A feature value as logged: null (or absent) means missing. */
 export type FeatureValue = number | string | boolean | null;
@@ -53,7 +54,11 @@ export const predictionLogSchema = z.object({
 export type PredictionLog = z.output<typeof predictionLogSchema>;
 
 /** Why a message could not be used; the `code` travels in the dead-letter headers. */
-export type DecodeFailure = { code: 'EMPTY' | 'NOT_JSON' | 'INVALID_LOG'; reason: string };
+export type DecodeFailure = {
+  code:
+    'EMPTY' | 'NOT_JSON' | 'INVALID_LOG' | 'FIELD_TOO_LONG' | 'INVALID_NAME' | 'TOO_MANY_FEATURES';
+  reason: string;
+};
 export type DecodeResult = { ok: true; log: PredictionLog } | ({ ok: false } & DecodeFailure);
 
 export function decodePredictionLog(value: Buffer | null): DecodeResult {
@@ -74,5 +79,55 @@ export function decodePredictionLog(value: Buffer | null): DecodeResult {
       reason: `not a valid prediction log:\n${formatIssues(result.error.issues)}`,
     };
   }
-  return { ok: true, log: result.data };
+  // A control character reaches a JSON string only escaped (a backslash), or raw as DEL: without
+  // either byte in the message, no name can hold one and the per-character scan is skipped.
+  const controls = value.includes(0x5c) || value.includes(0x7f);
+  return checkLimits(result.data, controls) ?? { ok: true, log: result.data };
+}
+
+/** A name that becomes a tag and a map key: bounded and free of control characters. */
+function checkName(
+  field: string,
+  name: string,
+  controls: boolean,
+): ({ ok: false } & DecodeFailure) | undefined {
+  if (name.length > LIMITS.nameLength) {
+    return {
+      ok: false,
+      code: 'FIELD_TOO_LONG',
+      reason: `${field} is ${name.length} characters long (at most ${LIMITS.nameLength}): ${preview(name)}`,
+    };
+  }
+  if (controls && hasControlCharacter(name)) {
+    return {
+      ok: false,
+      code: 'INVALID_NAME',
+      reason: `${field} contains a control character (U+0000–U+001F, U+007F): ${preview(name)}`,
+    };
+  }
+  return undefined;
+}
+
+/** The documented limits (README "Limits"), checked once the shape is known to be right. */
+function checkLimits(
+  log: PredictionLog,
+  controls: boolean,
+): ({ ok: false } & DecodeFailure) | undefined {
+  const failure =
+    checkName('model', log.model, controls) ??
+    checkName('model_version', log.model_version, controls);
+  if (failure) return failure;
+  let count = 0;
+  for (const name in log.features) {
+    if (++count > LIMITS.featuresPerEvent) {
+      return {
+        ok: false,
+        code: 'TOO_MANY_FEATURES',
+        reason: `more than ${LIMITS.featuresPerEvent} features`,
+      };
+    }
+    const bad = checkName('feature name', name, controls);
+    if (bad) return bad;
+  }
+  return undefined;
 }

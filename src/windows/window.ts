@@ -4,6 +4,7 @@ import {
   type FeatureAggregate,
 } from '../../detectors/index.js';
 import { categoryKey, type Baseline } from '../baseline/baseline.js';
+import { LIMITS, shortenedCategory } from '../ingest/limits.js';
 import type { PredictionLog } from '../ingest/prediction-log.js';
 
 /** One tumbling event-time window of one (model, model_version). */
@@ -15,6 +16,8 @@ export class Window {
   readonly start: number;
   readonly end: number;
   events = 0;
+  /** Unseen categorical values longer than LIMITS.categoryLength, kept under a shortened name. */
+  longCategories = 0;
   /** Per partition, the first (smallest) offset of an event in this window. */
   readonly firstOffsets = new Map<number, number>();
   /** Parallel arrays, not a Map: the per-event loop indexes them without allocating. */
@@ -56,12 +59,23 @@ export class Window {
         // Text where a number belongs is unusable for this feature: counted as missing. Per
         // partition, so the window's floats do not depend on how partitions interleave.
         aggregate.add(typeof own === 'number' ? own : null, partition);
+      } else if (own === null || own === undefined) {
+        aggregate.add(null);
       } else {
+        const key = categoryKey(own as string | number | boolean);
         aggregate.add(
-          own === null || own === undefined ? null : categoryKey(own as string | number | boolean),
+          key.length > LIMITS.categoryLength && !aggregate.reference.index.has(key)
+            ? this.shortened(key)
+            : key,
         );
       }
     }
+  }
+
+  /** Unseen categories are held by name until the window closes: long ones by a bounded one. */
+  private shortened(key: string): string {
+    this.longCategories++;
+    return shortenedCategory(key);
   }
 
   featureAggregates(): ReadonlyMap<string, FeatureAggregate> {

@@ -173,6 +173,11 @@ export class Windower {
     return 'added';
   }
 
+  /** The baseline events of this (model, version) are compared with, while it has an entry. */
+  baselineOf(model: string, modelVersion: string): Baseline | undefined {
+    return this.open.get(model)?.get(modelVersion)?.baseline;
+  }
+
   /** Removes and returns the windows the watermark has passed, oldest end first. */
   takeClosed(): Window[] {
     const watermark = this.watermark;

@@ -7,23 +7,33 @@ export function fraudBaseline(
   features: BaselineFileV1['features'],
   hash = 'abcdef0123456789',
 ): Baseline {
+  return modelBaseline('fraud', '3', features, hash);
+}
+
+/** An in-memory baseline of any model and version with the given features. */
+export function modelBaseline(
+  model: string,
+  modelVersion: string,
+  features: BaselineFileV1['features'],
+  hash = 'abcdef0123456789',
+): Baseline {
   return toBaseline(
     {
       format: BASELINE_FORMAT_V1,
-      model: 'fraud',
-      model_version: '3',
+      model,
+      model_version: modelVersion,
       created_at: '2026-01-01T00:00:00.000Z',
       source: { file: 'train.csv', rows: 100 },
       features,
     },
     hash,
-    'fraud/3.json',
+    `${model}/${modelVersion}.json`,
   );
 }
 
-/** A store that knows only this baseline (no fallback). */
-export function storeOf(baseline: Baseline): BaselineStore {
+/** A store that knows only these baselines (no fallback). */
+export function storeOf(...baselines: Baseline[]): BaselineStore {
   const get = (model: string, version: string) =>
-    model === baseline.model && version === baseline.modelVersion ? baseline : undefined;
+    baselines.find((b) => model === b.model && version === b.modelVersion);
   return { get, resolve: get, generation: 0, rejectsUnknown: false } as unknown as BaselineStore;
 }

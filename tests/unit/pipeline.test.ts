@@ -1,6 +1,7 @@
 import type { EachBatchPayload, Message } from 'kafkajs';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
+import type { BaselineStore } from '../../src/baseline/store.js';
 import { chunkBySize } from '../../src/daemon/dead-letter.js';
 import { Pipeline } from '../../src/daemon/pipeline.js';
 import { LogLimiter } from '../../src/log-limiter.js';
@@ -66,13 +67,15 @@ function pipeline(
     logEnds?: Map<number, number>;
     partitions?: number[];
     tickCommits?: unknown[];
+    baselines?: BaselineStore;
+    metrics?: DaemonMetrics;
   } = {},
 ) {
   const pipeline = new Pipeline({
-    windower: new Windower(60_000, 0, store, group.idleTimeoutMs, 60_000),
+    windower: new Windower(60_000, 0, group.baselines ?? store, group.idleTimeoutMs, 60_000),
     drift: { ...DEFAULT_WINDOW_DRIFT_SETTINGS, minSamples: 1 },
     maxFutureSkewMs: 600_000,
-    metrics: new DaemonMetrics(false),
+    metrics: group.metrics ?? new DaemonMetrics(false),
     logger: pino({ level: 'silent' }),
     writeResults: (r) => (written.push([...r]), Promise.resolve()),
     sendDeadLetters: (m) => (deadLetters.push(m), Promise.resolve()),
@@ -174,6 +177,40 @@ describe('pipeline without input', () => {
     now = 61_000;
     await pipe.tick();
     expect(written).toHaveLength(1);
+  });
+});
+
+describe('pipeline metrics', () => {
+  it('labels series metrics with the baseline, so made-up versions (fallback newest) add no label sets', async () => {
+    const baseline = store.get('fraud', '3');
+    // baselines.fallback: newest — every version of "fraud" borrows the one baseline.
+    const newest = {
+      get: store.get.bind(store),
+      resolve: (model: string) => (model === 'fraud' ? baseline : undefined),
+      generation: 0,
+      rejectsUnknown: false,
+    } as unknown as BaselineStore;
+    const metrics = new DaemonMetrics(false);
+    const pipe = pipeline([], [], { baselines: newest, metrics });
+    const at = (timestamp: number, version: string) =>
+      JSON.stringify({ model: 'fraud', model_version: version, timestamp, features: { x: 'a' } });
+    const versions = Array.from({ length: 200 }, (_, i) => `made-up-${i}`);
+    await pipe.handleBatch(payload([...versions.map((v) => at(0, v)), at(60_000, '3')]).p);
+    // Late: their window was emitted (again at most 100 versions borrow the baseline at once).
+    await pipe.handleBatch(
+      payload(
+        versions.map((v) => at(1_000, v)),
+        { firstOffset: 201 },
+      ).p,
+    );
+    const text = await metrics.registry.metrics();
+    const series = (name: string) => text.split('\n').filter((l) => l.startsWith(`${name}{`));
+    expect(series('driftwatch_windows_emitted_total')).toEqual([
+      'driftwatch_windows_emitted_total{model="fraud",model_version="3"} 100',
+    ]);
+    expect(series('driftwatch_events_late_total')).toEqual([
+      'driftwatch_events_late_total{model="fraud",model_version="3"} 100',
+    ]);
   });
 });
 

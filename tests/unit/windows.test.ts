@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import type { CategoricalAggregate } from '../../detectors/index.js';
+import { LIMITS } from '../../src/ingest/limits.js';
 import type { PredictionLog } from '../../src/ingest/prediction-log.js';
 import { DEFAULT_WINDOW_DRIFT_SETTINGS, evaluateWindow } from '../../src/windows/evaluate.js';
 import { Windower } from '../../src/windows/windower.js';
@@ -275,6 +277,35 @@ describe('windows', () => {
     w.reset(120_000);
     expect(w.add(log(119_999, {}), 0, 0)).toBe('late');
     expect(w.add(log(120_000, {}), 0, 1)).toBe('added');
+  });
+
+  it('keeps over-long unseen categories under bounded names: distinct values stay distinct, counted', () => {
+    const longName = 'L'.repeat(LIMITS.categoryLength + 1);
+    const known = fraudBaseline({
+      country: {
+        kind: 'categorical',
+        proportions: { DE: 0.5, [longName]: 0.5 },
+        count: 100,
+        missing: 0,
+      },
+    });
+    const w = new Windower(60_000, 0, storeOf(known));
+    // 300 distinct values of 900 KB each: before, every one was held whole while the window was open.
+    const huge = (i: number) => `${i}-${'x'.repeat(900_000)}`;
+    for (let i = 0; i < 300; i++) w.add(log(i, { country: huge(i) }), 0, i);
+    w.add(log(300, { country: huge(0) }), 0, 300);
+    // A baseline category longer than the limit is still counted as itself.
+    w.add(log(301, { country: longName }), 0, 301);
+    w.add(log(60_000, {}), 0, 999);
+    const [window] = w.takeClosed();
+    const country = window!.featureAggregates().get('country') as CategoricalAggregate;
+    expect(country.unseen.size).toBe(300);
+    expect(country.unseenCount).toBe(301);
+    for (const name of country.unseen.keys()) {
+      expect(name.length).toBeLessThanOrEqual(LIMITS.categoryLength);
+    }
+    expect(country.counts[country.reference.index.get(longName)!]).toBe(1);
+    expect(window!.longCategories).toBe(301);
   });
 
   it('counts missing and wrong-typed values and evaluates PSI against the baseline bins', () => {

@@ -39,7 +39,8 @@ export class Windower {
   /**
    * `idleTimeoutMs`: how long a partition with nothing to read must be quiet before it stops
    * holding windows open; `probeMaxAgeMs`: how long a lag probe proves that (see PartitionClocks).
-   * One event may move its partition's clock by at most one window unconfirmed.
+   * One event may move its partition's clock by at most ten windows (and at least an hour)
+   * unconfirmed: sparse streams and closing events jump windows ahead, a mis-stamped one far.
    */
   constructor(
     sizeMs: number,
@@ -51,7 +52,11 @@ export class Windower {
     this.sizeMs = sizeMs;
     this.latenessMs = latenessMs;
     this.baselines = baselines;
-    this.clocks = new PartitionClocks({ idleTimeoutMs, maxStepMs: sizeMs, probeMaxAgeMs });
+    this.clocks = new PartitionClocks({
+      idleTimeoutMs,
+      maxStepMs: maxClockStepMs(sizeMs),
+      probeMaxAgeMs,
+    });
   }
 
   /** Where the last `takeClosed` closed windows: what a commit may promise as emitted. */
@@ -221,4 +226,9 @@ export class Windower {
     }
     return result;
   }
+}
+
+/** How far one event may move its partition's clock without a second event confirming it. */
+export function maxClockStepMs(windowSizeMs: number): number {
+  return Math.max(10 * windowSizeMs, 3_600_000);
 }

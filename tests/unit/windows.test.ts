@@ -181,17 +181,17 @@ describe('windows', () => {
       expect(w.watermark).toBe(60_500);
     });
 
-    it('holds an event more than one window ahead of its partition until the next event confirms it', () => {
+    it('holds an event more than ten windows (at least an hour) ahead of its partition until the next event confirms it', () => {
       const w = new Windower(60_000, 0, store);
       for (const t of [1_000, 30_000, 59_000]) w.add(log(t, {}), 0, t);
-      w.add(log(3_600_000, {}), 0, 60); // an hour ahead of a replayed backlog
+      w.add(log(7_200_000, {}), 0, 60); // two hours ahead of a replayed backlog
       expect(w.watermark).toBe(59_000);
       w.add(log(59_900, {}), 0, 61); // refuted
       expect(w.watermark).toBe(59_900);
       // A real jump (a model back after a pause) is confirmed by the events after it.
-      w.add(log(3_600_000, {}), 0, 62);
-      w.add(log(3_600_100, {}), 0, 63);
-      expect(w.watermark).toBe(3_600_100);
+      w.add(log(7_200_000, {}), 0, 62);
+      w.add(log(7_200_100, {}), 0, 63);
+      expect(w.watermark).toBe(7_200_100);
     });
 
     it('takes a future-stamped time once the wall clock has passed it, on a tick', () => {

@@ -69,7 +69,12 @@ export async function waitForDriftRows(
   let rows: DriftRow[] = [];
   while (Date.now() < deadline) {
     rows = await queryDrift(influx, measurement);
-    if (rows.length >= count) return rows;
+    if (rows.length >= count) {
+      // A query can land while a write is being applied and see a point without all of its
+      // fields yet: read once more after it settled.
+      await new Promise((r) => setTimeout(r, 500));
+      return queryDrift(influx, measurement);
+    }
     await new Promise((r) => setTimeout(r, 500));
   }
   throw new Error(

@@ -157,8 +157,8 @@ export class PartitionClocks {
 
   /** Records an on-time event; cheap when the partition's clock does not move. */
   observe(partition: number, eventTime: number): void {
-    const s = this.states.get(partition) ?? this.state(partition);
-    const reference = this.reference(s);
+    const s = this.state(partition);
+    let reference = this.reference(s);
     if (!Number.isNaN(s.pending)) {
       const pending = s.pending;
       s.pending = NaN;
@@ -166,10 +166,13 @@ export class PartitionClocks {
         reference === -Infinity
           ? eventTime >= pending - this.settings.maxStepMs
           : eventTime >= (pending + reference) / 2;
-      if (confirmed) this.advance(s, pending);
+      if (confirmed) {
+        this.advance(s, pending);
+        reference = this.reference(s);
+      }
     }
-    if (eventTime <= this.reference(s)) return;
-    if (eventTime - this.reference(s) > this.settings.maxStepMs || eventTime > this.readAt) {
+    if (eventTime <= reference) return;
+    if (eventTime - reference > this.settings.maxStepMs || eventTime > this.readAt) {
       s.pending = eventTime;
       return;
     }

@@ -23,11 +23,6 @@ const ROWS_PER_WINDOW = 4;
 const event = (timestamp: number) =>
   JSON.stringify({ model: 'churn', model_version: '7', timestamp, features: {} });
 
-async function stop(daemon: DaemonProcess): Promise<void> {
-  daemon.kill('SIGTERM');
-  expect((await daemon.exited).code).toBe(0);
-}
-
 describe(`event time against real services (${inject('servicesMode')})`, () => {
   let kafka: Kafka;
   let producer: Producer;
@@ -63,7 +58,7 @@ describe(`event time against real services (${inject('servicesMode')})`, () => {
         late: metricTotal(metrics, 'driftwatch_events_late_total'),
       };
     } finally {
-      await stop(daemon);
+      await daemon.stopGracefully();
     }
   }
 
@@ -120,7 +115,7 @@ describe(`event time against real services (${inject('servicesMode')})`, () => {
       expect(new Set(all.map((r) => r.time)).size).toBe(3);
       for (const r of all) expect(r.n).toBe(1_500);
     } finally {
-      await stop(daemon);
+      await daemon.stopGracefully();
     }
   });
 });

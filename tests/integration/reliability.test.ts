@@ -25,11 +25,6 @@ const baselinesDir = baselineDirFor(spec);
 const waitForRows = (measurement: string, count: number) =>
   waitForDriftRows(services.influx, measurement, count);
 
-async function stop(daemon: DaemonProcess): Promise<void> {
-  daemon.kill('SIGTERM');
-  expect((await daemon.exited).code).toBe(0);
-}
-
 describe(`reliability against real services (${inject('servicesMode')})`, () => {
   let kafka: Kafka;
   let producer: Producer;
@@ -85,7 +80,7 @@ describe(`reliability against real services (${inject('servicesMode')})`, () => 
       // Every method's points: KS p-values and the dataset-level share must match too.
       return await queryDrift(services.influx, reference.measurement, null);
     } finally {
-      await stop(daemon);
+      await daemon.stopGracefully();
     }
   }
 
@@ -115,7 +110,7 @@ describe(`reliability against real services (${inject('servicesMode')})`, () => 
       const cPsi = actual.filter((r) => r.feature === 'c' && r.method === 'psi');
       expect(cPsi.filter((r) => r.drifted)).toHaveLength(4);
     } finally {
-      await stop(restarted);
+      await restarted.stopGracefully();
     }
   });
 
@@ -148,7 +143,7 @@ describe(`reliability against real services (${inject('servicesMode')})`, () => 
       const actual = await queryDrift(services.influx, names.measurement, null);
       expectSameResults(actual, expected);
     } finally {
-      await stop(daemon);
+      await daemon.stopGracefully();
     }
   });
 
@@ -194,7 +189,7 @@ describe(`reliability against real services (${inject('servicesMode')})`, () => 
       const actual = await queryDrift(services.influx, names.measurement, null);
       expectSameResults(actual, await referenceRun(names));
     } finally {
-      await stop(daemon);
+      await daemon.stopGracefully();
       await proxy.down();
     }
   });
@@ -237,7 +232,7 @@ describe(`reliability against real services (${inject('servicesMode')})`, () => 
       // Every dead letter is counted, but the log stays readable.
       expect(daemon.logs('message sent to the dead-letter topic').length).toBe(20);
     } finally {
-      await stop(daemon);
+      await daemon.stopGracefully();
     }
   });
 });

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { expect } from 'vitest';
 import { stringify } from 'yaml';
 import type { ServiceEndpoints } from '../../scripts/services/endpoints.js';
 import { freePort } from '../../scripts/services/process.js';
@@ -122,5 +123,11 @@ export class DaemonProcess {
 
   kill(signal: NodeJS.Signals): void {
     this.child.kill(signal);
+  }
+
+  /** SIGTERM, as an orchestrator stops a pod; a graceful stop must exit 0. */
+  async stopGracefully(): Promise<void> {
+    this.child.kill('SIGTERM');
+    expect((await this.exited).code).toBe(0);
   }
 }

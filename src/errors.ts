@@ -13,6 +13,10 @@ export type ErrorCode =
   | 'HTTP_LISTEN_FAILED'
   | 'RULES_INVALID'
   | 'ALERTS_CONFIG_INVALID'
+  | 'INTERNAL_TOPIC_MISMATCH'
+  | 'PARTIAL_UNREADABLE'
+  | 'PARTIAL_BASELINE_UNKNOWN'
+  | 'WINDOW_MERGE_MISMATCH'
   | 'CLI_USAGE';
 
 /** An error a user can act on: a stable code plus a message naming the offending input. */

@@ -85,6 +85,22 @@ export class DaemonMetrics {
     help: 'Failed reads of the log end offsets behind the idle rule (no partition counts as idle meanwhile)',
     registers: [this.registry],
   });
+  readonly partialsProduced = new Counter({
+    name: 'driftwatch_partials_produced_total',
+    help: 'Partial windows (one input partition each) handed on to the partials topic',
+    registers: [this.registry],
+  });
+  readonly partialsFailures = new Counter({
+    name: 'driftwatch_partials_failures_total',
+    help: 'Failed transactions handing partial windows on (retried; the partition waits meanwhile)',
+    registers: [this.registry],
+  });
+  readonly partialsDropped = new Counter({
+    name: 'driftwatch_partials_dropped_total',
+    help: 'Partial windows stage 2 could not use, by reason (late windows count in driftwatch_events_late_total)',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
   readonly offsetCommits = new Counter({
     name: 'driftwatch_offset_commits_total',
     help: 'Kafka offset commits made after results were durable',

@@ -132,3 +132,8 @@ export function countsOf(proportions: readonly number[], count: number): Float64
 export function categoryKey(value: string | number | boolean): string {
   return typeof value === 'string' ? value : String(value);
 }
+
+/** Metric labels of a series: the baseline's model and version, bounded by the baselines loaded. */
+export function baselineLabels(baseline: Baseline): { model: string; model_version: string } {
+  return { model: baseline.model, model_version: baseline.modelVersion };
+}

@@ -194,6 +194,15 @@ export const configSchema = z.strictObject({
       .default(DEFAULT_BASELINE_FILE_SIZE),
   }),
   drift: driftSchema.prefault({}),
+  /**
+   * Replicas in one consumer group share the work (see README "Running in a cluster").
+   * `partitions`: partitions of the internal partials topic and of the alert log, i.e. how many
+   * replicas can evaluate windows in parallel. Default: the input topic's partition count when
+   * the internal topics are first created; fixed afterwards (models are routed by it).
+   */
+  scale: z
+    .strictObject({ partitions: z.number().int().min(1).max(10_000).optional() })
+    .default({}),
   smtp: smtpSchema.optional(),
   alerts: alertsSchema.optional(),
   http: httpSchema.default({ host: '0.0.0.0', port: 9464 }),

@@ -25,3 +25,21 @@ export function predictionConsumerOptions(kafka: Config['kafka']): ConsumerConfi
     retry: { retries: 8, restartOnFailure: () => Promise.resolve(false) },
   };
 }
+
+/** Stage 2's consumer group: its own offsets over the partials topic. */
+export function evaluateGroupId(groupId: string): string {
+  return `${groupId}.evaluate`;
+}
+
+/** Records a partials record may reach (see partials/topic.ts): fetched whole. */
+const PARTIALS_FETCH_BYTES = 16 * 1024 * 1024;
+
+/** Stage 2's consumer: the same session rules, its own group, room for large partials. */
+export function partialsConsumerOptions(kafka: Config['kafka']): ConsumerConfig {
+  return {
+    ...predictionConsumerOptions(kafka),
+    groupId: evaluateGroupId(kafka.groupId),
+    maxBytesPerPartition: Math.max(kafka.maxBatchBytes, PARTIALS_FETCH_BYTES),
+    maxBytes: Math.max(kafka.maxBatchBytes, PARTIALS_FETCH_BYTES) * 2,
+  };
+}

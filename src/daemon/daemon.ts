@@ -8,20 +8,23 @@ import { startHttpServer } from '../http-server.js';
 import type { Logger } from '../logger.js';
 import { DaemonMetrics } from '../metrics.js';
 import { InfluxSink } from '../sinks/influx.js';
-import { Windower } from '../windows/windower.js';
 import { kafkaLogCreator } from './kafka-logging.js';
 import { isRebalanceError } from './failures.js';
+import { checkTopics, reachKafka, readLogEnds, readPartitionStarts } from './kafka-io.js';
 import {
-  checkTopics,
-  reachKafka,
-  readGroupState,
-  readLogEnds,
-  sendDeadLetters,
-} from './kafka-io.js';
-import { predictionConsumerOptions } from './consumer-options.js';
-import { Pipeline } from './pipeline.js';
+  evaluateGroupId,
+  predictionConsumerOptions,
+  partialsConsumerOptions,
+} from './consumer-options.js';
 import { StoppedWhileRetrying } from './retry.js';
 import { driftSettingsFrom } from '../windows/evaluate.js';
+import type { EachBatchPayload } from 'kafkajs';
+import { IngestStage } from '../ingest/ingest-stage.js';
+import { EvaluateStage } from '../evaluate/evaluate-stage.js';
+import { WindowEmitter } from '../evaluate/window-emitter.js';
+import { decodeCheckpoint } from '../evaluate/checkpoint.js';
+import { decodeCommitMetadata } from './offset-metadata.js';
+import { ensurePartialsTopic, internalPartitionCount } from '../partials/topic.js';
 
 /** The running daemon: Kafka in, InfluxDB out, /metrics and /healthz on the side. */
 export class Daemon {
@@ -31,21 +34,26 @@ export class Daemon {
   httpPort = 0;
   private readonly config: Config;
   private readonly logger: Logger;
+  /** Stage 1: the input topic. */
   private readonly consumer: Consumer;
+  /** Stage 2: the partials topic. */
+  private readonly evaluator: Consumer;
   private readonly producer: Producer;
   private readonly admin: Admin;
   private readonly kafka: Kafka;
   private alerting: Alerting | undefined;
   private server: Server | undefined;
-  private pipeline: Pipeline | undefined;
+  private ingest: IngestStage | undefined;
+  private evaluate: EvaluateStage | undefined;
   private stopping = false;
   private failed = false;
   private exitCode = 0;
-  private joined = false;
+  private readonly joined = { ingest: false, evaluate: false };
   private lastBatchAt: number | undefined;
   private finish!: (code: number) => void;
   private stopReload: () => void = () => undefined;
   private idleTimer: NodeJS.Timeout | undefined;
+  private partitionTimer: NodeJS.Timeout | undefined;
 
   private constructor(config: Config, logger: Logger, metrics: DaemonMetrics) {
     this.config = config;
@@ -61,6 +69,7 @@ export class Daemon {
     this.admin = kafka.admin();
     this.producer = kafka.producer({ allowAutoTopicCreation: false });
     this.consumer = kafka.consumer(predictionConsumerOptions(config.kafka));
+    this.evaluator = kafka.consumer(partialsConsumerOptions(config.kafka));
   }
 
   static async start(
@@ -100,11 +109,12 @@ export class Daemon {
       config.http.port,
       metrics.registry,
       () => ({
-        healthy: this.joined && !this.stopping,
-        consumerJoined: this.joined,
+        // Ready once both stages joined and stage 2 restored its state (alert state included).
+        healthy: this.joined.ingest && (this.evaluate?.ready ?? false) && !this.stopping,
+        consumerJoined: this.joined.ingest && this.joined.evaluate,
         stopping: this.stopping,
         lastBatchAt: this.lastBatchAt ? new Date(this.lastBatchAt).toISOString() : null,
-        messagesConsumed: this.pipeline?.messagesConsumed ?? 0,
+        messagesConsumed: this.ingest?.messagesConsumed ?? 0,
       }),
     );
     this.server = server;
@@ -114,29 +124,27 @@ export class Daemon {
 
   private async run(baselines: BaselineStore): Promise<void> {
     const { config, logger, metrics } = this;
+    const { kafka: k } = config;
     const tickMs = idleTickMs(config.windows.idleTimeout);
-    const windower = new Windower(
-      config.windows.size,
-      config.windows.allowedLateness,
-      baselines,
-      config.windows.idleTimeout,
-      // A probe proves "nothing to read" only for a while: if probes stop (Kafka unreachable),
-      // partitions stop counting as idle and windows wait instead of dropping events as late.
-      Math.max(config.windows.idleTimeout, 4 * tickMs),
-    );
-    const allPartitions = await reachKafka(config.kafka.brokers, async () => {
+    const { inputPartitions, partials } = await reachKafka(k.brokers, async () => {
       await this.admin.connect();
-      const partitions = await checkTopics(this.admin, config.kafka);
+      const inputPartitions = await checkTopics(this.admin, k);
+      const count = await internalPartitionCount(
+        this.admin,
+        k.groupId,
+        config.scale.partitions,
+        inputPartitions.length,
+      );
+      const topic = await ensurePartialsTopic(this.admin, k.groupId, count);
       await this.producer.connect();
-      return partitions;
+      return { inputPartitions, partials: { topic, count } };
     });
-    windower.setPartitions(allPartitions);
+    let knownInputs: readonly number[] = inputPartitions;
 
     const sink = new InfluxSink({ ...config.influx, token: config.secrets.influxToken }, logger);
-    const alerts = config.alerts;
-    const alerting = (this.alerting = alerts
+    const alerting = (this.alerting = config.alerts
       ? await Alerting.start({
-          config: { ...config, alerts },
+          config: { ...config, alerts: config.alerts },
           kafka: this.kafka,
           admin: this.admin,
           producer: this.producer,
@@ -153,87 +161,168 @@ export class Daemon {
           },
         })
       : undefined);
-    const pipeline = (this.pipeline = new Pipeline({
-      windower,
-      drift: driftSettingsFrom(config.drift),
+
+    const ingest = (this.ingest = new IngestStage({
+      kafka: this.kafka,
+      topics: {
+        consumerGroupId: k.groupId,
+        inputTopic: k.topic,
+        partialsTopic: partials.topic,
+        partialsPartitions: partials.count,
+        deadLetterTopic: k.deadLetterTopic,
+      },
+      baselines,
+      windows: {
+        sizeMs: config.windows.size,
+        latenessMs: config.windows.allowedLateness,
+        idleTimeoutMs: config.windows.idleTimeout,
+        // A probe proves "nothing to read" only for a while: if probes stop (Kafka unreachable),
+        // partitions stop counting as idle and windows wait instead of dropping events as late.
+        probeMaxAgeMs: Math.max(config.windows.idleTimeout, 4 * tickMs),
+      },
       maxFutureSkewMs: config.windows.maxFutureSkew,
       metrics,
       logger,
-      writeResults: (results) => sink.write(results),
+      readStarts: async (assigned) => {
+        const starts = await readPartitionStarts(this.admin, k, assigned, logger);
+        return new Map(
+          [...starts].map(([p, s]) => [
+            p,
+            {
+              resumeAt: s.resumeAt,
+              watermark: decodeCommitMetadata(s.metadata),
+              position: { readTo: s.resumeAt, end: s.end },
+            },
+          ]),
+        );
+      },
+      readLogEnds: () => readLogEnds(this.admin, k.topic),
+      seek: (partition, offset) =>
+        this.consumer.seek({ topic: k.topic, partition, offset: String(offset) }),
+      isStopping: () => this.stopping,
+    }));
+    const evaluate = (this.evaluate = new EvaluateStage({
+      baselines,
+      emitter: new WindowEmitter({
+        drift: driftSettingsFrom(config.drift),
+        metrics,
+        logger,
+        writeResults: (results) => sink.write(results),
+        isStopping: () => this.stopping,
+      }),
+      metrics,
+      logger,
+      inputPartitions: () => knownInputs,
+      readStarts: async (assigned) => {
+        const where = {
+          groupId: evaluateGroupId(k.groupId),
+          topic: partials.topic,
+          fromBeginning: true,
+        };
+        const starts = await readPartitionStarts(this.admin, where, assigned, logger);
+        return new Map(
+          [...starts].map(([q, s]) => [
+            q,
+            { resumeAt: s.resumeAt, checkpoint: decodeCheckpoint(s.metadata) },
+          ]),
+        );
+      },
       ...(alerting
         ? {
-            onEmitted: (results, watermark, heartbeat) =>
-              alerting.onWindows(results, watermark, heartbeat, () => this.stopping),
+            onEmitted: (_q, points, watermark, heartbeat) =>
+              alerting.onWindows(points, watermark, heartbeat, () => this.stopping),
           }
         : {}),
-      sendDeadLetters: (messages) =>
-        sendDeadLetters(this.producer, config.kafka.deadLetterTopic, messages),
-      fetchGroupState: (assigned) => readGroupState(this.admin, config.kafka, assigned, logger),
       seek: (partition, offset) =>
-        this.consumer.seek({ topic: config.kafka.topic, partition, offset: String(offset) }),
-      topic: config.kafka.topic,
-      readLogEnds: () => readLogEnds(this.admin, config.kafka.topic),
-      commitOffsets: (topic, partitions) =>
-        this.consumer.commitOffsets(partitions.map((p) => ({ topic, ...p }))),
-      isStopping: () => this.stopping,
+        this.evaluator.seek({ topic: partials.topic, partition, offset: String(offset) }),
     }));
 
     this.consumer.on(this.consumer.events.GROUP_JOIN, (e) => {
-      this.joined = true;
-      const assigned = e.payload.memberAssignment[config.kafka.topic] ?? [];
-      pipeline.onGroupJoin(assigned);
+      const assigned = e.payload.memberAssignment[k.topic] ?? [];
+      this.joined.ingest = true;
+      ingest.onGroupJoin(assigned);
       metrics.partitionsAssigned.set(assigned.length);
-      logger.info({ assigned, partitions: allPartitions.length }, 'joined consumer group');
-      if (assigned.length < allPartitions.length) {
-        logger.warn(
-          { assigned, partitions: allPartitions },
-          'this instance holds only some partitions of the topic: windows wait until one instance holds them all (one daemon per consumer group for now)',
-        );
-      }
+      logger.info(
+        { stage: 'ingest', assigned, partitions: knownInputs.length },
+        'joined consumer group',
+      );
+    });
+    this.evaluator.on(this.evaluator.events.GROUP_JOIN, (e) => {
+      const assigned = e.payload.memberAssignment[partials.topic] ?? [];
+      this.joined.evaluate = true;
+      evaluate.onGroupJoin(assigned);
+      logger.info(
+        { stage: 'evaluate', assigned, partitions: partials.count },
+        'joined consumer group',
+      );
+      // Restored right away (not at the first batch): /healthz is ready only after it.
+      void evaluate.restore().catch((err: unknown) => this.onBatchError(err));
     });
     // Batches of transaction markers only never reach eachBatch, but reading moved past them.
     this.consumer.on(this.consumer.events.END_BATCH_PROCESS, (e) => {
       const { topic, partition, batchSize, offsetLag, highWatermark, lastOffset } = e.payload;
-      if (topic !== config.kafka.topic || batchSize !== 0) return;
-      pipeline.onMarkersRead(
+      if (topic !== k.topic || batchSize !== 0) return;
+      ingest.onMarkersRead(
         partition,
         offsetLag === '0' ? Number(highWatermark) : Number(lastOffset) + 1,
       );
     });
-    this.consumer.on(this.consumer.events.CRASH, (e) => {
-      if (this.stopping) return;
-      logger.fatal(
-        { err: e.payload.error },
-        'Kafka consumer crashed; exiting so the supervisor restarts from committed offsets',
-      );
-      void this.shutdown(1);
-    });
+    for (const consumer of [this.consumer, this.evaluator]) {
+      consumer.on(consumer.events.CRASH, (e) => {
+        if (this.stopping) return;
+        logger.fatal(
+          { err: e.payload.error },
+          'Kafka consumer crashed; exiting so the supervisor restarts from committed offsets',
+        );
+        void this.shutdown(1);
+      });
+    }
 
     await this.consumer.connect();
-    await this.consumer.subscribe({
-      topics: [config.kafka.topic],
-      fromBeginning: config.kafka.fromBeginning,
-    });
-    await this.consumer.run({
-      autoCommit: false,
-      eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: 1,
-      eachBatch: async (payload) => {
-        if (this.failed) return;
-        this.lastBatchAt = Date.now();
-        try {
-          await pipeline.handleBatch(payload);
-        } catch (err) {
-          this.onBatchError(err);
-        }
-      },
-    });
+    await this.evaluator.connect();
+    await this.consumer.subscribe({ topics: [k.topic], fromBeginning: k.fromBeginning });
+    await this.evaluator.subscribe({ topics: [partials.topic], fromBeginning: true });
+    const runStage = (
+      consumer: Consumer,
+      stage: { handleBatch: (p: EachBatchPayload) => Promise<void> },
+    ) =>
+      consumer.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: 1,
+        eachBatch: async (payload) => {
+          if (this.failed) return;
+          this.lastBatchAt = Date.now();
+          try {
+            await stage.handleBatch(payload);
+          } catch (err) {
+            this.onBatchError(err);
+          }
+        },
+      });
+    await runStage(this.consumer, ingest);
+    await runStage(this.evaluator, evaluate);
     // Input may go silent: idleness, and the windows it closes, are checked on a timer too.
     this.idleTimer = setInterval(() => {
       if (this.failed || this.stopping) return;
-      pipeline.tick().catch((err: unknown) => this.onTickError(err));
+      ingest.tick().catch((err: unknown) => this.onTickError(err));
     }, tickMs);
-    logger.info({ topic: config.kafka.topic, groupId: config.kafka.groupId }, 'consuming');
+    // Partitions added to the input topic are waited for by stage 2 once known.
+    this.partitionTimer = setInterval(() => {
+      if (this.failed || this.stopping) return;
+      readLogEnds(this.admin, k.topic)
+        .then((ends) => (knownInputs = [...ends.keys()].sort((a, b) => a - b)))
+        .catch((err: unknown) => logger.debug({ err }, 'reading the input partitions failed'));
+    }, 60_000);
+    logger.info(
+      {
+        topic: k.topic,
+        groupId: k.groupId,
+        partials: partials.topic,
+        partialsPartitions: partials.count,
+      },
+      'consuming',
+    );
   }
 
   /**
@@ -283,10 +372,13 @@ export class Daemon {
     this.stopping = true;
     this.stopReload();
     clearInterval(this.idleTimer);
+    clearInterval(this.partitionTimer);
     this.logger.info('stopping: finishing the current batch, then committing');
     const steps: Array<[string, () => Promise<unknown>]> = [
       ['consumer', () => this.consumer.disconnect()],
-      ['idle timer', () => this.pipeline?.settled() ?? Promise.resolve()],
+      ['ingest', () => this.ingest?.close() ?? Promise.resolve()],
+      ['evaluator', () => this.evaluator.disconnect()],
+      ['evaluate', () => this.evaluate?.settled() ?? Promise.resolve()],
       ['receivers', () => this.alerting?.stop() ?? Promise.resolve()],
       ['producer', () => this.producer.disconnect()],
       ['admin', () => this.admin.disconnect()],

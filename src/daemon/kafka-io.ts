@@ -1,41 +1,9 @@
-import type { Admin, Message, Producer } from 'kafkajs';
+import type { Admin } from 'kafkajs';
 import type { Config } from '../config/schema.js';
 import { DriftwatchError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { chunkBySize, DEAD_LETTER_CHUNK_BYTES, withoutValue } from './dead-letter.js';
-import { isMessageTooLarge } from './failures.js';
-import { decodeCommitMetadata } from './offset-metadata.js';
-import type { PartitionPosition } from '../windows/partition-clocks.js';
-import type { GroupState } from './pipeline.js';
 
 type KafkaSettings = Config['kafka'];
-
-/**
- * Sends in chunks well under the broker's default 1 MB message limit (a fetched batch of
- * garbage plus its reason headers can exceed it). A single message too large even alone is
- * sent without its body, keeping the headers (reason, source offset) as evidence.
- */
-export async function sendDeadLetters(
-  producer: Producer,
-  topic: string,
-  messages: Message[],
-): Promise<void> {
-  for (const chunk of chunkBySize(messages, DEAD_LETTER_CHUNK_BYTES)) {
-    try {
-      await producer.send({ topic, messages: chunk, acks: -1 });
-    } catch (err) {
-      if (!isMessageTooLarge(err)) throw err;
-      for (const message of chunk) {
-        try {
-          await producer.send({ topic, messages: [message], acks: -1 });
-        } catch (single) {
-          if (!isMessageTooLarge(single)) throw single;
-          await producer.send({ topic, messages: [withoutValue(message)], acks: -1 });
-        }
-      }
-    }
-  }
-}
 
 /**
  * Runs the first calls to the cluster (connecting, checking topics). Whatever kafkajs reports
@@ -74,57 +42,49 @@ export async function checkTopics(admin: Admin, kafka: KafkaSettings): Promise<n
 }
 
 /**
- * What the group committed (offsets, and the watermark in their metadata) and, per assigned
- * partition, where reading resumes and where the log ends — so a partition with a backlog is
- * never taken for idle before it has delivered.
+ * Where each assigned partition of `topic` resumes for `groupId`: the committed offset (else
+ * where the group starts: the log start or end, per `fromBeginning`), the metadata committed
+ * with it, and the log end, so a partition with a backlog is never taken for idle before it
+ * has delivered.
  */
-export async function readGroupState(
+export async function readPartitionStarts(
   admin: Admin,
-  kafka: KafkaSettings,
+  where: { groupId: string; topic: string; fromBeginning: boolean },
   assigned: readonly number[],
   logger: Logger,
-): Promise<GroupState> {
-  const { groupId, topic, fromBeginning } = kafka;
+): Promise<Map<number, { resumeAt: number; metadata: string | null; end: number }>> {
+  const { groupId, topic, fromBeginning } = where;
   const [offsets, ends] = await Promise.all([
     admin.fetchOffsets({ groupId, topics: [topic] }),
     admin.fetchTopicOffsets(topic),
   ]);
-  let watermark: number | undefined;
-  const committed = new Map<number, number>();
+  const committed = new Map<number, { offset: number; metadata: string | null }>();
   for (const p of offsets[0]?.partitions ?? []) {
-    const w = decodeCommitMetadata(p.metadata);
-    if (w !== undefined && (watermark === undefined || w > watermark)) watermark = w;
-    if (Number(p.offset) >= 0) committed.set(p.partition, Number(p.offset));
+    if (Number(p.offset) >= 0) {
+      committed.set(p.partition, { offset: Number(p.offset), metadata: p.metadata });
+    }
   }
-  const resumeAt = new Map<number, number>();
-  const uncommitted = new Set<number>();
-  const positions = new Map<number, PartitionPosition>();
+  const starts = new Map<number, { resumeAt: number; metadata: string | null; end: number }>();
   for (const partition of assigned) {
     const end = ends.find((e) => e.partition === partition);
     const low = Number(end?.low ?? 0);
     const high = Number(end?.high ?? 0);
-    let from = committed.get(partition);
+    const c = committed.get(partition);
+    let from = c?.offset;
     if (from !== undefined && from < low) {
       logger.error(
-        { partition, committed: from, logStart: low },
-        'events between the committed offset and the log start were deleted by retention before they were read',
+        { topic, partition, committed: from, logStart: low },
+        'records between the committed offset and the log start were deleted by retention before they were read',
       );
       from = undefined;
     }
-    if (from === undefined) {
-      uncommitted.add(partition);
-      from = fromBeginning ? low : high;
-    }
-    resumeAt.set(partition, from);
-    positions.set(partition, { readTo: from, end: high });
+    starts.set(partition, {
+      resumeAt: from ?? (fromBeginning ? low : high),
+      metadata: from === undefined ? null : (c?.metadata ?? null),
+      end: high,
+    });
   }
-  return {
-    watermark,
-    resumeAt,
-    uncommitted,
-    positions,
-    partitions: ends.map((e) => e.partition).sort((a, b) => a - b),
-  };
+  return starts;
 }
 
 /**

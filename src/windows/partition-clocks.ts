@@ -210,6 +210,18 @@ export class PartitionClocks {
     return s;
   }
 
+  /** Whether the partition has nothing to read (see the class comment), as of the last update. */
+  idle(partition: number): boolean {
+    const s = this.states.get(partition);
+    return s !== undefined && this.isIdle(s);
+  }
+
+  /** When the lag probe behind an idle partition stops proving it (wall-clock ms). */
+  idleUntil(partition: number): number {
+    const s = this.states.get(partition);
+    return s === undefined ? -Infinity : s.probedAt + this.settings.probeMaxAgeMs;
+  }
+
   private isIdle(s: PartitionState): boolean {
     if (!s.assigned) return false;
     const { idleTimeoutMs, probeMaxAgeMs } = this.settings;

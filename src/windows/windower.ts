@@ -4,6 +4,15 @@ import type { PredictionLog } from '../ingest/prediction-log.js';
 import { PartitionClocks, type PartitionPosition } from './partition-clocks.js';
 import { Window } from './window.js';
 
+/** Window size and the event-time rules (see PartitionClocks), in milliseconds. */
+export interface WindowerSettings {
+  sizeMs: number;
+  latenessMs: number;
+  idleTimeoutMs: number;
+  /** How long a lag probe proves a partition idle. */
+  probeMaxAgeMs: number;
+}
+
 export type AddOutcome = 'added' | 'late' | 'no-baseline';
 
 /** Versions of one model evaluated against another version's baseline at the same time. */
@@ -108,6 +117,16 @@ export class Windower {
     this.clocks.applyProbe(ends, probedAt, now);
   }
 
+  /** Whether the partition has nothing to read (a recent lag probe proved it). */
+  isIdle(partition: number): boolean {
+    return this.clocks.idle(partition);
+  }
+
+  /** Wall-clock time until which the idleness of `partition` holds without a new probe. */
+  idleUntil(partition: number): number {
+    return this.clocks.idleUntil(partition);
+  }
+
   /** Timer: idleness and future-stamped clock times re-evaluated at `now`. */
   tick(now: number): void {
     this.clocks.tick(now);
@@ -204,6 +223,20 @@ export class Windower {
       if (versions.size === 0) this.open.delete(modelName);
     }
     return closed.sort((a, b) => a.end - b.end);
+  }
+
+  /**
+   * Removes and returns every open window, oldest end first: an idle partition hands over what
+   * it holds (its clock may stay inside those windows for long). Events that come later for
+   * the same windows open new ones.
+   */
+  takeAll(): Window[] {
+    const all: Window[] = [];
+    for (const versions of this.open.values()) {
+      for (const { windows } of versions.values()) all.push(...windows.values());
+    }
+    this.open.clear();
+    return all.sort((a, b) => a.end - b.end || a.start - b.start);
   }
 
   /**

@@ -2,7 +2,7 @@ import { InfluxDB } from '@influxdata/influxdb-client';
 import { describe, expect, inject, it } from 'vitest';
 import type { AlertTransition } from '../../alerts/model.js';
 import { writeSkippingRefused } from '../../src/daemon/influx-write.js';
-import { WindowEmitter } from '../../src/daemon/window-emitter.js';
+import { WindowEmitter } from '../../src/evaluate/window-emitter.js';
 import { DaemonMetrics } from '../../src/metrics.js';
 import { InfluxSink } from '../../src/sinks/influx.js';
 import { toTransitionPoint } from '../../src/sinks/influx-alerts.js';
@@ -75,7 +75,6 @@ describe(`InfluxDB refusals cost only the refused points (${inject('servicesMode
     const metrics = new DaemonMetrics(false);
     let sent: WindowPoint[] = [];
     const emitter = new WindowEmitter({
-      windower,
       drift: { ...DEFAULT_WINDOW_DRIFT_SETTINGS, minSamples: 1 },
       metrics,
       logger,
@@ -85,7 +84,7 @@ describe(`InfluxDB refusals cost only the refused points (${inject('servicesMode
       },
       isStopping: () => false,
     });
-    await emitter.emitClosed(() => Promise.resolve());
+    await emitter.emit(windower.takeClosed(), () => Promise.resolve());
 
     const bad = sent.filter((p) => p.feature === TOO_LONG_TAG);
     const good = sent.filter((p) => p.feature !== TOO_LONG_TAG);

@@ -6,62 +6,29 @@ import {
   type WindowPoint,
   type WindowDriftSettings,
 } from '../windows/evaluate.js';
-import type { Windower } from '../windows/windower.js';
-import type { Baseline } from '../baseline/baseline.js';
-import { safeIso } from './failures.js';
-import { tagPreview, writeSkippingRefused } from './influx-write.js';
+import type { Window } from '../windows/window.js';
+import { safeIso } from '../daemon/failures.js';
+import { tagPreview, writeSkippingRefused } from '../daemon/influx-write.js';
+import { baselineLabels } from '../baseline/baseline.js';
 
 /** How many distinct unknown (model, version) pairs are logged by name; the rest only counted. */
 const MAX_LOGGED_UNKNOWN_MODELS = 1_000;
 
 export interface WindowEmitterDeps {
-  windower: Windower;
   drift: WindowDriftSettings;
   metrics: DaemonMetrics;
   logger: Logger;
   writeResults: (results: readonly WindowPoint[]) => Promise<void>;
-  /** Alert rules over the emitted points; durable before it resolves (see Alerting). */
-  onEmitted?: (
-    results: readonly WindowPoint[],
-    watermark: number,
-    heartbeat: () => Promise<void>,
-  ) => Promise<void>;
   isStopping: () => boolean;
 }
 
 /** Turns closed windows into durable drift points, waiting out outages of InfluxDB. */
 export class WindowEmitter {
   private readonly deps: WindowEmitterDeps;
-  private readonly unknownModels = new Set<string>();
   private readonly unavailableLogged = new Set<string>();
 
   constructor(deps: WindowEmitterDeps) {
     this.deps = deps;
-  }
-
-  /**
-   * An event for a window already emitted. Labelled by the baseline, never by the event: under
-   * `baselines.fallback` made-up versions would otherwise grow the label sets without bound.
-   */
-  noteLate(model: string, modelVersion: string): void {
-    const baseline = this.deps.windower.baselineOf(model, modelVersion);
-    // The window's entry (and so its baseline) exists whenever add() answers 'late'.
-    this.deps.metrics.eventsLate.inc(baseline ? baselineLabels(baseline) : {});
-  }
-
-  /** Counted without labels (model names in messages are unbounded), logged once per pair. */
-  noteWithoutBaseline(model: string, modelVersion: string, rejected: boolean): void {
-    this.deps.metrics.eventsWithoutBaseline.inc();
-    const key = `${model}\u0000${modelVersion}`;
-    if (this.unknownModels.size < MAX_LOGGED_UNKNOWN_MODELS && !this.unknownModels.has(key)) {
-      this.unknownModels.add(key);
-      this.deps.logger.warn(
-        { model, model_version: modelVersion },
-        rejected
-          ? 'events of a model version without a baseline go to the dead-letter topic'
-          : 'events of a model version without a baseline are counted and dropped (baselines.fallback: drop)',
-      );
-    }
   }
 
   /** Counted per method; each distinct cause logged once (bounded). */
@@ -89,19 +56,13 @@ export class WindowEmitter {
     }
   }
 
-  async emitClosed(heartbeat: () => Promise<void>): Promise<void> {
-    const { windower, metrics, logger } = this.deps;
-    const closed = windower.takeClosed();
-    // The watermark may move while the points are written (a lag probe lands): what is told to
-    // the alert rules, and committed, is where these windows were closed.
-    const watermark = windower.closedUpTo;
-    metrics.openWindows.set(windower.openWindowCount);
-    metrics.watermark.set(Number.isFinite(watermark) ? watermark / 1000 : 0);
-    if (closed.length === 0) {
-      // Event time moved on: group timers and stale-data alerts still run.
-      await this.deps.onEmitted?.([], watermark, heartbeat);
-      return;
-    }
+  /**
+   * Evaluates closed windows and writes their points durably (InfluxDB acknowledged, outages
+   * waited out); returns the points for the alert rules.
+   */
+  async emit(closed: readonly Window[], heartbeat: () => Promise<void>): Promise<WindowPoint[]> {
+    const { metrics, logger } = this.deps;
+    if (closed.length === 0) return [];
     const results: WindowPoint[] = [];
     for (const w of closed) {
       results.push(...evaluateWindow(w, this.deps.drift));
@@ -111,7 +72,6 @@ export class WindowEmitter {
     }
     this.noteUnavailable(results);
     metrics.pointsWritten.inc(await this.write(results, heartbeat));
-    await this.deps.onEmitted?.(results, watermark, heartbeat);
     for (const w of closed) {
       const { model, modelVersion } = w;
       metrics.windowsEmitted.inc(baselineLabels(w.baseline));
@@ -142,6 +102,7 @@ export class WindowEmitter {
         'window emitted',
       );
     }
+    return results;
   }
 
   /** Returns how many points InfluxDB acknowledged (refused ones are counted, logged, skipped). */
@@ -172,9 +133,4 @@ export class WindowEmitter {
       logger,
     });
   }
-}
-
-/** Metric labels of a series: the baseline's model and version, bounded by the baselines loaded. */
-function baselineLabels(baseline: Baseline): { model: string; model_version: string } {
-  return { model: baseline.model, model_version: baseline.modelVersion };
 }

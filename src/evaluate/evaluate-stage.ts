@@ -1,0 +1,215 @@
+import type { EachBatchPayload, KafkaMessage } from 'kafkajs';
+import { baselineLabels, type Baseline } from '../baseline/baseline.js';
+import type { BaselineStore } from '../baseline/store.js';
+import { Exclusive } from '../daemon/exclusive.js';
+import { ResumeGate } from '../daemon/resume-gate.js';
+import { DriftwatchError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { LogLimiter } from '../log-limiter.js';
+import type { DaemonMetrics } from '../metrics.js';
+import { decodePartialsRecord, type DecodedPartialsRecord } from '../partials/codec.js';
+import type { WindowPoint } from '../windows/evaluate.js';
+import { encodeCheckpoint } from './checkpoint.js';
+import { PartialsPartition, type EvaluateCheckpoint } from './partials-partition.js';
+import type { WindowEmitter } from './window-emitter.js';
+
+/** Where a partials partition resumes after a join, as the evaluate group committed it. */
+export interface EvaluateStart {
+  resumeAt: number;
+  checkpoint: EvaluateCheckpoint;
+}
+
+export interface EvaluateStageDeps {
+  baselines: BaselineStore;
+  emitter: WindowEmitter;
+  metrics: DaemonMetrics;
+  logger: Logger;
+  /** The input topic's partitions now: every one of them must pass a window's end. */
+  inputPartitions: () => readonly number[];
+  /** Per assigned partials partition, where it resumes. */
+  readStarts: (assigned: readonly number[]) => Promise<ReadonlyMap<number, EvaluateStart>>;
+  /** The alert state of these partials partitions moves here (restored before use). */
+  assignAlerts?: (partitions: readonly number[]) => Promise<void>;
+  /** Alert rules over one partition's emitted points; durable before it resolves. */
+  onEmitted?: (
+    partition: number,
+    points: readonly WindowPoint[],
+    watermark: number,
+    heartbeat: () => Promise<void>,
+  ) => Promise<void>;
+  seek: (partition: number, offset: number) => void;
+  now?: () => number;
+}
+
+interface AssignedPartition {
+  state: PartialsPartition;
+  resume: ResumeGate;
+  committed: { offset: number; metadata: string } | undefined;
+}
+
+/**
+ * Stage 2: partials → windows → drift points → alert rules. Owns partials partitions (models
+ * are routed to them by name), merges each window's partials from every input partition once
+ * all of them passed its end or are idle, and commits only after the points and the alert log
+ * are durable: a restart rebuilds the open windows from the committed offset.
+ */
+export class EvaluateStage {
+  private readonly deps: EvaluateStageDeps;
+  private readonly partitions = new Map<number, AssignedPartition>();
+  private readonly exclusive = new Exclusive();
+  private readonly now: () => number;
+  private readonly unreadableLogs = new LogLimiter(20, 10_000);
+  private pendingJoin: readonly number[] | undefined;
+  /** True once the first join's state (and alert state) is restored: /healthz readiness. */
+  ready = false;
+
+  constructor(deps: EvaluateStageDeps) {
+    this.deps = deps;
+    this.now = deps.now ?? Date.now;
+  }
+
+  onGroupJoin(assigned: readonly number[]): void {
+    this.pendingJoin = [...assigned];
+  }
+
+  settled(): Promise<void> {
+    return this.exclusive.run(() => Promise.resolve());
+  }
+
+  handleBatch(payload: EachBatchPayload): Promise<void> {
+    return this.exclusive.run(
+      () => this.processBatch(payload),
+      () => payload.heartbeat(),
+    );
+  }
+
+  /** Restores the state of the partitions a join assigned, now (not at their first batch). */
+  restore(): Promise<void> {
+    return this.exclusive.run(() => this.joinIfPending());
+  }
+
+  /** Restores state after a join (loops if another join lands meanwhile). */
+  private async joinIfPending(): Promise<void> {
+    while (this.pendingJoin !== undefined) {
+      const assigned = this.pendingJoin;
+      this.pendingJoin = undefined;
+      this.partitions.clear();
+      await this.deps.assignAlerts?.(assigned);
+      const starts = await this.deps.readStarts(assigned);
+      const inputs = this.deps.inputPartitions();
+      for (const q of assigned) {
+        const start = starts.get(q) ?? {
+          resumeAt: 0,
+          checkpoint: { closedUpTo: -Infinity, watermarks: new Map() },
+        };
+        this.partitions.set(q, {
+          state: new PartialsPartition(q, inputs, start.checkpoint),
+          resume: new ResumeGate(start.resumeAt),
+          committed: undefined,
+        });
+      }
+      this.ready = true;
+    }
+  }
+
+  private async processBatch(payload: EachBatchPayload): Promise<void> {
+    await this.joinIfPending();
+    const { batch } = payload;
+    const assigned = this.partitions.get(batch.partition);
+    if (!assigned) return;
+    const start = assigned.resume.firstUsableIndex(payload, this.deps.seek, this.deps.logger);
+    if (start === undefined) return;
+    const { state } = assigned;
+    state.setInputPartitions(this.deps.inputPartitions());
+    let lastOffset: string | undefined;
+    for (let i = start; i < batch.messages.length; i++) {
+      if (!payload.isRunning() || payload.isStale()) break;
+      const message = batch.messages[i] as KafkaMessage;
+      await this.apply(state, message, batch.partition);
+      lastOffset = message.offset;
+    }
+    if (lastOffset === undefined) return;
+    payload.resolveOffset(lastOffset);
+    const heartbeat = () => payload.heartbeat();
+    const closed = state.takeClosed(this.now());
+    const points = await this.deps.emitter.emit(closed, heartbeat);
+    const watermark = state.closedUpTo;
+    this.deps.metrics.watermark.set(Number.isFinite(watermark) ? watermark / 1000 : 0);
+    // Event time moved on even without windows: group timers and stale-data alerts still run.
+    await this.deps.onEmitted?.(batch.partition, points, watermark, heartbeat);
+    const { offset, checkpoint } = state.checkpoint(Number(lastOffset) + 1);
+    const metadata = encodeCheckpoint(checkpoint);
+    const c = assigned.committed;
+    if (c && c.offset === offset && c.metadata === metadata) return;
+    // Through the batch payload: consumer.commitOffsets skips the commit once the consumer is
+    // stopping, which would lose the final commit on SIGTERM.
+    // kafkajs passes `metadata` through, though its types do not list it.
+    const partitions = [{ partition: batch.partition, offset: String(offset), metadata }];
+    await payload.commitOffsetsIfNecessary({ topics: [{ topic: batch.topic, partitions }] });
+    assigned.committed = { offset, metadata };
+    this.deps.metrics.offsetCommits.inc();
+  }
+
+  private async apply(state: PartialsPartition, message: KafkaMessage, q: number): Promise<void> {
+    const record = await this.decode(message, q);
+    if (record === undefined) return;
+    if (record.kind === 'progress') {
+      state.progress(record.records);
+      return;
+    }
+    const { window } = record;
+    const outcome = state.addPartial(window, Number(message.offset));
+    if (outcome === 'late') {
+      this.deps.metrics.eventsLate.inc(baselineLabels(window.baseline), window.events);
+    } else if (outcome === 'baseline-changed') {
+      this.deps.metrics.partialsDropped.inc({ reason: 'baseline_changed' });
+      this.deps.logger.warn(
+        {
+          model: window.model,
+          model_version: window.modelVersion,
+          window_end: new Date(window.end).toISOString(),
+          baseline: window.baseline.hash,
+          events: window.events,
+        },
+        'partial window built against another baseline than its window: left out',
+      );
+    }
+  }
+
+  /**
+   * A partial names its baseline by hash. Another replica may have loaded a new baseline file
+   * first: the store is re-scanned once before the partial is given up on.
+   */
+  private async decode(
+    message: KafkaMessage,
+    q: number,
+  ): Promise<DecodedPartialsRecord | undefined> {
+    const { baselines } = this.deps;
+    const lookup = (model: string, version: string, hash: string): Baseline | undefined => {
+      const b = baselines.get(model, version);
+      return b?.hash === hash ? b : undefined;
+    };
+    const bytes = message.value ?? Buffer.alloc(0);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return decodePartialsRecord(bytes, lookup);
+      } catch (err) {
+        const code = err instanceof DriftwatchError ? err.code : 'PARTIAL_UNREADABLE';
+        if (code === 'PARTIAL_BASELINE_UNKNOWN' && attempt === 0) {
+          await baselines.reload();
+          continue;
+        }
+        this.deps.metrics.partialsDropped.inc({
+          reason: code === 'PARTIAL_BASELINE_UNKNOWN' ? 'baseline_unknown' : 'unreadable',
+        });
+        if (this.unreadableLogs.take().log) {
+          this.deps.logger.error(
+            { err, partition: q, offset: message.offset, code },
+            'partials record left out',
+          );
+        }
+        return undefined;
+      }
+    }
+  }
+}

@@ -1,0 +1,135 @@
+import type { SourceProgress } from '../partials/codec.js';
+import type { Window } from '../windows/window.js';
+
+/** What stage 2 commits with a partials partition's offset, so a restart resumes exactly. */
+export interface EvaluateCheckpoint {
+  /** Windows ending at or before it were emitted. */
+  closedUpTo: number;
+  /** Each input partition's watermark as last announced. */
+  watermarks: ReadonlyMap<number, number>;
+}
+
+export type PartialOutcome = 'merged' | 'late' | 'baseline-changed';
+
+interface SourceState {
+  watermark: number;
+  idle: boolean;
+  idleUntil: number;
+}
+
+interface OpenWindow {
+  window: Window;
+  /** Offset of the first partial merged into it: a restart re-reads from there. */
+  firstOffset: number;
+}
+
+/**
+ * Stage 2's state for one partials partition: per window of the models routed here, the merge
+ * of the partials received so far, and per input partition (source) its progress. A window
+ * closes once every source passed its end or is idle (the same rule one daemon applies to its
+ * partitions). Merging as partials arrive is exact and order-independent across sources
+ * (counts and fixed-point sums add exactly; float moments are kept per source inside the
+ * aggregates); partials of one source merge in log order, which a replay repeats.
+ */
+export class PartialsPartition {
+  readonly partition: number;
+  private readonly open = new Map<string, OpenWindow>();
+  private readonly sources = new Map<number, SourceState>();
+  private inputPartitions: readonly number[];
+  private closed: number;
+
+  constructor(partition: number, inputPartitions: readonly number[], restored: EvaluateCheckpoint) {
+    this.partition = partition;
+    this.inputPartitions = [...inputPartitions];
+    this.closed = restored.closedUpTo;
+    for (const [source, watermark] of restored.watermarks) {
+      this.sources.set(source, { watermark, idle: false, idleUntil: 0 });
+    }
+  }
+
+  get closedUpTo(): number {
+    return this.closed;
+  }
+
+  get openWindowCount(): number {
+    return this.open.size;
+  }
+
+  /** Partitions added to the input topic hold windows open until they report progress. */
+  setInputPartitions(partitions: readonly number[]): void {
+    this.inputPartitions = [...partitions];
+  }
+
+  addPartial(window: Window, offset: number): PartialOutcome {
+    if (window.end <= this.closed) return 'late';
+    const key = `${window.model}\u0000${window.modelVersion}\u0000${window.start}`;
+    const open = this.open.get(key);
+    if (!open) {
+      this.open.set(key, { window, firstOffset: offset });
+      return 'merged';
+    }
+    // A baseline replaced while the window was open: partials built against another one cannot
+    // be merged (their bins and cells differ). The first one to arrive decides, as on a replay.
+    if (open.window.baseline.hash !== window.baseline.hash) return 'baseline-changed';
+    open.window.merge(window);
+    return 'merged';
+  }
+
+  progress(records: readonly SourceProgress[]): void {
+    for (const r of records) {
+      const known = this.sources.get(r.source);
+      this.sources.set(r.source, {
+        // A late or replayed record never moves a source back.
+        watermark: Math.max(r.watermark, known?.watermark ?? -Infinity),
+        idle: r.idle,
+        idleUntil: r.idleUntil,
+      });
+    }
+  }
+
+  /**
+   * Advances the closed-up-to time (never back) and removes the windows it passed, oldest end
+   * first, in a fixed order: the same partials give the same windows in the same order.
+   */
+  takeClosed(now: number): Window[] {
+    let oldest = Infinity;
+    let newest = -Infinity;
+    for (const p of this.inputPartitions) {
+      const s = this.sources.get(p);
+      const watermark = s?.watermark ?? -Infinity;
+      newest = Math.max(newest, watermark);
+      const idle = s !== undefined && s.idle && now <= s.idleUntil;
+      if (!idle) oldest = Math.min(oldest, watermark);
+    }
+    // Every source idle: all that could be read has been, so the newest watermark counts.
+    const watermark = oldest === Infinity ? newest : oldest;
+    if (watermark > this.closed) this.closed = watermark;
+    const closed: Window[] = [];
+    for (const [key, { window }] of this.open) {
+      if (window.end <= this.closed) {
+        closed.push(window);
+        this.open.delete(key);
+      }
+    }
+    return closed.sort(
+      (a, b) =>
+        a.end - b.end ||
+        compare(a.model, b.model) ||
+        compare(a.modelVersion, b.modelVersion) ||
+        a.start - b.start,
+    );
+  }
+
+  /** Where a restart must resume reading this partition, and what it must remember. */
+  checkpoint(nextOffset: number): { offset: number; checkpoint: EvaluateCheckpoint } {
+    let offset = nextOffset;
+    for (const { firstOffset } of this.open.values()) offset = Math.min(offset, firstOffset);
+    const watermarks = new Map<number, number>();
+    for (const [source, s] of this.sources) watermarks.set(source, s.watermark);
+    return { offset, checkpoint: { closedUpTo: this.closed, watermarks } };
+  }
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,124 @@
+import type { KafkaMessage, Message } from 'kafkajs';
+import { baselineLabels } from '../baseline/baseline.js';
+import { safeIso } from '../daemon/failures.js';
+import { toDeadLetter } from '../daemon/dead-letter.js';
+import type { Logger } from '../logger.js';
+import { LogLimiter } from '../log-limiter.js';
+import type { DaemonMetrics } from '../metrics.js';
+import type { Windower } from '../windows/windower.js';
+import { decodePredictionLog } from './prediction-log.js';
+
+/** Why a message cannot be used: its dead letter's code and reason. */
+export interface Refusal {
+  code: string;
+  reason: string;
+}
+
+/** How many distinct unknown (model, version) pairs are logged by name; the rest only counted. */
+const MAX_LOGGED_UNKNOWN_MODELS = 1_000;
+
+/**
+ * Admits messages of the input topic into their partition's windows: decode, validate, window.
+ * What cannot be used is counted, logged (bounded) and turned into a dead letter.
+ */
+export class Admission {
+  private readonly metrics: DaemonMetrics;
+  private readonly logger: Logger;
+  private readonly maxFutureSkewMs: number;
+  private readonly unknownModels = new Set<string>();
+  /** One log line per dead letter, but a flood of garbage must not flood the logs. */
+  private readonly deadLetterLogs = new LogLimiter(20, 10_000);
+
+  constructor(deps: { metrics: DaemonMetrics; logger: Logger; maxFutureSkewMs: number }) {
+    this.metrics = deps.metrics;
+    this.logger = deps.logger;
+    this.maxFutureSkewMs = deps.maxFutureSkewMs;
+  }
+
+  /** The latest event time accepted for a batch read at `readAt`. */
+  futureLimit(readAt: number): number {
+    return readAt + this.maxFutureSkewMs;
+  }
+
+  /** Decodes and windows one message: true when it added to a window, else why it cannot be used. */
+  admit(
+    message: KafkaMessage,
+    partition: number,
+    windower: Windower,
+    futureLimit: number,
+  ): boolean | Refusal {
+    try {
+      const decoded = decodePredictionLog(message.value);
+      if (!decoded.ok) return decoded;
+      const log = decoded.log;
+      if (log.timestamp > futureLimit) {
+        return {
+          code: 'FUTURE_TIMESTAMP',
+          reason: `timestamp ${safeIso(log.timestamp)} is more than windows.maxFutureSkew ahead of the clock`,
+        };
+      }
+      const outcome = windower.add(log, partition, Number(message.offset));
+      if (outcome === 'added') return true;
+      if (outcome === 'late') {
+        // Labelled by the baseline, never by the event: made-up versions (under
+        // `baselines.fallback`) would otherwise grow the label sets without bound.
+        const baseline = windower.baselineOf(log.model, log.model_version);
+        this.metrics.eventsLate.inc(baseline ? baselineLabels(baseline) : {});
+        return false;
+      }
+      const rejected = windower.rejectsWithoutBaseline;
+      this.noteWithoutBaseline(log.model, log.model_version, rejected);
+      if (!rejected) return false;
+      // JSON.stringify: the strings are untrusted (control characters, very long names).
+      return {
+        code: 'NO_BASELINE',
+        reason: `no baseline for model ${JSON.stringify(log.model).slice(0, 200)} version ${JSON.stringify(log.model_version).slice(0, 200)} (add one to baselines.dir, or set baselines.fallback)`,
+      };
+    } catch (err) {
+      // A message that trips a bug must not stop the daemon (or crash-loop it on restart):
+      // it is dead-lettered with the error, counted and logged like any unusable message.
+      return {
+        code: 'UNPROCESSABLE',
+        reason: `processing failed: ${err instanceof Error ? err.message : String(err)}`,
+      };
+    }
+  }
+
+  /** The dead letter of a refused message; counted, and logged within the log budget. */
+  deadLetter(
+    message: KafkaMessage,
+    source: { topic: string; partition: number },
+    refusal: Refusal,
+  ): Message {
+    this.metrics.messagesInvalid.inc({ reason: refusal.code });
+    const { log, suppressedBefore } = this.deadLetterLogs.take();
+    if (suppressedBefore > 0) {
+      this.logger.warn(
+        { suppressed: suppressedBefore },
+        'more messages were dead-lettered than logged (see driftwatch_messages_invalid_total)',
+      );
+    }
+    if (log) {
+      this.logger.warn(
+        { ...source, offset: message.offset, code: refusal.code, reason: refusal.reason },
+        'message sent to the dead-letter topic',
+      );
+    }
+    return toDeadLetter(message, source, refusal);
+  }
+
+  /** Counted without labels (model names in messages are unbounded), logged once per pair. */
+  private noteWithoutBaseline(model: string, modelVersion: string, rejected: boolean): void {
+    this.metrics.eventsWithoutBaseline.inc();
+    const key = `${model}\u0000${modelVersion}`;
+    if (this.unknownModels.size < MAX_LOGGED_UNKNOWN_MODELS && !this.unknownModels.has(key)) {
+      this.unknownModels.add(key);
+      this.logger.warn(
+        { model, model_version: modelVersion },
+        rejected
+          ? 'events of a model version without a baseline go to the dead-letter topic'
+          : 'events of a model version without a baseline are counted and dropped (baselines.fallback: drop)',
+      );
+    }
+  }
+}

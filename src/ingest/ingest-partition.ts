@@ -1,0 +1,118 @@
+import type { SourceProgress } from '../partials/codec.js';
+import type { PartitionPosition } from '../windows/partition-clocks.js';
+import type { Windower } from '../windows/windower.js';
+import type { Message } from 'kafkajs';
+import { encodeCommitMetadata } from '../daemon/offset-metadata.js';
+import { ResumeGate } from '../daemon/resume-gate.js';
+import type { PartitionOutbox, PartitionOutput } from './partition-outbox.js';
+
+/** Where an input partition resumes after a join, as the group committed it. */
+export interface PartitionStart {
+  /** Next offset to read: the committed offset, else where the group starts. */
+  resumeAt: number;
+  /** The partition's watermark committed with the offset (metadata), if any. */
+  watermark: number | undefined;
+  position: PartitionPosition;
+}
+
+/**
+ * Stage 1's state for one input partition between two joins: its windows (partials: they see
+ * only this partition's events), its event-time clock, its outbox, and what stage 2 was told.
+ * Everything here is rebuilt from the committed offset and watermark after every join.
+ */
+export class IngestPartition {
+  readonly partition: number;
+  readonly windower: Windower;
+  readonly outbox: PartitionOutbox;
+  private readonly windowSizeMs: number;
+  /** How long an idle claim holds (the lag probe's validity). */
+  private readonly claimMs: number;
+  readonly resume: ResumeGate;
+  lastProcessed: number | undefined;
+  /** Another member owns the partition now: nothing more is processed until the next join. */
+  fenced = false;
+  private committedOffset: number | undefined;
+  private committedMetadata: string | undefined;
+  /** The last progress stage 2 was sent (undefined: none since the join). */
+  private announced: SourceProgress | undefined;
+
+  constructor(
+    partition: number,
+    windower: Windower,
+    outbox: PartitionOutbox,
+    start: PartitionStart,
+    windowSizeMs: number,
+    claimMs: number,
+  ) {
+    this.partition = partition;
+    this.windower = windower;
+    this.outbox = outbox;
+    this.resume = new ResumeGate(start.resumeAt);
+    this.windowSizeMs = windowSizeMs;
+    this.claimMs = claimMs;
+  }
+
+  /**
+   * What this partition hands on now: windows its watermark passed (and, once it is idle,
+   * every window it holds), new dead letters, its progress when stage 2 needs to hear it, and
+   * the offset to commit. Undefined when nothing changed.
+   */
+  nextOutput(deadLetters: readonly Message[], now: number): PartitionOutput | undefined {
+    const { windower, partition } = this;
+    let partials = windower.takeClosed();
+    const idle = windower.isIdle(partition);
+    if (idle) partials = partials.concat(windower.takeAll());
+    const watermark = windower.closedUpTo;
+    const progress: SourceProgress = {
+      source: partition,
+      watermark,
+      idle,
+      idleUntil: idle ? windower.idleUntil(partition) : 0,
+    };
+    const announce = this.needsAnnouncing(progress, now);
+    const processed =
+      this.lastProcessed === undefined ? undefined : new Map([[partition, this.lastProcessed]]);
+    const offset =
+      windower.committableOffsets(processed ?? new Map()).get(partition) ??
+      this.committedOffset ??
+      this.resume.pending;
+    if (offset === undefined) return undefined;
+    const metadata = encodeCommitMetadata(watermark);
+    if (
+      partials.length === 0 &&
+      deadLetters.length === 0 &&
+      !announce &&
+      offset === this.committedOffset &&
+      metadata === this.committedMetadata
+    ) {
+      return undefined;
+    }
+    return { partials, deadLetters, progress: announce ? progress : undefined, offset, metadata };
+  }
+
+  /** The output reached Kafka (one committed transaction). */
+  committed(out: PartitionOutput): void {
+    this.committedOffset = out.offset;
+    this.committedMetadata = out.metadata;
+    if (out.progress) this.announced = out.progress;
+  }
+
+  /**
+   * Stage 2 hears of a partition when its watermark enters another window (that is all window
+   * closing depends on), when it turns idle or busy, and before an idle claim runs out.
+   */
+  private needsAnnouncing(p: SourceProgress, now: number): boolean {
+    const last = this.announced;
+    if (last === undefined) return true;
+    if (p.idle !== last.idle) return true;
+    // An idle claim is renewed once half of its validity is gone (and a fresher probe exists).
+    if (p.idle && p.idleUntil > last.idleUntil && last.idleUntil - now < this.claimMs / 2) {
+      return true;
+    }
+    return this.boundary(p.watermark) !== this.boundary(last.watermark);
+  }
+
+  private boundary(watermark: number): number {
+    return Number.isFinite(watermark) ? Math.floor(watermark / this.windowSizeMs) : watermark;
+  }
+}

@@ -1,0 +1,278 @@
+import type { EachBatchPayload, Kafka, KafkaMessage, Message } from 'kafkajs';
+import type { BaselineStore } from '../baseline/store.js';
+import { Exclusive } from '../daemon/exclusive.js';
+import { retryUntilSuccess } from '../daemon/retry.js';
+import type { Logger } from '../logger.js';
+import type { DaemonMetrics } from '../metrics.js';
+import { Windower, type WindowerSettings } from '../windows/windower.js';
+import { Admission } from './admission.js';
+import { IngestPartition, type PartitionStart } from './ingest-partition.js';
+import { PartitionFenced, PartitionOutbox, type OutboxTopics } from './partition-outbox.js';
+
+export interface IngestStageDeps {
+  kafka: Kafka;
+  topics: OutboxTopics;
+  baselines: BaselineStore;
+  windows: WindowerSettings;
+  maxFutureSkewMs: number;
+  metrics: DaemonMetrics;
+  logger: Logger;
+  /** Per assigned partition, where it resumes (read after this member's producers fenced others). */
+  readStarts: (assigned: readonly number[]) => Promise<ReadonlyMap<number, PartitionStart>>;
+  /** Log end offsets of the input topic, read from the broker now (the lag probe). */
+  readLogEnds: () => Promise<ReadonlyMap<number, number>>;
+  /** Moves a partition's read position (a batch fetched past the committed offset). */
+  seek: (partition: number, offset: number) => void;
+  isStopping: () => boolean;
+  now?: () => number;
+}
+
+/** How often a long batch asks kafkajs whether a heartbeat is due. */
+const HEARTBEAT_EVERY_MESSAGES = 500;
+const noHeartbeat = () => Promise.resolve();
+
+/**
+ * Stage 1: input partitions → partial windows. Each input partition is windowed on its own
+ * event-time clock; a window its watermark passed (or everything, once it is idle) goes to the
+ * partials topic in one transaction with the dead letters and the partition's input offset.
+ */
+export class IngestStage {
+  private readonly deps: IngestStageDeps;
+  private readonly admission: Admission;
+  private readonly partitions = new Map<number, IngestPartition>();
+  private readonly exclusive = new Exclusive();
+  private readonly now: () => number;
+  private pendingJoin: readonly number[] | undefined = [];
+  private probeFailing = false;
+  private ticking = false;
+  /** Messages read since start (also in /metrics); a plain number for the cheap /healthz. */
+  messagesConsumed = 0;
+
+  constructor(deps: IngestStageDeps) {
+    this.deps = deps;
+    this.now = deps.now ?? Date.now;
+    this.admission = new Admission(deps);
+  }
+
+  /** kafkajs resumes from the committed offsets after every join: state restarts from them. */
+  onGroupJoin(assigned: readonly number[]): void {
+    this.pendingJoin = [...assigned];
+  }
+
+  /** Resolves once no batch or tick is in hand (a stop waits for the timer's work too). */
+  settled(): Promise<void> {
+    return this.exclusive.run(() => Promise.resolve());
+  }
+
+  handleBatch(payload: EachBatchPayload): Promise<void> {
+    return this.exclusive.run(
+      () => this.processBatch(payload),
+      () => payload.heartbeat(),
+    );
+  }
+
+  /** kafkajs read past a partition's transaction markers (a batch with no messages). */
+  onMarkersRead(partition: number, readTo: number): void {
+    this.partitions.get(partition)?.windower.markRead(partition, readTo);
+  }
+
+  async close(): Promise<void> {
+    await this.settled();
+    await this.closeOutboxes();
+  }
+
+  /**
+   * Opens every assigned partition's outbox first (fencing a previous owner and completing its
+   * transaction), then reads where each partition resumes: only then is the commit final.
+   */
+  private async joinIfPending(): Promise<void> {
+    while (this.pendingJoin !== undefined) {
+      const assigned = this.pendingJoin;
+      this.pendingJoin = undefined;
+      await this.closeOutboxes();
+      const { deps } = this;
+      const outboxes = await Promise.all(
+        assigned.map((p) => PartitionOutbox.open(deps.kafka, p, deps.topics)),
+      );
+      const starts = await deps.readStarts(assigned);
+      const now = this.now();
+      for (const outbox of outboxes) {
+        const p = outbox.partition;
+        const start = starts.get(p) ?? {
+          resumeAt: 0,
+          watermark: undefined,
+          position: { readTo: 0, end: Infinity },
+        };
+        const w = deps.windows;
+        const windower = new Windower(
+          w.sizeMs,
+          w.latenessMs,
+          deps.baselines,
+          w.idleTimeoutMs,
+          w.probeMaxAgeMs,
+        );
+        windower.reset(start.watermark ?? -Infinity);
+        windower.setPartitions([p]);
+        windower.setAssigned([p], now, new Map([[p, start.position]]));
+        this.partitions.set(
+          p,
+          new IngestPartition(p, windower, outbox, start, w.sizeMs, w.probeMaxAgeMs),
+        );
+      }
+      deps.metrics.openWindows.set(0);
+    }
+  }
+
+  private async closeOutboxes(): Promise<void> {
+    const open = [...this.partitions.values()];
+    this.partitions.clear();
+    await Promise.all(open.map((s) => s.outbox.close().catch(() => undefined)));
+  }
+
+  private async processBatch(payload: EachBatchPayload): Promise<void> {
+    await this.joinIfPending();
+    const { batch } = payload;
+    const state = this.partitions.get(batch.partition);
+    // Fetched for a partition another member owns now: not ours to process or commit.
+    if (!state || state.fenced) return;
+    const startIndex = state.resume.firstUsableIndex(payload, this.deps.seek, this.deps.logger);
+    if (startIndex === undefined) return;
+    const { metrics } = this.deps;
+    const { partition, messages, topic } = batch;
+    const { windower } = state;
+    const deadLetters: Message[] = [];
+    const readAt = this.now();
+    const futureLimit = this.admission.futureLimit(readAt);
+    windower.beginBatch(readAt);
+    let lastOffset: string | undefined;
+    let consumed = 0;
+    let added = 0;
+    let complete = true;
+    for (let i = startIndex; i < messages.length; i++) {
+      if (!payload.isRunning() || payload.isStale()) {
+        complete = false;
+        break;
+      }
+      // A large batch of slow messages must not outlast the session: kafkajs sends a heartbeat
+      // only when one is due, so asking every few hundred messages costs next to nothing.
+      if (consumed % HEARTBEAT_EVERY_MESSAGES === HEARTBEAT_EVERY_MESSAGES - 1) {
+        await payload.heartbeat();
+      }
+      const message = messages[i] as KafkaMessage;
+      consumed++;
+      const admitted = this.admission.admit(message, partition, windower, futureLimit);
+      if (admitted === true) added++;
+      else if (admitted !== false) {
+        deadLetters.push(this.admission.deadLetter(message, { topic, partition }, admitted));
+      }
+      lastOffset = message.offset;
+    }
+    if (lastOffset === undefined) return;
+    const last = Number(lastOffset);
+    payload.resolveOffset(lastOffset);
+    metrics.messagesConsumed.inc(consumed);
+    this.messagesConsumed += consumed;
+    state.lastProcessed = last;
+    // offsetLag covers a trailing transaction marker, which is no message of its own.
+    const highWatermark = Number(batch.highWatermark);
+    const caughtUp = complete && (batch.offsetLag() === '0' || highWatermark <= last + 1);
+    const readTo = caughtUp ? Math.max(highWatermark, last + 1) : last + 1;
+    windower.endBatch(partition, this.now(), readTo, added > 0);
+    metrics.consumerLag.set(
+      { topic, partition: String(partition) },
+      caughtUp ? 0 : Math.max(0, highWatermark - last - 1),
+    );
+    await this.handOn(state, deadLetters, () => payload.heartbeat());
+  }
+
+  /** Commits a partition's output (one transaction), retrying through outages. */
+  private async handOn(
+    state: IngestPartition,
+    deadLetters: readonly Message[],
+    heartbeat: () => Promise<void>,
+  ): Promise<void> {
+    const out = state.nextOutput(deadLetters, this.now());
+    if (!out) return;
+    const { metrics, logger } = this.deps;
+    try {
+      await retryUntilSuccess(() => state.outbox.commit(out), {
+        what: 'handing partial windows on to the partials topic',
+        between: heartbeat,
+        shouldStop: this.deps.isStopping,
+        isPermanent: (err) => err instanceof PartitionFenced,
+        onFailure: (err, attempt, retryInMs) => {
+          metrics.partialsFailures.inc();
+          logger.error(
+            { err, partition: state.partition, attempt, retryInMs },
+            'committing partial windows failed; this partition waits and retries',
+          );
+        },
+      });
+    } catch (err) {
+      if (!(err instanceof PartitionFenced)) throw err;
+      // The group moved the partition on; kafkajs learns of the rebalance at its next
+      // heartbeat. Nothing was committed: the new owner re-reads these events.
+      state.fenced = true;
+      logger.warn({ partition: state.partition }, 'input partition taken over by another member');
+      return;
+    }
+    state.committed(out);
+    metrics.partialsProduced.inc(out.partials.length);
+    metrics.offsetCommits.inc();
+    metrics.openWindows.set(this.openWindowCount());
+  }
+
+  private openWindowCount(): number {
+    let n = 0;
+    for (const s of this.partitions.values()) n += s.windower.openWindowCount;
+    return n;
+  }
+
+  /**
+   * The idle timer: input may be silent, so idleness is decided here too. Probes the log ends
+   * when a partition has been quiet for the idle timeout (also while a batch waits on Kafka:
+   * what arrives meanwhile shows as lag), then hands on what changed.
+   */
+  async tick(): Promise<void> {
+    if (this.ticking || this.deps.isStopping()) return;
+    this.ticking = true;
+    try {
+      const probedAt = this.now();
+      const needsProbe = [...this.partitions.values()].some((s) => s.windower.needsProbe(probedAt));
+      if (needsProbe) await this.probe(probedAt);
+      if (this.exclusive.busy) return;
+      await this.exclusive.run(async () => {
+        await this.joinIfPending();
+        for (const state of this.partitions.values()) {
+          if (this.deps.isStopping()) return;
+          if (state.fenced) continue;
+          state.windower.tick(this.now());
+          await this.handOn(state, [], noHeartbeat);
+        }
+      });
+    } finally {
+      this.ticking = false;
+    }
+  }
+
+  /**
+   * A failed probe only delays idleness (its predecessor ages out): windows wait, nothing is
+   * dropped as late. Counted, and logged once per failure streak.
+   */
+  private async probe(probedAt: number): Promise<void> {
+    try {
+      const ends = await this.deps.readLogEnds();
+      for (const s of this.partitions.values()) s.windower.applyProbe(ends, probedAt, this.now());
+      this.probeFailing = false;
+    } catch (err) {
+      this.deps.metrics.lagProbeFailures.inc();
+      if (!this.probeFailing) {
+        this.deps.logger.warn(
+          { err },
+          'reading the log end offsets failed; partitions are not taken for idle until it works',
+        );
+      }
+      this.probeFailing = true;
+    }
+  }
+}

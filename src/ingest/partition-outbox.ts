@@ -1,0 +1,131 @@
+import type { Kafka, Message, Producer } from 'kafkajs';
+import { isFencingError } from '../alerting/alert-log-writer.js';
+import { chunkBySize, DEAD_LETTER_CHUNK_BYTES, withoutValue } from '../daemon/dead-letter.js';
+import { encodePartial, encodeProgress, type SourceProgress } from '../partials/codec.js';
+import { routeModel } from '../partials/route.js';
+import type { Window } from '../windows/window.js';
+
+/** What one input partition hands on in one step, committed together with its offset. */
+export interface PartitionOutput {
+  /** Final partial windows of this partition (each becomes one record on the partials topic). */
+  partials: readonly Window[];
+  deadLetters: readonly Message[];
+  /** The partition's progress, sent to every partials partition; undefined: unchanged. */
+  progress: SourceProgress | undefined;
+  /** The input offset to commit and its metadata (the partition's watermark). */
+  offset: number;
+  metadata: string;
+}
+
+export interface OutboxTopics {
+  consumerGroupId: string;
+  inputTopic: string;
+  partialsTopic: string;
+  partialsPartitions: number;
+  deadLetterTopic: string;
+}
+
+/** Another member took the partition over (its transactional id was initialised elsewhere). */
+export class PartitionFenced extends Error {
+  constructor(
+    readonly partition: number,
+    cause: unknown,
+  ) {
+    super(`input partition ${partition} was taken over by another member`, { cause });
+    this.name = 'PartitionFenced';
+  }
+}
+
+/** Bytes per send inside the transaction: under the broker's default message.max.bytes. */
+const SEND_BYTES = DEAD_LETTER_CHUNK_BYTES;
+
+/**
+ * The transactional producer of one input partition (transactional id `<group>.ingest.<p>`).
+ * Each step's partials, dead letters, progress and input offset are one Kafka transaction:
+ * stage 2 (read_committed) sees them all or none, and a crash replays the step from the
+ * committed offset, producing the same records again. Initialising the id fences a previous
+ * owner of the partition (a zombie after a rebalance) and completes its open transaction, so
+ * the committed offset read afterwards is final.
+ */
+export class PartitionOutbox {
+  readonly partition: number;
+  private readonly producer: Producer;
+  private readonly topics: OutboxTopics;
+
+  private constructor(partition: number, producer: Producer, topics: OutboxTopics) {
+    this.partition = partition;
+    this.producer = producer;
+    this.topics = topics;
+  }
+
+  static async open(
+    kafka: Kafka,
+    partition: number,
+    topics: OutboxTopics,
+  ): Promise<PartitionOutbox> {
+    const producer = kafka.producer({
+      transactionalId: `${topics.consumerGroupId}.ingest.${partition}`,
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+    });
+    await producer.connect();
+    return new PartitionOutbox(partition, producer, topics);
+  }
+
+  /** Writes one step; throws PartitionFenced when another member owns the partition now. */
+  async commit(out: PartitionOutput): Promise<void> {
+    const { topics, partition } = this;
+    const records = partialsRecords(out, partition, topics.partialsPartitions);
+    const tx = await this.producer.transaction();
+    try {
+      for (const chunk of chunkBySize(records, SEND_BYTES)) {
+        await tx.send({ topic: topics.partialsTopic, messages: chunk, acks: -1 });
+      }
+      // A dead letter too large on its own travels without its body (headers keep the evidence).
+      const letters = out.deadLetters.map((m) =>
+        messageBytes(m) > SEND_BYTES ? withoutValue(m) : m,
+      );
+      for (const chunk of chunkBySize(letters, SEND_BYTES)) {
+        await tx.send({ topic: topics.deadLetterTopic, messages: chunk, acks: -1 });
+      }
+      // kafkajs passes `metadata` through, though its types do not list it.
+      const partitions = [{ partition, offset: String(out.offset), metadata: out.metadata }];
+      await tx.sendOffsets({
+        consumerGroupId: topics.consumerGroupId,
+        topics: [{ topic: topics.inputTopic, partitions }],
+      });
+      await tx.commit();
+    } catch (err) {
+      await tx.abort().catch(() => undefined);
+      if (isFencingError(err)) throw new PartitionFenced(partition, err);
+      throw err;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.producer.disconnect();
+  }
+}
+
+function messageBytes(m: Message): number {
+  return m.value === null || m.value === undefined ? 0 : Buffer.byteLength(m.value);
+}
+
+/**
+ * Partials go to their model's partition; the progress record to every partition, after the
+ * partials: stage 2 reads a partition in order, so it has a source's partials of a window
+ * before the progress that says the source passed the window's end.
+ */
+function partialsRecords(out: PartitionOutput, source: number, partitions: number): Message[] {
+  const records: Message[] = out.partials.map((w) => ({
+    partition: routeModel(w.model, partitions),
+    key: w.model,
+    value: encodePartial(w, source),
+  }));
+  if (out.progress) {
+    const value = encodeProgress([out.progress]);
+    for (let q = 0; q < partitions; q++) records.push({ partition: q, key: null, value });
+  }
+  return records;
+}

@@ -1,0 +1,77 @@
+import type { Admin } from 'kafkajs';
+import { DriftwatchError } from '../errors.js';
+
+/** Partials are needed until stage 2 committed past them: kept long enough to ride out outages. */
+const PARTIALS_RETENTION_MS = 7 * 86_400_000;
+/** A partial of many features against large reference samples can exceed the 1 MB default. */
+const PARTIALS_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
+
+export function partialsTopicFor(groupId: string): string {
+  return `${groupId}.partials`;
+}
+
+/**
+ * Creates an internal topic with `partitions` partitions, or checks the one that exists: models
+ * are routed to partitions by their count, so another count is an error, never a silent
+ * re-routing of state.
+ */
+export async function ensureInternalTopic(
+  admin: Admin,
+  spec: { topic: string; partitions: number; configEntries: { name: string; value: string }[] },
+): Promise<void> {
+  const existing = new Set(await admin.listTopics());
+  if (existing.has(spec.topic)) {
+    const meta = await admin.fetchTopicMetadata({ topics: [spec.topic] });
+    const count = meta.topics[0]?.partitions.length ?? 0;
+    if (count !== spec.partitions) {
+      throw new DriftwatchError(
+        'INTERNAL_TOPIC_MISMATCH',
+        `internal topic "${spec.topic}" has ${count} partitions, expected ${spec.partitions} (scale.partitions, or the input topic's partition count): set scale.partitions to ${count}, or use a new kafka.groupId`,
+      );
+    }
+    return;
+  }
+  await admin.createTopics({
+    waitForLeaders: true,
+    topics: [
+      { topic: spec.topic, numPartitions: spec.partitions, configEntries: spec.configEntries },
+    ],
+  });
+}
+
+export async function ensurePartialsTopic(
+  admin: Admin,
+  groupId: string,
+  partitions: number,
+): Promise<string> {
+  const topic = partialsTopicFor(groupId);
+  await ensureInternalTopic(admin, {
+    topic,
+    partitions,
+    configEntries: [
+      { name: 'cleanup.policy', value: 'delete' },
+      { name: 'retention.ms', value: String(PARTIALS_RETENTION_MS) },
+      { name: 'max.message.bytes', value: String(PARTIALS_MAX_MESSAGE_BYTES) },
+    ],
+  });
+  return topic;
+}
+
+/**
+ * The partition count of the internal topics: `scale.partitions`, else the existing partials
+ * topic's, else the input topic's.
+ */
+export async function internalPartitionCount(
+  admin: Admin,
+  groupId: string,
+  configured: number | undefined,
+  inputPartitions: number,
+): Promise<number> {
+  if (configured !== undefined) return configured;
+  const topic = partialsTopicFor(groupId);
+  if ((await admin.listTopics()).includes(topic)) {
+    const meta = await admin.fetchTopicMetadata({ topics: [topic] });
+    return meta.topics[0]?.partitions.length ?? inputPartitions;
+  }
+  return inputPartitions;
+}

@@ -13,7 +13,10 @@ export type ErrorCode =
   | 'HTTP_LISTEN_FAILED'
   | 'RULES_INVALID'
   | 'ALERTS_CONFIG_INVALID'
-  | 'CLI_USAGE';
+  | 'CLI_USAGE'
+  | 'WINDOW_MERGE_MISMATCH'
+  | 'PARTIAL_BASELINE_UNKNOWN'
+  | 'PARTIAL_UNREADABLE';
 
 /** An error a user can act on: a stable code plus a message naming the offending input. */
 export class DriftwatchError extends Error {

@@ -13,11 +13,11 @@ export type ErrorCode =
   | 'HTTP_LISTEN_FAILED'
   | 'RULES_INVALID'
   | 'ALERTS_CONFIG_INVALID'
-  | 'INTERNAL_TOPIC_MISMATCH'
-  | 'PARTIAL_UNREADABLE'
-  | 'PARTIAL_BASELINE_UNKNOWN'
+  | 'CLI_USAGE'
   | 'WINDOW_MERGE_MISMATCH'
-  | 'CLI_USAGE';
+  | 'PARTIAL_BASELINE_UNKNOWN'
+  | 'PARTIAL_UNREADABLE'
+  | 'INTERNAL_TOPIC_MISMATCH';
 
 /** An error a user can act on: a stable code plus a message naming the offending input. */
 export class DriftwatchError extends Error {

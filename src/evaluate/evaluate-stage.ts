@@ -7,7 +7,7 @@ import { DriftwatchError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { LogLimiter } from '../log-limiter.js';
 import type { DaemonMetrics } from '../metrics.js';
-import { decodePartialsRecord, type DecodedPartialsRecord } from '../partials/codec.js';
+import { decodePartialsRecord, type PartialsRecord } from '../partials/codec.js';
 import type { WindowPoint } from '../windows/evaluate.js';
 import { encodeCheckpoint } from './checkpoint.js';
 import { PartialsPartition, type EvaluateCheckpoint } from './partials-partition.js';
@@ -183,7 +183,7 @@ export class EvaluateStage {
   private async decode(
     message: KafkaMessage,
     q: number,
-  ): Promise<DecodedPartialsRecord | undefined> {
+  ): Promise<PartialsRecord | undefined> {
     const { baselines } = this.deps;
     const lookup = (model: string, version: string, hash: string): Baseline | undefined => {
       const b = baselines.get(model, version);

@@ -112,9 +112,19 @@ export class DaemonProcess {
   }
 
   async waitForLog(msg: string, timeoutMs = 60_000): Promise<void> {
+    await this.waitForLogs({ msg }, 1, timeoutMs);
+  }
+
+  /** Waits until `count` log lines carry the given fields. */
+  async waitForLogs(
+    fields: Record<string, unknown>,
+    count: number,
+    timeoutMs = 60_000,
+  ): Promise<void> {
+    const msg = JSON.stringify(fields);
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
-      if (this.logs(msg).length > 0) return;
+      if (this.logsWith(fields).length >= count) return;
       if (this.child.exitCode !== null) break;
       await new Promise((r) => setTimeout(r, 100));
     }

@@ -200,9 +200,7 @@ export const configSchema = z.strictObject({
    * replicas can evaluate windows in parallel. Default: the input topic's partition count when
    * the internal topics are first created; fixed afterwards (models are routed by it).
    */
-  scale: z
-    .strictObject({ partitions: z.number().int().min(1).max(10_000).optional() })
-    .default({}),
+  scale: z.strictObject({ partitions: z.number().int().min(1).max(10_000).optional() }).default({}),
   smtp: smtpSchema.optional(),
   alerts: alertsSchema.optional(),
   http: httpSchema.default({ host: '0.0.0.0', port: 9464 }),

@@ -180,10 +180,7 @@ export class EvaluateStage {
    * A partial names its baseline by hash. Another replica may have loaded a new baseline file
    * first: the store is re-scanned once before the partial is given up on.
    */
-  private async decode(
-    message: KafkaMessage,
-    q: number,
-  ): Promise<PartialsRecord | undefined> {
+  private async decode(message: KafkaMessage, q: number): Promise<PartialsRecord | undefined> {
     const { baselines } = this.deps;
     const lookup = (model: string, version: string, hash: string): Baseline | undefined => {
       const b = baselines.get(model, version);

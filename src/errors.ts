@@ -13,6 +13,7 @@ export type ErrorCode =
   | 'HTTP_LISTEN_FAILED'
   | 'RULES_INVALID'
   | 'ALERTS_CONFIG_INVALID'
+  | 'INTERNAL_TOPIC_MISMATCH'
   | 'CLI_USAGE';
 
 /** An error a user can act on: a stable code plus a message naming the offending input. */

@@ -19,6 +19,7 @@ import {
   sendDeadLetters,
 } from './kafka-io.js';
 import { predictionConsumerOptions } from './consumer-options.js';
+import { alertOnWindows } from './alert-routing.js';
 import { Pipeline } from './pipeline.js';
 import { StoppedWhileRetrying } from './retry.js';
 import { driftSettingsFrom } from '../windows/evaluate.js';
@@ -143,6 +144,10 @@ export class Daemon {
           influx: sink,
           metrics,
           logger,
+          // Until the evaluate stage lands: one alert-log partition per input partition, all
+          // held here (one daemon per consumer group), the windows routed by model.
+          partitions: allPartitions.length,
+          assigned: allPartitions.map((_, q) => q),
           onFatal: (err) => {
             if (this.stopping) return;
             logger.fatal(
@@ -163,7 +168,7 @@ export class Daemon {
       ...(alerting
         ? {
             onEmitted: (results, watermark, heartbeat) =>
-              alerting.onWindows(results, watermark, heartbeat, () => this.stopping),
+              alertOnWindows(alerting, results, watermark, heartbeat, () => this.stopping),
           }
         : {}),
       sendDeadLetters: (messages) =>

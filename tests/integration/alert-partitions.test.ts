@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { Admin, Kafka, Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { AlertNotification } from '../../alerts/model.js';
+import { predictionLogs, type SyntheticSpec } from '../../scripts/synthetic.js';
 import type { Notifier } from '../../alerts/notifiers/notifier.js';
 import { alertTopicsFor, decodeEntry, ensureAlertTopics } from '../../src/alerting/alert-log.js';
 import { AlertLogFenced } from '../../src/alerting/alert-log-writer.js';
@@ -15,9 +16,10 @@ import { DaemonMetrics } from '../../src/metrics.js';
 import { routeModel } from '../../src/partials/route.js';
 import type { WindowPoint } from '../../src/windows/evaluate.js';
 import { DaemonProcess, writeDaemonConfig } from '../support/daemon-process.js';
-import { createTopics, toolingKafka } from '../support/kafka.js';
+import { createTopics, sendInChunks, toolingKafka } from '../support/kafka.js';
 import { compileText, endOf, rule, rulesText, WINDOW_MS } from '../support/rules.js';
-import { uniqueNames } from '../support/scenario.js';
+import { addBaselineFor, baselineDirFor, uniqueNames } from '../support/scenario.js';
+import { WebhookReceiver } from '../support/webhook-receiver.js';
 
 const services = inject('services');
 const Q = 2;
@@ -134,6 +136,11 @@ describe(`alert state partitioned by model (${inject('servicesMode')})`, () => {
     for (const m of MODELS) await evaluate(after, m, 3, 0.1);
     await after.close();
 
+    // A commit's markers may be written after it returned; a takeover waits for them, so the
+    // read below ends past every commit (see restoreAlertLog).
+    const reader = replica();
+    await reader.assign([0, 1]);
+    await reader.close();
     const found = await notificationsIn(kafka, admin, topics.topic);
     const byModel = (model: string) => found.filter((f) => f.n.groupLabels.model === model);
     for (const m of MODELS) {
@@ -208,6 +215,67 @@ describe(`alert state partitioned by model (${inject('servicesMode')})`, () => {
       await receiver.stop();
       await a.close();
       await b.close();
+    }
+  });
+
+  it("the daemon over three input partitions: each model's notifications in its own alert-log partition, delivered once", async () => {
+    const names = uniqueNames('alertparts-daemon');
+    await createTopics(kafka, [names.topic, names.deadLetterTopic], 3);
+    // Models the routing puts in partitions 0 and 2 of 3.
+    const models = ['m1', 'm2'];
+    expect(models.map((m) => routeModel(m, 3))).toEqual([0, 2]);
+    const T = Date.parse('2026-05-01T00:00:00.000Z');
+    const specs: SyntheticSpec[] = models.map((model, k) => ({
+      model,
+      modelVersion: '1',
+      numericFeatures: ['a', 'b', 'c'],
+      shifted: { features: ['a', 'b'], shift: 2, shiftFrom: T + 60_000 },
+      seed: 21 + k,
+    }));
+    const baselinesDir = baselineDirFor(specs[0] as SyntheticSpec, 5_000);
+    addBaselineFor(baselinesDir, specs[1] as SyntheticSpec, 5_000);
+    // No keys: the events of both models spread over all three partitions.
+    const logs = specs.flatMap((spec) => [...predictionLogs(spec, T, 60_000 / 200, 5 * 200)]);
+    await sendInChunks(
+      producer,
+      names.topic,
+      logs.map((l) => ({ value: JSON.stringify(l) })),
+    );
+    const hooks = new WebhookReceiver();
+    await hooks.start();
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'driftwatch-alertparts-'));
+    const rules = path.join(dir, 'rules.yaml');
+    writeFileSync(
+      rules,
+      rulesText(
+        [{ name: 'psi_drift', match: { method: 'psi' }, when: 'value > 0.2', receivers: ['ops'] }],
+        { ops: { type: 'webhook', url: hooks.url('/ops') } },
+      ),
+    );
+    const { file } = await writeDaemonConfig(services, {
+      ...names,
+      baselinesDir,
+      windowSize: '1m',
+      idleTimeout: '2s',
+      extra: { alerts: { rules } },
+    });
+    const daemon = new DaemonProcess(file, { INFLUX_TOKEN: services.influx.token });
+    try {
+      await hooks.waitFor((rs) => rs.filter((r) => r.status < 300).length >= 2, 'two firings');
+      // A second delivery of either would come within a moment.
+      await new Promise((r) => setTimeout(r, 2_000));
+      const bodies = hooks
+        .accepted('/ops')
+        .map((r) => JSON.parse(r.body) as { data: { status: string } });
+      expect(bodies).toHaveLength(2);
+      const found = await notificationsIn(kafka, admin, `${names.groupId}.alerts`);
+      expect(
+        found.map((f) => `${f.n.groupLabels.model ?? '?'}@${f.partition}:${f.n.kind}`).sort(),
+      ).toEqual(['m1@0:firing', 'm2@2:firing']);
+      await daemon.stopGracefully();
+    } finally {
+      daemon.kill('SIGKILL');
+      await hooks.stop();
     }
   });
 

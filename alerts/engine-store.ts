@@ -144,7 +144,7 @@ export class EngineStore {
       const labels = labelsOf(st);
       const picked: Record<string, string> = {};
       for (const l of rule.groupBy) picked[l] = labels[l] ?? '';
-      this.groups.set(st.groupKey, newGroup(rule, picked));
+      this.groups.set(st.groupKey, newGroup(rule, picked, st.groupKey));
       this.dirty.add(`g/${st.groupKey}`);
     }
   }

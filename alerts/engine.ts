@@ -36,6 +36,11 @@ export interface EngineOptions {
   refreshAfterMs?: number | undefined;
   /** A series without any window this long is gone: its alerts resolve and it is forgotten. */
   forgetAfterMs?: number | undefined;
+  /**
+   * Set when this engine sees only some models (one alert-log partition of several): groups
+   * not by model are then this engine's own, their notification ids apart from other engines'.
+   */
+  groupScope?: string | undefined;
 }
 
 export interface StepOutput {
@@ -55,7 +60,11 @@ export class AlertEngine {
   private readonly store = new EngineStore();
   private readonly options: EngineOptions;
 
-  constructor(rules: readonly AlertRule[], receivers: readonly ReceiverPolicy[], options = {}) {
+  constructor(
+    rules: readonly AlertRule[],
+    receivers: readonly ReceiverPolicy[],
+    options: EngineOptions = {},
+  ) {
     this.options = options;
     this.setRules(rules, receivers);
   }
@@ -181,7 +190,7 @@ export class AlertEngine {
           method: o.method,
           window: o.window,
         };
-        st = newInstance(rule, series, groupKeyOf(rule, labelsOf(series)));
+        st = newInstance(rule, series, groupKeyOf(rule, labelsOf(series), this.options.groupScope));
         this.store.addInstance(st);
       }
       const transitions = stepInstance(rule, st, {
@@ -209,7 +218,11 @@ export class AlertEngine {
       this.store.clock = clock;
       this.store.dirty.add('t/');
     }
-    const ctx: LifecycleContext = { store: this.store, rules: this.rules };
+    const ctx: LifecycleContext = {
+      store: this.store,
+      rules: this.rules,
+      groupScope: this.options.groupScope,
+    };
     checkStale(ctx, out);
     forgetGone(ctx, this.options.forgetAfterMs, out);
     resolveOrphans(ctx, out);

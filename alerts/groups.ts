@@ -21,13 +21,29 @@ export interface GroupState {
   settings: RuleSettings;
 }
 
-export function groupKeyOf(rule: AlertRule, labels: Record<string, string>): string {
-  return stableId('group', rule.name, ...rule.groupBy.flatMap((l) => [l, labels[l] ?? '']));
+/**
+ * The group's identity, from which its notification ids derive. `scope` sets apart engines
+ * that each see only some models (one per alert-log partition): a rule grouping without
+ * `model` would otherwise form the same group, and the same notification ids, in each of them.
+ * Groups by model never span engines, so they keep the key a single engine gives them.
+ */
+export function groupKeyOf(
+  rule: AlertRule,
+  labels: Record<string, string>,
+  scope?: string,
+): string {
+  const parts = rule.groupBy.flatMap((l) => [l, labels[l] ?? '']);
+  if (scope !== undefined && !rule.groupBy.includes('model')) parts.push('scope', scope);
+  return stableId('group', rule.name, ...parts);
 }
 
-export function newGroup(rule: AlertRule, labels: Record<string, string>): GroupState {
+export function newGroup(
+  rule: AlertRule,
+  labels: Record<string, string>,
+  groupKey: string,
+): GroupState {
   return {
-    groupKey: groupKeyOf(rule, labels),
+    groupKey,
     rule: rule.name,
     labels,
     episodeId: null,

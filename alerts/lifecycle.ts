@@ -23,6 +23,8 @@ const DEFAULT_FORGET_AFTER_MS = 7 * 86_400_000;
 export interface LifecycleContext {
   store: EngineStore;
   rules: ReadonlyMap<string, AlertRule>;
+  /** EngineOptions.groupScope. */
+  groupScope: string | undefined;
 }
 
 /** Where the lifecycle functions put their transitions. */
@@ -144,7 +146,7 @@ export function checkStale(ctx: LifecycleContext, out: TransitionSink): void {
     let st = store.instanceBySeries(seriesKey(staleRule.name, series));
     if (!st) {
       if (ageSeconds < staleRule.threshold) continue;
-      st = newInstance(staleRule, series, groupKeyOf(staleRule, labelsOf(series)));
+      st = newInstance(staleRule, series, groupKeyOf(staleRule, labelsOf(series), ctx.groupScope));
       store.addInstance(st);
     }
     if (st.windowEnd === store.clock && st.windowStart === cursor.lastSufficientEnd) continue;

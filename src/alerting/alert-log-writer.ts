@@ -8,11 +8,11 @@ export const ALERT_LOG_CHUNK_BYTES = DEAD_LETTER_CHUNK_BYTES;
 /** What the writer needs of a kafkajs producer created with a transactionalId. */
 export type TransactionalProducer = Pick<Producer, 'connect' | 'disconnect' | 'transaction'>;
 
-/** Another daemon with the same transactional id (the same kafka.groupId) took over. */
+/** Another daemon took over this writer's alert-log partition (same transactional id). */
 export class AlertLogFenced extends Error {
   constructor(transactionalId: string, cause: unknown) {
     super(
-      `another driftwatch daemon took over the alert log (transactional id "${transactionalId}", i.e. the same kafka.groupId): this one can no longer write to it`,
+      `another driftwatch daemon took over this alert-log partition (transactional id "${transactionalId}": same kafka.groupId, same partition): this one can no longer write to it`,
       { cause },
     );
     this.name = 'AlertLogFenced';
@@ -56,7 +56,8 @@ class ChunkTooLarge extends Error {
 }
 
 /**
- * Appends each evaluation's records to the alert log in one Kafka transaction, split into sends
+ * Appends each evaluation's records to one partition of the alert log (the one its id owns) in
+ * one Kafka transaction, split into sends
  * that stay under the broker's message limit: consumers (read_committed, the kafkajs default)
  * see an evaluation whole or not at all. Taking over the transactional id fences an older
  * writer of the same id (the previous pod of a rolling deploy) and aborts its open
@@ -66,6 +67,7 @@ export class AlertLogWriter {
   private readonly createProducer: () => TransactionalProducer;
   private readonly transactionalId: string;
   private readonly topic: string;
+  private readonly partition: number;
   private readonly onRecordTooLarge: (err: AlertRecordTooLarge) => void;
   private producer: TransactionalProducer | undefined;
   private fenced: AlertLogFenced | undefined;
@@ -74,12 +76,15 @@ export class AlertLogWriter {
     createProducer: () => TransactionalProducer;
     transactionalId: string;
     topic: string;
+    /** Every record goes here: the partition whose state this writer's owner holds. */
+    partition: number;
     /** A record the broker refuses even alone was left out: a bug, to report loudly. */
     onRecordTooLarge: (err: AlertRecordTooLarge) => void;
   }) {
     this.createProducer = deps.createProducer;
     this.transactionalId = deps.transactionalId;
     this.topic = deps.topic;
+    this.partition = deps.partition;
     this.onRecordTooLarge = deps.onRecordTooLarge;
   }
 
@@ -165,7 +170,11 @@ export class AlertLogWriter {
     try {
       for (const chunk of chunkBySize(messages, chunkBytes)) {
         try {
-          await tx.send({ topic: this.topic, messages: chunk, acks: -1 });
+          await tx.send({
+            topic: this.topic,
+            messages: chunk.map((m) => ({ ...m, partition: this.partition })),
+            acks: -1,
+          });
         } catch (err) {
           throw isMessageTooLarge(err) ? new ChunkTooLarge(chunk, err) : err;
         }

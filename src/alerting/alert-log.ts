@@ -1,17 +1,18 @@
-import type { Admin, Kafka, Message } from 'kafkajs';
+import type { Admin, Kafka, KafkaMessage, Message } from 'kafkajs';
 import { z } from 'zod';
 import type { AlertNotification } from '../../alerts/model.js';
 import type { StateRecord } from '../../alerts/engine.js';
-import { DriftwatchError } from '../errors.js';
+import { ensureInternalTopic, ensureTopicExists } from '../kafka/internal-topics.js';
 import type { Logger } from '../logger.js';
 import type { AlertLogWriter } from './alert-log-writer.js';
 import { readTopicToEnd } from './read-to-end.js';
 
 /**
- * The alert log: one Kafka topic (one partition, so one order) holding the alert engine's
- * state records (compacted per key) and the notifications receivers deliver from. It is what
- * makes the daemon a stateless pod: state is rebuilt from it at start, and every receiver reads
- * it as its own consumer group.
+ * The alert log: one Kafka topic holding the alert engines' state records (compacted per key)
+ * and the notifications receivers deliver from. Partition q belongs to the engine of the
+ * models routed to q (one writer, one order per partition). It is what makes the daemon a
+ * stateless pod: a partition's state is rebuilt from it when the partition is taken over, and
+ * every receiver reads all partitions as its own consumer group.
  */
 
 export const ALERT_LOG_VERSION = 1;
@@ -35,35 +36,33 @@ export function alertTopicsFor(
   };
 }
 
-/** Creates the internal topics when missing: one partition, compacted + time-bounded. */
-export async function ensureAlertTopics(admin: Admin, t: AlertTopics): Promise<void> {
-  const existing = new Set(await admin.listTopics());
-  const missing = [t.topic, t.deadLetterTopic].filter((name) => !existing.has(name));
-  if (existing.has(t.topic)) {
-    // One partition is what keeps one order between state and notifications.
-    const meta = await admin.fetchTopicMetadata({ topics: [t.topic] });
-    const partitions = meta.topics[0]?.partitions.length ?? 0;
-    if (partitions !== 1) {
-      throw new DriftwatchError(
-        'ALERTS_CONFIG_INVALID',
-        `alert topic "${t.topic}" has ${partitions} partitions; it needs exactly 1 (delete it to let driftwatch create it, or set alerts.topic to a new name)`,
-      );
-    }
-  }
-  if (missing.length === 0) return;
-  await admin.createTopics({
-    waitForLeaders: true,
-    topics: missing.map((topic) => ({
-      topic,
-      numPartitions: 1,
-      configEntries:
-        topic === t.topic
-          ? [
-              { name: 'cleanup.policy', value: 'compact,delete' },
-              { name: 'retention.ms', value: String(t.retentionMs) },
-            ]
-          : [{ name: 'retention.ms', value: String(Math.max(t.retentionMs, 30 * 86_400_000)) }],
-    })),
+/**
+ * Creates the topics when missing. The alert log has `partitions` partitions (Q: partition q
+ * holds the state and notifications of the models routed to q, in one order per partition),
+ * compacted + time-bounded; an existing one with another count is a start-up error. The
+ * dead-letter topic is not routed: any count does.
+ */
+export async function ensureAlertTopics(
+  admin: Admin,
+  t: AlertTopics,
+  partitions: number,
+): Promise<void> {
+  await ensureInternalTopic(admin, {
+    topic: t.topic,
+    partitions,
+    configEntries: [
+      { name: 'cleanup.policy', value: 'compact,delete' },
+      { name: 'retention.ms', value: String(t.retentionMs) },
+    ],
+    remedy:
+      'the daemon keeps one alert-log partition per partition of the input topic (kafka.topic), and a model\'s alert state in the partition it is routed to. Set alerts.topic to a new name (the alert state starts empty: alerts firing now notify again) or delete the topic; see "Nothing lost, nothing doubled" in the README',
+  });
+  await ensureTopicExists(admin, {
+    topic: t.deadLetterTopic,
+    partitions: 1,
+    configEntries: [
+      { name: 'retention.ms', value: String(Math.max(t.retentionMs, 30 * 86_400_000)) },
+    ],
   });
 }
 
@@ -137,18 +136,20 @@ export function alertLogMessages(
   return [...notifications.map((n) => notificationMessage(n)), ...cursorsLast.map(stateMessage)];
 }
 
-/** What the restore needs: Kafka, and the writer that will append to the log after it. */
+/** What the restore needs: Kafka, and per partition the writer that will append to it after. */
 export interface AlertLogSource {
   kafka: Kafka;
   admin: Admin;
-  writer: Pick<AlertLogWriter, 'takeOver'>;
   topic: string;
+  /** The partitions to restore, each with its writer (the only one appending to it). */
+  writers: ReadonlyMap<number, Pick<AlertLogWriter, 'takeOver'>>;
 }
 
 /**
- * Takes over the alert log's transactional id (fencing an older daemon, aborting its open
- * transaction), then reads the log from its start to its end, handing every state record to
- * `onState`; the newest record per key wins (the log is in order). Uses a throwaway group.
+ * Takes over each partition's transactional id (fencing its previous owner, aborting its open
+ * transaction), then reads those partitions from their start to their end, handing every state
+ * record to `onState` with its partition; the newest record per key wins (a partition is in
+ * order). One throwaway group reads them all.
  *
  * Why the takeover comes first, and must: the read stops at the log's end as kafkajs's admin
  * reports it, the last stable offset (LSO: ListOffsets read_committed, below the first record
@@ -157,38 +158,39 @@ export interface AlertLogSource {
  * LSO stays before that transaction. A restore right after a commit, say of the previous pod a
  * moment before it stopped, would end before that commit and lose it. Registering the
  * transactional id (InitProducerId) is answered only once every earlier transaction of the id
- * is complete, markers written (see AlertLogWriter.takeOver), and the alert log has no other
+ * is complete, markers written (see AlertLogWriter.takeOver), and the partition has no other
  * transactional writer: the LSO read after it covers every commit, with nothing to wait for
  * and no timeout to guess. (Reading to the high watermark instead is not possible here: the
  * kafkajs admin lists offsets read_committed only; and the takeover is needed anyway.)
  */
 export async function restoreAlertLog(
   source: AlertLogSource,
-  onState: (key: string, value: unknown) => void,
+  onState: (partition: number, key: string, value: unknown) => void,
   logger: Logger,
 ): Promise<{ records: number; notifications: number }> {
-  const { kafka, admin, writer, topic } = source;
-  await writer.takeOver();
+  const { kafka, admin, writers, topic } = source;
+  await Promise.all([...writers.values()].map((w) => w.takeOver()));
   let records = 0;
   let notifications = 0;
   let unreadable = 0;
-  await readTopicToEnd(kafka, admin, topic, 'driftwatch-restore', (_partition, m) => {
+  const read = (partition: number, m: KafkaMessage) => {
     records++;
     const key = m.key?.toString('utf8') ?? '';
     try {
       if (key.startsWith(NOTIFICATION_PREFIX)) notifications++;
-      else if (m.value === null) onState(key, null);
+      else if (m.value === null) onState(partition, key, null);
       else {
         const entry = decodeEntry(m.value);
-        if (entry?.type === 'state') onState(key, entry.value);
+        if (entry?.type === 'state') onState(partition, key, entry.value);
       }
     } catch (err) {
       unreadable++;
       if (unreadable <= 5) {
         const offset = Number(m.offset);
-        logger.error({ err, topic, offset, key }, 'unreadable alert-log record skipped');
+        logger.error({ err, topic, partition, offset, key }, 'unreadable alert-log record skipped');
       }
     }
-  });
+  };
+  await readTopicToEnd(kafka, admin, topic, 'driftwatch-restore', read, [...writers.keys()]);
   return { records, notifications };
 }

@@ -1,23 +1,13 @@
 import type { Admin, Kafka, Producer } from 'kafkajs';
-import { AlertEngine, type StepOutput } from '../../alerts/engine.js';
 import type { Config } from '../config/schema.js';
-import { writeSkippingRefused } from '../daemon/influx-write.js';
-import { preview } from '../ingest/limits.js';
-import { retryUntilSuccess, type RetryOptions } from '../daemon/retry.js';
 import type { Logger } from '../logger.js';
 import type { DaemonMetrics } from '../metrics.js';
 import type { InfluxSink } from '../sinks/influx.js';
 import type { WindowPoint } from '../windows/evaluate.js';
-import {
-  alertTopicsFor,
-  ensureAlertTopics,
-  restoreAlertLog,
-  type AlertTopics,
-} from './alert-log.js';
-import { AlertLogFenced, AlertLogWriter } from './alert-log-writer.js';
+import { alertTopicsFor, ensureAlertTopics, type AlertTopics } from './alert-log.js';
+import { AlertLogWriter } from './alert-log-writer.js';
+import { AlertPartitions } from './alert-partitions.js';
 import { toObservation } from './observation.js';
-import { serialiseEvaluation, type PendingEvaluation } from './pending-evaluation.js';
-import { PendingWrites } from './pending-writes.js';
 import { ReceiverSet } from './receiver-set.js';
 import { loadRulesFile, type LoadedRules } from './rules-file.js';
 import { RulesReloader } from './rules-reload.js';
@@ -25,66 +15,63 @@ import { RulesReloader } from './rules-reload.js';
 // Lives with the other observation helpers; re-exported for this module's existing users.
 export { toObservation };
 
-type AlertWriteRetry = Omit<RetryOptions, 'what' | 'isPermanent'>;
-
 export interface AlertingDeps {
   config: Config & { alerts: NonNullable<Config['alerts']> };
   kafka: Kafka;
   admin: Admin;
   producer: Producer;
-  influx: InfluxSink;
+  influx: Pick<InfluxSink, 'writePoints'>;
   metrics: DaemonMetrics;
   logger: Logger;
+  /** Q: the alert log's partition count; models are routed over it (routeModel). */
+  partitions: number;
+  /** The partitions this daemon evaluates from the start (their state is restored first). */
+  assigned: readonly number[];
   /** A receiver's consumer crashed for good: the daemon stops (exit code 1). */
   onFatal: (err: unknown) => void;
   env?: NodeJS.ProcessEnv;
 }
 
 /**
- * The daemon's alerting: rules evaluated on every emitted window, their state and
- * notifications appended to the alert log before the input offsets are committed, and one
- * durable consumer per receiver delivering from it.
+ * The daemon's alerting: rules evaluated on every emitted window by the engine of the
+ * alert-log partition the window's model is routed to, their state and notifications appended
+ * to that partition before the input offsets are committed, and one durable consumer per
+ * receiver delivering from every partition.
  */
 export class Alerting {
   private readonly deps: AlertingDeps;
   private readonly topics: AlertTopics;
-  private readonly engine: AlertEngine;
+  private readonly partitions: AlertPartitions;
   private readonly receivers: ReceiverSet;
   private readonly rules: RulesReloader;
-  private readonly writer: AlertLogWriter;
-  private readonly pending = new PendingWrites<PendingEvaluation>();
 
   private constructor(deps: AlertingDeps, loaded: LoadedRules) {
     this.deps = deps;
-    this.topics = alertTopicsFor(deps.config.kafka.groupId, deps.config.alerts);
-    const transactionalId = `${deps.config.kafka.groupId}.alerts`;
-    this.writer = new AlertLogWriter({
-      transactionalId,
-      topic: this.topics.topic,
-      onRecordTooLarge: (err) => {
-        // Notifications list a bounded number of alerts: this is a bug, not an outage.
-        deps.metrics.alertLogFailures.inc();
-        deps.logger.fatal(
-          { err: err.cause, key: err.key, bytes: err.bytes },
-          'BUG: an alert-log record is too large for the broker even on its own; it is left out (please report this), the rest of the evaluation is written',
-        );
+    const { config } = deps;
+    this.topics = alertTopicsFor(config.kafka.groupId, config.alerts);
+    this.partitions = new AlertPartitions(
+      {
+        kafka: deps.kafka,
+        admin: deps.admin,
+        influx: deps.influx,
+        metrics: deps.metrics,
+        logger: deps.logger,
+        groupId: config.kafka.groupId,
+        topic: this.topics.topic,
+        partitions: deps.partitions,
+        windowSize: config.windows.size,
+        measurement: config.alerts.measurement,
+        engine: {
+          dashboardUrl: config.alerts.dashboardUrl,
+          // Well inside the log's retention, so live state is always in it.
+          refreshAfterMs: config.alerts.retention / 4,
+          forgetAfterMs: config.alerts.forgetAfter,
+        },
       },
-      createProducer: () =>
-        deps.kafka.producer({
-          transactionalId,
-          idempotent: true,
-          maxInFlightRequests: 1,
-          allowAutoTopicCreation: false,
-        }),
-    });
-    this.engine = new AlertEngine(loaded.rules, loaded.policies, {
-      dashboardUrl: deps.config.alerts.dashboardUrl,
-      // Well inside the log's retention, so live state is always in it.
-      refreshAfterMs: deps.config.alerts.retention / 4,
-      forgetAfterMs: deps.config.alerts.forgetAfter,
-    });
+      loaded,
+    );
     this.receivers = new ReceiverSet({
-      config: deps.config,
+      config,
       kafka: deps.kafka,
       admin: deps.admin,
       producer: deps.producer,
@@ -95,38 +82,33 @@ export class Alerting {
       env: deps.env,
     });
     this.rules = new RulesReloader({
-      file: deps.config.alerts.rules,
-      settleMs: deps.config.alerts.reloadSettle,
-      engine: this.engine,
+      file: config.alerts.rules,
+      settleMs: config.alerts.reloadSettle,
+      engine: this.partitions,
       receivers: this.receivers,
       metrics: deps.metrics,
       logger: deps.logger,
     });
   }
 
-  /** Loads the rules (invalid → start-up error), rebuilds state from Kafka, starts receivers. */
+  /**
+   * Loads the rules (invalid → start-up error), creates or checks the alert topics, takes over
+   * and restores the assigned partitions, starts receivers.
+   */
   static async start(deps: AlertingDeps): Promise<Alerting> {
     const loaded = loadRulesFile(deps.config.alerts.rules);
     const alerting = new Alerting(deps, loaded);
     // Every receiver is constructed (secrets read) before anything starts.
     const notifiers = alerting.receivers.build(loaded);
-    await ensureAlertTopics(deps.admin, alerting.topics);
+    await ensureAlertTopics(deps.admin, alerting.topics, deps.partitions);
     try {
-      // Takes over the transactional id first: an older daemon of this group (a rolling
-      // deploy) is fenced, and the log read is one nobody else writes to, its commits whole.
-      const restored = await restoreAlertLog(
-        {
-          kafka: deps.kafka,
-          admin: deps.admin,
-          writer: alerting.writer,
-          topic: alerting.topics.topic,
-        },
-        (key, value) => alerting.engine.restore(key, value),
-        deps.logger,
-      );
+      await alerting.fencePreviousRelease();
+      // Takes over each partition's transactional id first: its previous owner (a rolling
+      // deploy, a rebalance) is fenced, and the read is of a partition nobody else writes to.
+      await alerting.partitions.assign(deps.assigned);
       deps.logger.info(
-        { topic: alerting.topics.topic, ...restored, rules: loaded.rules.length },
-        'alert state restored from the alert log',
+        { topic: alerting.topics.topic, partitions: deps.partitions, rules: loaded.rules.length },
+        'alerting ready',
       );
       for (const [name, notifier] of notifiers) await alerting.receivers.start(name, notifier);
     } catch (err) {
@@ -141,96 +123,70 @@ export class Alerting {
   }
 
   /**
-   * Evaluates the rules on emitted windows and advances event time to the watermark; durable
-   * (InfluxDB transitions, then the alert log) before it resolves. Retries until then. Output
-   * an earlier call could not write (its error escaped, e.g. a rebalance) is written first:
-   * the engine already moved past those windows and will not evaluate them again.
+   * Releases before the alert log was partitioned wrote it under one transactional id,
+   * `<groupId>.alerts`. Taking it over once fences such a daemon still running (the old pod of
+   * a rolling deploy), so it cannot append to partition 0 behind the new owner's back.
+   */
+  private async fencePreviousRelease(): Promise<void> {
+    const { kafka, config, logger, metrics } = this.deps;
+    const transactionalId = `${config.kafka.groupId}.alerts`;
+    const legacy = new AlertLogWriter({
+      transactionalId,
+      topic: this.topics.topic,
+      partition: 0,
+      onRecordTooLarge: () => undefined,
+      createProducer: () =>
+        kafka.producer({ transactionalId, idempotent: true, maxInFlightRequests: 1 }),
+    });
+    try {
+      await legacy.takeOver();
+    } catch (err) {
+      // Without it only a daemon of a release before this one could still write: not fatal.
+      metrics.alertLogFailures.inc();
+      logger.warn(
+        { err, transactionalId },
+        'could not take over the transactional id of releases before the partitioned alert log (ACLs?); a daemon of such a release still running is not fenced',
+      );
+    } finally {
+      await legacy.disconnect().catch(() => undefined);
+    }
+  }
+
+  /** Q: the alert log's partition count. */
+  get partitionCount(): number {
+    return this.partitions.count;
+  }
+
+  /** The alert-log partitions held, ascending. */
+  get assigned(): number[] {
+    return this.partitions.assigned;
+  }
+
+  /** Holds exactly these alert-log partitions from now on (see AlertPartitions.assign). */
+  async assign(partitions: readonly number[]): Promise<void> {
+    await this.partitions.assign(partitions);
+    this.updateGauges();
+  }
+
+  /**
+   * Evaluates partition q's emitted windows and advances its event time to the watermark;
+   * durable before it resolves (see AlertPartition.onWindows).
    */
   async onWindows(
+    q: number,
     points: readonly WindowPoint[],
     watermark: number,
     heartbeat: () => Promise<void>,
     isStopping: () => boolean,
   ): Promise<void> {
-    const evaluation = this.evaluate(points, watermark);
-    if (evaluation) this.pending.push(evaluation);
-    if (this.pending.size === 0) return;
-    const { metrics, logger } = this.deps;
-    const retry = (what: string): AlertWriteRetry => ({
-      between: heartbeat,
-      shouldStop: isStopping,
-      onFailure: (err, attempt, retryInMs) => {
-        metrics.alertLogFailures.inc();
-        logger.error({ err, attempt, retryInMs }, `${what} failed; consumption waits and retries`);
-      },
-    });
-    await this.pending.writeAll((e) => this.write(e, retry));
+    await this.partitions.onWindows(q, points, watermark, heartbeat, isStopping);
     this.updateGauges();
-  }
-
-  /** Runs the engine; its output serialised now, or undefined when nothing changed. */
-  private evaluate(
-    points: readonly WindowPoint[],
-    watermark: number,
-  ): PendingEvaluation | undefined {
-    const evaluated = this.engine.evaluate(points.map(toObservation));
-    // The clock moves in whole windows (the last window end the watermark passed), as in
-    // `rules backtest`: the same windows give the same notifications at the same times.
-    const size = this.deps.config.windows.size;
-    const ticked = Number.isFinite(watermark)
-      ? this.engine.tick(Math.floor(watermark / size) * size)
-      : undefined;
-    const out: StepOutput = {
-      transitions: [...evaluated.transitions, ...(ticked?.transitions ?? [])],
-      notifications: [...evaluated.notifications, ...(ticked?.notifications ?? [])],
-    };
-    const changes = this.engine.takeChanges();
-    if (changes.length === 0 && out.transitions.length === 0 && out.notifications.length === 0) {
-      return undefined;
-    }
-    return serialiseEvaluation(out, changes, this.deps.config.alerts.measurement);
-  }
-
-  /** Writes one evaluation: transitions (once), then the alert log; then counts and logs it. */
-  private async write(
-    e: PendingEvaluation,
-    retry: (what: string) => AlertWriteRetry,
-  ): Promise<void> {
-    const { metrics, logger, influx } = this.deps;
-    if (!e.transitionsWritten) {
-      // A transition InfluxDB refuses for good (e.g. older than the bucket's retention) loses
-      // its annotation, not its alert: the alert log below still gets it.
-      await writeSkippingRefused(e.points, {
-        what: 'alert transition points',
-        write: (batch) => influx.writePoints(batch),
-        // Measurement and tags come first in a line (tags sorted): the point's identity.
-        identify: (point) => ({ line: preview(point.toLineProtocol() ?? '', 300) }),
-        retry: retry('writing alert transitions to InfluxDB'),
-        metrics,
-        logger,
-      });
-      e.transitionsWritten = true;
-    }
-    const what = 'appending to the alert log';
-    await retryUntilSuccess(() => this.writer.append(e.messages), {
-      ...retry(what),
-      what,
-      isPermanent: (err) => err instanceof AlertLogFenced,
-    });
-    for (const t of e.transitions) {
-      metrics.alertTransitions.inc(t.labels);
-      if (t.log) logger.info(t.log, 'alert transition');
-    }
-    for (const n of e.notifications) {
-      metrics.notificationsQueued.inc({ kind: n.kind });
-      logger.info(n, 'notification queued');
-    }
   }
 
   private updateGauges(): void {
     const { alertsActive } = this.deps.metrics;
     alertsActive.reset();
-    for (const [key, count] of this.engine.countByState()) {
+    for (const [key, count] of this.partitions.countByState()) {
       const [rule = '', severity = '', state = ''] = key.split('\u0000');
       if (state !== 'inactive') alertsActive.set({ rule, severity, state }, count);
     }
@@ -249,7 +205,7 @@ export class Alerting {
     try {
       await this.receivers.stop();
     } finally {
-      await this.writer.disconnect();
+      await this.partitions.close();
     }
   }
 }

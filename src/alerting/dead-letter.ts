@@ -9,6 +9,7 @@ export const NOTIFICATION_DLQ_HEADERS = {
   reason: 'driftwatch-error-reason',
   attempts: 'driftwatch-attempts',
   offset: 'driftwatch-source-offset',
+  partition: 'driftwatch-source-partition',
 } as const;
 
 export interface DeadLetterDeps {
@@ -21,8 +22,9 @@ export interface DeadLetterDeps {
 /** One notification a receiver gives up on, and why. */
 export interface DeadLetter {
   receiver: string;
-  /** The alert-log record it came from. */
+  /** The alert-log record it came from, and its partition. */
   message: KafkaMessage;
+  partition: number;
   notification: AlertNotification;
   reason: string;
   attempts: number;
@@ -34,7 +36,7 @@ export interface DeadLetter {
  */
 export async function produceDeadLetter(
   deps: DeadLetterDeps,
-  { receiver, message, notification: n, reason, attempts }: DeadLetter,
+  { receiver, message, partition, notification: n, reason, attempts }: DeadLetter,
   isStopping: () => boolean,
 ): Promise<void> {
   const { producer, deadLetterTopic, metrics, logger } = deps;
@@ -53,6 +55,7 @@ export async function produceDeadLetter(
               [h.reason]: reason.slice(0, 1_000),
               [h.attempts]: String(attempts),
               [h.offset]: message.offset,
+              [h.partition]: String(partition),
             },
           },
         ],

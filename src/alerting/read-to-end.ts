@@ -11,6 +11,8 @@ import type { Admin, Kafka, KafkaMessage } from 'kafkajs';
  * already returned can still lie past it (its markers are written after the commit returns);
  * a caller that must see it takes over its transactional id first (see restoreAlertLog). For
  * topics written without transactions the end is the high watermark.
+ *
+ * With `only`, just those partitions are read (the others are paused at their first batch).
  */
 export async function readTopicToEnd(
   kafka: Kafka,
@@ -18,10 +20,12 @@ export async function readTopicToEnd(
   topic: string,
   groupPrefix: string,
   onMessage: (partition: number, message: KafkaMessage) => void,
+  only?: readonly number[],
 ): Promise<void> {
   const offsets = await admin.fetchTopicOffsets(topic);
   const pending = new Map<number, number>();
   for (const p of offsets) {
+    if (only !== undefined && !only.includes(p.partition)) continue;
     if (Number(p.high) > Number(p.low)) pending.set(p.partition, Number(p.high));
   }
   if (pending.size === 0) return;
@@ -48,7 +52,11 @@ export async function readTopicToEnd(
       eachBatch: async (payload) => {
         const { batch } = payload;
         const high = ends.get(batch.partition);
-        if (high === undefined) return;
+        if (high === undefined) {
+          // Not to be read (or empty when the read began): no more fetches for it.
+          if (only !== undefined) payload.pause();
+          return;
+        }
         for (const m of batch.messages) {
           if (Number(m.offset) >= high) break;
           onMessage(batch.partition, m);

@@ -292,7 +292,14 @@ export class ReceiverConsumer {
       payload,
       produceDeadLetter(
         this.deps,
-        { receiver: this.name, message, notification: n, reason, attempts },
+        {
+          receiver: this.name,
+          message,
+          partition: payload.batch.partition,
+          notification: n,
+          reason,
+          attempts,
+        },
         () => this.stopping,
       ),
     );

@@ -24,7 +24,8 @@ export interface RulesReloadDeps {
   file: string;
   /** alerts.reloadSettle: how long the file must stay the same before it is read for good. */
   settleMs: number;
-  engine: AlertEngine;
+  /** Where the rules apply: every alert engine of the daemon (AlertPartitions), or one. */
+  engine: Pick<AlertEngine, 'ruleNames' | 'setRules'>;
   receivers: Pick<ReceiverSet, 'build' | 'startNew' | 'reconcile'>;
   metrics: DaemonMetrics;
   logger: Logger;

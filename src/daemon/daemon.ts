@@ -151,6 +151,9 @@ export class Daemon {
           influx: sink,
           metrics,
           logger,
+          // Stage 2 assigns alert partitions with the partials partitions (same routing).
+          partitions: partials.count,
+          assigned: [],
           onFatal: (err) => {
             if (this.stopping) return;
             logger.fatal(
@@ -229,8 +232,9 @@ export class Daemon {
       },
       ...(alerting
         ? {
-            onEmitted: (_q, points, watermark, heartbeat) =>
-              alerting.onWindows(points, watermark, heartbeat, () => this.stopping),
+            assignAlerts: (partitions) => alerting.assign(partitions),
+            onEmitted: (q, points, watermark, heartbeat) =>
+              alerting.onWindows(q, points, watermark, heartbeat, () => this.stopping),
           }
         : {}),
       seek: (partition, offset) =>

@@ -1,5 +1,5 @@
 import type { Admin } from 'kafkajs';
-import { DriftwatchError } from '../errors.js';
+import { ensureInternalTopic } from '../kafka/internal-topics.js';
 
 /** Partials are needed until stage 2 committed past them: kept long enough to ride out outages. */
 const PARTIALS_RETENTION_MS = 7 * 86_400_000;
@@ -8,35 +8,6 @@ const PARTIALS_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
 
 export function partialsTopicFor(groupId: string): string {
   return `${groupId}.partials`;
-}
-
-/**
- * Creates an internal topic with `partitions` partitions, or checks the one that exists: models
- * are routed to partitions by their count, so another count is an error, never a silent
- * re-routing of state.
- */
-export async function ensureInternalTopic(
-  admin: Admin,
-  spec: { topic: string; partitions: number; configEntries: { name: string; value: string }[] },
-): Promise<void> {
-  const existing = new Set(await admin.listTopics());
-  if (existing.has(spec.topic)) {
-    const meta = await admin.fetchTopicMetadata({ topics: [spec.topic] });
-    const count = meta.topics[0]?.partitions.length ?? 0;
-    if (count !== spec.partitions) {
-      throw new DriftwatchError(
-        'INTERNAL_TOPIC_MISMATCH',
-        `internal topic "${spec.topic}" has ${count} partitions, expected ${spec.partitions} (scale.partitions, or the input topic's partition count): set scale.partitions to ${count}, or use a new kafka.groupId`,
-      );
-    }
-    return;
-  }
-  await admin.createTopics({
-    waitForLeaders: true,
-    topics: [
-      { topic: spec.topic, numPartitions: spec.partitions, configEntries: spec.configEntries },
-    ],
-  });
 }
 
 export async function ensurePartialsTopic(
@@ -48,6 +19,8 @@ export async function ensurePartialsTopic(
   await ensureInternalTopic(admin, {
     topic,
     partitions,
+    remedy:
+      'set scale.partitions to its count, or use a new kafka.groupId (what the internal topics hold is then started anew)',
     configEntries: [
       { name: 'cleanup.policy', value: 'delete' },
       { name: 'retention.ms', value: String(PARTIALS_RETENTION_MS) },

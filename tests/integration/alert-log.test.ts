@@ -15,20 +15,23 @@ const services = inject('services');
 describe(`the alert log: transactional writes, fencing, read_committed restore (${inject('servicesMode')})`, () => {
   const names = uniqueNames('alert-log');
   const topic = `${names.groupId}.alerts`;
-  const transactionalId = `${names.groupId}.alerts`;
+  /** The partition these writers own; partition 0 belongs to another daemon. */
+  const PARTITION = 1;
+  const transactionalId = `${names.groupId}.alerts.${PARTITION}`;
   const logger = createLogger('silent');
   let kafka: Kafka;
   let admin: Admin;
   const tooLarge: AlertRecordTooLarge[] = [];
 
-  const writer = () =>
+  const writer = (partition = PARTITION, id = transactionalId) =>
     new AlertLogWriter({
-      transactionalId,
+      transactionalId: id,
       topic,
+      partition,
       onRecordTooLarge: (err) => tooLarge.push(err),
       createProducer: () =>
         kafka.producer({
-          transactionalId,
+          transactionalId: id,
           idempotent: true,
           maxInFlightRequests: 1,
           allowAutoTopicCreation: false,
@@ -38,15 +41,19 @@ describe(`the alert log: transactional writes, fencing, read_committed restore (
     stateMessage({ key, value: { pad: 'x'.repeat(bytes) } });
 
   /** The state keys a daemon writing with `w` restores (it takes the id over first). */
-  async function restoredKeys(w: AlertLogWriter): Promise<string[]> {
+  async function restoredKeys(w: AlertLogWriter, partition = PARTITION): Promise<string[]> {
     const keys: string[] = [];
-    await restoreAlertLog({ kafka, admin, writer: w, topic }, (key) => keys.push(key), logger);
+    await restoreAlertLog(
+      { kafka, admin, topic, writers: new Map([[partition, w]]) },
+      (q, key) => keys.push(q === partition ? key : `${key} from ${q}`),
+      logger,
+    );
     return keys;
   }
 
   beforeAll(async () => {
     kafka = toolingKafka(services.kafkaBrokers, 'driftwatch-tests');
-    await createTopics(kafka, [topic]);
+    await createTopics(kafka, [topic], 2);
     admin = kafka.admin();
     await admin.connect();
   });
@@ -55,6 +62,11 @@ describe(`the alert log: transactional writes, fencing, read_committed restore (
   });
 
   it('an evaluation over 1 MB is written whole, a too large record is left out, the newest writer fences the older', async () => {
+    // The other partition's owner writes too: none of it is this partition's state.
+    const other = writer(0, `${names.groupId}.alerts.0`);
+    await other.takeOver();
+    await other.append([state('s/of-partition-0')]);
+    await other.disconnect();
     const first = writer();
     await first.takeOver();
     // 3 × 400 kB: more than the broker's 1 MB in one request; several sends, one transaction.
@@ -76,6 +88,9 @@ describe(`the alert log: transactional writes, fencing, read_committed restore (
     expect(await restoredKeys(second)).toEqual(['s/1', 's/2', 's/3', 's/4', 's/5', 's/new']);
     await first.disconnect();
     await second.disconnect();
+    const owner0 = writer(0, `${names.groupId}.alerts.0`);
+    expect(await restoredKeys(owner0, 0)).toEqual(['s/of-partition-0']);
+    await owner0.disconnect();
   });
 
   it('a writer that died mid-transaction: nothing of it is read, and its successor aborts it', async () => {
@@ -87,7 +102,14 @@ describe(`the alert log: transactional writes, fencing, read_committed restore (
     });
     await crashed.connect();
     const tx = await crashed.transaction();
-    await tx.send({ topic, acks: -1, messages: [state('s/half-1'), state('s/half-2')] });
+    await tx.send({
+      topic,
+      acks: -1,
+      messages: [state('s/half-1'), state('s/half-2')].map((m) => ({
+        ...m,
+        partition: PARTITION,
+      })),
+    });
     // No commit: the process "dies" (its connection goes, the transaction stays open).
     await crashed.disconnect();
     const successor = writer();

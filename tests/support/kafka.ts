@@ -56,9 +56,9 @@ export async function receiverCaughtUp(
         admin.fetchTopicOffsets(topic),
         admin.fetchOffsets({ groupId, topics: [topic] }),
       ]);
-      const high = Number(ends[0]?.high ?? 0);
-      const at = Number(committed[0]?.partitions[0]?.offset ?? -1);
-      if (at >= high) return;
+      // Every partition of the alert log, up to its end.
+      const at = new Map(committed[0]?.partitions.map((p) => [p.partition, Number(p.offset)]));
+      if (ends.every((e) => (at.get(e.partition) ?? -1) >= Number(e.high))) return;
       await new Promise((r) => setTimeout(r, 200));
     }
     throw new Error(`${groupId} did not commit the end of ${topic} in time`);

@@ -1,5 +1,5 @@
 import { stringify } from 'yaml';
-import { AlertEngine, type StepOutput } from '../../alerts/engine.js';
+import { AlertEngine, type EngineOptions, type StepOutput } from '../../alerts/engine.js';
 import type { DriftObservation } from '../../alerts/model.js';
 import type { RuleCounts } from '../../src/alerting/backtest.js';
 import { checkRulesText, compileRules, type LoadedRules } from '../../src/alerting/rules-file.js';
@@ -100,9 +100,10 @@ export function rule(overrides: Record<string, unknown> = {}): Record<string, un
 export function engineOf(
   rules: readonly Record<string, unknown>[],
   receivers: Record<string, unknown> = RECEIVERS,
+  options: EngineOptions = {},
 ): AlertEngine {
   const loaded = compileText(rulesText(rules, receivers));
-  return new AlertEngine(loaded.rules, loaded.policies);
+  return new AlertEngine(loaded.rules, loaded.policies, options);
 }
 
 /** Several step outputs as one. */

@@ -570,6 +570,27 @@ describe('notifications', () => {
   });
 });
 
+describe('engines of an alert log with several partitions (groupScope)', () => {
+  const firingIds = (engine: AlertEngine, model: string) =>
+    engine.evaluate(windowOf(1, { amount: 0.3 }, { model })).notifications.map((n) => n.id);
+
+  it('a rule grouping without model forms groups of its own per partition: ids never collide', () => {
+    const rules = [rule({ match: { model: '*', method: 'psi' }, group_by: ['feature'] })];
+    const q0 = firingIds(engineOf(rules, RECEIVERS, { groupScope: '0' }), 'fraud');
+    const q1 = firingIds(engineOf(rules, RECEIVERS, { groupScope: '1' }), 'churn');
+    expect(q0).toHaveLength(1);
+    expect(q1).toHaveLength(1);
+    expect(q1).not.toEqual(q0);
+  });
+
+  it('a rule grouping by model keeps the ids a single engine gives (the group is in one partition)', () => {
+    const rules = [rule({ match: { model: '*', method: 'psi' } })];
+    const scoped = firingIds(engineOf(rules, RECEIVERS, { groupScope: '1' }), 'fraud');
+    expect(scoped).toHaveLength(1);
+    expect(scoped).toEqual(firingIds(engineOf(rules), 'fraud'));
+  });
+});
+
 describe('stale_after', () => {
   const staleRule = rule({ stale_after: '30m', stale_severity: 'info' });
 

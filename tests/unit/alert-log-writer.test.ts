@@ -28,6 +28,8 @@ function fakeProducers(
   } = {},
 ) {
   const log: string[] = [];
+  /** The partition of every record sent. */
+  const partitions: (number | undefined)[] = [];
   let producers = 0;
   let sends = 0;
   let commits = 0;
@@ -53,6 +55,7 @@ function fakeProducers(
         const tx = {
           send: (record: ProducerRecord) => {
             const err = fail.send?.(record.messages, ++sends);
+            partitions.push(...record.messages.map((m) => m.partition));
             log.push(
               `${id} send ${record.messages.map((m) => String(m.key)).join(',')}${err ? ' ✗' : ''}`,
             );
@@ -73,7 +76,7 @@ function fakeProducers(
       },
     };
   };
-  return { log, createProducer };
+  return { log, partitions, createProducer };
 }
 
 const record = (key: string, bytes = 10): Message => ({ key, value: 'x'.repeat(bytes) });
@@ -90,8 +93,9 @@ function writerFor(fake: ReturnType<typeof fakeProducers>) {
   const tooLarge: AlertRecordTooLarge[] = [];
   const writer = new AlertLogWriter({
     createProducer: fake.createProducer,
-    transactionalId: 'g.alerts',
+    transactionalId: 'g.alerts.2',
     topic: 'g.alerts',
+    partition: 2,
     onRecordTooLarge: (err) => tooLarge.push(err),
   });
   return { writer, tooLarge };
@@ -121,6 +125,13 @@ describe('AlertLogWriter: one transaction per evaluation', () => {
       '2 send b',
       '2 commit',
     ]);
+  });
+
+  it('writes every record to its own partition of the alert log, never where a key would hash', async () => {
+    const fake = fakeProducers();
+    const { writer } = writerFor(fake);
+    await writer.append([record('a'), record('b', 600_000), record('c', 600_000)]);
+    expect(fake.partitions).toEqual([2, 2, 2]);
   });
 
   it('splits large evaluations into several sends inside one committed transaction', async () => {

@@ -4,28 +4,40 @@ import { restoreAlertLog } from '../../src/alerting/alert-log.js';
 import { createLogger } from '../../src/logger.js';
 
 describe('restoreAlertLog', () => {
-  it('reads where the log ends only once the transactional id is taken over (commits then have their markers)', async () => {
+  it('reads where the log ends only once every partition restored is taken over (commits then have their markers)', async () => {
     const calls: string[] = [];
-    const writer = {
+    const writer = (q: number) => ({
       takeOver: async () => {
-        calls.push('take over');
+        calls.push(`take over ${q}`);
         // The broker answers once the earlier transactions are complete: later, not at once.
         await new Promise((resolve) => setImmediate(resolve));
-        calls.push('taken over');
+        calls.push(`taken over ${q}`);
       },
-    };
+    });
     const admin = {
       fetchTopicOffsets: () => {
         calls.push('end offsets');
-        return Promise.resolve([{ partition: 0, offset: '0', high: '0', low: '0' }]);
+        return Promise.resolve(
+          [0, 1, 2].map((partition) => ({ partition, offset: '0', high: '0', low: '0' })),
+        );
       },
     } as unknown as Admin;
     const restored = await restoreAlertLog(
-      { kafka: {} as Kafka, admin, writer, topic: 'g.alerts' },
+      {
+        kafka: {} as Kafka,
+        admin,
+        topic: 'g.alerts',
+        writers: new Map([
+          [0, writer(0)],
+          [2, writer(2)],
+        ]),
+      },
       () => undefined,
       createLogger('silent'),
     );
-    expect(calls).toEqual(['take over', 'taken over', 'end offsets']);
+    expect(calls.slice(0, 2).sort()).toEqual(['take over 0', 'take over 2']);
+    expect(calls.slice(2, 4).sort()).toEqual(['taken over 0', 'taken over 2']);
+    expect(calls.slice(4)).toEqual(['end offsets']);
     expect(restored).toEqual({ records: 0, notifications: 0 });
   });
 });

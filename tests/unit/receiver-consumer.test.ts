@@ -97,14 +97,20 @@ const notification = (offset: number, id: string, receivers: string[]) =>
   record(offset, String(notificationMessage(sampleNotification({ id, receivers })).value));
 
 /** A batch payload double recording commits and heartbeats. */
-function payload(messages: KafkaMessage[], lastOffset: number) {
+function payload(messages: KafkaMessage[], lastOffset: number, partition = 0) {
   const commits: string[] = [];
+  /** `partition:offset` of every commit. */
+  const positions: string[] = [];
   const calls = { heartbeats: 0 };
   const p = {
-    batch: { topic: TOPIC, partition: 0, messages, lastOffset: () => String(lastOffset) },
+    batch: { topic: TOPIC, partition, messages, lastOffset: () => String(lastOffset) },
     resolveOffset: () => undefined,
-    commitOffsetsIfNecessary: (offsets: { topics: { partitions: { offset: string }[] }[] }) => {
-      commits.push(offsets.topics[0]?.partitions[0]?.offset ?? '?');
+    commitOffsetsIfNecessary: (offsets: {
+      topics: { partitions: { partition: number; offset: string }[] }[];
+    }) => {
+      const at = offsets.topics[0]?.partitions[0];
+      commits.push(at?.offset ?? '?');
+      positions.push(`${at?.partition ?? '?'}:${at?.offset ?? '?'}`);
       return Promise.resolve();
     },
     heartbeat: () => {
@@ -114,7 +120,7 @@ function payload(messages: KafkaMessage[], lastOffset: number) {
     isRunning: () => true,
     isStale: () => false,
   };
-  return { payload: p as unknown as EachBatchPayload, commits, calls };
+  return { payload: p as unknown as EachBatchPayload, commits, positions, calls };
 }
 
 const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -176,6 +182,29 @@ describe('ReceiverConsumer', () => {
     expect(refused.deadLetters).toHaveLength(1);
     expect(q.calls.heartbeats).toBeGreaterThanOrEqual(3);
     expect(q.commits).toEqual(['1']);
+  });
+
+  it('batches of several alert-log partitions: each commits its own; a dead letter names where it came from', async () => {
+    let refuse = false;
+    const h = await harness({
+      deliver: () =>
+        Promise.resolve(
+          refuse ? { kind: 'permanent', error: 'HTTP 400' } : { kind: 'delivered', detail: '200' },
+        ),
+    });
+    stop = () => h.receiver.stop();
+    const p0 = payload([notification(0, 'n6', ['hook']), state(1)], 1, 0);
+    const p2 = payload([state(0), notification(1, 'n7', ['hook'])], 1, 2);
+    await h.eachBatch(p0.payload);
+    await h.eachBatch(p2.payload);
+    expect(h.delivered).toEqual(['n6', 'n7']);
+    expect([...p0.positions, ...p2.positions]).toEqual(['0:1', '0:2', '2:2']);
+    refuse = true;
+    await h.eachBatch(payload([notification(5, 'n8', ['hook'])], 5, 2).payload);
+    const headers = (h.deadLetters[0] as { messages: { headers: Record<string, string> }[] })
+      .messages[0]?.headers;
+    expect(headers?.['driftwatch-source-partition']).toBe('2');
+    expect(headers?.['driftwatch-source-offset']).toBe('5');
   });
 
   it('a crash kafkajs does not restart is fatal; a restarting one or one while stopping is not', async () => {

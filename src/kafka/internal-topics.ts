@@ -1,0 +1,50 @@
+import type { Admin, ITopicConfig } from 'kafkajs';
+import { DriftwatchError } from '../errors.js';
+
+/** A topic driftwatch owns: its partition count is part of how its records are routed. */
+export interface InternalTopic {
+  topic: string;
+  partitions: number;
+  configEntries?: ITopicConfig['configEntries'];
+  /** What to do when an existing topic has another count (ends the error message). */
+  remedy?: string;
+}
+
+/**
+ * Creates the topic with `partitions` partitions when it is missing; an existing one must have
+ * exactly that many. Records are placed by partition (a model's state in partition
+ * route(model) of Q): the same topic with another count would put a model's records in two
+ * places, so a mismatch is a start-up error, never silently adapted.
+ */
+export async function ensureInternalTopic(admin: Admin, t: InternalTopic): Promise<void> {
+  if (!(await admin.listTopics()).includes(t.topic)) {
+    const created = await admin.createTopics({
+      waitForLeaders: true,
+      topics: [{ topic: t.topic, numPartitions: t.partitions, configEntries: t.configEntries }],
+    });
+    // false: another replica created it meanwhile; its count is checked below like any other.
+    if (created) return;
+  }
+  const meta = await admin.fetchTopicMetadata({ topics: [t.topic] });
+  const count = meta.topics[0]?.partitions.length ?? 0;
+  if (count !== t.partitions) throw internalTopicMismatch(t, count);
+}
+
+export function internalTopicMismatch(t: InternalTopic, count: number): DriftwatchError {
+  const remedy =
+    t.remedy ??
+    'delete the topic to let driftwatch create it anew (what it holds is lost), or run with the partition count it has';
+  return new DriftwatchError(
+    'INTERNAL_TOPIC_MISMATCH',
+    `internal topic "${t.topic}" has ${count} partition(s), driftwatch expects ${t.partitions}: its records are placed by partition, so it cannot be used with another count; ${remedy}`,
+  );
+}
+
+/** Creates the topic when missing, with whatever count it has otherwise (not routed by partition). */
+export async function ensureTopicExists(admin: Admin, t: InternalTopic): Promise<void> {
+  if ((await admin.listTopics()).includes(t.topic)) return;
+  await admin.createTopics({
+    waitForLeaders: true,
+    topics: [{ topic: t.topic, numPartitions: t.partitions, configEntries: t.configEntries }],
+  });
+}

@@ -28,6 +28,13 @@ export {
   OVERFLOW_CATEGORY,
 } from './aggregates/categorical.js';
 export { Moments } from './aggregates/moments.js';
+export type {
+  CategoricalAggregateState,
+  FeatureAggregateState,
+  KsCellState,
+  NumericAggregateState,
+  SourceFloatsState,
+} from './aggregates/state.js';
 export type { FeatureSummary } from './aggregates/moments.js';
 export { evaluateFeature, correctWindow, datasetDrift } from './decision.js';
 export type { DriftResult, DriftStatus, DatasetDrift, FeatureAggregate } from './decision.js';

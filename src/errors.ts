@@ -13,8 +13,11 @@ export type ErrorCode =
   | 'HTTP_LISTEN_FAILED'
   | 'RULES_INVALID'
   | 'ALERTS_CONFIG_INVALID'
-  | 'INTERNAL_TOPIC_MISMATCH'
-  | 'CLI_USAGE';
+  | 'CLI_USAGE'
+  | 'WINDOW_MERGE_MISMATCH'
+  | 'PARTIAL_BASELINE_UNKNOWN'
+  | 'PARTIAL_UNREADABLE'
+  | 'INTERNAL_TOPIC_MISMATCH';
 
 /** An error a user can act on: a stable code plus a message naming the offending input. */
 export class DriftwatchError extends Error {

@@ -1,4 +1,5 @@
 import type { CategoricalReference } from '../reference.js';
+import { checkCategoricalState, type CategoricalAggregateState } from './state.js';
 
 /** Distinct unseen categories kept per window; later ones share one "other" bucket. */
 export const MAX_UNSEEN_CATEGORIES = 1_000;
@@ -46,6 +47,33 @@ export class CategoricalAggregate {
     }
     for (const [key, count] of other.unseen) this.add(key, count);
     this.missing += other.missing;
+  }
+
+  /** Everything this aggregate holds, as plain data. */
+  toState(): CategoricalAggregateState {
+    return {
+      kind: 'categorical',
+      missing: this.missing,
+      counts: Float64Array.from(this.counts),
+      unseen: [...this.unseen],
+    };
+  }
+
+  /**
+   * The aggregate `toState` described, against the same reference. Throws DetectorInputError
+   * when the state cannot have come from one.
+   */
+  static fromState(
+    reference: CategoricalReference,
+    state: CategoricalAggregateState,
+  ): CategoricalAggregate {
+    checkCategoricalState(state, reference.index, MAX_UNSEEN_CATEGORIES, OVERFLOW_CATEGORY);
+    const aggregate = new CategoricalAggregate(reference);
+    aggregate.counts.set(state.counts);
+    // Set directly, not through add: the overflow bucket keeps its place and count.
+    for (const [key, count] of state.unseen) aggregate.unseen.set(key, count);
+    aggregate.missing = state.missing;
+    return aggregate;
   }
 
   get n(): number {

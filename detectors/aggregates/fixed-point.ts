@@ -79,3 +79,8 @@ export function mergeSum(target: Float64Array, source: Float64Array, at: number)
 export function sumAt(words: Float64Array, at: number, scale: number): number {
   return ((words[at + 1] as number) * TWO_52 + (words[at] as number)) / scale;
 }
+
+/** Whether (lo, hi) can be a sum kept by these functions: integers, lo below 2^52. */
+export function isSum(lo: number, hi: number): boolean {
+  return Number.isInteger(lo) && lo >= 0 && lo < TWO_52 && Number.isSafeInteger(hi) && hi >= 0;
+}

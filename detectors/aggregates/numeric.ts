@@ -3,24 +3,8 @@ import { sortedIndexOf, type SortedIndex } from '../sorted-index.js';
 import { addOffset, mergeSum, scalesOf, sumAt } from './fixed-point.js';
 import { Moments, type FeatureSummary } from './moments.js';
 import { PerSource } from './per-source.js';
-
-/**
- * What a source accumulates in floating point: its moments and its offset sums beyond either
- * end of the reference sample (unbounded, so not kept in fixed point). Extends Moments
- * rather than holding one: one object less to load per value.
- */
-class SourceFloats extends Moments {
-  /** Σ(first reference value − x) over the values below it. */
-  below = 0;
-  /** Σ(x − last reference value) over the values above it. */
-  above = 0;
-
-  override merge(other: SourceFloats): void {
-    super.merge(other);
-    this.below += other.below;
-    this.above += other.above;
-  }
-}
+import { SourceFloats } from './source-floats.js';
+import { checkNumericState, type KsCellState, type NumericAggregateState } from './state.js';
 
 /**
  * The window side of one numeric feature: mergeable, bounded memory, independent of the
@@ -144,6 +128,54 @@ export class NumericAggregate {
     this.count += other.count;
     this.missing += other.missing;
     this.nonFinite += other.nonFinite;
+  }
+
+  /** Everything this aggregate holds, as plain data (KS cells sparse: non-zero ones only). */
+  toState(): NumericAggregateState {
+    const cells: KsCellState[] = [];
+    const slots = this.cells;
+    if (slots !== undefined) {
+      for (let at = 0; at < slots.length; at += 4) {
+        const below = slots[at] as number;
+        const sumLo = slots[at + 1] as number;
+        const sumHi = slots[at + 2] as number;
+        const equal = slots[at + 3] as number;
+        if (below !== 0 || sumLo !== 0 || sumHi !== 0 || equal !== 0) {
+          cells.push({ k: at / 4, below, sumLo, sumHi, equal });
+        }
+      }
+    }
+    return {
+      kind: 'numeric',
+      count: this.count,
+      missing: this.missing,
+      nonFinite: this.nonFinite,
+      binCounts: Float64Array.from(this.binCounts),
+      cells,
+      sources: this.floats.inOrder().map(([source, floats]) => floats.toState(source)),
+    };
+  }
+
+  /**
+   * The aggregate `toState` described, against the same reference. Throws DetectorInputError
+   * when the state cannot have come from one (counts that disagree, cells out of range).
+   */
+  static fromState(reference: NumericReference, state: NumericAggregateState): NumericAggregate {
+    const aggregate = new NumericAggregate(reference);
+    checkNumericState(state, aggregate.binCounts.length, reference.sample?.values.length);
+    aggregate.binCounts.set(state.binCounts);
+    aggregate.count = state.count;
+    aggregate.missing = state.missing;
+    aggregate.nonFinite = state.nonFinite;
+    if (state.cells.length > 0) {
+      const u = (reference.sample as ReferenceSample).values.length;
+      const cells = (aggregate.cells = new Float64Array(4 * (u + 1)));
+      for (const { k, below, sumLo, sumHi, equal } of state.cells) {
+        cells.set([below, sumLo, sumHi, equal], 4 * k);
+      }
+    }
+    for (const floats of state.sources) aggregate.floats.get(floats.source).setState(floats);
+    return aggregate;
   }
 
   /** Count, mean, variance, min and max over every source, merged in ascending source order. */

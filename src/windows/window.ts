@@ -4,7 +4,8 @@ import {
   type FeatureAggregate,
 } from '../../detectors/index.js';
 import { categoryKey, type Baseline } from '../baseline/baseline.js';
-import { LIMITS, shortenedCategory } from '../ingest/limits.js';
+import { DriftwatchError } from '../errors.js';
+import { LIMITS, preview, shortenedCategory } from '../ingest/limits.js';
 import type { PredictionLog } from '../ingest/prediction-log.js';
 
 /** One tumbling event-time window of one (model, model_version). */
@@ -70,6 +71,62 @@ export class Window {
         );
       }
     }
+  }
+
+  /**
+   * Adds `other`'s events and aggregates: the two must be the same window (model, version,
+   * bounds) against the same Baseline object. Each aggregate keeps its floats per source, so
+   * merging partials in a fixed order gives the same results as one window that saw every
+   * event. firstOffsets are the input partitions' bookkeeping and stay as they are.
+   */
+  merge(other: Window): void {
+    const mismatch =
+      other.baseline !== this.baseline
+        ? `baseline ${other.baseline.hash} (a different object than ${this.baseline.hash})`
+        : other.model !== this.model || other.modelVersion !== this.modelVersion
+          ? `model ${preview(other.model)} version ${preview(other.modelVersion)}`
+          : other.start !== this.start || other.end !== this.end
+            ? `bounds [${other.start}, ${other.end})`
+            : undefined;
+    if (mismatch !== undefined) {
+      throw new DriftwatchError(
+        'WINDOW_MERGE_MISMATCH',
+        `cannot merge a window with ${mismatch} into the window [${this.start}, ${this.end}) of ` +
+          `model ${preview(this.model)} version ${preview(this.modelVersion)} ` +
+          `(baseline ${this.baseline.hash})`,
+      );
+    }
+    this.events += other.events;
+    this.longCategories += other.longCategories;
+    this.aggregates.forEach((aggregate, i) => {
+      const theirs = other.aggregates[i] as FeatureAggregate;
+      if (aggregate instanceof NumericAggregate) aggregate.merge(theirs as NumericAggregate);
+      else aggregate.merge(theirs as CategoricalAggregate);
+    });
+  }
+
+  /**
+   * A window rebuilt from its parts (a decoded partial): `aggregates` in the baseline's
+   * feature order, each built against that feature's reference.
+   */
+  static restore(
+    identity: Pick<Window, 'baseline' | 'model' | 'modelVersion' | 'start' | 'end'>,
+    counts: Pick<Window, 'events' | 'longCategories'>,
+    aggregates: readonly FeatureAggregate[],
+  ): Window {
+    const { baseline, model, modelVersion, start, end } = identity;
+    const window = new Window(baseline, model, modelVersion, start, end);
+    const references = [...baseline.features.values()];
+    if (
+      aggregates.length !== references.length ||
+      aggregates.some((a, i) => a.reference !== references[i])
+    ) {
+      throw new Error('Window.restore: aggregates not built against the baseline, in its order');
+    }
+    window.aggregates.splice(0, aggregates.length, ...aggregates);
+    window.events = counts.events;
+    window.longCategories = counts.longCategories;
+    return window;
   }
 
   /** Unseen categories are held by name until the window closes: long ones by a bounded one. */

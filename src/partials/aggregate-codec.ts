@@ -1,0 +1,197 @@
+import {
+  CategoricalAggregate,
+  MAX_UNSEEN_CATEGORIES,
+  NumericAggregate,
+  type CategoricalAggregateState,
+  type CategoricalReference,
+  type FeatureAggregate,
+  type FeatureReference,
+  type KsCellState,
+  type NumericAggregateState,
+  type NumericReference,
+  type SourceFloatsState,
+} from '../../detectors/index.js';
+import type { ByteReader, ByteWriter } from './bytes.js';
+
+/**
+ * One feature's aggregate state in the partials format. Counts and indices are varints,
+ * floats and the fixed-point words float64; sparse vectors list (gap, value) pairs, the gap
+ * being the distance to the previous non-zero entry less one (so the first gap is its index).
+ * Lengths come from the baseline, which both sides hold (same hash), so they are not written.
+ */
+
+const KIND_NUMERIC = 0;
+const KIND_CATEGORICAL = 1;
+
+/** Flags of a KS cell: which of its slots are non-zero, in slot order. */
+const CELL_BELOW = 1;
+const CELL_SUM_LO = 2;
+const CELL_SUM_HI = 4;
+const CELL_EQUAL = 8;
+
+/** Smallest encodings, to bound entry counts by the bytes left. */
+const MIN_SPARSE_ENTRY = 2;
+const MIN_CELL = 3;
+const MIN_SOURCE = 2 + 6 * 8;
+const MIN_UNSEEN = 2;
+
+function writeSparseCounts(out: ByteWriter, counts: Float64Array): void {
+  let nonZero = 0;
+  for (let i = 0; i < counts.length; i++) if (counts[i] !== 0) nonZero++;
+  out.varint(nonZero);
+  let next = 0;
+  for (let i = 0; i < counts.length; i++) {
+    if (counts[i] === 0) continue;
+    out.varint(i - next);
+    out.varint(counts[i] as number);
+    next = i + 1;
+  }
+}
+
+function readSparseCounts(input: ByteReader, what: string, length: number): Float64Array {
+  const n = input.count(`${what} entries`, MIN_SPARSE_ENTRY, length);
+  const counts = new Float64Array(length);
+  let next = 0;
+  for (let e = 0; e < n; e++) {
+    const i = next + input.index(`${what} index`, length - next);
+    const count = input.varint(`${what}[${i}]`);
+    if (count === 0) input.fail(`${what}[${i}]`, 'is listed but zero');
+    counts[i] = count;
+    next = i + 1;
+  }
+  return counts;
+}
+
+function writeNumeric(out: ByteWriter, state: NumericAggregateState): void {
+  out.varint(state.count);
+  out.varint(state.missing);
+  out.varint(state.nonFinite);
+  writeSparseCounts(out, state.binCounts);
+  out.varint(state.cells.length);
+  let next = 0;
+  for (const { k, below, sumLo, sumHi, equal } of state.cells) {
+    out.varint(k - next);
+    next = k + 1;
+    out.u8(
+      (below !== 0 ? CELL_BELOW : 0) |
+        (sumLo !== 0 ? CELL_SUM_LO : 0) |
+        (sumHi !== 0 ? CELL_SUM_HI : 0) |
+        (equal !== 0 ? CELL_EQUAL : 0),
+    );
+    if (below !== 0) out.varint(below);
+    if (sumLo !== 0) out.f64(sumLo);
+    if (sumHi !== 0) out.f64(sumHi);
+    if (equal !== 0) out.varint(equal);
+  }
+  out.varint(state.sources.length);
+  next = 0;
+  for (const s of state.sources) {
+    out.varint(s.source - next);
+    next = s.source + 1;
+    out.varint(s.n);
+    for (const x of [s.mean, s.m2, s.min, s.max, s.below, s.above]) out.f64(x);
+  }
+}
+
+function readCell(input: ByteReader, k: number): KsCellState {
+  const flags = input.u8(`KS cell ${k} flags`);
+  if (flags === 0 || flags > 15) input.fail(`KS cell ${k} flags`, `are ${flags}`);
+  return {
+    k,
+    below: flags & CELL_BELOW ? input.varint(`KS cell ${k} count`) : 0,
+    sumLo: flags & CELL_SUM_LO ? input.f64(`KS cell ${k} sum`) : 0,
+    sumHi: flags & CELL_SUM_HI ? input.f64(`KS cell ${k} sum`) : 0,
+    equal: flags & CELL_EQUAL ? input.varint(`KS cell ${k} ties`) : 0,
+  };
+}
+
+function readSource(input: ByteReader, source: number): SourceFloatsState {
+  const n = input.varint(`source ${source} count`);
+  const [mean, m2, min, max, below, above] = Array.from({ length: 6 }, () =>
+    input.f64(`source ${source} moments`),
+  ) as [number, number, number, number, number, number];
+  return { source, n, mean, m2, min, max, below, above };
+}
+
+function readNumeric(input: ByteReader, reference: NumericReference): NumericAggregateState {
+  const count = input.varint('count');
+  const missing = input.varint('missing');
+  const nonFinite = input.varint('non-finite');
+  const binCounts = readSparseCounts(input, 'bin counts', reference.cuts.length + 1);
+  const slots = reference.sample === undefined ? 0 : reference.sample.values.length + 1;
+  const cells: KsCellState[] = [];
+  let next = 0;
+  for (let c = input.count('KS cells', MIN_CELL, slots); c > 0; c--) {
+    const k = next + input.index('KS cell index', slots - next);
+    cells.push(readCell(input, k));
+    next = k + 1;
+  }
+  const sources: SourceFloatsState[] = [];
+  next = 0;
+  for (let s = input.count('sources', MIN_SOURCE); s > 0; s--) {
+    const source = next + input.varint('source');
+    if (!Number.isSafeInteger(source)) input.fail('source', 'exceeds 2^53 − 1');
+    sources.push(readSource(input, source));
+    next = source + 1;
+  }
+  return { kind: 'numeric', count, missing, nonFinite, binCounts, cells, sources };
+}
+
+function writeCategorical(out: ByteWriter, state: CategoricalAggregateState): void {
+  out.varint(state.missing);
+  writeSparseCounts(out, state.counts);
+  out.varint(state.unseen.length);
+  for (const [key, count] of state.unseen) {
+    out.string(key);
+    out.varint(count);
+  }
+}
+
+function readCategorical(
+  input: ByteReader,
+  reference: CategoricalReference,
+): CategoricalAggregateState {
+  const missing = input.varint('missing');
+  const counts = readSparseCounts(input, 'category counts', reference.categories.length);
+  const unseen: [string, number][] = [];
+  // The cap plus the overflow bucket; fromState checks the finer rules.
+  for (
+    let u = input.count('unseen categories', MIN_UNSEEN, MAX_UNSEEN_CATEGORIES + 1);
+    u > 0;
+    u--
+  ) {
+    const key = input.string('unseen category');
+    unseen.push([key, input.varint('unseen category count')]);
+  }
+  return { kind: 'categorical', missing, counts, unseen };
+}
+
+export function writeAggregate(out: ByteWriter, aggregate: FeatureAggregate): void {
+  if (aggregate instanceof NumericAggregate) {
+    out.u8(KIND_NUMERIC);
+    writeNumeric(out, aggregate.toState());
+  } else {
+    out.u8(KIND_CATEGORICAL);
+    writeCategorical(out, aggregate.toState());
+  }
+}
+
+/**
+ * The aggregate of the feature `name` against its `reference`. A state that does not fit the
+ * reference makes fromState throw DetectorInputError (the caller turns it into
+ * PARTIAL_UNREADABLE).
+ */
+export function readAggregate(
+  input: ByteReader,
+  name: string,
+  reference: FeatureReference,
+): FeatureAggregate {
+  const kind = input.u8(`kind of feature ${name}`);
+  const expected = reference.kind === 'numeric' ? KIND_NUMERIC : KIND_CATEGORICAL;
+  if (kind !== expected) {
+    input.fail(`kind of feature ${name}`, `is ${kind}, the baseline's is ${reference.kind}`);
+  }
+  return reference.kind === 'numeric'
+    ? NumericAggregate.fromState(reference, readNumeric(input, reference))
+    : CategoricalAggregate.fromState(reference, readCategorical(input, reference));
+}

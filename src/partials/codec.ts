@@ -1,0 +1,243 @@
+import { crc32 } from 'node:zlib';
+import type { Baseline } from '../baseline/baseline.js';
+import { DriftwatchError } from '../errors.js';
+import { preview } from '../ingest/limits.js';
+import { Window } from '../windows/window.js';
+import { readAggregate, writeAggregate } from './aggregate-codec.js';
+import { ByteReader, ByteWriter } from './bytes.js';
+
+/**
+ * Records of the `<groupId>.partials` topic (scale-design.md): a window partial (one input
+ * partition's aggregates of one window) or a batch of progress records. Layout:
+ *
+ *   format version (u8 = 1) · kind (u8: 1 partial, 2 progress) · body · CRC-32 (u32, of
+ *   everything before it)
+ *
+ * Partial body: model, model version, baseline model, baseline version, baseline hash
+ * (strings), window start and end (float64), events, long categories, source (varints),
+ * feature count (varint) and per feature, in the baseline's order, its kind and aggregate
+ * state (aggregate-codec.ts). Progress body: a count, then per record the source (varint),
+ * watermark (float64), idle (u8 0/1) and idle-until (float64).
+ *
+ * Floats travel as IEEE bits, so a decoded window merges and evaluates bit-identically to
+ * the one encoded. The checksum makes a corrupt record unreadable rather than a window with
+ * wrong numbers (Kafka checks its batches, but not what a buggy producer put in them).
+ */
+
+export const PARTIALS_FORMAT_VERSION = 1;
+const KIND_PARTIAL = 1;
+const KIND_PROGRESS = 2;
+const HEADER_BYTES = 2;
+const CRC_BYTES = 4;
+/** source (≥ 1) + watermark (8) + idle (1) + idle-until (8). */
+const MIN_PROGRESS = 18;
+
+/** Where one input partition's event time stands, sent to every partials partition. */
+export interface SourceProgress {
+  source: number;
+  /** −Infinity before the partition's first event. */
+  watermark: number;
+  idle: boolean;
+  idleUntil: number;
+}
+
+export type PartialsRecord =
+  | { kind: 'partial'; source: number; window: Window }
+  | { kind: 'progress'; records: SourceProgress[] };
+
+/** Finds the baseline a partial was built against; undefined when not loaded here. */
+export type BaselineLookup = (model: string, version: string, hash: string) => Baseline | undefined;
+
+function record(kind: number, body: (out: ByteWriter) => void): Buffer {
+  const out = new ByteWriter();
+  out.u8(PARTIALS_FORMAT_VERSION);
+  out.u8(kind);
+  body(out);
+  out.u32(crc32(out.written()));
+  return Buffer.from(out.written());
+}
+
+/** The partial of input partition `source` for `window` (which saw only that source). */
+export function encodePartial(window: Window, source: number): Buffer {
+  return record(KIND_PARTIAL, (out) => {
+    const { baseline } = window;
+    for (const text of [
+      window.model,
+      window.modelVersion,
+      baseline.model,
+      baseline.modelVersion,
+      baseline.hash,
+    ]) {
+      out.string(text);
+    }
+    out.f64(window.start);
+    out.f64(window.end);
+    out.varint(window.events);
+    out.varint(window.longCategories);
+    out.varint(source);
+    const aggregates = window.featureAggregates();
+    out.varint(aggregates.size);
+    for (const aggregate of aggregates.values()) writeAggregate(out, aggregate);
+  });
+}
+
+export function encodeProgress(records: readonly SourceProgress[]): Buffer {
+  return record(KIND_PROGRESS, (out) => {
+    out.varint(records.length);
+    for (const r of records) {
+      out.varint(r.source);
+      out.f64(r.watermark);
+      out.u8(r.idle ? 1 : 0);
+      out.f64(r.idleUntil);
+    }
+  });
+}
+
+/** Runs `read`, turning any failure but a typed one into PARTIAL_UNREADABLE. */
+function guarded<T>(read: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    if (error instanceof DriftwatchError) throw error;
+    throw new DriftwatchError(
+      'PARTIAL_UNREADABLE',
+      `partials record unreadable: ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error },
+    );
+  }
+}
+
+/** Checks the checksum, version and kind; returns a reader over the body. */
+function open(bytes: Uint8Array): { kind: number; body: ByteReader } {
+  if (bytes.length < HEADER_BYTES + CRC_BYTES) {
+    throw new DriftwatchError(
+      'PARTIAL_UNREADABLE',
+      `partials record unreadable: ${bytes.length} bytes, shorter than any record`,
+    );
+  }
+  const end = bytes.length - CRC_BYTES;
+  const stored = new DataView(bytes.buffer, bytes.byteOffset + end, CRC_BYTES).getUint32(0);
+  const content = bytes.subarray(0, end);
+  if (crc32(content) !== stored) {
+    throw new DriftwatchError(
+      'PARTIAL_UNREADABLE',
+      `partials record unreadable: checksum mismatch over ${bytes.length} bytes`,
+    );
+  }
+  const body = new ByteReader(content);
+  const version = body.u8('format version');
+  if (version !== PARTIALS_FORMAT_VERSION) {
+    body.fail('format version', `is ${version}, this driftwatch reads ${PARTIALS_FORMAT_VERSION}`);
+  }
+  return { kind: body.u8('record kind'), body };
+}
+
+function readProgress(body: ByteReader): SourceProgress[] {
+  const records: SourceProgress[] = [];
+  for (let n = body.count('progress records', MIN_PROGRESS); n > 0; n--) {
+    const source = body.varint('progress source');
+    const watermark = body.f64('watermark');
+    const idle = body.u8('idle flag');
+    const idleUntil = body.f64('idle-until');
+    if (idle > 1) body.fail('idle flag', `is ${idle}`);
+    if (Number.isNaN(watermark) || Number.isNaN(idleUntil)) body.fail('progress', 'holds NaN');
+    records.push({ source, watermark, idle: idle === 1, idleUntil });
+  }
+  return records;
+}
+
+function readPartialHead(body: ByteReader) {
+  const [model, modelVersion, baselineModel, baselineVersion, hash] = [
+    'model',
+    'model version',
+    'baseline model',
+    'baseline version',
+    'baseline hash',
+  ].map((what) => body.string(what)) as [string, string, string, string, string];
+  const start = body.f64('window start');
+  const end = body.f64('window end');
+  if (!(Number.isFinite(start) && Number.isFinite(end) && start < end)) {
+    body.fail('window', `[${start}, ${end}) is not a window`);
+  }
+  const events = body.varint('events');
+  const longCategories = body.varint('long categories');
+  const source = body.varint('source');
+  return {
+    model,
+    modelVersion,
+    baselineModel,
+    baselineVersion,
+    hash,
+    start,
+    end,
+    events,
+    longCategories,
+    source,
+  };
+}
+
+function readPartialBody(
+  body: ByteReader,
+  head: ReturnType<typeof readPartialHead>,
+  baseline: Baseline,
+): Window {
+  const size = baseline.features.size;
+  const features = body.varint('feature count');
+  if (features !== size) {
+    body.fail('feature count', `is ${features}, baseline ${baseline.hash} has ${size}`);
+  }
+  const aggregates = [...baseline.features].map(([name, reference]) =>
+    readAggregate(body, name, reference),
+  );
+  body.end('the last feature');
+  return Window.restore({ ...head, baseline }, head, aggregates);
+}
+
+/**
+ * A record of the partials topic. Throws DriftwatchError only: PARTIAL_BASELINE_UNKNOWN when
+ * `lookup` does not know the partial's baseline, PARTIAL_UNREADABLE for anything corrupt,
+ * truncated or not matching that baseline. Errors thrown by `lookup` itself pass unchanged.
+ */
+export function decodePartialsRecord(bytes: Uint8Array, lookup: BaselineLookup): PartialsRecord {
+  const { kind, body } = guarded(() => open(bytes));
+  if (kind === KIND_PROGRESS) {
+    return guarded(() => {
+      const records = readProgress(body);
+      body.end('the last progress record');
+      return { kind: 'progress', records };
+    });
+  }
+  if (kind !== KIND_PARTIAL) body.fail('record kind', `is ${kind}`);
+  const head = guarded(() => readPartialHead(body));
+  const baseline = lookup(head.baselineModel, head.baselineVersion, head.hash);
+  if (
+    baseline === undefined ||
+    baseline.hash !== head.hash ||
+    baseline.model !== head.baselineModel ||
+    baseline.modelVersion !== head.baselineVersion
+  ) {
+    throw new DriftwatchError(
+      'PARTIAL_BASELINE_UNKNOWN',
+      `partial of model ${preview(head.model)} version ${preview(head.modelVersion)} was built ` +
+        `against baseline model ${preview(head.baselineModel)} version ` +
+        `${preview(head.baselineVersion)} hash ${preview(head.hash)}, which is not loaded`,
+    );
+  }
+  const window = guarded(() => readPartialBody(body, head, baseline));
+  return { kind: 'partial', source: head.source, window };
+}
+
+/** A partial record (see decodePartialsRecord); a progress record is PARTIAL_UNREADABLE. */
+export function decodePartial(
+  bytes: Uint8Array,
+  lookup: BaselineLookup,
+): { source: number; window: Window } {
+  const decoded = decodePartialsRecord(bytes, lookup);
+  if (decoded.kind !== 'partial') {
+    throw new DriftwatchError(
+      'PARTIAL_UNREADABLE',
+      'partials record unreadable: a progress record where a partial was expected',
+    );
+  }
+  return { source: decoded.source, window: decoded.window };
+}

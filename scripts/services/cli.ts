@@ -1,4 +1,4 @@
-import { ensureAll } from './install.js';
+import { ensureAll, ensureKubeconform } from './install.js';
 import { startNative, stopNative, type NativePorts } from './native.js';
 import { httpOk, isAlive, portIsFree } from './process.js';
 import { clearState, endpointsToEnv, readState, writeState } from './state.js';
@@ -93,7 +93,7 @@ async function main(verb: string | undefined): Promise<number> {
       printEnv();
       return 0;
     case 'install':
-      await ensureAll();
+      await Promise.all([ensureAll(), ensureKubeconform()]);
       return 0;
     default:
       process.stderr.write(USAGE);

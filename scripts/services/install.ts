@@ -43,17 +43,32 @@ export async function ensureKafka(): Promise<string> {
   return libs;
 }
 
-/** Mailpit (SMTP + HTTP API) from the Go module proxy. */
-export async function ensureMailpit(): Promise<string> {
-  const bin = artifacts.mailpit();
+/** A Go command built from the Go module proxy into `bin`'s directory, once. */
+async function goInstall(what: string, pkg: string, bin: string): Promise<string> {
   if (existsSync(bin)) return bin;
-  say(`building Mailpit ${VERSIONS.mailpit} from the Go module proxy`);
+  say(`building ${what} from the Go module proxy`);
   mkdirSync(cacheDir(), { recursive: true });
-  await run('go', ['install', `github.com/axllent/mailpit@${VERSIONS.mailpit}`], {
+  await run('go', ['install', pkg], {
     cwd: cacheDir(),
     env: { GOBIN: path.dirname(bin), GOFLAGS: '-modcacherw', GOTOOLCHAIN: 'local' },
   });
   return bin;
+}
+
+/** Mailpit (SMTP + HTTP API) from the Go module proxy. */
+export function ensureMailpit(): Promise<string> {
+  const v = VERSIONS.mailpit;
+  return goInstall(`Mailpit ${v}`, `github.com/axllent/mailpit@${v}`, artifacts.mailpit());
+}
+
+/** kubeconform, which validates deploy/kubernetes against the vendored schemas (unit tests). */
+export function ensureKubeconform(): Promise<string> {
+  const v = VERSIONS.kubeconform;
+  return goInstall(
+    `kubeconform ${v}`,
+    `github.com/yannh/kubeconform/cmd/kubeconform@${v}`,
+    artifacts.kubeconform(),
+  );
 }
 
 /** InfluxDB OSS 2.7 built from source (Go module proxy + crates.io); slow only the first time. */

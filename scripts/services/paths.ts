@@ -2,11 +2,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** Versions of the real services; one place to change each. */
+/** Versions of the real services and test tools; one place to change each. */
 export const VERSIONS = {
   kafka: '4.1.1',
   influxd: 'v2.7.12',
   mailpit: 'v1.27.11',
+  kubeconform: 'v0.8.0',
 } as const;
 
 export const SCRIPTS_DIR = path.dirname(fileURLToPath(import.meta.url));
@@ -20,5 +21,7 @@ export const artifacts = {
   kafkaLibs: () => path.join(cacheDir(), `kafka-${VERSIONS.kafka}`, 'libs'),
   influxd: () => path.join(cacheDir(), `influxd-${VERSIONS.influxd}`, 'bin', 'influxd'),
   mailpit: () => path.join(cacheDir(), `mailpit-${VERSIONS.mailpit}`, 'bin', 'mailpit'),
+  kubeconform: () =>
+    path.join(cacheDir(), `kubeconform-${VERSIONS.kubeconform}`, 'bin', 'kubeconform'),
   runDir: () => path.join(cacheDir(), 'run'),
 };

@@ -104,3 +104,11 @@ export function sampleCheck(values: ArrayLike<number>): SampleCheck {
     fnv1a: fnv1aFloat64(values),
   };
 }
+
+/**
+ * Values over nine orders of magnitude (shifted by 10^shift), both signs: float sums and
+ * Welford's update round differently whenever the order of the additions changes.
+ */
+export function wide(r: () => number, shift = 0): number {
+  return (r() < 0.3 ? -1 : 1) * 10 ** (shift + 9 * r() - 3) * (1 + r());
+}

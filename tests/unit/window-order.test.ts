@@ -1,22 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { BaselineFileV1 } from '../../src/baseline/file-format-v1.js';
 import type { PredictionLog } from '../../src/ingest/prediction-log.js';
-import {
-  DEFAULT_WINDOW_DRIFT_SETTINGS,
-  evaluateWindow,
-  type WindowPoint,
-} from '../../src/windows/evaluate.js';
+import type { WindowPoint } from '../../src/windows/evaluate.js';
 import { Windower } from '../../src/windows/windower.js';
 import { fraudBaseline, storeOf } from '../support/baselines.js';
-import { uniforms } from '../support/dyadic-rng.js';
-
-/**
- * Values over nine orders of magnitude, both signs: float sums and Welford's update then round
- * differently whenever the order of the additions changes.
- */
-function wide(r: () => number, shift: number): number {
-  return (r() < 0.3 ? -1 : 1) * 10 ** (shift + 9 * r() - 3) * (1 + r());
-}
+import { uniforms, wide } from '../support/dyadic-rng.js';
+import { differences, evaluateAllMethods, keyOf } from '../support/window-points.js';
 
 const PARTITIONS = [0, 1, 2, 3];
 const SIZE = 60_000;
@@ -100,27 +89,7 @@ function evaluate(batches: readonly Batch[]): WindowPoint[] {
   }
   const closed = w.takeClosed();
   expect(closed).toHaveLength(1);
-  return evaluateWindow(closed[0]!, {
-    ...DEFAULT_WINDOW_DRIFT_SETTINGS,
-    numericMethods: ['psi', 'ks', 'wasserstein', 'jensen_shannon', 'hellinger'],
-    categoricalMethods: ['psi', 'chi_square', 'jensen_shannon', 'hellinger'],
-  });
-}
-
-const keyOf = (p: WindowPoint) => `${p.feature}/${p.kind === 'summary' ? 'summary' : p.method}`;
-
-/** Every field of every point that differs (Object.is: last bits and signed zeros count). */
-function differences(a: readonly WindowPoint[], b: readonly WindowPoint[]): string[] {
-  expect(b.map(keyOf)).toEqual(a.map(keyOf));
-  const out: string[] = [];
-  a.forEach((pa, i) => {
-    const pb = b[i] as unknown as Record<string, unknown>;
-    for (const [key, value] of Object.entries(pa)) {
-      if (!Object.is(value, pb[key]))
-        out.push(`${keyOf(pa)}.${key}: ${String(value)} ≠ ${String(pb[key])}`);
-    }
-  });
-  return out;
+  return evaluateAllMethods(closed[0]!);
 }
 
 describe('window results do not depend on how partitions interleave', () => {

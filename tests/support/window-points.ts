@@ -1,0 +1,36 @@
+import { expect } from 'vitest';
+import {
+  DEFAULT_WINDOW_DRIFT_SETTINGS,
+  evaluateWindow,
+  type WindowPoint,
+} from '../../src/windows/evaluate.js';
+import type { Window } from '../../src/windows/window.js';
+
+/** Every method on every feature: each statistic a window's state feeds gets compared. */
+export function evaluateAllMethods(window: Window): WindowPoint[] {
+  return evaluateWindow(window, {
+    ...DEFAULT_WINDOW_DRIFT_SETTINGS,
+    numericMethods: ['psi', 'ks', 'wasserstein', 'jensen_shannon', 'hellinger'],
+    categoricalMethods: ['psi', 'chi_square', 'jensen_shannon', 'hellinger'],
+  });
+}
+
+export const keyOf = (p: WindowPoint) =>
+  `${p.feature}/${p.kind === 'summary' ? 'summary' : p.method}`;
+
+/** Every field of every point that differs (Object.is: last bits and signed zeros count). */
+export function differences(a: readonly WindowPoint[], b: readonly WindowPoint[]): string[] {
+  expect(b.map(keyOf)).toEqual(a.map(keyOf));
+  const out: string[] = [];
+  a.forEach((pa, i) => {
+    const pb = b[i] as unknown as Record<string, unknown>;
+    for (const [key, value] of Object.entries(pa)) {
+      if (!Object.is(value, pb[key]))
+        out.push(`${keyOf(pa)}.${key}: ${String(value)} ≠ ${String(pb[key])}`);
+    }
+    for (const key of Object.keys(pb)) {
+      if (!(key in pa)) out.push(`${keyOf(pa)}.${key}: missing ≠ ${String(pb[key])}`);
+    }
+  });
+  return out;
+}

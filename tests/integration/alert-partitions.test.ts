@@ -235,7 +235,11 @@ describe(`alert state partitioned by model (${inject('servicesMode')})`, () => {
     const baselinesDir = baselineDirFor(specs[0] as SyntheticSpec, 5_000);
     addBaselineFor(baselinesDir, specs[1] as SyntheticSpec, 5_000);
     // No keys: the events of both models spread over all three partitions.
-    const logs = specs.flatMap((spec) => [...predictionLogs(spec, T, 60_000 / 200, 5 * 200)]);
+    // In time order, as a shared topic carries them: event time is kept per partition, so one
+    // model's events an hour behind the partition's clock would be late.
+    const logs = specs
+      .flatMap((spec) => [...predictionLogs(spec, T, 60_000 / 200, 5 * 200)])
+      .sort((a, b) => (a.timestamp < b.timestamp ? -1 : a.timestamp > b.timestamp ? 1 : 0));
     await sendInChunks(
       producer,
       names.topic,

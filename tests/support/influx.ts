@@ -81,3 +81,81 @@ export async function waitForDriftRows(
     `expected ${count} drift rows of ${measurement} in InfluxDB, found ${rows.length}`,
   );
 }
+
+/** One stored point with every field exactly as InfluxDB returns it (no rounding anywhere). */
+export interface RawPoint {
+  /** Window end and every tag, e.g. `2026-…Z feature=a method=summary model=hot …`. */
+  key: string;
+  fields: Record<string, number | string | boolean>;
+}
+
+/** Columns of a Flux row that are not the point's tags. */
+const NOT_TAGS = new Set([
+  'result',
+  'table',
+  '_start',
+  '_stop',
+  '_time',
+  '_measurement',
+  '_field',
+  '_value',
+]);
+
+/**
+ * Every point of a measurement (drift, summary and dataset-level), every field, sorted by key.
+ * Unpivoted, so each field keeps the type and value the annotated CSV gave it: floats are
+ * written with full precision (shortest round-trip form) and parsed back with `+text`.
+ */
+export async function queryPoints(
+  influx: ServiceEndpoints['influx'],
+  measurement: string,
+): Promise<RawPoint[]> {
+  const api = new InfluxDB({ url: influx.url, token: influx.token }).getQueryApi(influx.org);
+  const flux = `from(bucket: "${influx.bucket}")
+  |> range(start: 0)
+  |> filter(fn: (r) => r._measurement == "${measurement}")`;
+  const rows = await api.collectRows<Record<string, unknown>>(flux);
+  const points = new Map<string, RawPoint>();
+  for (const r of rows) {
+    const tags = Object.keys(r)
+      .filter((k) => !NOT_TAGS.has(k))
+      .sort()
+      .map((k) => `${k}=${String(r[k])}`);
+    const key = [String(r._time), ...tags].join(' ');
+    const point = points.get(key) ?? { key, fields: {} };
+    point.fields[String(r._field)] = r._value as number | string | boolean;
+    points.set(key, point);
+  }
+  return [...points.values()].sort((x, y) => (x.key < y.key ? -1 : x.key > y.key ? 1 : 0));
+}
+
+/** How many points a measurement holds now. */
+export async function pointCount(
+  influx: ServiceEndpoints['influx'],
+  measurement: string,
+): Promise<number> {
+  return (await queryPoints(influx, measurement)).length;
+}
+
+/**
+ * Polls until a measurement holds `count` points, then reads them once more after a pause (a
+ * query can see a point mid-write, and anything extra must show up in the comparison).
+ */
+export async function waitForPoints(
+  influx: ServiceEndpoints['influx'],
+  measurement: string,
+  count: number,
+  timeoutMs = 120_000,
+): Promise<RawPoint[]> {
+  const deadline = Date.now() + timeoutMs;
+  let seen = 0;
+  while (Date.now() < deadline) {
+    seen = await pointCount(influx, measurement);
+    if (seen >= count) {
+      await new Promise((r) => setTimeout(r, 2_000));
+      return queryPoints(influx, measurement);
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error(`expected ${count} points of ${measurement} in InfluxDB, found ${seen}`);
+}

@@ -1,0 +1,107 @@
+import type { ServiceEndpoints } from '../../scripts/services/endpoints.js';
+import { DaemonProcess, writeDaemonConfig, type DaemonSettings } from './daemon-process.js';
+import { metricTotal } from './results.js';
+
+interface Replica {
+  id: number;
+  daemon: DaemonProcess;
+  httpPort: number;
+}
+
+/**
+ * N daemons with one configuration (one kafka.groupId), as a Deployment runs them: scale up and
+ * down, kill -9 a random one, restart. Each replica gets its own config file only for its own
+ * HTTP port. Choices (which one dies) come from the seeded `random`, so a failure names them.
+ */
+export class ReplicaSet {
+  private readonly live: Replica[] = [];
+  private started = 0;
+  kills = 0;
+  /** What happened, in order (`start r3`, `kill -9 r1`, …): printed when a test fails. */
+  readonly history: string[] = [];
+  /** Output of replicas that are gone, for diagnosis. */
+  private readonly pastOutput: string[] = [];
+
+  constructor(
+    private readonly services: ServiceEndpoints,
+    private readonly settings: DaemonSettings,
+    private readonly env: NodeJS.ProcessEnv,
+    private readonly random: () => number,
+  ) {}
+
+  get size(): number {
+    return this.live.length;
+  }
+
+  /** Starts one more replica (it joins the group: a rebalance follows). */
+  async add(): Promise<DaemonProcess> {
+    const { file, httpPort } = await writeDaemonConfig(this.services, this.settings);
+    const replica = { id: ++this.started, daemon: new DaemonProcess(file, this.env), httpPort };
+    this.live.push(replica);
+    this.history.push(`start r${replica.id}`);
+    return replica.daemon;
+  }
+
+  /** Starts or gracefully stops (SIGTERM, as a scale-down does) replicas until `n` run. */
+  async scaleTo(n: number): Promise<void> {
+    while (this.live.length < n) await this.add();
+    while (this.live.length > n) {
+      const replica = this.live.pop() as Replica;
+      this.history.push(`stop r${replica.id}`);
+      await replica.daemon.stopGracefully();
+      this.pastOutput.push(`--- r${replica.id}\n${replica.daemon.output.slice(-2_000)}`);
+    }
+  }
+
+  /** kill -9 of a random running replica; waits until it is gone. */
+  async killRandom(): Promise<void> {
+    if (this.live.length === 0) return;
+    const index = Math.floor(this.random() * this.live.length);
+    const [replica] = this.live.splice(index, 1) as [Replica];
+    this.history.push(`kill -9 r${replica.id}`);
+    replica.daemon.kill('SIGKILL');
+    await replica.daemon.exited;
+    this.kills++;
+    this.pastOutput.push(`--- r${replica.id} (killed)\n${replica.daemon.output.slice(-2_000)}`);
+  }
+
+  /** Replicas that stopped on their own (a crash is a finding, not churn). */
+  crashed(): string[] {
+    return this.live
+      .filter((r) => r.daemon.child.exitCode !== null)
+      .map((r) => `r${r.id} exited ${r.daemon.child.exitCode}:\n${r.daemon.output.slice(-3_000)}`);
+  }
+
+  /** A metric summed over the running replicas' /metrics (a replica not serving yet counts 0). */
+  async metricTotal(name: string): Promise<number> {
+    const texts = await Promise.all(
+      this.live.map((r) =>
+        fetch(`http://127.0.0.1:${r.httpPort}/metrics`).then(
+          (res) => res.text(),
+          () => '',
+        ),
+      ),
+    );
+    return texts.reduce((sum, text) => sum + metricTotal(text, name), 0);
+  }
+
+  /** History and recent output of every replica, for a failure message. */
+  describe(): string {
+    const current = this.live.map(
+      (r) => `--- r${r.id} (running)\n${r.daemon.output.slice(-2_000)}`,
+    );
+    return [`history: ${this.history.join(', ')}`, ...this.pastOutput, ...current].join('\n');
+  }
+
+  /** Gracefully stops every replica still running. */
+  async stopAll(): Promise<void> {
+    await Promise.all(
+      this.live.splice(0).map(async (r) => {
+        r.daemon.kill('SIGTERM');
+        await r.daemon.exited;
+      }),
+    );
+  }
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -1,6 +1,23 @@
 import type { ServiceEndpoints } from '../../scripts/services/endpoints.js';
+import { freePort } from '../../scripts/services/process.js';
 import { DaemonProcess, writeDaemonConfig, type DaemonSettings } from './daemon-process.js';
 import { metricTotal } from './results.js';
+
+/**
+ * Ports handed to replicas by this test process. freePort() only says a port is free now: two
+ * replicas started back to back, before the first one listens, would get the same one.
+ */
+const handedOut = new Set<number>();
+
+async function unusedPort(): Promise<number> {
+  for (;;) {
+    const port = await freePort();
+    if (!handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+}
 
 interface Replica {
   id: number;
@@ -35,8 +52,18 @@ export class ReplicaSet {
 
   /** Starts one more replica (it joins the group: a rebalance follows). */
   async add(): Promise<DaemonProcess> {
-    const { file, httpPort } = await writeDaemonConfig(this.services, this.settings);
-    const replica = { id: ++this.started, daemon: new DaemonProcess(file, this.env), httpPort };
+    const port = await unusedPort();
+    // Its own config file (a new temporary dir), differing only in the HTTP port.
+    const { file } = await writeDaemonConfig(this.services, {
+      ...this.settings,
+      configDir: undefined,
+      extra: { ...this.settings.extra, http: { host: '127.0.0.1', port } },
+    });
+    const replica = {
+      id: ++this.started,
+      daemon: new DaemonProcess(file, this.env),
+      httpPort: port,
+    };
     this.live.push(replica);
     this.history.push(`start r${replica.id}`);
     return replica.daemon;
@@ -48,6 +75,9 @@ export class ReplicaSet {
     while (this.live.length > n) {
       const replica = this.live.pop() as Replica;
       this.history.push(`stop r${replica.id}`);
+      // SIGTERM is handled once the daemon has started; before, it ends the process like any
+      // other signal (no exit code), which is not the graceful stop a scale-down is about.
+      await replica.daemon.waitForLog('joined consumer group');
       await replica.daemon.stopGracefully();
       this.pastOutput.push(`--- r${replica.id}\n${replica.daemon.output.slice(-2_000)}`);
     }

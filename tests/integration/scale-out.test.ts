@@ -13,7 +13,7 @@ import { uniform53 } from '../../scripts/sfc32.js';
 import { runWithChurn } from '../support/churn.js';
 import type { DaemonSettings } from '../support/daemon-process.js';
 import { pointCount, waitForPoints, type RawPoint } from '../support/influx.js';
-import { createTopics, sendInChunks, toolingKafka } from '../support/kafka.js';
+import { createTopics, groupFormed, sendInChunks, toolingKafka } from '../support/kafka.js';
 import { ReplicaSet, sleep } from '../support/replicas.js';
 import { expectIdenticalPoints } from '../support/results.js';
 import {
@@ -39,6 +39,7 @@ const SEED = Number(process.env.SCALE_SEED ?? Date.now() % 1_000_000);
  */
 const POINTS = SCALE_WINDOWS * SCALE_MODELS.length * (3 * 3 + 1);
 const LATE = 'driftwatch_events_late_total';
+const CONSUMED = 'driftwatch_messages_consumed_total';
 const MULTI_REPLICA_WAIT_MS = 120_000;
 
 const baselinesDir = scaleBaselinesDir();
@@ -173,12 +174,24 @@ describe(`scale-out: several replicas, one result (${inject('servicesMode')})`, 
     expect(Object.values(notifications).every((n) => n === 1)).toBe(true);
   });
 
+  /** A fresh 6-partition topic (the same content on each: the reference's points apply). */
+  async function freshTopic(prefix: string): Promise<string> {
+    const topic = uniqueNames(prefix).topic;
+    await createTopics(kafka, [topic, `${topic}.dlq`], SCALE_PARTITIONS);
+    return topic;
+  }
+
   for (const replicas of [2, 3]) {
-    it(`${replicas} replicas in one group on the same topic write bit-identical points, none missing or extra, no late event`, async () => {
+    it(`${replicas} replicas in one group share the hot model and write bit-identical points, none missing or extra, no late event`, async () => {
       const expected = (await reference()).points;
-      const settings = runSettings(fullTopic, `scale-${replicas}`);
+      // Its own topic, filled only once every replica is in the group: on the reference's full
+      // topic the first replica to join could read everything before the others arrive.
+      const topic = await freshTopic(`scale-${replicas}`);
+      const settings = runSettings(topic, `scale-${replicas}`);
       await withReplicas(settings, async (set) => {
         await set.scaleTo(replicas);
+        await groupFormed(kafka, settings.groupId, replicas);
+        await sendInChunks(producer, topic, [...scaleEvents(), ...scaleClosers()]);
         const actual = await waitForPoints(
           services.influx,
           settings.measurement,
@@ -187,16 +200,23 @@ describe(`scale-out: several replicas, one result (${inject('servicesMode')})`, 
         );
         expect(await set.metricTotal(LATE)).toBe(0);
         expectIdenticalPoints(actual, expected);
+        // The hot model fills every partition: every replica read a share of the input.
+        const consumed = await set.metricPerReplica(CONSUMED);
+        expect(
+          consumed.every((c) => c > 0),
+          `consumed per replica: ${consumed.join(', ')}`,
+        ).toBe(true);
       });
     }, 300_000);
   }
 
   /** A fresh 6-partition topic fed in bursts while `plan` scales and kills replicas. */
   async function churnRun(prefix: string, scale: number[], hookPath?: string) {
-    const topic = uniqueNames(prefix).topic;
-    await createTopics(kafka, [topic, `${topic}.dlq`], SCALE_PARTITIONS);
+    const topic = await freshTopic(prefix);
     const settings = runSettings(topic, prefix, hookPath);
     return withReplicas(settings, async (set) => {
+      await set.scaleTo(scale[0] ?? 1);
+      await groupFormed(kafka, settings.groupId, scale[0] ?? 1);
       const kinds = await runWithChurn(
         set,
         { bursts: scaleBursts(4), scale, minKills: 10 },

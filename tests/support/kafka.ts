@@ -66,3 +66,31 @@ export async function receiverCaughtUp(
     await admin.disconnect();
   }
 }
+
+/**
+ * Waits until a consumer group is stable with `members` members: work produced after this is
+ * shared by all of them (on a topic already full, the first member to join could do it all).
+ */
+export async function groupFormed(
+  kafka: Kafka,
+  groupId: string,
+  members: number,
+  timeoutMs = 90_000,
+): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const deadline = Date.now() + timeoutMs;
+    let seen = '';
+    while (Date.now() < deadline) {
+      const { groups } = await admin.describeGroups([groupId]);
+      const group = groups[0];
+      seen = `${group?.state ?? 'none'} with ${group?.members.length ?? 0} members`;
+      if (group?.state === 'Stable' && group.members.length === members) return;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    throw new Error(`group ${groupId} did not become stable with ${members} members: ${seen}`);
+  } finally {
+    await admin.disconnect();
+  }
+}

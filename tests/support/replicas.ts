@@ -102,8 +102,8 @@ export class ReplicaSet {
       .map((r) => `r${r.id} exited ${r.daemon.child.exitCode}:\n${r.daemon.output.slice(-3_000)}`);
   }
 
-  /** A metric summed over the running replicas' /metrics (a replica not serving yet counts 0). */
-  async metricTotal(name: string): Promise<number> {
+  /** A metric of each running replica, in start order (a replica not serving yet: 0). */
+  async metricPerReplica(name: string): Promise<number[]> {
     const texts = await Promise.all(
       this.live.map((r) =>
         fetch(`http://127.0.0.1:${r.httpPort}/metrics`).then(
@@ -112,7 +112,12 @@ export class ReplicaSet {
         ),
       ),
     );
-    return texts.reduce((sum, text) => sum + metricTotal(text, name), 0);
+    return texts.map((text) => metricTotal(text, name));
+  }
+
+  /** A metric summed over the running replicas' /metrics. */
+  async metricTotal(name: string): Promise<number> {
+    return (await this.metricPerReplica(name)).reduce((sum, v) => sum + v, 0);
   }
 
   /** History and recent output of every replica, for a failure message. */

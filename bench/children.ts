@@ -1,0 +1,140 @@
+/**
+ * The processes a bench measures: daemons and the bare kafkajs consumer, each in its own child
+ * process (own event loop, own RSS), started the same way by every bench.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { stringify } from 'yaml';
+import type { ServiceEndpoints } from '../scripts/services/endpoints.js';
+import { freePort } from '../scripts/services/process.js';
+
+const ROOT = path.join(import.meta.dirname, '..');
+
+export interface Figures {
+  events: number;
+  seconds: number;
+  peakRssMb: number;
+}
+
+export const rate = (f: Figures) => f.events / f.seconds;
+
+export function tsxChild(args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
+  // BENCH_CPU_PROF=<dir>: V8 CPU profiles of every child, to see where the time goes.
+  const profile = process.env.BENCH_CPU_PROF;
+  const flags = profile ? ['--cpu-prof', '--cpu-prof-dir', profile] : [];
+  return spawn(process.execPath, [...flags, '--import', 'tsx', ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+}
+
+/** Peak resident set (VmHWM) of a live process, in MB. */
+export function peakRssMb(pid: number | undefined): number {
+  if (pid === undefined) return 0;
+  try {
+    const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return Number(hwm?.[1] ?? 0) / 1024;
+  } catch {
+    return 0; // already gone
+  }
+}
+
+/** The bare kafkajs consumer (bench/bare-consumer.ts) reading `expected` messages of `topic`. */
+export async function bareConsumer(
+  brokers: string[],
+  topic: string,
+  expected: number,
+): Promise<Figures> {
+  const child = tsxChild([
+    path.join(ROOT, 'bench', 'bare-consumer.ts'),
+    brokers.join(','),
+    topic,
+    String(expected),
+  ]);
+  let out = '';
+  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  await new Promise((r) => child.once('exit', r));
+  return JSON.parse(out.trim()) as Figures;
+}
+
+export interface BenchDaemonOptions {
+  topic: string;
+  groupId: string;
+  baselines: string;
+  /** drift.ksMethod (default: the daemon's). */
+  ksMethod?: string;
+}
+
+export interface BenchDaemon {
+  child: ChildProcess;
+  port: number;
+  /** messagesConsumed from /healthz (a few bytes: cheap enough to poll often); 0 before it serves. */
+  consumed(): Promise<number>;
+  /** A counter from /metrics (0 when absent). */
+  metric(name: string): Promise<number>;
+  stop(): Promise<void>;
+}
+
+/** A daemon child on its own config (its own HTTP port) with the bench's settings. */
+export async function startBenchDaemon(
+  services: ServiceEndpoints,
+  o: BenchDaemonOptions,
+): Promise<BenchDaemon> {
+  const port = await freePort();
+  const config = path.join(
+    mkdtempSync(path.join(os.tmpdir(), 'driftwatch-bench-')),
+    'driftwatch.yaml',
+  );
+  writeFileSync(
+    config,
+    stringify({
+      kafka: {
+        brokers: services.kafkaBrokers,
+        topic: o.topic,
+        deadLetterTopic: `${o.topic}.dlq`,
+        groupId: o.groupId,
+      },
+      influx: {
+        url: services.influx.url,
+        org: services.influx.org,
+        bucket: services.influx.bucket,
+        measurement: 'drift_bench',
+      },
+      windows: { size: '1m', maxFutureSkew: '3650d' },
+      baselines: { dir: o.baselines },
+      ...(o.ksMethod ? { drift: { ksMethod: o.ksMethod } } : {}),
+      http: { host: '127.0.0.1', port },
+      log: { level: 'warn' },
+    }),
+  );
+  const child = tsxChild([path.join(ROOT, 'src', 'cli.ts'), 'run', '--config', config], {
+    INFLUX_TOKEN: services.influx.token,
+  });
+  child.stdout?.resume();
+  const exited = new Promise((r) => child.once('exit', r));
+  return {
+    child,
+    port,
+    consumed: () =>
+      fetch(`http://127.0.0.1:${port}/healthz`)
+        .then((r) => r.json() as Promise<{ messagesConsumed?: number }>)
+        .then(
+          (h) => h.messagesConsumed ?? 0,
+          () => 0,
+        ),
+    metric: (name) =>
+      fetch(`http://127.0.0.1:${port}/metrics`)
+        .then((r) => r.text())
+        .then(
+          (text) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? 0),
+          () => 0,
+        ),
+    stop: async () => {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}

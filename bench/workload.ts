@@ -1,0 +1,79 @@
+/**
+ * The benches' input: one model with 20 features (19 numeric + `country`), 5,000 events per
+ * 1-minute window, its baseline, and producing it to a topic.
+ */
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Kafka, Message } from 'kafkajs';
+import { buildBaseline, writeBaselineFile } from '../src/baseline/build.js';
+import {
+  featureNames,
+  predictionLogs,
+  trainingColumns,
+  type SyntheticSpec,
+} from '../scripts/synthetic.js';
+
+export const BENCH_SPEC: SyntheticSpec = {
+  model: 'bench',
+  modelVersion: '1',
+  numericFeatures: featureNames(19),
+  seed: 99,
+};
+const PER_WINDOW = 5_000;
+const WINDOW_MS = 60_000;
+const START = Date.parse('2026-11-01T00:00:00Z');
+
+/** A baselines dir with the bench model's baseline. */
+export function benchBaselines(): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'driftwatch-bench-baselines-'));
+  writeBaselineFile(
+    dir,
+    buildBaseline(trainingColumns(BENCH_SPEC, 20_000), {
+      model: BENCH_SPEC.model,
+      modelVersion: BENCH_SPEC.modelVersion,
+      sourceFile: 'synthetic',
+    }),
+  );
+  return dir;
+}
+
+/**
+ * Produces `events` prediction logs to `topic`; returns the average bytes per event. With
+ * `partitions`, the events go round-robin to every partition (one hot model that every
+ * consumer shares) and each partition ends with an event two windows later, so every data
+ * window can close.
+ */
+export async function produceBenchLogs(
+  kafka: Kafka,
+  topic: string,
+  events: number,
+  partitions?: number,
+): Promise<number> {
+  const producer = kafka.producer();
+  await producer.connect();
+  let batch: Message[] = [];
+  let bytes = 0;
+  let i = 0;
+  for (const log of predictionLogs(BENCH_SPEC, START, WINDOW_MS / PER_WINDOW, events)) {
+    const value = JSON.stringify(log);
+    bytes += value.length;
+    batch.push(partitions ? { value, partition: i++ % partitions } : { value });
+    if (batch.length === 1_000) {
+      await producer.send({ topic, messages: batch });
+      batch = [];
+    }
+  }
+  if (partitions) {
+    const closer = JSON.stringify({
+      model: BENCH_SPEC.model,
+      model_version: BENCH_SPEC.modelVersion,
+      timestamp: new Date(START + (Math.ceil(events / PER_WINDOW) + 2) * WINDOW_MS).toISOString(),
+      features: {},
+    });
+    for (let p = 0; p < partitions; p++) batch.push({ value: closer, partition: p });
+  }
+  if (batch.length > 0) await producer.send({ topic, messages: batch });
+  await producer.disconnect();
+  return bytes / events;
+}

@@ -50,17 +50,25 @@ async function run(args: string[]): Promise<number> {
     throw new DriftwatchError('CLI_USAGE', `run needs --config\n\n${USAGE}`);
   const config = loadConfig(values.config);
   const logger = createLogger(config.log.level);
-  const daemon = await Daemon.start(config, logger);
-  process.on('SIGHUP', () => {
-    logger.info({ signal: 'SIGHUP' }, 'signal received: reloading rules');
-    void daemon.reloadRules();
-  });
+  // Before start-up: a SIGTERM while the replica still joins its group (a rolling deploy, a
+  // scale-down) is a graceful stop, not a death by signal.
+  const stop = new AbortController();
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {
       logger.info({ signal }, 'signal received');
-      void daemon.stop();
+      stop.abort();
     });
   }
+  const started: { daemon?: Daemon } = {};
+  process.on('SIGHUP', () => {
+    // During start-up the rules file is about to be read anyway.
+    logger.info(
+      { signal: 'SIGHUP', started: started.daemon !== undefined },
+      'signal received: reloading rules',
+    );
+    void started.daemon?.reloadRules();
+  });
+  const daemon = (started.daemon = await Daemon.start(config, logger, undefined, stop.signal));
   return daemon.finished;
 }
 

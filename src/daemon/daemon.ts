@@ -54,6 +54,8 @@ export class Daemon {
   private stopReload: () => void = () => undefined;
   private idleTimer: NodeJS.Timeout | undefined;
   private partitionTimer: NodeJS.Timeout | undefined;
+  /** Start-up in progress: a stop requested meanwhile waits for it to give up at its next step. */
+  private starting: Promise<void> | undefined;
 
   private constructor(config: Config, logger: Logger, metrics: DaemonMetrics) {
     this.config = config;
@@ -72,34 +74,55 @@ export class Daemon {
     this.evaluator = kafka.consumer(partialsConsumerOptions(config.kafka));
   }
 
+  /**
+   * Starts the daemon. `stopSignal` may fire at any moment, also during start-up (a replica
+   * scaled down while it joins the group): start-up then gives up at its next step and the
+   * daemon stops gracefully, exit code 0, instead of dying by the signal.
+   */
   static async start(
     config: Config,
     logger: Logger,
     metrics = new DaemonMetrics(),
+    stopSignal?: AbortSignal,
   ): Promise<Daemon> {
     const daemon = new Daemon(config, logger, metrics);
+    daemon.starting = daemon.startUp();
+    if (stopSignal?.aborted) void daemon.stop();
+    else stopSignal?.addEventListener('abort', () => void daemon.stop(), { once: true });
+    try {
+      await daemon.starting;
+    } catch (err) {
+      if (!daemon.stopping) {
+        daemon.stopping = true;
+        await daemon.disconnectAll();
+        throw err;
+      }
+      logger.debug({ err }, 'start-up interrupted by the stop');
+    } finally {
+      daemon.starting = undefined;
+    }
+    return daemon;
+  }
+
+  private async startUp(): Promise<void> {
+    const { config, logger, metrics } = this;
     // Serving first: /healthz and /metrics answer while the baselines are scanned.
-    await daemon.serveHttp();
+    await this.serveHttp();
     const { dir, fallback, maxFileSize } = config.baselines;
     const baselines = new BaselineStore(
       dir,
       typeof fallback === 'string' ? { mode: fallback } : { mode: 'version', ...fallback },
       maxFileSize,
     );
-    try {
-      await loadBaselinesAtStart(baselines, logger, metrics);
-    } catch (err) {
-      await new Promise((r) => (daemon.server ? daemon.server.close(r) : r(undefined)));
-      throw err;
-    }
-    daemon.stopReload = startBaselineReload(
+    await loadBaselinesAtStart(baselines, logger, metrics);
+    if (this.stopping) return;
+    this.stopReload = startBaselineReload(
       baselines,
       config.baselines.reloadInterval,
       logger,
       metrics,
     );
-    await daemon.run(baselines);
-    return daemon;
+    await this.run(baselines);
   }
 
   private async serveHttp(): Promise<void> {
@@ -139,6 +162,7 @@ export class Daemon {
       await this.producer.connect();
       return { inputPartitions, partials: { topic, count } };
     });
+    if (this.stopping) return;
     let knownInputs: readonly number[] = inputPartitions;
 
     const sink = new InfluxSink({ ...config.influx, token: config.secrets.influxToken }, logger);
@@ -164,6 +188,7 @@ export class Daemon {
           },
         })
       : undefined);
+    if (this.stopping) return;
 
     const ingest = (this.ingest = new IngestStage({
       kafka: this.kafka,
@@ -286,6 +311,7 @@ export class Daemon {
     await this.evaluator.connect();
     await this.consumer.subscribe({ topics: [k.topic], fromBeginning: k.fromBeginning });
     await this.evaluator.subscribe({ topics: [partials.topic], fromBeginning: true });
+    if (this.stopping) return;
     const runStage = (
       consumer: Consumer,
       stage: { handleBatch: (p: EachBatchPayload) => Promise<void> },
@@ -306,6 +332,7 @@ export class Daemon {
       });
     await runStage(this.consumer, ingest);
     await runStage(this.evaluator, evaluate);
+    if (this.stopping) return;
     // Input may go silent: idleness, and the windows it closes, are checked on a timer too.
     this.idleTimer = setInterval(() => {
       if (this.failed || this.stopping) return;
@@ -378,6 +405,23 @@ export class Daemon {
     clearInterval(this.idleTimer);
     clearInterval(this.partitionTimer);
     this.logger.info('stopping: finishing the current batch, then committing');
+    if (this.starting) {
+      // A group join in progress ends with the consumers' disconnect; start-up then returns.
+      await this.disconnectAll(['consumer', 'evaluator']);
+      await this.starting.catch(() => undefined);
+    }
+    await this.disconnectAll();
+    this.logger.info({ code: this.exitCode }, 'stopped');
+    this.finish(this.exitCode);
+    return this.exitCode;
+  }
+
+  /**
+   * Stops what runs, in the order that keeps results exact: input first, then the work in hand
+   * is settled and committed, then the clients and the HTTP server go. Each step's failure is
+   * logged and raises the exit code; the remaining steps still run.
+   */
+  private async disconnectAll(only?: readonly string[]): Promise<void> {
     const steps: Array<[string, () => Promise<unknown>]> = [
       ['consumer', () => this.consumer.disconnect()],
       ['ingest', () => this.ingest?.close() ?? Promise.resolve()],
@@ -389,6 +433,7 @@ export class Daemon {
       ['http', () => new Promise((r) => (this.server ? this.server.close(r) : r(undefined)))],
     ];
     for (const [what, step] of steps) {
+      if (only && !only.includes(what)) continue;
       try {
         await step();
       } catch (err) {
@@ -396,9 +441,6 @@ export class Daemon {
         this.logger.error({ err, what }, 'error while stopping');
       }
     }
-    this.logger.info({ code: this.exitCode }, 'stopped');
-    this.finish(this.exitCode);
-    return this.exitCode;
   }
 }
 

@@ -184,4 +184,21 @@ describe(`end to end against real Kafka and InfluxDB (${inject('servicesMode')})
       expect((await daemon.exited).code).toBe(0);
     }
   });
+
+  it('SIGTERM at any moment of start-up is a graceful stop: exit code 0', async () => {
+    // Its own group and measurement: what it reads and commits concerns only this test.
+    const { file } = await writeDaemonConfig(services, {
+      ...uniqueNames('e2e-start'),
+      topic: names.topic,
+      deadLetterTopic: names.deadLetterTopic,
+      baselinesDir: baselineDirFor(spec),
+      windowSize: '1m',
+    });
+    for (const moment of ['serving /metrics and /healthz', 'baseline loaded', 'consuming']) {
+      const daemon = new DaemonProcess(file, env);
+      await daemon.waitForLog(moment);
+      daemon.kill('SIGTERM');
+      expect({ moment, code: (await daemon.exited).code }).toEqual({ moment, code: 0 });
+    }
+  });
 });

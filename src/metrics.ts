@@ -1,5 +1,8 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 
+/** The two consumer groups of every replica: input → partials, partials → results. */
+export type Stage = 'ingest' | 'evaluate';
+
 /** The daemon's own health, scraped by Prometheus at /metrics. Names are documented in the README. */
 export class DaemonMetrics {
   readonly registry = new Registry();
@@ -113,8 +116,8 @@ export class DaemonMetrics {
   });
   readonly consumerLag = new Gauge({
     name: 'driftwatch_consumer_lag_messages',
-    help: 'Messages between the last fetched batch and the partition high watermark',
-    labelNames: ['topic', 'partition'] as const,
+    help: 'Per stage (ingest: prediction topic, evaluate: partials topic) and partition this replica holds: messages between the last processed batch and the high watermark',
+    labelNames: ['stage', 'topic', 'partition'] as const,
     registers: [this.registry],
   });
   readonly partitionsAssigned = new Gauge({
@@ -193,6 +196,28 @@ export class DaemonMetrics {
     labelNames: ['result'] as const,
     registers: [this.registry],
   });
+
+  /** Per stage: the partitions a lag is shown for, so a revoked one stops showing a stale value. */
+  private readonly lagShown: Record<Stage, Map<string, { topic: string; partition: string }>> = {
+    ingest: new Map(),
+    evaluate: new Map(),
+  };
+
+  setLag(stage: Stage, topic: string, partition: number, lag: number): void {
+    const labels = { topic, partition: String(partition) };
+    this.lagShown[stage].set(`${topic}/${partition}`, labels);
+    this.consumerLag.set({ stage, ...labels }, lag);
+  }
+
+  /** After a rebalance: drops the lag of every partition the stage no longer holds. */
+  keepLag(stage: Stage, topic: string, assigned: readonly number[]): void {
+    const keep = new Set(assigned.map((p) => `${topic}/${p}`));
+    for (const [key, labels] of this.lagShown[stage]) {
+      if (keep.has(key)) continue;
+      this.consumerLag.remove({ stage, ...labels });
+      this.lagShown[stage].delete(key);
+    }
+  }
 
   constructor(withProcessMetrics = true) {
     if (withProcessMetrics)

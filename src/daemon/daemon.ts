@@ -271,6 +271,7 @@ export class Daemon {
       this.joined.ingest = true;
       ingest.onGroupJoin(assigned);
       metrics.partitionsAssigned.set(assigned.length);
+      metrics.keepLag('ingest', k.topic, assigned);
       logger.info(
         { stage: 'ingest', assigned, partitions: knownInputs.length },
         'joined consumer group',
@@ -280,6 +281,7 @@ export class Daemon {
       const assigned = e.payload.memberAssignment[partials.topic] ?? [];
       this.joined.evaluate = true;
       evaluate.onGroupJoin(assigned);
+      metrics.keepLag('evaluate', partials.topic, assigned);
       logger.info(
         { stage: 'evaluate', assigned, partitions: partials.count },
         'joined consumer group',

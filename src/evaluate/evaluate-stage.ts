@@ -130,6 +130,14 @@ export class EvaluateStage {
     }
     if (lastOffset === undefined) return;
     payload.resolveOffset(lastOffset);
+    // A trailing transaction marker is no message: offsetLag 0 means nothing left to read.
+    const behind = Number(batch.highWatermark) - Number(lastOffset) - 1;
+    this.deps.metrics.setLag(
+      'evaluate',
+      batch.topic,
+      batch.partition,
+      batch.offsetLag() === '0' ? 0 : Math.max(0, behind),
+    );
     const heartbeat = () => payload.heartbeat();
     const closed = state.takeClosed(this.now());
     const points = await this.deps.emitter.emit(closed, heartbeat);

@@ -178,8 +178,10 @@ export class IngestStage {
     const caughtUp = complete && (batch.offsetLag() === '0' || highWatermark <= last + 1);
     const readTo = caughtUp ? Math.max(highWatermark, last + 1) : last + 1;
     windower.endBatch(partition, this.now(), readTo, added > 0);
-    metrics.consumerLag.set(
-      { topic, partition: String(partition) },
+    metrics.setLag(
+      'ingest',
+      topic,
+      partition,
       caughtUp ? 0 : Math.max(0, highWatermark - last - 1),
     );
     await this.handOn(state, deadLetters, () => payload.heartbeat());

@@ -154,6 +154,17 @@ describe(`end to end against real Kafka and InfluxDB (${inject('servicesMode')})
       expect(metrics).toMatch(
         /driftwatch_windows_emitted_total\{model="fraud",model_version="3"\} 5/,
       );
+      // Lag per stage: the input topic read by ingest, the partials topic by evaluate.
+      expect(metrics).toMatch(
+        new RegExp(
+          `driftwatch_consumer_lag_messages\\{stage="ingest",topic="${names.topic}",partition="0"\\} \\d+`,
+        ),
+      );
+      expect(metrics).toMatch(
+        new RegExp(
+          `driftwatch_consumer_lag_messages\\{stage="evaluate",topic="${names.groupId}\\.partials",partition="0"\\} \\d+`,
+        ),
+      );
       const health = await fetch(`http://127.0.0.1:${httpPort}/healthz`);
       expect(health.status).toBe(200);
       expect(await health.json()).toMatchObject({ healthy: true, consumerJoined: true });

@@ -407,10 +407,11 @@ export class Daemon {
     clearInterval(this.idleTimer);
     clearInterval(this.partitionTimer);
     this.logger.info('stopping: finishing the current batch, then committing');
-    if (this.starting) {
+    const starting = this.starting;
+    if (starting) {
       // A group join in progress ends with the consumers' disconnect; start-up then returns.
       await this.disconnectAll(['consumer', 'evaluator']);
-      await this.starting.catch(() => undefined);
+      await starting.catch(() => undefined);
     }
     await this.disconnectAll();
     this.logger.info({ code: this.exitCode }, 'stopped');

@@ -209,7 +209,8 @@ describe(`end to end against real Kafka and InfluxDB (${inject('servicesMode')})
       const daemon = new DaemonProcess(file, env);
       await daemon.waitForLog(moment);
       daemon.kill('SIGTERM');
-      expect({ moment, code: (await daemon.exited).code }).toEqual({ moment, code: 0 });
+      const { code } = await daemon.exited;
+      expect({ moment, code }, daemon.output.slice(-3_000)).toEqual({ moment, code: 0 });
     }
   });
 });

@@ -133,7 +133,11 @@ export class ReplicaSet {
     await Promise.all(
       this.live.splice(0).map(async (r) => {
         r.daemon.kill('SIGTERM');
-        await r.daemon.exited;
+        const { code } = await r.daemon.exited;
+        // Kept for describe(): a failed test reports after its replicas were stopped.
+        this.pastOutput.push(
+          `--- r${r.id} (stopped, code ${code})\n${r.daemon.output.slice(-2_000)}`,
+        );
       }),
     );
   }

@@ -210,8 +210,17 @@ describe(`scale-out: several replicas, one result (${inject('servicesMode')})`, 
     }, 300_000);
   }
 
-  /** A fresh 6-partition topic fed in bursts while `plan` scales and kills replicas. */
-  async function churnRun(prefix: string, scale: number[], hookPath?: string) {
+  /**
+   * A fresh 6-partition topic fed in bursts while `plan` scales and kills replicas. With
+   * `alerts`, waits for their notifications while the replicas still run (delivery follows the
+   * alert log asynchronously) and returns what `alerts.hookPath` accepted.
+   */
+  async function churnRun(
+    prefix: string,
+    scale: number[],
+    alerts?: { hookPath: string; count: number },
+  ): Promise<Record<string, number> | undefined> {
+    const hookPath = alerts?.hookPath;
     const topic = await freshTopic(prefix);
     const settings = runSettings(topic, prefix, hookPath);
     return withReplicas(settings, async (set) => {
@@ -236,6 +245,7 @@ describe(`scale-out: several replicas, one result (${inject('servicesMode')})`, 
         MULTI_REPLICA_WAIT_MS,
       );
       expectIdenticalPoints(actual, expected);
+      return alerts ? settledDeliveries(alerts.hookPath, alerts.count) : undefined;
     });
   }
 
@@ -245,8 +255,10 @@ describe(`scale-out: several replicas, one result (${inject('servicesMode')})`, 
 
   it('with 3 replicas and kill -9s, every notification of the single-daemon run is delivered exactly once', async () => {
     const expected = (await reference()).notifications;
-    await churnRun('scale-alerts', [3, 3, 3, 3], '/churn');
-    const actual = await settledDeliveries('/churn', Object.keys(expected).length);
+    const actual = await churnRun('scale-alerts', [3, 3, 3, 3], {
+      hookPath: '/churn',
+      count: Object.keys(expected).length,
+    });
     // Same ids (none lost, none new), each accepted once (none sent twice).
     expect(actual).toEqual(expected);
   }, 420_000);

@@ -1,4 +1,4 @@
-import type { Admin, ITopicConfig } from 'kafkajs';
+import { ConfigResourceTypes, type Admin, type ITopicConfig } from 'kafkajs';
 import { DriftwatchError } from '../errors.js';
 
 /** A topic driftwatch owns: its partition count is part of how its records are routed. */
@@ -28,6 +28,39 @@ export async function ensureInternalTopic(admin: Admin, t: InternalTopic): Promi
   const meta = await admin.fetchTopicMetadata({ topics: [t.topic] });
   const count = meta.topics[0]?.partitions.length ?? 0;
   if (count !== t.partitions) throw internalTopicMismatch(t, count);
+  await checkCleanupPolicy(admin, t);
+}
+
+/**
+ * A partials topic that compacts would lose partials sharing a key; an alert log that only
+ * deletes would lose alert state after its retention. So the policy of an existing topic must
+ * be the one driftwatch creates it with (in any order: "delete,compact" = "compact,delete").
+ */
+async function checkCleanupPolicy(admin: Admin, t: InternalTopic): Promise<void> {
+  const wanted = t.configEntries?.find((e) => e.name === 'cleanup.policy')?.value;
+  if (wanted === undefined) return;
+  const described = await admin.describeConfigs({
+    includeSynonyms: false,
+    resources: [
+      { type: ConfigResourceTypes.TOPIC, name: t.topic, configNames: ['cleanup.policy'] },
+    ],
+  });
+  const actual = described.resources[0]?.configEntries.find(
+    (e) => e.configName === 'cleanup.policy',
+  )?.configValue;
+  if (actual === undefined || policySet(actual) === policySet(wanted)) return;
+  throw new DriftwatchError(
+    'INTERNAL_TOPIC_MISMATCH',
+    `internal topic "${t.topic}" has cleanup.policy=${actual}, driftwatch expects ${wanted}: with another policy Kafka would remove records driftwatch still needs; set it with kafka-configs.sh --alter --entity-type topics --entity-name ${t.topic} --add-config cleanup.policy=[${wanted}]`,
+  );
+}
+
+function policySet(value: string): string {
+  return value
+    .split(',')
+    .map((p) => p.trim())
+    .sort()
+    .join(',');
 }
 
 export function internalTopicMismatch(t: InternalTopic, count: number): DriftwatchError {

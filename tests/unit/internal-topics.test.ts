@@ -4,9 +4,13 @@ import { DriftwatchError } from '../../src/errors.js';
 import { ensureInternalTopic } from '../../src/kafka/internal-topics.js';
 
 /** An admin double over topics and their partition counts; creations recorded. */
-function adminWith(topics: Record<string, number>, raceCount?: number) {
+function adminWith(topics: Record<string, number>, raceCount?: number, policy = 'delete') {
   const created: { topic: string; numPartitions?: number }[] = [];
   const admin = {
+    describeConfigs: () =>
+      Promise.resolve({
+        resources: [{ configEntries: [{ configName: 'cleanup.policy', configValue: policy }] }],
+      }),
     listTopics: () => Promise.resolve(Object.keys(topics)),
     createTopics: ({ topics: list }: { topics: { topic: string; numPartitions?: number }[] }) => {
       if (raceCount !== undefined) {
@@ -63,5 +67,25 @@ describe('ensureInternalTopic', () => {
       partitions: 3,
     }).catch((e: unknown) => e);
     expect((err as DriftwatchError).code).toBe('INTERNAL_TOPIC_MISMATCH');
+  });
+
+  it('refuses an existing topic whose cleanup.policy differs, in any order of the same policies', async () => {
+    const want = (value: string) => ({
+      topic: 'g.alerts',
+      partitions: 3,
+      configEntries: [{ name: 'cleanup.policy', value }],
+    });
+    await ensureInternalTopic(
+      adminWith({ 'g.alerts': 3 }, undefined, 'delete,compact').admin,
+      want('compact,delete'),
+    );
+    const err = await ensureInternalTopic(
+      adminWith({ 'g.alerts': 3 }, undefined, 'delete').admin,
+      want('compact,delete'),
+    ).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DriftwatchError);
+    expect(err).toMatchObject({ code: 'INTERNAL_TOPIC_MISMATCH' });
+    expect((err as Error).message).toContain('cleanup.policy=delete');
+    expect((err as Error).message).toContain('g.alerts');
   });
 });

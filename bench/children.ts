@@ -73,7 +73,7 @@ export interface BenchDaemon {
   port: number;
   /** messagesConsumed from /healthz (a few bytes: cheap enough to poll often); 0 before it serves. */
   consumed(): Promise<number>;
-  /** A counter from /metrics (0 when absent). */
+  /** A counter from /metrics, summed over its label sets (0 when absent). */
   metric(name: string): Promise<number>;
   stop(): Promise<void>;
 }
@@ -129,7 +129,11 @@ export async function startBenchDaemon(
       fetch(`http://127.0.0.1:${port}/metrics`)
         .then((r) => r.text())
         .then(
-          (text) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? 0),
+          (text) =>
+            [...text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'gm'))].reduce(
+              (sum, m) => sum + Number(m[1]),
+              0,
+            ),
           () => 0,
         ),
     stop: async () => {

@@ -3,8 +3,8 @@
  * logs (20 features, one hot model round-robin over 6 partitions, a closing event per
  * partition) to real Kafka, then on that same topic measures the bare kafkajs consumer and
  * 1, 2 and 3 daemon replicas (child processes, one fresh consumer group per N). A run is done
- * when the group's committed offsets reach the closing event on every partition: the daemon
- * commits only what is durably evaluated, and a replay after a rebalance is not counted twice.
+ * when stage 1 committed up to the closing event on every partition (a replay after a
+ * rebalance is not counted twice) and stage 2 wrote every data window to InfluxDB.
  * Prints events/s, the ratio to 1 replica and to the bare consumer, and peak RSS per replica.
  *
  *   BENCH_EVENTS=200000 npm run bench:scale
@@ -14,9 +14,16 @@ import os from 'node:os';
 import type { Admin } from 'kafkajs';
 import { createTopics, toolingKafka } from '../scripts/kafka-tools.js';
 import { obtainServices } from '../scripts/services/obtain.js';
-import { bareConsumer, peakRssMb, rate, startBenchDaemon, type Figures } from './children.js';
+import {
+  bareConsumer,
+  peakRssMb,
+  rate,
+  startBenchDaemon,
+  type BenchDaemon,
+  type Figures,
+} from './children.js';
 import { runBench, say } from './run.js';
-import { benchBaselines, produceBenchLogs } from './workload.js';
+import { benchBaselines, produceBenchLogs, windowCount } from './workload.js';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 200_000);
 const PARTITIONS = 6;
@@ -45,6 +52,14 @@ async function committed(admin: Admin, groupId: string, topic: string): Promise<
   return (offsets?.partitions ?? []).reduce((sum, p) => sum + Math.max(0, Number(p.offset)), 0);
 }
 
+/** Windows written to InfluxDB, summed over the replicas. */
+async function emitted(daemons: BenchDaemon[]): Promise<number> {
+  const counts = await Promise.all(
+    daemons.map((d) => d.metric('driftwatch_windows_emitted_total')),
+  );
+  return counts.reduce((a, b) => a + b, 0);
+}
+
 async function replicas(
   services: Awaited<ReturnType<typeof obtainServices>>['endpoints'],
   admin: Admin,
@@ -53,8 +68,10 @@ async function replicas(
   n: number,
 ): Promise<ReplicaFigures> {
   const groupId = `bench-scale-${n}-${Date.now()}`;
-  // Each partition's closing event stays in an open window: done = committed up to it.
+  // Each partition's closing event stays in an open window: done = committed up to it, and
+  // every window before it evaluated and written (stage 2 of some replica).
   const target = EVENTS;
+  const windows = windowCount(EVENTS);
   const daemons = await Promise.all(
     Array.from({ length: n }, () => startBenchDaemon(services, { topic, groupId, baselines })),
   );
@@ -72,7 +89,7 @@ async function replicas(
       // in: the table shows how long that took, since a short run is dominated by it.
       if (joinedAt === 0 && (await formed(admin, groupId, n))) joinedAt = performance.now();
       done = await committed(admin, groupId, topic);
-      if (done >= target) {
+      if (done >= target && (await emitted(daemons)) >= windows) {
         lastAt = performance.now();
         break;
       }

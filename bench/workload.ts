@@ -24,6 +24,11 @@ const PER_WINDOW = 5_000;
 const WINDOW_MS = 60_000;
 const START = Date.parse('2026-11-01T00:00:00Z');
 
+/** Data windows `events` bench logs fill (the closing events' window aside). */
+export function windowCount(events: number): number {
+  return Math.ceil(events / PER_WINDOW);
+}
+
 /** A baselines dir with the bench model's baseline. */
 export function benchBaselines(): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'driftwatch-bench-baselines-'));
@@ -68,7 +73,7 @@ export async function produceBenchLogs(
     const closer = JSON.stringify({
       model: BENCH_SPEC.model,
       model_version: BENCH_SPEC.modelVersion,
-      timestamp: new Date(START + (Math.ceil(events / PER_WINDOW) + 2) * WINDOW_MS).toISOString(),
+      timestamp: new Date(START + (windowCount(events) + 2) * WINDOW_MS).toISOString(),
       features: {},
     });
     for (let p = 0; p < partitions; p++) batch.push({ value: closer, partition: p });

@@ -100,15 +100,28 @@ export class ReceiverConsumer {
     const { kafka, admin, topic, logger } = this.deps;
     // A new receiver starts at the end of the log (not with every past notification): its
     // position is committed before it first joins, so nothing produced meanwhile is skipped.
-    const committed = await admin.fetchOffsets({ groupId: this.groupId, topics: [topic] });
-    const hasCommit = committed[0]?.partitions.some((p) => Number(p.offset) >= 0) ?? false;
-    if (!hasCommit) {
+    const hasCommit = async () => {
+      const committed = await admin.fetchOffsets({ groupId: this.groupId, topics: [topic] });
+      return committed[0]?.partitions.some((p) => Number(p.offset) >= 0) ?? false;
+    };
+    if (!(await hasCommit())) {
       const ends = await admin.fetchTopicOffsets(topic);
-      await admin.setOffsets({
-        groupId: this.groupId,
-        topic,
-        partitions: ends.map((e) => ({ partition: e.partition, offset: e.high })),
-      });
+      try {
+        await admin.setOffsets({
+          groupId: this.groupId,
+          topic,
+          partitions: ends.map((e) => ({ partition: e.partition, offset: e.high })),
+        });
+      } catch (err) {
+        // Replicas starting together: another one set the start position and joined between
+        // our read and our write (Kafka refuses offsets for a group with members). Its
+        // position stands; anything else is a real failure.
+        if (!(await hasCommit())) throw err;
+        logger.debug(
+          { err, receiver: this.name },
+          'receiver start position set by another replica',
+        );
+      }
     }
     const consumer = (this.consumer = kafka.consumer({
       groupId: this.groupId,

@@ -14,6 +14,7 @@ async function harness(
   opts: {
     deliver?: () => Promise<DeliveryOutcome>;
     sendDeadLetter?: () => Promise<void>;
+    admin?: Partial<Admin>;
   } = {},
 ) {
   let eachBatch: ((p: EachBatchPayload) => Promise<void>) | undefined;
@@ -31,7 +32,7 @@ async function harness(
     },
     disconnect: () => Promise.resolve(),
   };
-  const admin = {
+  const admin = opts.admin ?? {
     fetchOffsets: () =>
       Promise.resolve([{ topic: TOPIC, partitions: [{ partition: 0, offset: '0' }] }]),
   };
@@ -205,6 +206,23 @@ describe('ReceiverConsumer', () => {
       .messages[0]?.headers;
     expect(headers?.['driftwatch-source-partition']).toBe('2');
     expect(headers?.['driftwatch-source-offset']).toBe('5');
+  });
+
+  it('a new receiver group another replica started meanwhile keeps that position; other failures stop the start', async () => {
+    const offsets = (offset: string) => [{ topic: TOPIC, partitions: [{ partition: 0, offset }] }];
+    const racing = (committedAfterRace: boolean) => {
+      let reads = 0;
+      return {
+        fetchOffsets: () =>
+          Promise.resolve(offsets(reads++ === 0 || !committedAfterRace ? '-1' : '7')),
+        fetchTopicOffsets: () =>
+          Promise.resolve([{ partition: 0, offset: '9', high: '9', low: '0' }]),
+        setOffsets: () =>
+          Promise.reject(new Error('The consumer group must have no running instances')),
+      } as unknown as Partial<Admin>;
+    };
+    await expect(harness({ admin: racing(true) })).resolves.toBeDefined();
+    await expect(harness({ admin: racing(false) })).rejects.toThrow('no running instances');
   });
 
   it('a crash kafkajs does not restart is fatal; a restarting one or one while stopping is not', async () => {

@@ -1,5 +1,5 @@
 import type { Admin } from 'kafkajs';
-import type { WindowPoint } from '../windows/evaluate.js';
+import type { WindowPoint } from '../drift/window-points.js';
 import { restoreAlertLog } from './alert-log.js';
 import { AlertPartition, type AlertPartitionDeps, type RuleSet } from './alert-partition.js';
 

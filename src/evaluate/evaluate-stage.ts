@@ -1,14 +1,14 @@
 import type { EachBatchPayload, KafkaMessage } from 'kafkajs';
 import { baselineLabels, type Baseline } from '../baseline/baseline.js';
 import type { BaselineStore } from '../baseline/store.js';
-import { Exclusive } from '../daemon/exclusive.js';
-import { ResumeGate } from '../daemon/resume-gate.js';
+import { Exclusive } from '../shared/exclusive.js';
+import { ResumeGate } from '../kafka/resume-gate.js';
 import { DriftwatchError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { LogLimiter } from '../log-limiter.js';
+import { LogLimiter } from '../shared/log-limiter.js';
 import type { DaemonMetrics } from '../metrics.js';
 import { decodePartialsRecord, type PartialsRecord } from '../partials/codec.js';
-import type { WindowPoint } from '../windows/evaluate.js';
+import type { WindowPoint } from '../drift/window-points.js';
 import { encodeCheckpoint } from './checkpoint.js';
 import { PartialsPartition, type EvaluateCheckpoint } from './partials-partition.js';
 import type { WindowEmitter } from './window-emitter.js';

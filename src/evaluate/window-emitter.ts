@@ -5,10 +5,10 @@ import {
   SUMMARY_METHOD,
   type WindowPoint,
   type WindowDriftSettings,
-} from '../windows/evaluate.js';
+} from '../drift/window-points.js';
 import type { Window } from '../windows/window.js';
-import { safeIso } from '../daemon/failures.js';
-import { tagPreview, writeSkippingRefused } from '../daemon/influx-write.js';
+import { safeIso } from '../shared/untrusted-text.js';
+import { tagPreview, writeSkippingRefused } from '../sinks/influx-write.js';
 import { baselineLabels } from '../baseline/baseline.js';
 
 /** How many distinct unknown (model, version) pairs are logged by name; the rest only counted. */

@@ -1,7 +1,7 @@
 import type { EachBatchPayload, Kafka, KafkaMessage, Message } from 'kafkajs';
 import type { BaselineStore } from '../baseline/store.js';
-import { Exclusive } from '../daemon/exclusive.js';
-import { retryUntilSuccess } from '../daemon/retry.js';
+import { Exclusive } from '../shared/exclusive.js';
+import { retryUntilSuccess } from '../shared/retry.js';
 import type { Logger } from '../logger.js';
 import type { DaemonMetrics } from '../metrics.js';
 import { Windower, type WindowerSettings } from '../windows/windower.js';

@@ -1,12 +1,12 @@
 import { InfluxDB } from '@influxdata/influxdb-client';
 import { describe, expect, inject, it } from 'vitest';
-import type { AlertTransition } from '../../alerts/model.js';
-import { writeSkippingRefused } from '../../src/daemon/influx-write.js';
+import type { AlertTransition } from '../../alert-engine/model.js';
+import { writeSkippingRefused } from '../../src/sinks/influx-write.js';
 import { WindowEmitter } from '../../src/evaluate/window-emitter.js';
 import { DaemonMetrics } from '../../src/metrics.js';
 import { InfluxSink } from '../../src/sinks/influx.js';
 import { toTransitionPoint } from '../../src/sinks/influx-alerts.js';
-import { DEFAULT_WINDOW_DRIFT_SETTINGS, type WindowPoint } from '../../src/windows/evaluate.js';
+import { DEFAULT_WINDOW_DRIFT_SETTINGS, type WindowPoint } from '../../src/drift/window-points.js';
 import { Windower } from '../../src/windows/windower.js';
 import { fraudBaseline, modelBaseline, storeOf } from '../support/baselines.js';
 import { queryDrift } from '../support/influx.js';

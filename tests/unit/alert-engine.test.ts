@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import type { AlertEngine, StateRecord, StepOutput } from '../../alerts/engine.js';
-import { AlertEngine as Engine } from '../../alerts/engine.js';
-import type { AlertNotification, AlertTransition, DriftObservation } from '../../alerts/model.js';
+import type { AlertEngine, StateRecord, StepOutput } from '../../alert-engine/engine.js';
+import { AlertEngine as Engine } from '../../alert-engine/engine.js';
+import type {
+  AlertNotification,
+  AlertTransition,
+  DriftObservation,
+} from '../../alert-engine/model.js';
 import {
   HOUR,
   MINUTE,

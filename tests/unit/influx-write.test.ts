@@ -1,6 +1,6 @@
 import { HttpError } from '@influxdata/influxdb-client';
 import { describe, expect, it } from 'vitest';
-import { writeSkippingRefused } from '../../src/daemon/influx-write.js';
+import { writeSkippingRefused } from '../../src/sinks/influx-write.js';
 import { DaemonMetrics } from '../../src/metrics.js';
 import { capturingLogger } from '../support/logs.js';
 

@@ -1,9 +1,9 @@
 import type { Admin, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { DeliveryOutcome, Notifier } from '../../alerts/notifiers/notifier.js';
+import type { DeliveryOutcome, Notifier } from '../../src/delivery/notifiers/notifier.js';
 import { notificationMessage } from '../../src/alerting/alert-log.js';
-import { ReceiverConsumer } from '../../src/alerting/receiver-consumer.js';
+import { ReceiverConsumer } from '../../src/delivery/receiver-consumer.js';
 import { DaemonMetrics } from '../../src/metrics.js';
 import { sampleNotification } from '../support/notifications.js';
 

@@ -8,7 +8,7 @@ import {
   formatProblems,
   loadRulesFile,
   type RulesProblem,
-} from '../../src/alerting/rules-file.js';
+} from '../../src/rules/rules-file.js';
 import { DriftwatchError } from '../../src/errors.js';
 import { HOUR, MINUTE, SECOND, compileText } from '../support/rules.js';
 

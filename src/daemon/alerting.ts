@@ -3,14 +3,14 @@ import type { Config } from '../config/schema.js';
 import type { Logger } from '../logger.js';
 import type { DaemonMetrics } from '../metrics.js';
 import type { InfluxSink } from '../sinks/influx.js';
-import type { WindowPoint } from '../windows/evaluate.js';
-import { alertTopicsFor, ensureAlertTopics, type AlertTopics } from './alert-log.js';
-import { AlertLogWriter } from './alert-log-writer.js';
-import { AlertPartitions } from './alert-partitions.js';
-import { toObservation } from './observation.js';
-import { ReceiverSet } from './receiver-set.js';
-import { loadRulesFile, type LoadedRules } from './rules-file.js';
-import { RulesReloader } from './rules-reload.js';
+import type { WindowPoint } from '../drift/window-points.js';
+import { alertTopicsFor, ensureAlertTopics, type AlertTopics } from '../alerting/alert-log.js';
+import { AlertLogWriter } from '../alerting/alert-log-writer.js';
+import { AlertPartitions } from '../alerting/alert-partitions.js';
+import { toObservation } from '../alerting/observation.js';
+import { ReceiverSet, type BuiltReceiver } from '../delivery/receiver-set.js';
+import { loadRulesFile, type LoadedRules } from '../rules/rules-file.js';
+import { RulesReloader } from '../rules/rules-reload.js';
 
 // Lives with the other observation helpers; re-exported for this module's existing users.
 export { toObservation };
@@ -43,7 +43,7 @@ export class Alerting {
   private readonly topics: AlertTopics;
   private readonly partitions: AlertPartitions;
   private readonly receivers: ReceiverSet;
-  private readonly rules: RulesReloader;
+  private readonly rules: RulesReloader<BuiltReceiver>;
 
   private constructor(deps: AlertingDeps, loaded: LoadedRules) {
     this.deps = deps;

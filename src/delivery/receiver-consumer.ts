@@ -1,12 +1,12 @@
 import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
-import { nextDelay } from '../../alerts/notifiers/backoff.js';
-import type { AlertNotification } from '../../alerts/model.js';
-import type { Notifier } from '../../alerts/notifiers/notifier.js';
+import { nextDelay } from './notifiers/backoff.js';
+import type { AlertNotification } from '../../alert-engine/model.js';
+import type { Notifier } from './notifiers/notifier.js';
 import type { Logger } from '../logger.js';
 import type { DaemonMetrics } from '../metrics.js';
-import { decodeEntry } from './alert-log.js';
+import { decodeEntry } from '../alerting/alert-log.js';
 import { produceDeadLetter } from './dead-letter.js';
-import { heartbeating, sleepHeartbeating } from './heartbeat.js';
+import { heartbeating, sleepHeartbeating } from '../kafka/heartbeat.js';
 import type { ReceiverSettings } from './receivers.js';
 
 // Dead-letter production lives in ./dead-letter.js; re-exported for this module's users.

@@ -2,6 +2,7 @@ import type { Admin, Kafka, Producer } from 'kafkajs';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../logger.js';
 import type { DaemonMetrics } from '../metrics.js';
+import type { BatchContext } from '../shared/batch-context.js';
 import type { InfluxSink } from '../sinks/influx.js';
 import type { WindowPoint } from '../drift/window-points.js';
 import { alertTopicsFor, ensureAlertTopics, type AlertTopics } from '../alerting/alert-log.js';
@@ -176,10 +177,9 @@ export class Alerting {
     q: number,
     points: readonly WindowPoint[],
     watermark: number,
-    heartbeat: () => Promise<void>,
-    isStopping: () => boolean,
+    context: BatchContext,
   ): Promise<void> {
-    await this.partitions.onWindows(q, points, watermark, heartbeat, isStopping);
+    await this.partitions.onWindows(q, points, watermark, context);
     this.updateGauges();
   }
 

@@ -236,7 +236,6 @@ export class Daemon {
         metrics,
         logger,
         writeResults: (results) => sink.write(results),
-        isStopping: () => this.stopping,
       }),
       metrics,
       logger,
@@ -258,12 +257,13 @@ export class Daemon {
       ...(alerting
         ? {
             assignAlerts: (partitions) => alerting.assign(partitions),
-            onEmitted: (q, points, watermark, heartbeat) =>
-              alerting.onWindows(q, points, watermark, heartbeat, () => this.stopping),
+            onEmitted: (q, points, watermark, context) =>
+              alerting.onWindows(q, points, watermark, context),
           }
         : {}),
       seek: (partition, offset) =>
         this.evaluator.seek({ topic: partials.topic, partition, offset: String(offset) }),
+      isStopping: () => this.stopping,
     }));
 
     this.consumer.on(this.consumer.events.GROUP_JOIN, (e) => {

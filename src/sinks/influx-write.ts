@@ -53,7 +53,7 @@ export async function writeSkippingRefused<P>(
         what,
         isPermanent: isPermanentInfluxRejection,
       }),
-    { isRefusal: isPermanentInfluxRejection, between: w.retry.between },
+    { isRefusal: isPermanentInfluxRejection, between: () => w.retry.context.heartbeat() },
   );
   if (refused.length === 0) return points.length;
   w.metrics.influxPointsRejected.inc(refused.length);

@@ -15,6 +15,7 @@ import { createLogger } from '../../src/logger.js';
 import { DaemonMetrics } from '../../src/metrics.js';
 import { routeModel } from '../../src/partials/route.js';
 import type { WindowPoint } from '../../src/drift/window-points.js';
+import { QUIET_BATCH } from '../support/batch-context.js';
 import { DaemonProcess, writeDaemonConfig } from '../support/daemon-process.js';
 import { createTopics, sendInChunks, toolingKafka } from '../support/kafka.js';
 import { compileText, endOf, rule, rulesText, WINDOW_MS } from '../support/rules.js';
@@ -31,8 +32,6 @@ const RULES = compileText(
   }),
 );
 const logger = createLogger('silent');
-const noHeartbeat = () => Promise.resolve();
-const notStopping = () => false;
 
 /** Window i of a model: one PSI point, drifting when `psi` is above the rule's 0.25. */
 function windowOf(model: string, i: number, psi: number): WindowPoint[] {
@@ -112,13 +111,7 @@ describe(`alert state partitioned by model (${inject('servicesMode')})`, () => {
         RULES,
       );
     const evaluate = (r: AlertPartitions, model: string, i: number, psi: number) =>
-      r.onWindows(
-        routeModel(model, Q),
-        windowOf(model, i, psi),
-        endOf(i),
-        noHeartbeat,
-        notStopping,
-      );
+      r.onWindows(routeModel(model, Q), windowOf(model, i, psi), endOf(i), QUIET_BATCH);
     return { names, topics, replica, evaluate };
   }
 

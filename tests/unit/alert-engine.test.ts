@@ -916,7 +916,7 @@ describe('setRules', () => {
     expect(concat(later)).toEqual({ transitions: [], notifications: [] });
   });
 
-  // BUG (alerts/engine.ts, resolveRetired): once a removed rule's alerts are resolved and told,
+  // BUG (alert-engine/engine.ts, resolveRetired): once a removed rule's alerts are resolved and told,
   // the instances are never stepped again, so they are never forgotten (the flapping history
   // keeps them) and the rule stays in `retired` for good. Remove `.fails` once fixed.
   it('a removed rule is forgotten once its resolution is told', () => {

@@ -8,13 +8,9 @@ import type { WindowPoint } from '../drift/window-points.js';
 import { alertTopicsFor, ensureAlertTopics, type AlertTopics } from '../alerting/alert-log.js';
 import { AlertLogWriter } from '../alerting/alert-log-writer.js';
 import { AlertPartitions } from '../alerting/alert-partitions.js';
-import { toObservation } from '../alerting/observation.js';
 import { ReceiverSet, type BuiltReceiver } from '../delivery/receiver-set.js';
 import { loadRulesFile, type LoadedRules } from '../rules/rules-file.js';
 import { RulesReloader } from '../rules/rules-reload.js';
-
-// Lives with the other observation helpers; re-exported for this module's existing users.
-export { toObservation };
 
 export interface AlertingDeps {
   config: Config & { alerts: NonNullable<Config['alerts']> };

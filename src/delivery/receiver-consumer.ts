@@ -9,9 +9,6 @@ import { produceDeadLetter } from './dead-letter.js';
 import { heartbeating, sleepHeartbeating } from '../kafka/heartbeat.js';
 import type { ReceiverSettings } from './receivers.js';
 
-// Dead-letter production lives in ./dead-letter.js; re-exported for this module's users.
-export { NOTIFICATION_DLQ_HEADERS } from './dead-letter.js';
-
 export interface ReceiverConsumerDeps {
   kafka: Kafka;
   admin: Admin;

@@ -3,7 +3,7 @@ import type { AlertNotification } from '../../alert-engine/model.js';
 import { DriftwatchError } from '../errors.js';
 import { decodeEntry, notificationMessage } from '../alerting/alert-log.js';
 import { readTopicToEnd } from '../kafka/read-to-end.js';
-import { NOTIFICATION_DLQ_HEADERS } from '../delivery/receiver-consumer.js';
+import { NOTIFICATION_DLQ_HEADERS } from '../delivery/dead-letter.js';
 
 /**
  * `driftwatch notifications replay`: dead-lettered notifications put back on the alert log for

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { DriftObservation } from '../../alert-engine/model.js';
-import { toObservation } from '../../src/daemon/alerting.js';
+import { toObservation } from '../../src/alerting/observation.js';
 import {
   backtest,
   formatBacktest,

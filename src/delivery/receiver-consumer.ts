@@ -93,6 +93,11 @@ export class ReceiverConsumer {
     return `${this.deps.groupId}.receiver.${this.settings.name}`;
   }
 
+  private async hasMembers(): Promise<boolean> {
+    const { groups } = await this.deps.admin.describeGroups([this.groupId]);
+    return (groups[0]?.members.length ?? 0) > 0;
+  }
+
   async start(): Promise<void> {
     const { kafka, admin, topic, logger } = this.deps;
     // A new receiver starts at the end of the log (not with every past notification): its
@@ -110,10 +115,11 @@ export class ReceiverConsumer {
           partitions: ends.map((e) => ({ partition: e.partition, offset: e.high })),
         });
       } catch (err) {
-        // Replicas starting together: another one set the start position and joined between
-        // our read and our write (Kafka refuses offsets for a group with members). Its
-        // position stands; anything else is a real failure.
-        if (!(await hasCommit())) throw err;
+        // Replicas starting together: another one joined between our read and our write
+        // (Kafka refuses offsets for a group with members). The group's position — set by
+        // that replica, or the log's start for a log still empty then — stands; a failure
+        // with nobody else in the group is a real one.
+        if (!(await hasCommit()) && !(await this.hasMembers())) throw err;
         logger.debug(
           { err, receiver: this.name },
           'receiver start position set by another replica',

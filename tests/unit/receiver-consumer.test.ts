@@ -210,11 +210,13 @@ describe('ReceiverConsumer', () => {
 
   it('a new receiver group another replica started meanwhile keeps that position; other failures stop the start', async () => {
     const offsets = (offset: string) => [{ topic: TOPIC, partitions: [{ partition: 0, offset }] }];
-    const racing = (committedAfterRace: boolean) => {
+    const racing = (committedAfterRace: boolean, members = 0) => {
       let reads = 0;
       return {
         fetchOffsets: () =>
           Promise.resolve(offsets(reads++ === 0 || !committedAfterRace ? '-1' : '7')),
+        describeGroups: () =>
+          Promise.resolve({ groups: [{ members: Array.from({ length: members }, () => ({})) }] }),
         fetchTopicOffsets: () =>
           Promise.resolve([{ partition: 0, offset: '9', high: '9', low: '0' }]),
         setOffsets: () =>
@@ -222,6 +224,8 @@ describe('ReceiverConsumer', () => {
       } as unknown as Partial<Admin>;
     };
     await expect(harness({ admin: racing(true) })).resolves.toBeDefined();
+    // Joined without a commit (the log was empty when it started): its position stands too.
+    await expect(harness({ admin: racing(false, 1) })).resolves.toBeDefined();
     await expect(harness({ admin: racing(false) })).rejects.toThrow('no running instances');
   });
 

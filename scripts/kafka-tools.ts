@@ -6,12 +6,17 @@ export function toolingKafka(brokers: string[], clientId: string): Kafka {
 }
 
 /** Creates topics and waits until each has a leader, so producing right after works. */
-export async function createTopics(kafka: Kafka, topics: string[], partitions = 1): Promise<void> {
+export async function createTopics(
+  kafka: Kafka,
+  topics: string[],
+  partitions = 1,
+  configEntries: { name: string; value: string }[] = [],
+): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   try {
     await admin.createTopics({
-      topics: topics.map((topic) => ({ topic, numPartitions: partitions })),
+      topics: topics.map((topic) => ({ topic, numPartitions: partitions, configEntries })),
       waitForLeaders: true,
     });
   } finally {

@@ -2,13 +2,13 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Producer } from 'kafkajs';
+import type { Kafka, Producer } from 'kafkajs';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { verifyWebhook } from '../../src/delivery/notifiers/signing.js';
 import { predictionLogs, type SyntheticSpec } from '../../scripts/synthetic.js';
 import { DaemonProcess, writeDaemonConfig } from '../support/daemon-process.js';
-import { testKafka } from '../support/kafka.js';
+import { createTopics, testKafka } from '../support/kafka.js';
 import { metric, waitForMetric } from '../support/metrics.js';
 import { baselineDirFor, uniqueNames } from '../support/scenario.js';
 import { WebhookReceiver, type ReceivedRequest } from '../support/webhook-receiver.js';
@@ -85,11 +85,15 @@ describe(`alert delivery failures, replay and rule reloads (${inject('servicesMo
   const env = { INFLUX_TOKEN: services.influx.token, OPS_SECRET: SECRET };
 
   beforeAll(async () => {
-    ({ producer } = await testKafka(services.kafkaBrokers, [
+    let kafka: Kafka;
+    ({ kafka, producer } = await testKafka(services.kafkaBrokers, [
       names.topic,
       names.deadLetterTopic,
-      alertTopic,
     ]));
+    // Created ahead of the daemon (to hold garbage), so with the policy the daemon requires.
+    await createTopics(kafka, [alertTopic], 1, [
+      { name: 'cleanup.policy', value: 'compact,delete' },
+    ]);
     // Garbage in the alert log must be skipped (logged, counted), not crash the restore.
     await producer.send({ topic: alertTopic, messages: [{ key: 'i/x', value: 'not json' }] });
     const logs = [...predictionLogs(spec, T0, MINUTE / PER_WINDOW, 6 * PER_WINDOW)];

@@ -39,7 +39,6 @@ export type { FeatureSummary } from './aggregates/moments.js';
 export { evaluateFeature } from './decision.js';
 export { correctWindow, datasetDrift } from './window-decision.js';
 export { poolSparseBins } from './pooling.js';
-export { psiSamplingPValue } from './psi-noise.js';
 export type { DecisionRule } from './verdict.js';
 export type { DriftResult, DriftStatus, FeatureAggregate } from './decision.js';
 export type { DatasetDrift } from './window-decision.js';

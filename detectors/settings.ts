@@ -23,7 +23,8 @@ export interface DriftThresholds {
   psiWarning: number;
   /**
    * PSI (and its warning) flags only when sampling alone gives a PSI this large with at most
-   * this probability at the window's n and bins (psiSamplingPValue); 1 turns the check off.
+   * this probability at the window's n and bins (the chi-square test of PSI's pooled bins);
+   * 1 turns the check off.
    */
   psiAlpha: number;
   /** α of the KS test. */

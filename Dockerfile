@@ -5,7 +5,7 @@ RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src src
 COPY detectors detectors
-COPY alerts alerts
+COPY alert-engine alert-engine
 RUN npm run build && npm prune --omit=dev
 
 FROM node:20-slim

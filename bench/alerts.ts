@@ -6,10 +6,10 @@
  *
  *   BENCH_MODELS=200 BENCH_FEATURES=50 BENCH_WINDOWS=50 npm run bench:alerts
  */
-import { AlertEngine } from '../alerts/engine.js';
-import type { DriftObservation } from '../alerts/model.js';
+import { AlertEngine } from '../alert-engine/engine.js';
+import type { DriftObservation } from '../alert-engine/model.js';
 import { alertLogMessages } from '../src/alerting/alert-log.js';
-import { checkRulesText, compileRules } from '../src/alerting/rules-file.js';
+import { checkRulesText, compileRules } from '../src/rules/rules-file.js';
 import { rng } from '../scripts/synthetic.js';
 
 const MODELS = Number(process.env.BENCH_MODELS ?? 100);

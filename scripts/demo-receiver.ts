@@ -5,7 +5,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { verifyWebhook } from '../alerts/notifiers/signing.js';
+import { verifyWebhook } from '../src/delivery/notifiers/signing.js';
 
 export interface ReceivedWebhook {
   path: string;

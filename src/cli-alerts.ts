@@ -8,13 +8,13 @@ import {
   formatBacktest,
   readDriftObservations,
   type DriftRange,
-} from './alerting/backtest.js';
-import { replayNotifications } from './alerting/replay.js';
-import { loadRulesFile } from './alerting/rules-file.js';
-import { rulesJsonSchema } from './alerting/rules-schema.js';
+} from './tools/backtest.js';
+import { replayNotifications } from './tools/replay.js';
+import { loadRulesFile } from './rules/rules-file.js';
+import { rulesJsonSchema } from './rules/rules-schema.js';
 import { loadConfig } from './config/load.js';
-import { reachKafka } from './daemon/kafka-io.js';
-import { kafkaLogCreator } from './daemon/kafka-logging.js';
+import { reachKafka } from './kafka/kafka-io.js';
+import { kafkaLogCreator } from './kafka/kafka-logging.js';
 import { parseCommandArgs, unknownCommand } from './cli-args.js';
 import { DriftwatchError } from './errors.js';
 import { createLogger } from './logger.js';

@@ -1,6 +1,6 @@
 import type { Message, Producer, Transaction } from 'kafkajs';
-import { chunkBySize, DEAD_LETTER_CHUNK_BYTES } from '../daemon/dead-letter.js';
-import { isMessageTooLarge } from '../daemon/failures.js';
+import { chunkBySize, DEAD_LETTER_CHUNK_BYTES } from '../kafka/dead-letter.js';
+import { isFencingError, isMessageTooLarge } from '../kafka/failures.js';
 
 /** Bytes per send inside a transaction: half the broker's default message.max.bytes. */
 export const ALERT_LOG_CHUNK_BYTES = DEAD_LETTER_CHUNK_BYTES;
@@ -35,15 +35,6 @@ export class AlertRecordTooLarge extends Error {
     this.key = key;
     this.bytes = bytes;
   }
-}
-
-/** kafkajs names PRODUCER_FENCED (90) only by its code; older request versions get 47. */
-export function isFencingError(err: unknown): boolean {
-  const e = err as { type?: unknown; message?: unknown; cause?: unknown } | null;
-  if (e === null || typeof e !== 'object') return false;
-  if (e.type === 'INVALID_PRODUCER_EPOCH' || e.type === 'PRODUCER_FENCED') return true;
-  if (typeof e.message === 'string' && /\bUnknown error code 90\b/.test(e.message)) return true;
-  return e.cause !== undefined && e.cause !== e && isFencingError(e.cause);
 }
 
 class ChunkTooLarge extends Error {

@@ -1,11 +1,11 @@
 import type { Admin, Kafka, KafkaMessage, Message } from 'kafkajs';
 import { z } from 'zod';
-import type { AlertNotification } from '../../alerts/model.js';
-import type { StateRecord } from '../../alerts/engine.js';
+import type { AlertNotification } from '../../alert-engine/model.js';
+import type { StateRecord } from '../../alert-engine/engine.js';
 import { ensureInternalTopic, ensureTopicExists } from '../kafka/internal-topics.js';
 import type { Logger } from '../logger.js';
 import type { AlertLogWriter } from './alert-log-writer.js';
-import { readTopicToEnd } from './read-to-end.js';
+import { readTopicToEnd } from '../kafka/read-to-end.js';
 
 /**
  * The alert log: one Kafka topic holding the alert engines' state records (compacted per key)

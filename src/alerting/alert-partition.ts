@@ -1,13 +1,14 @@
 import type { Kafka } from 'kafkajs';
-import { AlertEngine, type EngineOptions, type StepOutput } from '../../alerts/engine.js';
-import type { AlertRule, ReceiverPolicy } from '../../alerts/rule.js';
-import { writeSkippingRefused } from '../daemon/influx-write.js';
-import { retryUntilSuccess, type RetryOptions } from '../daemon/retry.js';
-import { preview } from '../ingest/limits.js';
+import { AlertEngine, type EngineOptions, type StepOutput } from '../../alert-engine/engine.js';
+import type { AlertRule, ReceiverPolicy } from '../../alert-engine/rule.js';
+import { writeSkippingRefused } from '../sinks/influx-write.js';
+import type { BatchContext } from '../shared/batch-context.js';
+import { retryUntilSuccess, type RetryOptions } from '../shared/retry.js';
+import { preview } from '../shared/untrusted-text.js';
 import type { Logger } from '../logger.js';
 import type { DaemonMetrics } from '../metrics.js';
 import type { InfluxSink } from '../sinks/influx.js';
-import type { WindowPoint } from '../windows/evaluate.js';
+import type { WindowPoint } from '../drift/window-points.js';
 import { AlertLogFenced, AlertLogWriter } from './alert-log-writer.js';
 import { toObservation } from './observation.js';
 import { serialiseEvaluation, type PendingEvaluation } from './pending-evaluation.js';
@@ -95,8 +96,7 @@ export class AlertPartition {
   async onWindows(
     points: readonly WindowPoint[],
     watermark: number,
-    heartbeat: () => Promise<void>,
-    isStopping: () => boolean,
+    context: BatchContext,
   ): Promise<void> {
     const evaluation = this.evaluate(points, watermark);
     if (evaluation) this.pending.push(evaluation);
@@ -104,8 +104,7 @@ export class AlertPartition {
     const { metrics, logger } = this.deps;
     const partition = this.partition;
     const retry = (what: string): AlertWriteRetry => ({
-      between: heartbeat,
-      shouldStop: isStopping,
+      context,
       onFailure: (err, attempt, retryInMs) => {
         metrics.alertLogFailures.inc();
         logger.error(

@@ -1,5 +1,6 @@
 import type { Admin } from 'kafkajs';
-import type { WindowPoint } from '../windows/evaluate.js';
+import type { WindowPoint } from '../drift/window-points.js';
+import type { BatchContext } from '../shared/batch-context.js';
 import { restoreAlertLog } from './alert-log.js';
 import { AlertPartition, type AlertPartitionDeps, type RuleSet } from './alert-partition.js';
 
@@ -98,8 +99,7 @@ export class AlertPartitions {
     q: number,
     points: readonly WindowPoint[],
     watermark: number,
-    heartbeat: () => Promise<void>,
-    isStopping: () => boolean,
+    context: BatchContext,
   ): Promise<void> {
     const p = this.owned.get(q);
     if (!p) {
@@ -109,7 +109,7 @@ export class AlertPartitions {
         ),
       );
     }
-    return p.onWindows(points, watermark, heartbeat, isStopping);
+    return p.onWindows(points, watermark, context);
   }
 
   /** Names of the rules in force. */

@@ -1,6 +1,6 @@
-import type { DriftObservation } from '../../alerts/model.js';
+import type { DriftObservation } from '../../alert-engine/model.js';
 import { formatDuration } from '../config/duration.js';
-import { SUMMARY_METHOD, type WindowPoint } from '../windows/evaluate.js';
+import { SUMMARY_METHOD, type WindowPoint } from '../drift/window-points.js';
 
 /**
  * What the live window point (`toObservation`) and the stored one (the backtest's

@@ -1,7 +1,7 @@
 import type { Point } from '@influxdata/influxdb-client';
 import type { Message } from 'kafkajs';
-import type { StateRecord, StepOutput } from '../../alerts/engine.js';
-import type { AlertNotification } from '../../alerts/model.js';
+import type { StateRecord, StepOutput } from '../../alert-engine/engine.js';
+import type { AlertNotification } from '../../alert-engine/model.js';
 import { toTransitionPoint } from '../sinks/influx-alerts.js';
 import { alertLogMessages } from './alert-log.js';
 

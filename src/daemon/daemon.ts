@@ -1,29 +1,29 @@
 import type { Server } from 'node:http';
-import { Alerting } from '../alerting/alerting.js';
+import { Alerting } from './alerting.js';
 import { Kafka, logLevel, type Admin, type Consumer, type Producer } from 'kafkajs';
 import { BaselineStore } from '../baseline/store.js';
 import { loadBaselinesAtStart, startBaselineReload } from './baseline-reload.js';
 import type { Config } from '../config/schema.js';
-import { startHttpServer } from '../http-server.js';
+import { startHttpServer } from './http-server.js';
 import type { Logger } from '../logger.js';
 import { DaemonMetrics } from '../metrics.js';
 import { InfluxSink } from '../sinks/influx.js';
-import { kafkaLogCreator } from './kafka-logging.js';
-import { isRebalanceError } from './failures.js';
-import { checkTopics, reachKafka, readLogEnds, readPartitionStarts } from './kafka-io.js';
+import { kafkaLogCreator } from '../kafka/kafka-logging.js';
+import { isRebalanceError } from '../kafka/failures.js';
+import { checkTopics, reachKafka, readLogEnds, readPartitionStarts } from '../kafka/kafka-io.js';
 import {
   evaluateGroupId,
   predictionConsumerOptions,
   partialsConsumerOptions,
-} from './consumer-options.js';
-import { StoppedWhileRetrying } from './retry.js';
-import { driftSettingsFrom } from '../windows/evaluate.js';
+} from '../kafka/consumer-options.js';
+import { StoppedWhileRetrying } from '../shared/retry.js';
+import { driftSettingsFrom } from '../drift/window-points.js';
 import type { EachBatchPayload } from 'kafkajs';
 import { IngestStage } from '../ingest/ingest-stage.js';
 import { EvaluateStage } from '../evaluate/evaluate-stage.js';
 import { WindowEmitter } from '../evaluate/window-emitter.js';
 import { decodeCheckpoint } from '../evaluate/checkpoint.js';
-import { decodeCommitMetadata } from './offset-metadata.js';
+import { decodeCommitMetadata } from '../kafka/offset-metadata.js';
 import { ensurePartialsTopic, internalPartitionCount } from '../partials/topic.js';
 
 /** The running daemon: Kafka in, InfluxDB out, /metrics and /healthz on the side. */
@@ -236,7 +236,6 @@ export class Daemon {
         metrics,
         logger,
         writeResults: (results) => sink.write(results),
-        isStopping: () => this.stopping,
       }),
       metrics,
       logger,
@@ -258,12 +257,13 @@ export class Daemon {
       ...(alerting
         ? {
             assignAlerts: (partitions) => alerting.assign(partitions),
-            onEmitted: (q, points, watermark, heartbeat) =>
-              alerting.onWindows(q, points, watermark, heartbeat, () => this.stopping),
+            onEmitted: (q, points, watermark, context) =>
+              alerting.onWindows(q, points, watermark, context),
           }
         : {}),
       seek: (partition, offset) =>
         this.evaluator.seek({ topic: partials.topic, partition, offset: String(offset) }),
+      isStopping: () => this.stopping,
     }));
 
     this.consumer.on(this.consumer.events.GROUP_JOIN, (e) => {

@@ -1,14 +1,15 @@
 import type { EachBatchPayload, KafkaMessage } from 'kafkajs';
 import { baselineLabels, type Baseline } from '../baseline/baseline.js';
 import type { BaselineStore } from '../baseline/store.js';
-import { Exclusive } from '../daemon/exclusive.js';
-import { ResumeGate } from '../daemon/resume-gate.js';
+import { Exclusive } from '../shared/exclusive.js';
+import { ResumeGate } from '../kafka/resume-gate.js';
+import { batchContext, type BatchContext } from '../shared/batch-context.js';
 import { DriftwatchError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { LogLimiter } from '../log-limiter.js';
+import { LogLimiter } from '../shared/log-limiter.js';
 import type { DaemonMetrics } from '../metrics.js';
 import { decodePartialsRecord, type PartialsRecord } from '../partials/codec.js';
-import type { WindowPoint } from '../windows/evaluate.js';
+import type { WindowPoint } from '../drift/window-points.js';
 import { encodeCheckpoint } from './checkpoint.js';
 import { PartialsPartition, type EvaluateCheckpoint } from './partials-partition.js';
 import type { WindowEmitter } from './window-emitter.js';
@@ -35,9 +36,10 @@ export interface EvaluateStageDeps {
     partition: number,
     points: readonly WindowPoint[],
     watermark: number,
-    heartbeat: () => Promise<void>,
+    context: BatchContext,
   ) => Promise<void>;
   seek: (partition: number, offset: number) => void;
+  isStopping: () => boolean;
   now?: () => number;
 }
 
@@ -138,13 +140,13 @@ export class EvaluateStage {
       batch.partition,
       batch.offsetLag() === '0' ? 0 : Math.max(0, behind),
     );
-    const heartbeat = () => payload.heartbeat();
+    const context = batchContext(() => payload.heartbeat(), this.deps.isStopping);
     const closed = state.takeClosed(this.now());
-    const points = await this.deps.emitter.emit(closed, heartbeat);
+    const points = await this.deps.emitter.emit(closed, context);
     const watermark = state.closedUpTo;
     this.deps.metrics.watermark.set(Number.isFinite(watermark) ? watermark / 1000 : 0);
     // Event time moved on even without windows: group timers and stale-data alerts still run.
-    await this.deps.onEmitted?.(batch.partition, points, watermark, heartbeat);
+    await this.deps.onEmitted?.(batch.partition, points, watermark, context);
     const { offset, checkpoint } = state.checkpoint(Number(lastOffset) + 1);
     const metadata = encodeCheckpoint(checkpoint);
     const c = assigned.committed;

@@ -1,3 +1,4 @@
+import type { BatchContext } from '../shared/batch-context.js';
 import type { Logger } from '../logger.js';
 import type { DaemonMetrics } from '../metrics.js';
 import {
@@ -5,10 +6,10 @@ import {
   SUMMARY_METHOD,
   type WindowPoint,
   type WindowDriftSettings,
-} from '../windows/evaluate.js';
+} from '../drift/window-points.js';
 import type { Window } from '../windows/window.js';
-import { safeIso } from '../daemon/failures.js';
-import { tagPreview, writeSkippingRefused } from '../daemon/influx-write.js';
+import { safeIso } from '../shared/untrusted-text.js';
+import { tagPreview, writeSkippingRefused } from '../sinks/influx-write.js';
 import { baselineLabels } from '../baseline/baseline.js';
 
 /** How many distinct unknown (model, version) pairs are logged by name; the rest only counted. */
@@ -19,7 +20,6 @@ export interface WindowEmitterDeps {
   metrics: DaemonMetrics;
   logger: Logger;
   writeResults: (results: readonly WindowPoint[]) => Promise<void>;
-  isStopping: () => boolean;
 }
 
 /** Turns closed windows into durable drift points, waiting out outages of InfluxDB. */
@@ -60,18 +60,18 @@ export class WindowEmitter {
    * Evaluates closed windows and writes their points durably (InfluxDB acknowledged, outages
    * waited out); returns the points for the alert rules.
    */
-  async emit(closed: readonly Window[], heartbeat: () => Promise<void>): Promise<WindowPoint[]> {
+  async emit(closed: readonly Window[], context: BatchContext): Promise<WindowPoint[]> {
     const { metrics, logger } = this.deps;
     if (closed.length === 0) return [];
     const results: WindowPoint[] = [];
     for (const w of closed) {
       results.push(...evaluateWindow(w, this.deps.drift));
       // Exact statistics of many features can take a while: let heartbeats and I/O through.
-      await heartbeat();
+      await context.heartbeat();
       await new Promise((resolve) => setImmediate(resolve));
     }
     this.noteUnavailable(results);
-    metrics.pointsWritten.inc(await this.write(results, heartbeat));
+    metrics.pointsWritten.inc(await this.write(results, context));
     for (const w of closed) {
       const { model, modelVersion } = w;
       metrics.windowsEmitted.inc(baselineLabels(w.baseline));
@@ -106,7 +106,7 @@ export class WindowEmitter {
   }
 
   /** Returns how many points InfluxDB acknowledged (refused ones are counted, logged, skipped). */
-  private async write(results: WindowPoint[], heartbeat: () => Promise<void>): Promise<number> {
+  private async write(results: WindowPoint[], context: BatchContext): Promise<number> {
     const { metrics, logger } = this.deps;
     return writeSkippingRefused(results, {
       what: 'drift points',
@@ -119,8 +119,7 @@ export class WindowEmitter {
         window_end: safeIso(p.windowEnd),
       }),
       retry: {
-        between: heartbeat,
-        shouldStop: this.deps.isStopping,
+        context,
         onFailure: (err, attempt, retryInMs) => {
           metrics.influxWriteFailures.inc();
           logger.error(

@@ -1,12 +1,12 @@
 import type { KafkaMessage, Message } from 'kafkajs';
 import { baselineLabels } from '../baseline/baseline.js';
-import { safeIso } from '../daemon/failures.js';
-import { toDeadLetter } from '../daemon/dead-letter.js';
+import { safeIso } from '../shared/untrusted-text.js';
+import { toDeadLetter } from '../kafka/dead-letter.js';
 import type { Logger } from '../logger.js';
-import { LogLimiter } from '../log-limiter.js';
+import { LogLimiter } from '../shared/log-limiter.js';
 import type { DaemonMetrics } from '../metrics.js';
 import type { Windower } from '../windows/windower.js';
-import { decodePredictionLog } from './prediction-log.js';
+import { decodePredictionLog } from '../prediction-log/prediction-log.js';
 
 /** Why a message cannot be used: its dead letter's code and reason. */
 export interface Refusal {

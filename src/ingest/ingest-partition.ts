@@ -2,8 +2,8 @@ import type { SourceProgress } from '../partials/codec.js';
 import type { PartitionPosition } from '../windows/partition-clocks.js';
 import type { Windower } from '../windows/windower.js';
 import type { Message } from 'kafkajs';
-import { encodeCommitMetadata } from '../daemon/offset-metadata.js';
-import { ResumeGate } from '../daemon/resume-gate.js';
+import { encodeCommitMetadata } from '../kafka/offset-metadata.js';
+import { ResumeGate } from '../kafka/resume-gate.js';
 import type { PartitionOutbox, PartitionOutput } from './partition-outbox.js';
 
 /** Where an input partition resumes after a join, as the group committed it. */

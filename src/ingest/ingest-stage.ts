@@ -1,7 +1,8 @@
 import type { EachBatchPayload, Kafka, KafkaMessage, Message } from 'kafkajs';
 import type { BaselineStore } from '../baseline/store.js';
-import { Exclusive } from '../daemon/exclusive.js';
-import { retryUntilSuccess } from '../daemon/retry.js';
+import { Exclusive } from '../shared/exclusive.js';
+import { batchContext, type BatchContext } from '../shared/batch-context.js';
+import { retryUntilSuccess } from '../shared/retry.js';
 import type { Logger } from '../logger.js';
 import type { DaemonMetrics } from '../metrics.js';
 import { Windower, type WindowerSettings } from '../windows/windower.js';
@@ -29,7 +30,6 @@ export interface IngestStageDeps {
 
 /** How often a long batch asks kafkajs whether a heartbeat is due. */
 const HEARTBEAT_EVERY_MESSAGES = 500;
-const noHeartbeat = () => Promise.resolve();
 
 /**
  * Stage 1: input partitions → partial windows. Each input partition is windowed on its own
@@ -184,14 +184,18 @@ export class IngestStage {
       partition,
       caughtUp ? 0 : Math.max(0, highWatermark - last - 1),
     );
-    await this.handOn(state, deadLetters, () => payload.heartbeat());
+    await this.handOn(
+      state,
+      deadLetters,
+      batchContext(() => payload.heartbeat(), this.deps.isStopping),
+    );
   }
 
   /** Commits a partition's output (one transaction), retrying through outages. */
   private async handOn(
     state: IngestPartition,
     deadLetters: readonly Message[],
-    heartbeat: () => Promise<void>,
+    context: BatchContext,
   ): Promise<void> {
     const out = state.nextOutput(deadLetters, this.now());
     if (!out) return;
@@ -199,8 +203,7 @@ export class IngestStage {
     try {
       await retryUntilSuccess(() => state.outbox.commit(out), {
         what: 'handing partial windows on to the partials topic',
-        between: heartbeat,
-        shouldStop: this.deps.isStopping,
+        context,
         isPermanent: (err) => err instanceof PartitionFenced,
         onFailure: (err, attempt, retryInMs) => {
           metrics.partialsFailures.inc();
@@ -245,11 +248,13 @@ export class IngestStage {
       if (this.exclusive.busy) return;
       await this.exclusive.run(async () => {
         await this.joinIfPending();
+        // No batch in hand: nothing to heartbeat for.
+        const context = batchContext(() => Promise.resolve(), this.deps.isStopping);
         for (const state of this.partitions.values()) {
-          if (this.deps.isStopping()) return;
+          if (context.stopping) return;
           if (state.fenced) continue;
           state.windower.tick(this.now());
-          await this.handOn(state, [], noHeartbeat);
+          await this.handOn(state, [], context);
         }
       });
     } finally {

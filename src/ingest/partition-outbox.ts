@@ -1,6 +1,6 @@
 import type { Kafka, Message, Producer } from 'kafkajs';
-import { isFencingError } from '../alerting/alert-log-writer.js';
-import { chunkBySize, DEAD_LETTER_CHUNK_BYTES, withoutValue } from '../daemon/dead-letter.js';
+import { isFencingError } from '../kafka/failures.js';
+import { chunkBySize, DEAD_LETTER_CHUNK_BYTES, withoutValue } from '../kafka/dead-letter.js';
 import { encodePartial, encodeProgress, type SourceProgress } from '../partials/codec.js';
 import { routeModel } from '../partials/route.js';
 import type { Window } from '../windows/window.js';

@@ -1,4 +1,7 @@
-import { ConfigResourceTypes, type Admin, type ITopicConfig } from 'kafkajs';
+import kafkajs, { type Admin, type ITopicConfig } from 'kafkajs';
+
+// kafkajs is CommonJS: Node's ESM loader sees only the names it can detect statically.
+const { ConfigResourceTypes } = kafkajs;
 import { DriftwatchError } from '../errors.js';
 
 /** A topic driftwatch owns: its partition count is part of how its records are routed. */

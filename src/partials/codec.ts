@@ -1,7 +1,7 @@
 import { crc32 } from 'node:zlib';
 import type { Baseline } from '../baseline/baseline.js';
 import { DriftwatchError } from '../errors.js';
-import { preview } from '../ingest/limits.js';
+import { preview } from '../shared/untrusted-text.js';
 import { Window } from '../windows/window.js';
 import { readAggregate, writeAggregate } from './aggregate-codec.js';
 import { ByteReader, ByteWriter } from './bytes.js';

@@ -1,5 +1,5 @@
 import { Point } from '@influxdata/influxdb-client';
-import type { AlertTransition } from '../../alerts/model.js';
+import type { AlertTransition } from '../../alert-engine/model.js';
 
 /**
  * One alert transition as a point (documented in the README): Grafana shows these as

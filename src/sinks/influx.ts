@@ -1,7 +1,7 @@
 import { InfluxDB, Point, setLogger } from '@influxdata/influxdb-client';
 import type { Logger } from '../logger.js';
 import { formatDuration } from '../config/duration.js';
-import { SUMMARY_METHOD, type WindowPoint } from '../windows/evaluate.js';
+import { SUMMARY_METHOD, type WindowPoint } from '../drift/window-points.js';
 
 export interface InfluxTarget {
   url: string;

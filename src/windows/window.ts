@@ -5,8 +5,9 @@ import {
 } from '../../detectors/index.js';
 import { categoryKey, type Baseline } from '../baseline/baseline.js';
 import { DriftwatchError } from '../errors.js';
-import { LIMITS, preview, shortenedCategory } from '../ingest/limits.js';
-import type { PredictionLog } from '../ingest/prediction-log.js';
+import { LIMITS, shortenedCategory } from '../prediction-log/limits.js';
+import { preview } from '../shared/untrusted-text.js';
+import type { PredictionLog } from '../prediction-log/prediction-log.js';
 
 /** One tumbling event-time window of one (model, model_version). */
 export class Window {

@@ -1,6 +1,6 @@
 import type { Baseline } from '../baseline/baseline.js';
 import type { BaselineStore } from '../baseline/store.js';
-import type { PredictionLog } from '../ingest/prediction-log.js';
+import type { PredictionLog } from '../prediction-log/prediction-log.js';
 import { PartitionClocks, type PartitionPosition } from './partition-clocks.js';
 import { Window } from './window.js';
 

@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { Producer } from 'kafkajs';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { verifyWebhook } from '../../alerts/notifiers/signing.js';
+import { verifyWebhook } from '../../src/delivery/notifiers/signing.js';
 import { predictionLogs, type SyntheticSpec } from '../../scripts/synthetic.js';
 import { DaemonProcess, writeDaemonConfig } from '../support/daemon-process.js';
 import { testKafka } from '../support/kafka.js';

@@ -3,18 +3,19 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Admin, Kafka, Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { AlertNotification } from '../../alerts/model.js';
+import type { AlertNotification } from '../../alert-engine/model.js';
 import { predictionLogs, type SyntheticSpec } from '../../scripts/synthetic.js';
-import type { Notifier } from '../../alerts/notifiers/notifier.js';
+import type { Notifier } from '../../src/delivery/notifiers/notifier.js';
 import { alertTopicsFor, decodeEntry, ensureAlertTopics } from '../../src/alerting/alert-log.js';
 import { AlertLogFenced } from '../../src/alerting/alert-log-writer.js';
 import { AlertPartitions } from '../../src/alerting/alert-partitions.js';
-import { readTopicToEnd } from '../../src/alerting/read-to-end.js';
-import { ReceiverConsumer } from '../../src/alerting/receiver-consumer.js';
+import { readTopicToEnd } from '../../src/kafka/read-to-end.js';
+import { ReceiverConsumer } from '../../src/delivery/receiver-consumer.js';
 import { createLogger } from '../../src/logger.js';
 import { DaemonMetrics } from '../../src/metrics.js';
 import { routeModel } from '../../src/partials/route.js';
-import type { WindowPoint } from '../../src/windows/evaluate.js';
+import type { WindowPoint } from '../../src/drift/window-points.js';
+import { QUIET_BATCH } from '../support/batch-context.js';
 import { DaemonProcess, writeDaemonConfig } from '../support/daemon-process.js';
 import { createTopics, sendInChunks, toolingKafka } from '../support/kafka.js';
 import { compileText, endOf, rule, rulesText, WINDOW_MS } from '../support/rules.js';
@@ -31,8 +32,6 @@ const RULES = compileText(
   }),
 );
 const logger = createLogger('silent');
-const noHeartbeat = () => Promise.resolve();
-const notStopping = () => false;
 
 /** Window i of a model: one PSI point, drifting when `psi` is above the rule's 0.25. */
 function windowOf(model: string, i: number, psi: number): WindowPoint[] {
@@ -114,13 +113,7 @@ describe(`alert state partitioned by model (${inject('servicesMode')})`, () => {
         RULES,
       );
     const evaluate = (r: AlertPartitions, model: string, i: number, psi: number) =>
-      r.onWindows(
-        routeModel(model, Q),
-        windowOf(model, i, psi),
-        endOf(i),
-        noHeartbeat,
-        notStopping,
-      );
+      r.onWindows(routeModel(model, Q), windowOf(model, i, psi), endOf(i), QUIET_BATCH);
     return { names, topics, replica, evaluate };
   }
 

@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Kafka, Producer } from 'kafkajs';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { verifyWebhook } from '../../alerts/notifiers/signing.js';
+import { verifyWebhook } from '../../src/delivery/notifiers/signing.js';
 import { freePort } from '../../scripts/services/process.js';
 import { featureNames, predictionLogs, type SyntheticSpec } from '../../scripts/synthetic.js';
 import { DaemonProcess, writeDaemonConfig } from '../support/daemon-process.js';

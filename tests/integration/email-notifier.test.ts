@@ -1,6 +1,6 @@
 import { createServer } from 'node:net';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { EmailNotifier } from '../../alerts/notifiers/email.js';
+import { EmailNotifier } from '../../src/delivery/notifiers/email.js';
 import { Mailpit, type MailpitMessage } from '../support/mailpit.js';
 import { resolvedNotification, sampleNotification } from '../support/notifications.js';
 

@@ -1,13 +1,14 @@
 import { InfluxDB } from '@influxdata/influxdb-client';
 import { describe, expect, inject, it } from 'vitest';
-import type { AlertTransition } from '../../alerts/model.js';
-import { writeSkippingRefused } from '../../src/daemon/influx-write.js';
+import type { AlertTransition } from '../../alert-engine/model.js';
+import { writeSkippingRefused } from '../../src/sinks/influx-write.js';
 import { WindowEmitter } from '../../src/evaluate/window-emitter.js';
 import { DaemonMetrics } from '../../src/metrics.js';
 import { InfluxSink } from '../../src/sinks/influx.js';
 import { toTransitionPoint } from '../../src/sinks/influx-alerts.js';
-import { DEFAULT_WINDOW_DRIFT_SETTINGS, type WindowPoint } from '../../src/windows/evaluate.js';
+import { DEFAULT_WINDOW_DRIFT_SETTINGS, type WindowPoint } from '../../src/drift/window-points.js';
 import { Windower } from '../../src/windows/windower.js';
+import { QUIET_BATCH } from '../support/batch-context.js';
 import { fraudBaseline, modelBaseline, storeOf } from '../support/baselines.js';
 import { queryDrift } from '../support/influx.js';
 import { uniqueNames } from '../support/scenario.js';
@@ -82,9 +83,8 @@ describe(`InfluxDB refusals cost only the refused points (${inject('servicesMode
         if (sent.length === 0) sent = [...results];
         return sink.write(results);
       },
-      isStopping: () => false,
     });
-    await emitter.emit(windower.takeClosed(), () => Promise.resolve());
+    await emitter.emit(windower.takeClosed(), QUIET_BATCH);
 
     const bad = sent.filter((p) => p.feature === TOO_LONG_TAG);
     const good = sent.filter((p) => p.feature !== TOO_LONG_TAG);
@@ -143,7 +143,7 @@ describe(`InfluxDB refusals cost only the refused points (${inject('servicesMode
         what: 'alert transition points',
         write: (batch) => sink.writePoints(batch),
         identify: () => ({}),
-        retry: { shouldStop: () => false, onFailure: () => undefined },
+        retry: { context: QUIET_BATCH, onFailure: () => undefined },
         metrics,
         logger,
       },

@@ -1,5 +1,5 @@
 import { describe, expect, inject, it } from 'vitest';
-import { createMailTransport } from '../../alerts/email-transport.js';
+import { createMailTransport } from '../../src/delivery/notifiers/email-transport.js';
 
 const services = inject('services');
 

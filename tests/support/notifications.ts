@@ -7,7 +7,7 @@
  * fixed, so renderings are deterministic. `resolvedNotification()` / `repeatNotification()`
  * give later notifications of the same group episode.
  */
-import type { AlertNotification, AlertSnapshot } from '../../alerts/model.js';
+import type { AlertNotification, AlertSnapshot } from '../../alert-engine/model.js';
 
 export const T0 = Date.parse('2026-01-15T10:00:00Z');
 const MIN = 60_000;

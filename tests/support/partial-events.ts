@@ -1,7 +1,7 @@
 import { MAX_UNSEEN_CATEGORIES } from '../../detectors/index.js';
 import type { Baseline } from '../../src/baseline/baseline.js';
-import { LIMITS } from '../../src/ingest/limits.js';
-import type { PredictionLog } from '../../src/ingest/prediction-log.js';
+import { LIMITS } from '../../src/prediction-log/limits.js';
+import type { PredictionLog } from '../../src/prediction-log/prediction-log.js';
 import { Window } from '../../src/windows/window.js';
 import { fraudBaseline } from './baselines.js';
 import { uniforms, wide } from './dyadic-rng.js';

@@ -1,8 +1,8 @@
 import { stringify } from 'yaml';
-import { AlertEngine, type EngineOptions, type StepOutput } from '../../alerts/engine.js';
-import type { DriftObservation } from '../../alerts/model.js';
-import type { RuleCounts } from '../../src/alerting/backtest.js';
-import { checkRulesText, compileRules, type LoadedRules } from '../../src/alerting/rules-file.js';
+import { AlertEngine, type EngineOptions, type StepOutput } from '../../alert-engine/engine.js';
+import type { DriftObservation } from '../../alert-engine/model.js';
+import type { RuleCounts } from '../../src/tools/backtest.js';
+import { checkRulesText, compileRules, type LoadedRules } from '../../src/rules/rules-file.js';
 
 export const SECOND = 1_000;
 export const MINUTE = 60 * SECOND;

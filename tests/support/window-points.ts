@@ -3,7 +3,7 @@ import {
   DEFAULT_WINDOW_DRIFT_SETTINGS,
   evaluateWindow,
   type WindowPoint,
-} from '../../src/windows/evaluate.js';
+} from '../../src/drift/window-points.js';
 import type { Window } from '../../src/windows/window.js';
 
 /** Every method on every feature: each statistic a window's state feeds gets compared. */

@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import type { AlertEngine, StateRecord, StepOutput } from '../../alerts/engine.js';
-import { AlertEngine as Engine } from '../../alerts/engine.js';
-import type { AlertNotification, AlertTransition, DriftObservation } from '../../alerts/model.js';
+import type { AlertEngine, StateRecord, StepOutput } from '../../alert-engine/engine.js';
+import { AlertEngine as Engine } from '../../alert-engine/engine.js';
+import type {
+  AlertNotification,
+  AlertTransition,
+  DriftObservation,
+} from '../../alert-engine/model.js';
 import {
   HOUR,
   MINUTE,
@@ -912,7 +916,7 @@ describe('setRules', () => {
     expect(concat(later)).toEqual({ transitions: [], notifications: [] });
   });
 
-  // BUG (alerts/engine.ts, resolveRetired): once a removed rule's alerts are resolved and told,
+  // BUG (alert-engine/engine.ts, resolveRetired): once a removed rule's alerts are resolved and told,
   // the instances are never stepped again, so they are never forgotten (the flapping history
   // keeps them) and the rule stays in `retired` for good. Remove `.fails` once fixed.
   it('a removed rule is forgotten once its resolution is told', () => {

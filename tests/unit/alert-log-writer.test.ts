@@ -4,9 +4,9 @@ import type { AlertRecordTooLarge } from '../../src/alerting/alert-log-writer.js
 import {
   AlertLogFenced,
   AlertLogWriter,
-  isFencingError,
   type TransactionalProducer,
 } from '../../src/alerting/alert-log-writer.js';
+import { isFencingError } from '../../src/kafka/failures.js';
 
 class KafkaError extends Error {
   constructor(readonly type: string) {

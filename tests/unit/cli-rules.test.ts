@@ -2,17 +2,17 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { DriftObservation } from '../../alerts/model.js';
-import { toObservation } from '../../src/alerting/alerting.js';
+import type { DriftObservation } from '../../alert-engine/model.js';
+import { toObservation } from '../../src/alerting/observation.js';
 import {
   backtest,
   formatBacktest,
   modelPrefixRegExp,
   observationFromRow,
-} from '../../src/alerting/backtest.js';
-import { replayMessage, selectDeadLetters, type DeadLetter } from '../../src/alerting/replay.js';
-import { rulesJsonSchema } from '../../src/alerting/rules-schema.js';
-import type { WindowPoint } from '../../src/windows/evaluate.js';
+} from '../../src/tools/backtest.js';
+import { replayMessage, selectDeadLetters, type DeadLetter } from '../../src/tools/replay.js';
+import { rulesJsonSchema } from '../../src/rules/rules-schema.js';
+import type { WindowPoint } from '../../src/drift/window-points.js';
 import { cli, ROOT } from '../support/cli.js';
 import { WINDOW_MS, compileText, endOf, obs, ruleCounts } from '../support/rules.js';
 
@@ -113,9 +113,9 @@ describe('driftwatch rules validate / schema (CLI)', () => {
     expect(Object.keys(schema.properties as object)).toEqual(['version', 'receivers', 'rules']);
   });
 
-  it('the committed alerts/rules.schema.json matches the zod definition (regenerate: npm run schema)', () => {
+  it('the committed rules.schema.json matches the zod definition (regenerate: npm run schema)', () => {
     const committed = JSON.parse(
-      readFileSync(path.join(ROOT, 'alerts', 'rules.schema.json'), 'utf8'),
+      readFileSync(path.join(ROOT, 'rules.schema.json'), 'utf8'),
     ) as unknown;
     expect(committed).toEqual(rulesJsonSchema());
   });

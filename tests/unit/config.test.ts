@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { driftSettingsFrom } from '../../src/windows/evaluate.js';
+import { driftSettingsFrom } from '../../src/drift/window-points.js';
 import { parseConfig } from '../../src/config/load.js';
 import { parseByteSize } from '../../src/config/byte-size.js';
 import { formatDuration, parseDuration } from '../../src/config/duration.js';

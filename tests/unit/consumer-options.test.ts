@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
-import { predictionConsumerOptions } from '../../src/daemon/consumer-options.js';
+import { predictionConsumerOptions } from '../../src/kafka/consumer-options.js';
 
 function kafkaSettings(extra: string) {
   const text = `kafka:

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { fmtNum, iso, renderEmail } from '../../alerts/notifiers/email-render.js';
-import { classifySendError } from '../../alerts/notifiers/email.js';
+import { fmtNum, iso, renderEmail } from '../../src/delivery/notifiers/email-render.js';
+import { classifySendError } from '../../src/delivery/notifiers/email.js';
 import {
   DASHBOARD_URL,
   RUNBOOK_URL,

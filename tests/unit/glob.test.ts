@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compileGlob, globLiteralPrefix, globMatches } from '../../alerts/glob.js';
+import { compileGlob, globLiteralPrefix, globMatches } from '../../alert-engine/glob.js';
 
 /**
  * The translation the rules used before (an anchored regular expression): the oracle for the

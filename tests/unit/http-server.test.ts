@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DriftwatchError } from '../../src/errors.js';
-import { listenError, startHttpServer } from '../../src/http-server.js';
+import { listenError, startHttpServer } from '../../src/daemon/http-server.js';
 
 const healthy = () => ({ healthy: true });
 const open: Server[] = [];

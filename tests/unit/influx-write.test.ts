@@ -1,7 +1,8 @@
 import { HttpError } from '@influxdata/influxdb-client';
 import { describe, expect, it } from 'vitest';
-import { writeSkippingRefused } from '../../src/daemon/influx-write.js';
+import { writeSkippingRefused } from '../../src/sinks/influx-write.js';
 import { DaemonMetrics } from '../../src/metrics.js';
+import { QUIET_BATCH } from '../support/batch-context.js';
 import { capturingLogger } from '../support/logs.js';
 
 /** InfluxDB's answer to a line it cannot parse quotes the whole line. */
@@ -33,7 +34,7 @@ describe('writeSkippingRefused', () => {
       },
       identify: (p) => ({ point: p.slice(0, 10) }),
       retry: {
-        shouldStop: () => false,
+        context: QUIET_BATCH,
         onFailure: () => void failures++,
         initialDelayMs: 1,
       },
@@ -59,7 +60,7 @@ describe('writeSkippingRefused', () => {
       what: 'test points',
       write: () => Promise.reject(new HttpError(422, 'Unprocessable Entity', 'beyond retention')),
       identify: (p) => ({ p }),
-      retry: { shouldStop: () => false, onFailure: () => undefined },
+      retry: { context: QUIET_BATCH, onFailure: () => undefined },
       metrics,
       logger,
     });

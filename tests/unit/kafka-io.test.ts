@@ -2,7 +2,7 @@ import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { Kafka, logLevel } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
-import { reachKafka } from '../../src/daemon/kafka-io.js';
+import { reachKafka } from '../../src/kafka/kafka-io.js';
 import { DriftwatchError } from '../../src/errors.js';
 
 /** A port nothing listens on: bound once by us, then released. */

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments, stringify } from 'yaml';
-import { parseRulesFile } from '../../src/alerting/rules-file.js';
+import { parseRulesFile } from '../../src/rules/rules-file.js';
 import { parseConfig } from '../../src/config/load.js';
 import { ensureKubeconform } from '../../scripts/services/install.js';
 import { VERSIONS } from '../../scripts/services/paths.js';

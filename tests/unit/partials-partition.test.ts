@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { decodeCheckpoint, encodeCheckpoint } from '../../src/evaluate/checkpoint.js';
 import { PartialsPartition } from '../../src/evaluate/partials-partition.js';
-import type { PredictionLog } from '../../src/ingest/prediction-log.js';
-import { DEFAULT_WINDOW_DRIFT_SETTINGS, evaluateWindow } from '../../src/windows/evaluate.js';
+import type { PredictionLog } from '../../src/prediction-log/prediction-log.js';
+import { DEFAULT_WINDOW_DRIFT_SETTINGS, evaluateWindow } from '../../src/drift/window-points.js';
 import { Window } from '../../src/windows/window.js';
 import { fraudBaseline } from '../support/baselines.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { LIMITS } from '../../src/ingest/limits.js';
-import { decodePredictionLog } from '../../src/ingest/prediction-log.js';
+import { LIMITS } from '../../src/prediction-log/limits.js';
+import { decodePredictionLog } from '../../src/prediction-log/prediction-log.js';
 
 const decode = (text: string | null) =>
   decodePredictionLog(text === null ? null : Buffer.from(text));

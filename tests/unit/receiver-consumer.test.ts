@@ -1,9 +1,9 @@
 import type { Admin, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { DeliveryOutcome, Notifier } from '../../alerts/notifiers/notifier.js';
+import type { DeliveryOutcome, Notifier } from '../../src/delivery/notifiers/notifier.js';
 import { notificationMessage } from '../../src/alerting/alert-log.js';
-import { ReceiverConsumer } from '../../src/alerting/receiver-consumer.js';
+import { ReceiverConsumer } from '../../src/delivery/receiver-consumer.js';
 import { DaemonMetrics } from '../../src/metrics.js';
 import { sampleNotification } from '../support/notifications.js';
 
@@ -14,6 +14,7 @@ async function harness(
   opts: {
     deliver?: () => Promise<DeliveryOutcome>;
     sendDeadLetter?: () => Promise<void>;
+    admin?: Partial<Admin>;
   } = {},
 ) {
   let eachBatch: ((p: EachBatchPayload) => Promise<void>) | undefined;
@@ -31,7 +32,7 @@ async function harness(
     },
     disconnect: () => Promise.resolve(),
   };
-  const admin = {
+  const admin = opts.admin ?? {
     fetchOffsets: () =>
       Promise.resolve([{ topic: TOPIC, partitions: [{ partition: 0, offset: '0' }] }]),
   };
@@ -205,6 +206,27 @@ describe('ReceiverConsumer', () => {
       .messages[0]?.headers;
     expect(headers?.['driftwatch-source-partition']).toBe('2');
     expect(headers?.['driftwatch-source-offset']).toBe('5');
+  });
+
+  it('a new receiver group another replica started meanwhile keeps that position; other failures stop the start', async () => {
+    const offsets = (offset: string) => [{ topic: TOPIC, partitions: [{ partition: 0, offset }] }];
+    const racing = (committedAfterRace: boolean, members = 0) => {
+      let reads = 0;
+      return {
+        fetchOffsets: () =>
+          Promise.resolve(offsets(reads++ === 0 || !committedAfterRace ? '-1' : '7')),
+        describeGroups: () =>
+          Promise.resolve({ groups: [{ members: Array.from({ length: members }, () => ({})) }] }),
+        fetchTopicOffsets: () =>
+          Promise.resolve([{ partition: 0, offset: '9', high: '9', low: '0' }]),
+        setOffsets: () =>
+          Promise.reject(new Error('The consumer group must have no running instances')),
+      } as unknown as Partial<Admin>;
+    };
+    await expect(harness({ admin: racing(true) })).resolves.toBeDefined();
+    // Joined without a commit (the log was empty when it started): its position stands too.
+    await expect(harness({ admin: racing(false, 1) })).resolves.toBeDefined();
+    await expect(harness({ admin: racing(false) })).rejects.toThrow('no running instances');
   });
 
   it('a crash kafkajs does not restart is fatal; a restarting one or one while stopping is not', async () => {

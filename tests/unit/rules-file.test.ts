@@ -8,7 +8,7 @@ import {
   formatProblems,
   loadRulesFile,
   type RulesProblem,
-} from '../../src/alerting/rules-file.js';
+} from '../../src/rules/rules-file.js';
 import { DriftwatchError } from '../../src/errors.js';
 import { HOUR, MINUTE, SECOND, compileText } from '../support/rules.js';
 
@@ -584,7 +584,7 @@ rules: []
     ]);
   });
 
-  // BUG (src/alerting/rules-schema.ts, windowsOrDuration): a malformed duration in `for` /
+  // BUG (src/rules/rules-schema.ts, windowsOrDuration): a malformed duration in `for` /
   // `keep_firing_for` reports zod's bare "Invalid input" — the union drops the string branch's
   // own message. Remove `.fails` once fixed (see the report).
   it('for: a malformed duration says what is expected', () => {

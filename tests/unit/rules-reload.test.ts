@@ -3,8 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { AlertEngine } from '../../alerts/engine.js';
-import { RulesReloader } from '../../src/alerting/rules-reload.js';
+import type { AlertEngine } from '../../alert-engine/engine.js';
+import { RulesReloader } from '../../src/rules/rules-reload.js';
 import { DaemonMetrics } from '../../src/metrics.js';
 import { endOf, engineOf, rule, rulesText, windowOf } from '../support/rules.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseSecret, signWebhook, verifyWebhook } from '../../alerts/notifiers/signing.js';
+import { parseSecret, signWebhook, verifyWebhook } from '../../src/delivery/notifiers/signing.js';
 
 // The Standard Webhooks reference vector (published with the spec's reference libraries).
 // The expected signature was recomputed independently of this code with

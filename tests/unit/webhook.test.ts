@@ -1,11 +1,18 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { AlertNotification } from '../../alerts/model.js';
-import { fullJitterDelay, nextDelay, parseRetryAfter } from '../../alerts/notifiers/backoff.js';
-import { verifyWebhook } from '../../alerts/notifiers/signing.js';
-import { escapeMrkdwn, renderWebhookBody } from '../../alerts/notifiers/webhook-body.js';
-import { WebhookNotifier, type WebhookNotifierOptions } from '../../alerts/notifiers/webhook.js';
+import type { AlertNotification } from '../../alert-engine/model.js';
+import {
+  fullJitterDelay,
+  nextDelay,
+  parseRetryAfter,
+} from '../../src/delivery/notifiers/backoff.js';
+import { verifyWebhook } from '../../src/delivery/notifiers/signing.js';
+import { escapeMrkdwn, renderWebhookBody } from '../../src/delivery/notifiers/webhook-body.js';
+import {
+  WebhookNotifier,
+  type WebhookNotifierOptions,
+} from '../../src/delivery/notifiers/webhook.js';
 import { resolvedNotification, sampleNotification } from '../support/notifications.js';
 
 const SECRET = 'whsec_' + Buffer.from('current secret, 32 bytes long...').toString('base64');

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { BaselineFileV1 } from '../../src/baseline/file-format-v1.js';
-import type { PredictionLog } from '../../src/ingest/prediction-log.js';
-import type { WindowPoint } from '../../src/windows/evaluate.js';
+import type { PredictionLog } from '../../src/prediction-log/prediction-log.js';
+import type { WindowPoint } from '../../src/drift/window-points.js';
 import { Windower } from '../../src/windows/windower.js';
 import { fraudBaseline, storeOf } from '../support/baselines.js';
 import { uniforms, wide } from '../support/dyadic-rng.js';

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { CategoricalAggregate } from '../../detectors/index.js';
-import { LIMITS } from '../../src/ingest/limits.js';
-import type { PredictionLog } from '../../src/ingest/prediction-log.js';
-import { DEFAULT_WINDOW_DRIFT_SETTINGS, evaluateWindow } from '../../src/windows/evaluate.js';
+import { LIMITS } from '../../src/prediction-log/limits.js';
+import type { PredictionLog } from '../../src/prediction-log/prediction-log.js';
+import { DEFAULT_WINDOW_DRIFT_SETTINGS, evaluateWindow } from '../../src/drift/window-points.js';
 import { Windower } from '../../src/windows/windower.js';
 import { fraudBaseline, storeOf } from '../support/baselines.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { writeBisecting } from '../../src/daemon/write-bisect.js';
+import { writeBisecting } from '../../src/sinks/write-bisect.js';
 
 class Refused extends Error {}
 

@@ -1,5 +1,3 @@
-import { HttpError } from '@influxdata/influxdb-client';
-
 interface KafkaErrorLike {
   type?: unknown;
   name?: unknown;
@@ -24,19 +22,11 @@ export function isMessageTooLarge(err: unknown): boolean {
   );
 }
 
-/**
- * InfluxDB refused the data itself (malformed, out of the bucket's retention, too large):
- * retrying cannot help. Auth errors and 5xx/429 are not permanent: an operator or time fixes them.
- */
-export function isPermanentInfluxRejection(err: unknown): boolean {
-  return (
-    err instanceof HttpError &&
-    (err.statusCode === 400 || err.statusCode === 413 || err.statusCode === 422)
-  );
-}
-
-/** Never throws: formatting untrusted values (e.g. a timestamp far out of range) must be safe. */
-export function safeIso(ms: number): string {
-  const d = new Date(ms);
-  return Number.isNaN(d.getTime()) ? String(ms) : d.toISOString();
+/** kafkajs names PRODUCER_FENCED (90) only by its code; older request versions get 47. */
+export function isFencingError(err: unknown): boolean {
+  const e = err as { type?: unknown; message?: unknown; cause?: unknown } | null;
+  if (e === null || typeof e !== 'object') return false;
+  if (e.type === 'INVALID_PRODUCER_EPOCH' || e.type === 'PRODUCER_FENCED') return true;
+  if (typeof e.message === 'string' && /\bUnknown error code 90\b/.test(e.message)) return true;
+  return e.cause !== undefined && e.cause !== e && isFencingError(e.cause);
 }

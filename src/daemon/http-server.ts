@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
-import { DriftwatchError } from './errors.js';
+import { DriftwatchError } from '../errors.js';
 
 export interface HealthReport {
   healthy: boolean;

@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { isNode, LineCounter, parseDocument } from 'yaml';
-import { compileGlob, type Matcher } from '../../alerts/glob.js';
+import { compileGlob, type Matcher } from '../../alert-engine/glob.js';
 import {
   defaultMethodPattern,
   type AlertRule,
   type ReceiverPolicy,
   type RuleStatistic,
-} from '../../alerts/rule.js';
+} from '../../alert-engine/rule.js';
 import { DriftwatchError } from '../errors.js';
 import {
   rulesFileSchema,

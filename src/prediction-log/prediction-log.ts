@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { formatIssues } from '../zod-issues.js';
-import { hasControlCharacter, LIMITS, preview } from './limits.js';
+import { preview } from '../shared/untrusted-text.js';
+import { hasControlCharacter, LIMITS } from './limits.js';
 
 /** A feature value as logged: null (or absent) means missing. */
 export type FeatureValue = number | string | boolean | null;

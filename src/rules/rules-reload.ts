@@ -1,10 +1,9 @@
 import { watch, type FSWatcher } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { AlertEngine } from '../../alerts/engine.js';
+import type { AlertEngine } from '../../alert-engine/engine.js';
 import type { Logger } from '../logger.js';
 import type { DaemonMetrics } from '../metrics.js';
-import type { BuiltReceiver, ReceiverSet } from './receiver-set.js';
 import { parseRulesFile, unreadableRulesFile, type LoadedRules } from './rules-file.js';
 import {
   readAfterSettling,
@@ -19,14 +18,27 @@ const MAX_SETTLE_CHANGES = 30;
 /** File events come in bursts (write, chmod, rename): one reload for a burst. */
 const EVENT_DEBOUNCE_MS = 100;
 
-export interface RulesReloadDeps {
+/**
+ * The running receivers, as a reload sees them (ReceiverSet in src/delivery/): generic over what
+ * a built receiver is, so the rules know nothing of delivery while delivery reads the rules.
+ */
+export interface ReloadableReceivers<R> {
+  /** Constructs every receiver of the rules (secrets read); throws when one cannot be. */
+  build(loaded: LoadedRules): Map<string, R>;
+  /** Starts the receivers not running yet; the names started (all or none on a throw). */
+  startNew(built: Map<string, R>): Promise<Set<string>>;
+  /** Stops removed receivers and updates changed ones, once the new rules are in force. */
+  reconcile(built: Map<string, R>, started: Set<string>): Promise<void>;
+}
+
+export interface RulesReloadDeps<R> {
   /** The rules file. */
   file: string;
   /** alerts.reloadSettle: how long the file must stay the same before it is read for good. */
   settleMs: number;
   /** Where the rules apply: every alert engine of the daemon (AlertPartitions), or one. */
   engine: Pick<AlertEngine, 'ruleNames' | 'setRules'>;
-  receivers: Pick<ReceiverSet, 'build' | 'startNew' | 'reconcile'>;
+  receivers: ReloadableReceivers<R>;
   metrics: DaemonMetrics;
   logger: Logger;
   /** Tests replace the waiting between reads. */
@@ -40,8 +52,8 @@ export interface RulesReloadDeps {
  * in place in pieces may look valid, and shorter, halfway. An invalid file, or a new receiver
  * that cannot start, keeps the running rules.
  */
-export class RulesReloader {
-  private readonly deps: RulesReloadDeps;
+export class RulesReloader<R> {
+  private readonly deps: RulesReloadDeps<R>;
   private watcher: FSWatcher | undefined;
   private reloadTimer: NodeJS.Timeout | undefined;
   private stopped = false;
@@ -51,7 +63,7 @@ export class RulesReloader {
   /** A reload waiting for the running one: it covers every request made before it starts. */
   private queued: Promise<boolean> | undefined;
 
-  constructor(deps: RulesReloadDeps) {
+  constructor(deps: RulesReloadDeps<R>) {
     this.deps = deps;
   }
 
@@ -133,7 +145,7 @@ export class RulesReloader {
     }
     const confirmed = await this.confirmRemovals(trigger, next, settled.read, options);
     if (confirmed !== 'confirmed') return false;
-    let notifiers: Map<string, BuiltReceiver>;
+    let notifiers: Map<string, R>;
     try {
       notifiers = this.deps.receivers.build(next);
     } catch (err) {
@@ -184,7 +196,7 @@ export class RulesReloader {
   private async apply(
     trigger: string,
     next: LoadedRules,
-    notifiers: Map<string, BuiltReceiver>,
+    notifiers: Map<string, R>,
   ): Promise<boolean> {
     const { logger, metrics, receivers } = this.deps;
     // New receivers first: each commits its start (the end of the log) before the new rules

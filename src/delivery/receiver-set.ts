@@ -1,9 +1,9 @@
 import type { Admin, Kafka, Producer } from 'kafkajs';
-import type { Notifier } from '../../alerts/notifiers/notifier.js';
+import type { Notifier } from './notifiers/notifier.js';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../logger.js';
 import type { DaemonMetrics } from '../metrics.js';
-import type { AlertTopics } from './alert-log.js';
+import type { AlertTopics } from '../alerting/alert-log.js';
 import { ReceiverConsumer } from './receiver-consumer.js';
 import {
   createNotifier,
@@ -12,7 +12,7 @@ import {
   type ReceiverContext,
   type ReceiverSettings,
 } from './receivers.js';
-import type { LoadedRules } from './rules-file.js';
+import type { LoadedRules } from '../rules/rules-file.js';
 
 export interface BuiltReceiver {
   notifier: Notifier;

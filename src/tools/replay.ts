@@ -1,9 +1,9 @@
 import type { Admin, Kafka, KafkaMessage, Producer } from 'kafkajs';
-import type { AlertNotification } from '../../alerts/model.js';
+import type { AlertNotification } from '../../alert-engine/model.js';
 import { DriftwatchError } from '../errors.js';
-import { decodeEntry, notificationMessage } from './alert-log.js';
-import { readTopicToEnd } from './read-to-end.js';
-import { NOTIFICATION_DLQ_HEADERS } from './receiver-consumer.js';
+import { decodeEntry, notificationMessage } from '../alerting/alert-log.js';
+import { readTopicToEnd } from '../kafka/read-to-end.js';
+import { NOTIFICATION_DLQ_HEADERS } from '../delivery/dead-letter.js';
 
 /**
  * `driftwatch notifications replay`: dead-lettered notifications put back on the alert log for

@@ -1,10 +1,10 @@
-import type { Notifier } from '../../alerts/notifiers/notifier.js';
-import { EmailNotifier } from '../../alerts/notifiers/email.js';
-import { WebhookNotifier } from '../../alerts/notifiers/webhook.js';
+import type { Notifier } from './notifiers/notifier.js';
+import { EmailNotifier } from './notifiers/email.js';
+import { WebhookNotifier } from './notifiers/webhook.js';
 import { TOOL_VERSION } from '../baseline/tool-version.js';
 import type { Config } from '../config/schema.js';
 import { DriftwatchError } from '../errors.js';
-import type { ReceiverSpec } from './rules-schema.js';
+import type { ReceiverSpec } from '../rules/rules-schema.js';
 
 export interface ReceiverContext {
   smtp: Config['smtp'];

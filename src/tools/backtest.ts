@@ -1,11 +1,11 @@
-import { AlertEngine } from '../../alerts/engine.js';
+import { AlertEngine } from '../../alert-engine/engine.js';
 import type {
   AlertTransition,
   DriftObservation,
   NotificationKind,
   Severity,
-} from '../../alerts/model.js';
-import type { AlertRule, ReceiverPolicy } from '../../alerts/rule.js';
+} from '../../alert-engine/model.js';
+import type { AlertRule, ReceiverPolicy } from '../../alert-engine/rule.js';
 
 /**
  * `driftwatch rules backtest`: the drift series of a time range, read back from InfluxDB, run

@@ -1,3 +1,5 @@
+import type { BatchContext } from './batch-context.js';
+
 /** Thrown when the daemon is asked to stop while an outage keeps a retry loop waiting. */
 export class StoppedWhileRetrying extends Error {
   constructor(what: string, cause: unknown) {
@@ -9,9 +11,8 @@ export class StoppedWhileRetrying extends Error {
 export interface RetryOptions {
   what: string;
   onFailure: (err: unknown, attempt: number, delayMs: number) => void;
-  /** Called between attempts, e.g. the Kafka heartbeat that keeps the group membership. */
-  between?: () => Promise<void>;
-  shouldStop: () => boolean;
+  /** Heartbeats between attempts (keeping the group membership); gives up once stopping. */
+  context: BatchContext;
   /** Errors retrying cannot fix; they are rethrown at once. */
   isPermanent?: (err: unknown) => boolean;
   initialDelayMs?: number;
@@ -30,12 +31,12 @@ export async function retryUntilSuccess<T>(fn: () => Promise<T>, opts: RetryOpti
       return await fn();
     } catch (err) {
       if (opts.isPermanent?.(err)) throw err;
-      if (opts.shouldStop()) throw new StoppedWhileRetrying(opts.what, err);
+      if (opts.context.stopping) throw new StoppedWhileRetrying(opts.what, err);
       opts.onFailure(err, attempt, delay);
       const until = Date.now() + delay;
-      while (Date.now() < until && !opts.shouldStop()) {
+      while (Date.now() < until && !opts.context.stopping) {
         await new Promise((r) => setTimeout(r, Math.min(1_000, until - Date.now())));
-        if (opts.between) await opts.between();
+        await opts.context.heartbeat();
       }
       delay = Math.min(maxDelay, delay * 2);
     }

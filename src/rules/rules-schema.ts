@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { SEVERITIES } from '../../alerts/model.js';
-import { OPERATORS, type Operator } from '../../alerts/rule.js';
+import { SEVERITIES } from '../../alert-engine/model.js';
+import { OPERATORS, type Operator } from '../../alert-engine/rule.js';
 import { durationSchema, parseDuration } from '../config/duration.js';
 
 /**

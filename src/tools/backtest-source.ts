@@ -1,9 +1,13 @@
 import { flux, InfluxDB } from '@influxdata/influxdb-client';
-import type { DriftObservation } from '../../alerts/model.js';
-import { compileGlob, globLiteralPrefix } from '../../alerts/glob.js';
+import type { DriftObservation } from '../../alert-engine/model.js';
+import { compileGlob, globLiteralPrefix } from '../../alert-engine/glob.js';
 import { parseDuration } from '../config/duration.js';
-import { SUMMARY_METHOD } from '../windows/evaluate.js';
-import { finiteOrNull as num, summaryObservation, type ObservationBase } from './observation.js';
+import { SUMMARY_METHOD } from '../drift/window-points.js';
+import {
+  finiteOrNull as num,
+  summaryObservation,
+  type ObservationBase,
+} from '../alerting/observation.js';
 
 /**
  * The backtest's input (`driftwatch rules backtest`): the drift series of a time range, read

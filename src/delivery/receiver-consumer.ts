@@ -1,16 +1,13 @@
 import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
-import { nextDelay } from '../../alerts/notifiers/backoff.js';
-import type { AlertNotification } from '../../alerts/model.js';
-import type { Notifier } from '../../alerts/notifiers/notifier.js';
+import { nextDelay } from './notifiers/backoff.js';
+import type { AlertNotification } from '../../alert-engine/model.js';
+import type { Notifier } from './notifiers/notifier.js';
 import type { Logger } from '../logger.js';
 import type { DaemonMetrics } from '../metrics.js';
-import { decodeEntry } from './alert-log.js';
+import { decodeEntry } from '../alerting/alert-log.js';
 import { produceDeadLetter } from './dead-letter.js';
-import { heartbeating, sleepHeartbeating } from './heartbeat.js';
+import { heartbeating, sleepHeartbeating } from '../kafka/heartbeat.js';
 import type { ReceiverSettings } from './receivers.js';
-
-// Dead-letter production lives in ./dead-letter.js; re-exported for this module's users.
-export { NOTIFICATION_DLQ_HEADERS } from './dead-letter.js';
 
 export interface ReceiverConsumerDeps {
   kafka: Kafka;
@@ -96,19 +93,38 @@ export class ReceiverConsumer {
     return `${this.deps.groupId}.receiver.${this.settings.name}`;
   }
 
+  private async hasMembers(): Promise<boolean> {
+    const { groups } = await this.deps.admin.describeGroups([this.groupId]);
+    return (groups[0]?.members.length ?? 0) > 0;
+  }
+
   async start(): Promise<void> {
     const { kafka, admin, topic, logger } = this.deps;
     // A new receiver starts at the end of the log (not with every past notification): its
     // position is committed before it first joins, so nothing produced meanwhile is skipped.
-    const committed = await admin.fetchOffsets({ groupId: this.groupId, topics: [topic] });
-    const hasCommit = committed[0]?.partitions.some((p) => Number(p.offset) >= 0) ?? false;
-    if (!hasCommit) {
+    const hasCommit = async () => {
+      const committed = await admin.fetchOffsets({ groupId: this.groupId, topics: [topic] });
+      return committed[0]?.partitions.some((p) => Number(p.offset) >= 0) ?? false;
+    };
+    if (!(await hasCommit())) {
       const ends = await admin.fetchTopicOffsets(topic);
-      await admin.setOffsets({
-        groupId: this.groupId,
-        topic,
-        partitions: ends.map((e) => ({ partition: e.partition, offset: e.high })),
-      });
+      try {
+        await admin.setOffsets({
+          groupId: this.groupId,
+          topic,
+          partitions: ends.map((e) => ({ partition: e.partition, offset: e.high })),
+        });
+      } catch (err) {
+        // Replicas starting together: another one joined between our read and our write
+        // (Kafka refuses offsets for a group with members). The group's position — set by
+        // that replica, or the log's start for a log still empty then — stands; a failure
+        // with nobody else in the group is a real one.
+        if (!(await hasCommit()) && !(await this.hasMembers())) throw err;
+        logger.debug(
+          { err, receiver: this.name },
+          'receiver start position set by another replica',
+        );
+      }
     }
     const consumer = (this.consumer = kafka.consumer({
       groupId: this.groupId,

@@ -1,15 +1,25 @@
 import { HttpError } from '@influxdata/influxdb-client';
-import { preview } from '../ingest/limits.js';
+import { preview } from '../shared/untrusted-text.js';
 import type { Logger } from '../logger.js';
 import type { DaemonMetrics } from '../metrics.js';
-import { isPermanentInfluxRejection } from './failures.js';
-import { retryUntilSuccess, type RetryOptions } from './retry.js';
+import { retryUntilSuccess, type RetryOptions } from '../shared/retry.js';
 import { writeBisecting } from './write-bisect.js';
 
 /** Refused points logged one by one per write; the rest are counted and summed up in one line. */
 const MAX_LOGGED_REFUSALS = 20;
 /** InfluxDB quotes the whole offending line in its answer: enough of it to recognise it. */
 const MAX_ERROR_CHARS = 300;
+
+/**
+ * InfluxDB refused the data itself (malformed, out of the bucket's retention, too large):
+ * retrying cannot help. Auth errors and 5xx/429 are not permanent: an operator or time fixes them.
+ */
+export function isPermanentInfluxRejection(err: unknown): boolean {
+  return (
+    err instanceof HttpError &&
+    (err.statusCode === 400 || err.statusCode === 413 || err.statusCode === 422)
+  );
+}
 
 export interface InfluxWrite<P> {
   /** What is written, for retry and refusal log lines, e.g. "drift points". */
@@ -43,7 +53,7 @@ export async function writeSkippingRefused<P>(
         what,
         isPermanent: isPermanentInfluxRejection,
       }),
-    { isRefusal: isPermanentInfluxRejection, between: w.retry.between },
+    { isRefusal: isPermanentInfluxRejection, between: () => w.retry.context.heartbeat() },
   );
   if (refused.length === 0) return points.length;
   w.metrics.influxPointsRejected.inc(refused.length);

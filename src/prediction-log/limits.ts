@@ -25,15 +25,6 @@ export function hasControlCharacter(text: string): boolean {
 }
 
 /**
- * An untrusted string for a log line or an error reason: a short escaped prefix and, when
- * cut, the full length, so a 300 KB name never reaches a log or a header whole.
- */
-export function preview(text: string, maxChars = 40): string {
-  if (text.length <= maxChars) return JSON.stringify(text);
-  return `${JSON.stringify(text.slice(0, maxChars))}… (${text.length} characters)`;
-}
-
-/**
  * The name an over-long categorical value is kept under: a prefix for people plus a hash, so
  * distinct values stay distinct categories (the statistics see the same counts) while the
  * name is bounded. Deterministic, so every replica and replay gives the same name.

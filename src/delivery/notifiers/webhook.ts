@@ -8,7 +8,7 @@
  * Redirects are never followed: a 3xx is a configuration error, and following one would send
  * the signed body somewhere nobody configured.
  */
-import type { AlertNotification } from '../model.js';
+import type { AlertNotification } from '../../../alert-engine/model.js';
 import { parseRetryAfter } from './backoff.js';
 import type { DeliveryOutcome, Notifier } from './notifier.js';
 import { parseSecret, signWebhook } from './signing.js';

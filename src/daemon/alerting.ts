@@ -2,18 +2,15 @@ import type { Admin, Kafka, Producer } from 'kafkajs';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../logger.js';
 import type { DaemonMetrics } from '../metrics.js';
+import type { BatchContext } from '../shared/batch-context.js';
 import type { InfluxSink } from '../sinks/influx.js';
-import type { WindowPoint } from '../windows/evaluate.js';
-import { alertTopicsFor, ensureAlertTopics, type AlertTopics } from './alert-log.js';
-import { AlertLogWriter } from './alert-log-writer.js';
-import { AlertPartitions } from './alert-partitions.js';
-import { toObservation } from './observation.js';
-import { ReceiverSet } from './receiver-set.js';
-import { loadRulesFile, type LoadedRules } from './rules-file.js';
-import { RulesReloader } from './rules-reload.js';
-
-// Lives with the other observation helpers; re-exported for this module's existing users.
-export { toObservation };
+import type { WindowPoint } from '../drift/window-points.js';
+import { alertTopicsFor, ensureAlertTopics, type AlertTopics } from '../alerting/alert-log.js';
+import { AlertLogWriter } from '../alerting/alert-log-writer.js';
+import { AlertPartitions } from '../alerting/alert-partitions.js';
+import { ReceiverSet, type BuiltReceiver } from '../delivery/receiver-set.js';
+import { loadRulesFile, type LoadedRules } from '../rules/rules-file.js';
+import { RulesReloader } from '../rules/rules-reload.js';
 
 export interface AlertingDeps {
   config: Config & { alerts: NonNullable<Config['alerts']> };
@@ -43,7 +40,7 @@ export class Alerting {
   private readonly topics: AlertTopics;
   private readonly partitions: AlertPartitions;
   private readonly receivers: ReceiverSet;
-  private readonly rules: RulesReloader;
+  private readonly rules: RulesReloader<BuiltReceiver>;
 
   private constructor(deps: AlertingDeps, loaded: LoadedRules) {
     this.deps = deps;
@@ -176,10 +173,9 @@ export class Alerting {
     q: number,
     points: readonly WindowPoint[],
     watermark: number,
-    heartbeat: () => Promise<void>,
-    isStopping: () => boolean,
+    context: BatchContext,
   ): Promise<void> {
-    await this.partitions.onWindows(q, points, watermark, heartbeat, isStopping);
+    await this.partitions.onWindows(q, points, watermark, context);
     this.updateGauges();
   }
 

@@ -1,5 +1,5 @@
 import type { KafkaMessage, Producer } from 'kafkajs';
-import type { AlertNotification } from '../../alerts/model.js';
+import type { AlertNotification } from '../../alert-engine/model.js';
 import type { Logger } from '../logger.js';
 import type { DaemonMetrics } from '../metrics.js';
 

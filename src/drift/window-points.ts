@@ -13,7 +13,7 @@ import {
   type PValueCorrection,
 } from '../../detectors/index.js';
 import type { FileConfig } from '../config/schema.js';
-import type { Window } from './window.js';
+import type { Window } from '../windows/window.js';
 
 /** Method tag of the dataset-level point: the share of the window's features that drifted. */
 export const DATASET_METHOD = 'drift_share';

@@ -2,8 +2,12 @@
  * A format-neutral description of a notification that both email bodies are rendered from,
  * so they cannot disagree.
  */
-import type { AlertNotification, AlertSnapshot, RetrainEvidence } from '../model.js';
-import { compare, isOperator } from '../rule.js';
+import type {
+  AlertNotification,
+  AlertSnapshot,
+  RetrainEvidence,
+} from '../../../alert-engine/model.js';
+import { compare, isOperator } from '../../../alert-engine/rule.js';
 import { fmtCount, fmtNum, iso } from './email-format.js';
 
 /** Group labels shown in a fixed order (the rule schema's group_by labels), others after. */

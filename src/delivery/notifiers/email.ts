@@ -5,8 +5,8 @@
  * classified as retry or permanent from its SMTP reply code and nodemailer error code.
  */
 import type { NodemailerError, SMTPSentMessageInfo, Transporter } from 'nodemailer';
-import { createMailTransport } from '../email-transport.js';
-import type { AlertNotification } from '../model.js';
+import { createMailTransport } from './email-transport.js';
+import type { AlertNotification } from '../../../alert-engine/model.js';
 import { renderEmail, type RenderedEmail } from './email-render.js';
 import type { DeliveryOutcome, Notifier } from './notifier.js';
 

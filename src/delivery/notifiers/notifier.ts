@@ -1,4 +1,4 @@
-import type { AlertNotification } from '../model.js';
+import type { AlertNotification } from '../../../alert-engine/model.js';
 
 /**
  * What one delivery attempt came to. The caller (a durable receiver consumer) owns retries:

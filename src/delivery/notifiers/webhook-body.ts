@@ -37,7 +37,12 @@
  *
  * `slack` — a Slack-compatible incoming-webhook message (`text` fallback + mrkdwn `blocks`).
  */
-import type { AlertNotification, AlertSnapshot, RetrainEvidence, Severity } from '../model.js';
+import type {
+  AlertNotification,
+  AlertSnapshot,
+  RetrainEvidence,
+  Severity,
+} from '../../../alert-engine/model.js';
 
 export type WebhookFormat = 'standard' | 'pagerduty' | 'slack';
 export const WEBHOOK_FORMATS: readonly WebhookFormat[] = ['standard', 'pagerduty', 'slack'];

@@ -12,7 +12,7 @@
  * and label values), so the HTML part escapes every string and only links http(s) URLs, and
  * single-line fields in the text part have their control characters made visible.
  */
-import type { AlertNotification } from '../model.js';
+import type { AlertNotification } from '../../../alert-engine/model.js';
 import { describe, modelVersion, orderedLabels } from './email-doc.js';
 import { clip, headerValue, msgIdPart, oneLine } from './email-format.js';
 import { renderHtml } from './email-html.js';

@@ -35,7 +35,7 @@ import {
   evaluateWindow,
   type WindowDriftResult,
   type WindowDriftSettings,
-} from '../src/windows/evaluate.js';
+} from '../src/drift/window-points.js';
 import { uniform53 } from '../scripts/sfc32.js';
 
 const say = (s: string) => process.stdout.write(`${s}\n`);
@@ -127,14 +127,13 @@ function defaultSettings(): WindowDriftSettings {
 // Windows.
 
 /** One window of n events against each baseline given, every feature drawn from its kind. */
-function runWindow(
+function fillWindows(
   baselines: readonly Baseline[],
   features: readonly { name: string; kind: Kind }[],
   n: number,
   shift: number,
   z: () => number,
-  settings: WindowDriftSettings,
-): WindowDriftResult[][] {
+): Window[] {
   const windows = baselines.map((b) => new Window(b, b.model, '1', 0, 60_000));
   for (let i = 0; i < n; i++) {
     const values: Record<string, number | string> = {};
@@ -142,28 +141,39 @@ function runWindow(
     const log = { model: 'm', model_version: '1', timestamp: i, features: values };
     for (const w of windows) w.add(log, 0, i);
   }
-  return windows.map((w) =>
-    evaluateWindow(w, settings).filter((p): p is WindowDriftResult => p.kind === 'drift'),
-  );
+  return windows;
+}
+
+const evaluated = new WeakMap<Window, Map<WindowDriftSettings, WindowDriftResult[]>>();
+
+/** The window's drift points under these settings (each evaluated once per window). */
+function driftOf(w: Window, settings: WindowDriftSettings): WindowDriftResult[] {
+  let bySettings = evaluated.get(w);
+  if (!bySettings)
+    evaluated.set(w, (bySettings = new Map<WindowDriftSettings, WindowDriftResult[]>()));
+  let results = bySettings.get(settings);
+  if (!results) {
+    results = evaluateWindow(w, settings).filter((p): p is WindowDriftResult => p.kind === 'drift');
+    bySettings.set(settings, results);
+  }
+  return results;
 }
 
 interface Tally {
   windows: number;
   flagged: number;
-  warned: number;
   insufficient: number;
 }
-const tally = (): Tally => ({ windows: 0, flagged: 0, warned: 0, insufficient: 0 });
+const tally = (): Tally => ({ windows: 0, flagged: 0, insufficient: 0 });
 
-function count(t: Tally, r: WindowDriftResult | undefined): void {
+function count(t: Tally, r: WindowDriftResult | undefined, warning = false): void {
   t.windows++;
   if (r === undefined) return;
-  if (r.drifted) t.flagged++;
-  if (r.warning) t.warned++;
+  if (warning ? r.warning : r.drifted) t.flagged++;
   if (r.status === 'insufficient_data') t.insufficient++;
 }
 
-const rate = (t: Tally, k: 'flagged' | 'warned' | 'insufficient' = 'flagged') =>
+const rate = (t: Tally, k: 'flagged' | 'insufficient' = 'flagged') =>
   t.windows === 0 ? NaN : t[k] / t.windows;
 const se = (p: number, w: number) => Math.sqrt((p * (1 - p)) / w);
 const pct = (p: number, digits = 1) => (Number.isNaN(p) ? '—' : `${(100 * p).toFixed(digits)}%`);
@@ -173,11 +183,14 @@ const pct = (p: number, digits = 1) => (Number.isNaN(p) ? '—' : `${(100 * p).t
 interface Row {
   kind: Kind;
   n: number;
-  method: string;
+  label: string;
   target: string;
   alarm: Tally;
   power: Tally[];
   check: (p: number) => boolean;
+  /** The result this row counts, from the default and the full-column window. */
+  pick: (own: Window, full: Window | undefined) => WindowDriftResult | undefined;
+  warning?: boolean;
 }
 
 function alphaCheck(alpha: number): (p: number) => boolean {
@@ -202,56 +215,58 @@ async function main(): Promise<void> {
         : undefined;
       const baselines = full ? [sketch, full] : [sketch];
       const methods = numeric ? settings.numericMethods : settings.categoricalMethods;
+      const alpha = settings.thresholds.ks;
+      const testTarget = `α = ${alpha}`;
+      const resultOf = (w: Window | undefined, method: string, s = settings) =>
+        w && driftOf(w, s).find((r) => r.feature === 'x' && r.method === method);
+      // Opt-in, not a default: chi-square over the pooled per-value bins of a count feature.
+      const chiSettings: WindowDriftSettings = { ...settings, numericMethods: ['chi_square'] };
       for (const n of SIZES) {
-        const cell = (method: string, target: string, check: (p: number) => boolean): Row => ({
+        const cell = (
+          label: string,
+          target: string,
+          check: (p: number) => boolean,
+          pick: Row['pick'],
+          warning = false,
+        ): Row => ({
           kind,
           n,
-          method,
+          label,
           target,
           alarm: tally(),
           power: SHIFTS.map(tally),
           check,
+          pick,
+          warning,
         });
-        const byMethod = methods.map((m) =>
+        const atMostAlpha = (p: number) => p <= alpha;
+        const cells = methods.map((m) =>
           m === 'psi'
-            ? cell('psi', `≤ ${settings.thresholds.psiWarning === 0 ? '' : ''}α`, (p) => p <= 0.05)
-            : cell(m, `α = ${settings.thresholds.ks}`, alphaCheck(settings.thresholds.ks)),
+            ? cell('psi', '≤ α', atMostAlpha, (own) => resultOf(own, 'psi'))
+            : cell(m, testTarget, alphaCheck(alpha), (own) => resultOf(own, m)),
         );
-        const fullRow = full
-          ? cell('ks (full column)', `α = ${settings.thresholds.ks}`, alphaCheck(0.05))
-          : undefined;
-        const psiWarning = methods.includes('psi')
-          ? cell('psi warning', '≤ α', (p) => p <= 0.05)
-          : undefined;
+        if (methods.includes('psi')) {
+          cells.push(cell('psi warning', '≤ α', atMostAlpha, (own) => resultOf(own, 'psi'), true));
+        }
+        if (full) {
+          const ks = (_: Window, f: Window | undefined) => resultOf(f, 'ks');
+          cells.push(cell('ks (full column)', testTarget, alphaCheck(alpha), ks));
+        }
+        if (kind === 'heavy_ties') {
+          const chi = (own: Window) => resultOf(own, 'chi_square', chiSettings);
+          cells.push(cell('chi_square (opt)', testTarget, alphaCheck(alpha), chi));
+        }
         for (const [si, shift] of [0, ...SHIFTS].entries()) {
           const z = normalStream(7919 * (ki + 1) + 104_729 * n + si);
           for (let w = 0; w < WINDOWS; w++) {
-            const [own, other] = runWindow(baselines, [{ name: 'x', kind }], n, shift, z, settings);
-            for (const row of byMethod) {
+            const [own, other] = fillWindows(baselines, [{ name: 'x', kind }], n, shift, z);
+            for (const row of cells) {
               const t = si === 0 ? row.alarm : (row.power[si - 1] as Tally);
-              count(
-                t,
-                own?.find((r) => r.feature === 'x' && r.method === row.method),
-              );
-            }
-            if (psiWarning) {
-              const t = si === 0 ? psiWarning.alarm : (psiWarning.power[si - 1] as Tally);
-              const r = own?.find((p) => p.feature === 'x' && p.method === 'psi');
-              t.windows++;
-              if (r?.warning) t.flagged++;
-            }
-            if (fullRow) {
-              const t = si === 0 ? fullRow.alarm : (fullRow.power[si - 1] as Tally);
-              count(
-                t,
-                other?.find((r) => r.feature === 'x' && r.method === 'ks'),
-              );
+              count(t, row.pick(own as Window, other), row.warning);
             }
           }
         }
-        rows.push(...byMethod);
-        if (psiWarning) rows.push(psiWarning);
-        if (fullRow) rows.push(fullRow);
+        rows.push(...cells);
         process.stderr.write(
           `  ${kind} n=${n} done (${Math.round((Date.now() - started) / 1000)} s)\n`,
         );
@@ -285,7 +300,7 @@ function printTable(rows: readonly Row[]): void {
       [
         r.kind.padEnd(12),
         String(r.n).padStart(5),
-        r.method.padEnd(17),
+        r.label.padEnd(17),
         r.target.padEnd(9),
         `${pct(p, 2)} ± ${pct(se(p, r.alarm.windows), 2)}`.padEnd(17),
         (r.check(p) ? 'yes' : 'NO').padEnd(4),
@@ -311,7 +326,8 @@ async function family(dir: string, settings: WindowDriftSettings): Promise<void>
   const datasetDrift = tally();
   const windows = Math.max(200, Math.round(WINDOWS / 2));
   for (let w = 0; w < windows; w++) {
-    const [results] = runWindow([baseline], features, FAMILY_N, 0, z, settings);
+    const [window] = fillWindows([baseline], features, FAMILY_N, 0, z);
+    const results = window && driftOf(window, settings);
     any.windows++;
     datasetDrift.windows++;
     if (results?.some((r) => r.feature !== '_dataset' && r.drifted)) any.flagged++;

@@ -17,7 +17,7 @@ import {
 import { toBaseline } from '../../src/baseline/baseline.js';
 import { buildBaseline } from '../../src/baseline/build.js';
 import { toPoint } from '../../src/sinks/influx.js';
-import { DEFAULT_WINDOW_DRIFT_SETTINGS } from '../../src/windows/evaluate.js';
+import { DEFAULT_WINDOW_DRIFT_SETTINGS } from '../../src/drift/window-points.js';
 import { uniform53 } from '../../scripts/sfc32.js';
 
 /** Ten equal bins of 1,000 training values each over 0..9, and the values 0..9 as sample. */

@@ -1,13 +1,16 @@
 import type { CategoricalAggregate } from './aggregates/categorical.js';
 import type { NumericAggregate } from './aggregates/numeric.js';
 import { chiSquareContingency } from './chi-square.js';
+import { checkedTotal } from './distribution.js';
 import { DetectorInputError } from './errors.js';
-import { adjustPValues, type PValueCorrection } from './correction.js';
+import type { PValueCorrection } from './correction.js';
 import { hellingerDistance } from './hellinger.js';
 import { jensenShannonDistance } from './jensen-shannon.js';
 import { ksPValue } from './ks.js';
+import { poolSparseBins } from './pooling.js';
 import { psi } from './psi.js';
 import type { DriftMethod, DriftSettings, DriftThresholds } from './settings.js';
+import { verdictOf, type DecisionRule } from './verdict.js';
 
 export type DriftStatus = 'ok' | 'insufficient_data' | 'unavailable';
 
@@ -19,11 +22,22 @@ export interface DriftResult {
    * what the method needs (a reference sample for KS/Wasserstein). */
   status: DriftStatus;
   statistic: number | null;
-  /** KS and chi-square only. */
+  /** KS and chi-square; PSI: the chi-square p-value of its (pooled) bins, its noise guard. */
   pValue: number | null;
   /** The p-value after the window's multiple-test correction (equal to pValue without one). */
   adjustedPValue: number | null;
   threshold: number;
+  /** The level the (adjusted) p-value is compared with; null for the distances. */
+  alpha: number | null;
+  /** PSI: the warning threshold (the warning also needs the p-value at most alpha). */
+  warningThreshold?: number;
+  /** Which rule decided (verdict.ts): why the result did or did not flag. */
+  rule: DecisionRule;
+  /** PSI, chi-square: bins compared after pooling sparse ones (poolSparseBins). */
+  bins?: number;
+  /** The correction the adjusted p-value comes from, and how many p-values it spanned. */
+  correction?: PValueCorrection;
+  tests?: number;
   drifted: boolean;
   /** Beyond the warning level (PSI's moderate shift); the same as `drifted` for other methods. */
   warning: boolean;
@@ -36,7 +50,7 @@ export interface DriftResult {
   bound?: number;
   /** Categorical: window values whose category the baseline never saw. */
   unseen?: number;
-  /** `unavailable`: why the method gave no number. */
+  /** `unavailable`, `insufficient_data` for sparse bins: why the method gave no number. */
   reason?: string;
   /** KS: how the p-value was computed (ks_2samp's method). */
   pValueMethod?: 'exact' | 'asymp';
@@ -71,23 +85,37 @@ function thresholdOf(method: DriftMethod, t: DriftThresholds): number {
   }
 }
 
-/** Drops categories/bins empty on both sides (chi2_contingency rejects them). */
-function homogeneity(reference: Float64Array, current: Float64Array) {
-  const keep: number[] = [];
-  for (let i = 0; i < reference.length; i++) {
-    if ((reference[i] as number) > 0 || (current[i] as number) > 0) keep.push(i);
-  }
-  const ref = Float64Array.from(keep, (i) => reference[i] as number);
-  const cur = Float64Array.from(keep, (i) => current[i] as number);
-  return chiSquareContingency([ref, cur]);
-}
-
 interface Computed {
   statistic: number;
   pValue: number | null;
   nRef: number;
   bound?: number;
+  bins?: number;
   pValueMethod?: 'exact' | 'asymp';
+}
+
+/** Too few values per bin for a binned method, and why. */
+class SparseBins {
+  constructor(readonly reason: string) {}
+}
+
+/** The bins a binned method compares, or why there are too few. */
+function pooled(
+  method: string,
+  reference: Float64Array,
+  current: Float64Array,
+  minExpected: number,
+): { reference: Float64Array; current: Float64Array } | SparseBins {
+  // A baseline the statistics reject stays `unavailable` with their reason.
+  checkedTotal(method, 'reference', reference);
+  checkedTotal(method, 'current', current);
+  const p = poolSparseBins(reference, current, minExpected);
+  // One bin with values on either side (a constant feature): identical, nothing to pool.
+  if (p.reference.length >= 2 || p.original < 2) return p;
+  const n = current.reduce((a, b) => a + b, 0);
+  return new SparseBins(
+    `${method} needs two bins expecting ${minExpected} values each; ${n} values over ${p.original} bins are too few`,
+  );
 }
 
 /** The method's numbers, or why it cannot give any for this feature. */
@@ -95,7 +123,7 @@ function compute(
   method: DriftMethod,
   aggregate: FeatureAggregate,
   settings: DriftSettings,
-): Computed | string {
+): Computed | SparseBins | string {
   let reference: Float64Array;
   let current: Float64Array;
   if (aggregate.reference.kind === 'numeric') {
@@ -104,13 +132,15 @@ function compute(
     if (method === 'ks' || method === 'wasserstein') {
       if (sample === undefined) return 'the baseline has no reference sample (rebuild it)';
       if (method === 'ks') {
-        const r = ksPValue(numeric.ksStatistic(), sample.size, numeric.n, settings.ksMethod, {
+        // n_ref: the training count a quantile sketch stands for (ReferenceSample.population).
+        const nRef = sample.population;
+        const r = ksPValue(numeric.ksStatistic(), nRef, numeric.n, settings.ksMethod, {
           maxExactWork: settings.ksMaxExactWork,
         });
         return {
           statistic: r.statistic,
           pValue: r.pValue,
-          nRef: sample.size,
+          nRef,
           pValueMethod: r.method,
         };
       }
@@ -132,15 +162,22 @@ function compute(
   }
   const nRef = aggregate.reference.count;
   switch (method) {
-    case 'psi':
-      return {
-        statistic: psi(reference, current, { epsilon: settings.psiEpsilon }),
-        pValue: null,
-        nRef,
-      };
+    case 'psi': {
+      const bins = pooled('psi', reference, current, settings.minExpected.psi);
+      if (bins instanceof SparseBins) return bins;
+      const statistic = psi(bins.reference, bins.current, { epsilon: settings.psiEpsilon });
+      // Whether the bins differ beyond sampling noise: the chi-square test of the same bins.
+      // A fixed PSI threshold means nothing at small n (at n = 30 with 10 bins sampling alone
+      // passes 0.25 in 71 % of windows); the χ² law of PSI/(1/n + 1/N) itself is too light-
+      // tailed at 10 values per bin (9 % warnings at α = 5 %), the test of the bins is not.
+      const { pValue } = chiSquareContingency([bins.reference, bins.current]);
+      return { statistic, pValue, nRef, bins: bins.reference.length };
+    }
     case 'chi_square': {
-      const r = homogeneity(reference, current);
-      return { statistic: r.statistic, pValue: r.pValue, nRef };
+      const bins = pooled('chi-square', reference, current, settings.minExpected.chiSquare);
+      if (bins instanceof SparseBins) return bins;
+      const r = chiSquareContingency([bins.reference, bins.current]);
+      return { statistic: r.statistic, pValue: r.pValue, nRef, bins: bins.reference.length };
     }
     case 'jensen_shannon':
       return {
@@ -177,10 +214,18 @@ export function evaluateFeature(
   const minSamples = Math.max(1, settings.minSamples);
   return methods.map((method): DriftResult => {
     const threshold = thresholdOf(method, settings.thresholds);
+    const psiMethod = method === 'psi';
+    const alpha = psiMethod
+      ? settings.thresholds.psiAlpha
+      : P_VALUE_METHODS.has(method)
+        ? threshold
+        : null;
     const base = {
       feature,
       method,
       threshold,
+      alpha,
+      ...(psiMethod ? { warningThreshold: settings.thresholds.psiWarning } : {}),
       n,
       missing,
       ...(unseen === undefined ? {} : { unseen }),
@@ -193,9 +238,15 @@ export function evaluateFeature(
       warning: false,
     };
     if (n < minSamples) {
-      return { ...base, ...empty, status: 'insufficient_data', nRef: aggregate.reference.count };
+      return {
+        ...base,
+        ...empty,
+        status: 'insufficient_data',
+        rule: 'min_samples',
+        nRef: aggregate.reference.count,
+      };
     }
-    let c: Computed | string;
+    let c: Computed | SparseBins | string;
     try {
       c = compute(method, aggregate, settings);
     } catch (err) {
@@ -203,6 +254,16 @@ export function evaluateFeature(
       // daemon down: the point says why, and the other methods and features go on.
       if (!(err instanceof DetectorInputError)) throw err;
       c = err.message;
+    }
+    if (c instanceof SparseBins) {
+      return {
+        ...base,
+        ...empty,
+        status: 'insufficient_data',
+        rule: 'sparse_bins',
+        nRef: aggregate.reference.count,
+        reason: c.reason,
+      };
     }
     if (typeof c !== 'string' && !isFiniteResult(c)) {
       c = `${method} overflowed (values too large for double precision)`;
@@ -212,79 +273,30 @@ export function evaluateFeature(
         ...base,
         ...empty,
         status: 'unavailable',
+        rule: 'unavailable',
         nRef: aggregate.reference.count,
         reason: c,
       };
     }
-    const drifted = P_VALUE_METHODS.has(method)
-      ? (c.pValue as number) <= threshold
-      : c.statistic >= threshold;
-    const warning =
-      method === 'psi' ? c.statistic >= settings.thresholds.psiWarning || drifted : drifted;
+    const verdict = verdictOf({
+      method,
+      statistic: c.statistic,
+      p: c.pValue,
+      threshold,
+      alpha,
+      warningThreshold: settings.thresholds.psiWarning,
+    });
     return {
       ...base,
       status: 'ok',
       statistic: c.statistic,
       pValue: c.pValue,
       adjustedPValue: c.pValue,
-      drifted,
-      warning,
+      ...verdict,
       nRef: c.nRef,
       ...(c.bound === undefined ? {} : { bound: c.bound }),
+      ...(c.bins === undefined ? {} : { bins: c.bins }),
       ...(c.pValueMethod === undefined ? {} : { pValueMethod: c.pValueMethod }),
     };
   });
-}
-
-/**
- * Applies a multiple-test correction across a window's p-value results (all features, KS and
- * chi-square together) and re-decides `drifted` on the adjusted p-values. Returns new objects.
- */
-export function correctWindow(
-  results: readonly DriftResult[],
-  method: PValueCorrection,
-): DriftResult[] {
-  const tested = results.filter((r) => r.status === 'ok' && r.pValue !== null);
-  if (method === 'none' || tested.length === 0) return results.map((r) => ({ ...r }));
-  const adjusted = adjustPValues(
-    tested.map((r) => r.pValue as number),
-    method,
-  );
-  const byResult = new Map(tested.map((r, i) => [r, adjusted[i] as number]));
-  return results.map((r) => {
-    const q = byResult.get(r);
-    if (q === undefined) return { ...r };
-    const drifted = q <= r.threshold;
-    return { ...r, adjustedPValue: q, drifted, warning: drifted };
-  });
-}
-
-export interface DatasetDrift {
-  /** Features with at least one method's result (not insufficient/unavailable). */
-  features: number;
-  driftedFeatures: number;
-  share: number;
-  /** Share at or above which the dataset counts as drifted (Evidently's drift_share). */
-  threshold: number;
-  drifted: boolean;
-}
-
-/** Dataset-level drift: the share of evaluated features where any method found drift. */
-export function datasetDrift(results: readonly DriftResult[], threshold = 0.5): DatasetDrift {
-  const evaluated = new Map<string, boolean>();
-  for (const r of results) {
-    if (r.status !== 'ok') continue;
-    evaluated.set(r.feature, (evaluated.get(r.feature) ?? false) || r.drifted);
-  }
-  let driftedFeatures = 0;
-  for (const d of evaluated.values()) if (d) driftedFeatures++;
-  const features = evaluated.size;
-  const share = features === 0 ? 0 : driftedFeatures / features;
-  return {
-    features,
-    driftedFeatures,
-    share,
-    threshold,
-    drifted: features > 0 && share >= threshold,
-  };
 }

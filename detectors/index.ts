@@ -8,7 +8,7 @@ export { psi, DEFAULT_PSI_EPSILON } from './psi.js';
 export { jensenShannonDistance } from './jensen-shannon.js';
 export { wassersteinDistance } from './wasserstein.js';
 export { hellingerDistance } from './hellinger.js';
-export { adjustPValues } from './correction.js';
+export { adjustPValues, DEFAULT_CORRECTION } from './correction.js';
 export type { PValueCorrection } from './correction.js';
 export { DetectorInputError } from './errors.js';
 export { binIndex, countIntoBins, toProportions } from './bins.js';
@@ -36,7 +36,11 @@ export type {
   SourceFloatsState,
 } from './aggregates/state.js';
 export type { FeatureSummary } from './aggregates/moments.js';
-export { evaluateFeature, correctWindow, datasetDrift } from './decision.js';
-export type { DriftResult, DriftStatus, DatasetDrift, FeatureAggregate } from './decision.js';
+export { evaluateFeature } from './decision.js';
+export { correctWindow, datasetDrift } from './window-decision.js';
+export { poolSparseBins } from './pooling.js';
+export type { DecisionRule } from './verdict.js';
+export type { DriftResult, DriftStatus, FeatureAggregate } from './decision.js';
+export type { DatasetDrift } from './window-decision.js';
 export { DEFAULT_DRIFT_SETTINGS, NUMERIC_METHODS, CATEGORICAL_METHODS } from './settings.js';
 export type { DriftMethod, CategoricalMethod, DriftSettings, DriftThresholds } from './settings.js';

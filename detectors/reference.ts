@@ -11,8 +11,16 @@ export interface ReferenceSample {
   values: Float64Array;
   /** cumulative[i] = number of sample values <= values[i]; the last entry is `size`. */
   cumulative: Float64Array;
-  /** Sample size: the n_ref of KS. */
+  /** Sample size. */
   size: number;
+  /**
+   * Training values the sample stands for, the n_ref of KS: `size` when it holds every value
+   * (or a random subsample), the column's count when it is a quantile sketch of a larger
+   * column. A sketch's ECDF is within 1/size of the column's everywhere, so KS against it
+   * decides as KS against the column; taking its size as n_ref instead would make the test
+   * conservative and cost power (README "What the defaults guarantee").
+   */
+  population: number;
 }
 
 export interface NumericReference {
@@ -48,8 +56,14 @@ export interface CategoricalReference {
 
 export type FeatureReference = NumericReference | CategoricalReference;
 
-/** Builds a ReferenceSample from values in any order (non-finite values must be removed). */
-export function toReferenceSample(values: ArrayLike<number>): ReferenceSample {
+/**
+ * Builds a ReferenceSample from values in any order (non-finite values must be removed);
+ * `population`: the training count the values stand for (default: their number).
+ */
+export function toReferenceSample(
+  values: ArrayLike<number>,
+  population = values.length,
+): ReferenceSample {
   const sorted = sortedCopy(values);
   const distinct: number[] = [];
   const cumulative: number[] = [];
@@ -66,5 +80,6 @@ export function toReferenceSample(values: ArrayLike<number>): ReferenceSample {
     values: Float64Array.from(distinct),
     cumulative: Float64Array.from(cumulative),
     size: sorted.length,
+    population: Math.max(population, sorted.length),
   };
 }

@@ -21,6 +21,12 @@ export interface DriftThresholds {
   psi: number;
   /** PSI at or above which a feature is flagged as a moderate shift (warning). */
   psiWarning: number;
+  /**
+   * PSI (and its warning) flags only when sampling alone gives a PSI this large with at most
+   * this probability at the window's n and bins (the chi-square test of PSI's pooled bins);
+   * 1 turns the check off.
+   */
+  psiAlpha: number;
   /** α of the KS test. */
   ks: number;
   /** α of the chi-square test of homogeneity. */
@@ -43,6 +49,12 @@ export interface DriftSettings {
   /** ε replacing an empty bin's proportion in PSI. */
   psiEpsilon: number;
   /**
+   * Bins expecting fewer window values than this are pooled before the binned decisions
+   * (poolSparseBins); fewer than two bins left gives `insufficient_data`. PSI needs more than
+   * chi-square: one empty bin alone throws PSI past its threshold.
+   */
+  minExpected: { psi: number; chiSquare: number };
+  /**
    * How KS p-values are computed, as ks_2samp's `method`: `auto` (exact when both sizes are
    * <= 10,000) matches scipy's default; `asymp` trades that for speed (the exact recursion
    * costs O(n·m/gcd) — about 15 ms for 5,000 vs 10,000 values).
@@ -50,9 +62,10 @@ export interface DriftSettings {
   ksMethod: KsMethod;
   /**
    * Most steps an exact KS p-value may take (see insideMethodWork) before the asymptotic one
-   * is used instead, so a strongly drifted window cannot stall the daemon for seconds. At the
-   * default (2e7, about 50 ms) a 10,000-value reference sample and a 5,000-value window stay
-   * exact up to D ≈ 0.2, where p is already below 1e-80.
+   * is used instead, so a strongly drifted window cannot stall the daemon for seconds. The
+   * default (1e5, about 0.25 ms) keeps exact p-values where they differ from asymp — two small
+   * samples — and skips the recursion where one side is large, where both decide alike
+   * (README "What the defaults guarantee").
    */
   ksMaxExactWork: number;
 }
@@ -67,6 +80,7 @@ export const DEFAULT_DRIFT_SETTINGS: DriftSettings = {
   thresholds: {
     psi: 0.25,
     psiWarning: 0.1,
+    psiAlpha: 0.05,
     ks: 0.05,
     chiSquare: 0.05,
     wasserstein: 0.1,
@@ -75,6 +89,7 @@ export const DEFAULT_DRIFT_SETTINGS: DriftSettings = {
   },
   minSamples: 30,
   psiEpsilon: 1e-4,
+  minExpected: { psi: 10, chiSquare: 5 },
   ksMethod: 'auto',
-  ksMaxExactWork: 2e7,
+  ksMaxExactWork: 1e5,
 };

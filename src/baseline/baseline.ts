@@ -55,7 +55,11 @@ function fromV2(parsed: BaselineFileV2): Map<string, FeatureBaseline> {
       binCounts: countsOf(f.proportions, f.count),
       count: f.count,
       std: f.summary.std,
-      sample: toReferenceSample(f.sample.values),
+      // A quantile sketch stands for the whole column (KS uses its count as n_ref).
+      sample: toReferenceSample(
+        f.sample.values,
+        f.sample.method === 'quantiles' ? f.count : f.sample.size,
+      ),
     });
   }
   return features;

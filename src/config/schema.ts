@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import {
   CATEGORICAL_METHODS,
+  DEFAULT_CORRECTION,
   DEFAULT_DRIFT_SETTINGS,
   NUMERIC_METHODS,
 } from '../../detectors/index.js';
@@ -66,6 +67,8 @@ const windowsSchema = z.strictObject({
 const thresholdsSchema = z.strictObject({
   psi: z.number().positive().default(DEFAULT_DRIFT_SETTINGS.thresholds.psi),
   psiWarning: z.number().positive().default(DEFAULT_DRIFT_SETTINGS.thresholds.psiWarning),
+  /** PSI flags only beyond sampling noise at this level (1: off); see README. */
+  psiAlpha: z.number().gt(0).max(1).default(DEFAULT_DRIFT_SETTINGS.thresholds.psiAlpha),
   ks: z.number().gt(0).lt(1).default(DEFAULT_DRIFT_SETTINGS.thresholds.ks),
   chiSquare: z.number().gt(0).lt(1).default(DEFAULT_DRIFT_SETTINGS.thresholds.chiSquare),
   wasserstein: z.number().positive().default(DEFAULT_DRIFT_SETTINGS.thresholds.wasserstein),
@@ -91,12 +94,19 @@ const driftSchema = z
     /** Windows with fewer non-missing values of a feature report insufficient_data. */
     minSamples: z.number().int().min(1).default(DEFAULT_DRIFT_SETTINGS.minSamples),
     psiEpsilon: z.number().positive().max(0.01).default(DEFAULT_DRIFT_SETTINGS.psiEpsilon),
-    /** ks_2samp's method: auto (scipy's default: exact up to 10,000 values), exact or asymp. */
+    /** Bins expecting fewer window values are pooled before PSI / chi-square decide. */
+    minExpected: z
+      .strictObject({
+        psi: z.number().positive().default(DEFAULT_DRIFT_SETTINGS.minExpected.psi),
+        chiSquare: z.number().positive().default(DEFAULT_DRIFT_SETTINGS.minExpected.chiSquare),
+      })
+      .prefault({}),
+    /** ks_2samp's method: auto (exact up to 10,000 values, within ksMaxExactWork), exact or asymp. */
     ksMethod: z.enum(['auto', 'exact', 'asymp']).default(DEFAULT_DRIFT_SETTINGS.ksMethod),
     /** With ksMethod auto: most exact-recursion steps per KS p-value before asymp is used. */
     ksMaxExactWork: z.number().positive().default(DEFAULT_DRIFT_SETTINGS.ksMaxExactWork),
     /** Multiple-test correction across a window's p-values (all features, KS and chi-square). */
-    correction: z.enum(['none', 'bonferroni', 'benjamini_hochberg']).default('none'),
+    correction: z.enum(['none', 'bonferroni', 'benjamini_hochberg']).default(DEFAULT_CORRECTION),
     datasetDriftShare: z.number().gt(0).max(1).default(0.5),
     /** Per-feature methods, thresholds and minimum sample size, over the defaults above. */
     features: z

@@ -1,5 +1,6 @@
 import {
   correctWindow,
+  DEFAULT_CORRECTION,
   DEFAULT_DRIFT_SETTINGS,
   datasetDrift,
   evaluateFeature,
@@ -130,6 +131,8 @@ export function evaluateWindow(window: Window, settings: WindowDriftSettings): W
     pValue: null,
     adjustedPValue: null,
     threshold: dataset.threshold,
+    alpha: null,
+    rule: dataset.features > 0 ? 'threshold' : 'min_samples',
     drifted: dataset.drifted,
     warning: dataset.drifted,
     n: dataset.features,
@@ -151,6 +154,7 @@ export function driftSettingsFrom(drift: FileConfig['drift']): WindowDriftSettin
     thresholds: { ...drift.thresholds, psi: drift.psiThreshold ?? drift.thresholds.psi },
     minSamples: drift.minSamples,
     psiEpsilon: drift.psiEpsilon,
+    minExpected: drift.minExpected,
     ksMethod: drift.ksMethod,
     ksMaxExactWork: drift.ksMaxExactWork,
     correction: drift.correction,
@@ -161,7 +165,7 @@ export function driftSettingsFrom(drift: FileConfig['drift']): WindowDriftSettin
 
 export const DEFAULT_WINDOW_DRIFT_SETTINGS: WindowDriftSettings = {
   ...DEFAULT_DRIFT_SETTINGS,
-  correction: 'none',
+  correction: DEFAULT_CORRECTION,
   datasetDriftShare: 0.5,
   features: new Map(),
 };

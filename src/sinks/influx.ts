@@ -55,7 +55,13 @@ export function toPoint(result: WindowPoint, measurement: string): Point {
   float('p_value', result.pValue);
   float('p_value_adjusted', result.adjustedPValue);
   float('statistic_bound', result.bound);
+  float('alpha', result.alpha);
   int('unseen', result.unseen);
+  int('bins', result.bins);
+  int('tests', result.tests);
+  // Why the point flagged or not (README "InfluxDB series"): a field, so series stay as they were.
+  point.stringField('rule', result.rule);
+  if (result.correction !== undefined) point.stringField('correction', result.correction);
   if (result.pValueMethod !== undefined) point.stringField('p_value_method', result.pValueMethod);
   if (result.reason !== undefined) point.stringField('reason', result.reason);
   return point;

@@ -50,6 +50,8 @@ function windowOf(model: string, i: number, psi: number): WindowPoint[] {
       pValue: null,
       adjustedPValue: null,
       threshold: 0.25,
+      alpha: null,
+      rule: 'threshold',
       drifted: psi > 0.25,
       warning: psi > 0.25,
       n: 1_000,

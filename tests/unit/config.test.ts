@@ -47,9 +47,11 @@ describe('configuration', () => {
     expect(config.secrets.influxToken).toBe('s3cret');
     expect(config.drift).toMatchObject({
       methods: { numeric: ['ks', 'psi'], categorical: ['chi_square', 'psi'] },
-      thresholds: { psi: 0.25, psiWarning: 0.1, ks: 0.05, chiSquare: 0.05 },
+      thresholds: { psi: 0.25, psiWarning: 0.1, psiAlpha: 0.05, ks: 0.05, chiSquare: 0.05 },
       minSamples: 30,
-      correction: 'none',
+      minExpected: { psi: 10, chiSquare: 5 },
+      ksMaxExactWork: 1e5,
+      correction: 'benjamini_hochberg',
     });
   });
 

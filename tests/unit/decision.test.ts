@@ -87,7 +87,13 @@ describe('drift decision per feature', () => {
 
   it('decides each method on its own rule and reports n, n_ref, thresholds', () => {
     const window = Array.from({ length: 500 }, (_, i) => (i % 10) + (i % 2 === 0 ? 0 : 3));
-    const results = byMethod(evaluateFeature('x', numericWindow(digits(), window), ALL_NUMERIC));
+    // Unbounded exact work: the p-value is ks_2samp's (the default bound takes asymp here).
+    const results = byMethod(
+      evaluateFeature('x', numericWindow(digits(), window), {
+        ...ALL_NUMERIC,
+        ksMaxExactWork: Infinity,
+      }),
+    );
     const ks = results.get('ks')!;
     expect(ks).toMatchObject({ status: 'ok', threshold: 0.05, n: 500, nRef: 1_000 });
     const direct = ksTwoSample(
@@ -99,8 +105,9 @@ describe('drift decision per feature', () => {
     expect(ks.drifted).toBe(direct.pValue <= 0.05);
     const psi = results.get('psi')!;
     expect(psi.threshold).toBe(0.25);
-    expect(psi.drifted).toBe((psi.statistic as number) >= 0.25);
-    expect(psi.warning).toBe((psi.statistic as number) >= 0.1);
+    const beyondNoise = (psi.pValue as number) <= 0.05;
+    expect(psi.drifted).toBe((psi.statistic as number) >= 0.25 && beyondNoise);
+    expect(psi.warning).toBe((psi.statistic as number) >= 0.1 && beyondNoise);
     expect(results.get('wasserstein')!.bound).toBeGreaterThanOrEqual(0);
     for (const r of results.values()) expect(r.status).toBe('ok');
     expectNoNaN([...results.values()]);
@@ -111,7 +118,7 @@ describe('drift decision per feature', () => {
       evaluateFeature('c', numericWindow(constant(7), new Array<number>(100).fill(7)), ALL_NUMERIC),
     );
     expect(same.get('ks')).toMatchObject({ statistic: 0, pValue: 1, drifted: false });
-    expect(same.get('psi')).toMatchObject({ statistic: 0, drifted: false });
+    expect(same.get('psi')).toMatchObject({ statistic: 0, drifted: false, bins: 1 });
     expect(same.get('wasserstein')).toMatchObject({ statistic: 0, drifted: false });
     const moved = byMethod(
       evaluateFeature('c', numericWindow(constant(7), new Array<number>(100).fill(8)), ALL_NUMERIC),
@@ -129,7 +136,12 @@ describe('drift decision per feature', () => {
       numericWindow(digits(), [...new Array<number>(50).fill(4), NaN, Infinity, -Infinity]),
       ALL_NUMERIC,
     );
-    for (const r of results) expect(r).toMatchObject({ status: 'ok', n: 50, missing: 3 });
+    for (const r of results) expect(r).toMatchObject({ n: 50, missing: 3 });
+    // 50 values over 10 equal bins expect 5 per bin: below PSI's minimum of 10 (sparse_bins).
+    for (const r of results) {
+      expect(r.status).toBe(r.method === 'psi' ? 'insufficient_data' : 'ok');
+    }
+    expect(byMethod(results).get('psi')!.rule).toBe('sparse_bins');
     expect(byMethod(results).get('ks')!.drifted).toBe(true);
     expectNoNaN(results);
   });
@@ -199,6 +211,8 @@ describe('multiple testing and dataset-level drift', () => {
     pValue: p,
     adjustedPValue: p,
     threshold: method === 'ks' ? 0.05 : 0.25,
+    alpha: method === 'ks' ? 0.05 : null,
+    rule: method === 'ks' ? 'p_value' : 'threshold',
     drifted,
     warning: drifted,
     n: 100,

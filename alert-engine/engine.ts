@@ -195,6 +195,7 @@ export class AlertEngine {
       }
       const transitions = stepInstance(rule, st, {
         value: enough ? value : null,
+        correction: rule.statistic === 'p_value' ? o.correction : null,
         samples,
         baseline: o.baseline,
         windowStart: o.windowStart,

@@ -1,4 +1,10 @@
-import type { AlertState, AlertTransition, SeriesIdentity, Severity } from './model.js';
+import type {
+  AlertState,
+  AlertTransition,
+  PValueAdjustment,
+  SeriesIdentity,
+  Severity,
+} from './model.js';
 
 export type { SeriesIdentity } from './model.js';
 import { stableId } from './ids.js';
@@ -19,6 +25,8 @@ export interface InstanceState extends SeriesIdentity {
   endsAt: number | null;
   severity: Severity;
   value: number | null;
+  /** The correction behind `value` (p_value rules); absent in state written before it existed. */
+  correction?: PValueAdjustment | null;
   baseline: string;
   windowStart: number;
   windowEnd: number;
@@ -57,6 +65,7 @@ export function newInstance(
     endsAt: null,
     severity: rule.severity,
     value: null,
+    correction: null,
     baseline: '',
     windowStart: 0,
     windowEnd: 0,
@@ -75,6 +84,8 @@ export function newInstance(
 export interface InstanceInput {
   /** The tested number; null when the window had too few samples or no number. */
   value: number | null;
+  /** The correction behind an adjusted p-value (p_value rules only). */
+  correction?: PValueAdjustment | null;
   samples: number;
   baseline: string;
   windowStart: number;
@@ -143,6 +154,7 @@ export function stepInstance(
   const keep = windowsFor(rule.keepFiringFor, windowMs);
   const verdict = verdictOf(rule, input);
   st.value = input.value;
+  st.correction = input.value === null ? null : (input.correction ?? null);
   st.samples = input.samples;
   st.baseline = input.baseline;
   st.windowStart = input.windowStart;

@@ -30,12 +30,22 @@ export interface DriftObservation extends SeriesIdentity {
   pValue: number | null;
   /** After the window's multiple-test correction (equal to pValue without one). */
   adjustedPValue: number | null;
+  /** The correction behind adjustedPValue; null when none applied. */
+  correction: PValueAdjustment | null;
   threshold: number | null;
   drifted: boolean;
   /** Non-missing values (drift/summary points) or features (drift_share). */
   n: number;
   missing: number;
   unseen: number | null;
+}
+
+/** A multiple-test correction as the on-call engineer reads it: method and family size. */
+export interface PValueAdjustment {
+  /** bonferroni | benjamini_hochberg */
+  method: string;
+  /** How many p-values (the window's features) it spanned. */
+  tests: number;
 }
 
 /** States of one alert instance (rule × series). `resolved` is reported, then it is inactive. */
@@ -64,6 +74,8 @@ export interface AlertSnapshot extends SeriesIdentity {
   statistic: string;
   /** Its value in the last evaluated window (null when that window had none). */
   value: number | null;
+  /** When `value` is an adjusted p-value: the correction it comes from. */
+  correction: PValueAdjustment | null;
   /** The rule's firing threshold and operator, e.g. ">" 0.25. */
   op: string;
   threshold: number;

@@ -57,6 +57,7 @@ export function snapshotOf(
     baseline: st.baseline,
     statistic,
     value: st.value,
+    correction: st.correction ?? null,
     op: rule.op,
     threshold: rule.threshold,
     recoverThreshold: rule.recoverThreshold,

@@ -57,6 +57,7 @@ function windowPoints(w: number, random: () => number): DriftObservation[] {
         unseen: null,
         pValue: null,
         adjustedPValue: null,
+        correction: null,
       };
       for (const method of METHODS) {
         const statistic = shifted ? 0.5 + random() : random() * 0.05;

@@ -1,4 +1,4 @@
-import type { DriftObservation } from '../../alert-engine/model.js';
+import type { DriftObservation, PValueAdjustment } from '../../alert-engine/model.js';
 import { formatDuration } from '../config/duration.js';
 import { SUMMARY_METHOD, type WindowPoint } from '../drift/window-points.js';
 
@@ -25,6 +25,13 @@ export type ObservationBase = Pick<
 export const finiteOrNull = (v: unknown): number | null =>
   typeof v === 'number' && Number.isFinite(v) ? v : null;
 
+/** The correction behind an adjusted p-value as rules report it; none, or unknown → null. */
+export function adjustmentOf(method: unknown, tests: unknown): PValueAdjustment | null {
+  if (typeof method !== 'string' || method === 'none') return null;
+  if (typeof tests !== 'number' || !Number.isInteger(tests) || tests < 1) return null;
+  return { method, tests };
+}
+
 /** A summary point (a feature's missing and unseen counts): no statistic, never drifted. */
 export function summaryObservation(base: ObservationBase, unseen: number | null): DriftObservation {
   return {
@@ -34,6 +41,7 @@ export function summaryObservation(base: ObservationBase, unseen: number | null)
     statistic: null,
     pValue: null,
     adjustedPValue: null,
+    correction: null,
     threshold: null,
     drifted: false,
     unseen,
@@ -61,6 +69,7 @@ export function toObservation(p: WindowPoint): DriftObservation {
     statistic: finiteOrNull(p.statistic),
     pValue: finiteOrNull(p.pValue),
     adjustedPValue: finiteOrNull(p.adjustedPValue),
+    correction: adjustmentOf(p.correction, p.tests),
     threshold: p.threshold,
     drifted: p.drifted,
     unseen: p.unseen ?? null,

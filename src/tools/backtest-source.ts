@@ -4,6 +4,7 @@ import { compileGlob, globLiteralPrefix } from '../../alert-engine/glob.js';
 import { parseDuration } from '../config/duration.js';
 import { SUMMARY_METHOD } from '../drift/window-points.js';
 import {
+  adjustmentOf,
   finiteOrNull as num,
   summaryObservation,
   type ObservationBase,
@@ -67,6 +68,7 @@ export function observationFromRow(row: DriftRow): DriftObservation | undefined 
     // The daemon writes the adjusted p-value whenever there is a p-value (equal to it without a
     // correction); points written before that field existed fall back to the raw one.
     adjustedPValue: num(row.p_value_adjusted) ?? pValue,
+    correction: adjustmentOf(row.correction, num(row.tests)),
     threshold: num(row.threshold),
     drifted: row.drifted === true,
     unseen: num(row.unseen),

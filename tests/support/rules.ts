@@ -31,6 +31,7 @@ export function obs(p: Partial<DriftObservation> = {}): DriftObservation {
     statistic: 0,
     pValue: null,
     adjustedPValue: null,
+    correction: null,
     threshold: 0.2,
     drifted: false,
     n: 1_000,

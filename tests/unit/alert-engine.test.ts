@@ -216,6 +216,7 @@ describe('instance state machine', () => {
         statistic: 0.3,
         pValue: 0.00001,
         adjustedPValue: 0.0005,
+        correction: { method: 'benjamini_hochberg', tests: 20 },
         windowEnd: end,
       }),
       // chi-square without a correction: the raw p-value.
@@ -236,6 +237,11 @@ describe('instance state machine', () => {
     expect(n.alerts.map((a) => [a.feature, a.statistic, a.value])).toEqual([
       ['age', 'p_value', 0.0005],
       ['country', 'p_value', 0.0002],
+    ]);
+    // The on-call engineer is told which correction made the value (and over how many tests).
+    expect(n.alerts.map((a) => a.correction)).toEqual([
+      { method: 'benjamini_hochberg', tests: 20 },
+      null,
     ]);
   });
 

@@ -252,6 +252,8 @@ describe('rules backtest: observations from stored rows', () => {
       threshold: 0.05,
       alpha: 0.05,
       rule: 'p_value',
+      correction: 'benjamini_hochberg',
+      tests: 20,
       drifted: true,
       warning: true,
       n: 900,
@@ -259,6 +261,7 @@ describe('rules backtest: observations from stored rows', () => {
       missing: 12,
       pValueMethod: 'asymp',
     };
+    expect(toObservation(ks).correction).toEqual({ method: 'benjamini_hochberg', tests: 20 });
     expect(
       observationFromRow({
         ...tags,
@@ -268,6 +271,8 @@ describe('rules backtest: observations from stored rows', () => {
         statistic: 0.31,
         p_value: 1e-9,
         p_value_adjusted: 4e-9,
+        correction: 'benjamini_hochberg',
+        tests: 20,
         threshold: 0.05,
         drifted: true,
         warning: true,

@@ -75,6 +75,7 @@ describe('renderEmail', () => {
       '> 0.25', // op and threshold
       'recover threshold 0.15',
       'chi_square p_value = 1.234e-5', // small p-value in exponent form
+      '(adjusted: Benjamini-Hochberg across 20 tests)', // which correction made it
       '< 0.001',
       'fraud-3-abcdef012345', // baseline
       '2026-01-15T09:55:00Z – 2026-01-15T10:00:00Z', // window range

@@ -348,7 +348,12 @@ describe('webhook bodies', () => {
       data: {
         version: number;
         group: { key: string; episode_id: string };
-        alerts: { starts_at: string; window_end: string; model_version: string }[];
+        alerts: {
+          starts_at: string;
+          window_end: string;
+          model_version: string;
+          correction: unknown;
+        }[];
         retrain: unknown;
       };
     };
@@ -368,6 +373,10 @@ describe('webhook bodies', () => {
     expect(body.data.alerts[0]!.starts_at).toBe(new Date(n.alerts[0]!.startsAt).toISOString());
     expect(body.data.alerts[0]!.window_end).toBe(new Date(n.alerts[0]!.windowEnd).toISOString());
     expect(body.data.alerts[0]!.model_version).toBe('3');
+    expect(body.data.alerts.map((a) => a.correction)).toEqual([
+      null,
+      { method: 'benjamini_hochberg', tests: 20 },
+    ]);
     expect(body.data.retrain).toBeNull();
     // Source already prefixed: not doubled. Resolved type.
     const resolved = JSON.parse(

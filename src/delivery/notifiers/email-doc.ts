@@ -177,12 +177,24 @@ function valueLine(a: AlertSnapshot): string {
   // `value` is the method's own statistic (psi 0.31); others name themselves (ks p_value).
   const name =
     a.statistic === 'value' || a.statistic === a.method ? a.method : `${a.method} ${a.statistic}`;
-  const value = fmtNum(a.value);
+  const value = `${fmtNum(a.value)}${adjustmentNote(a)}`;
   const breach = breaches(a.value, a.op, a.threshold);
   const verdict = breach === null ? 'no value' : breach ? 'breaching' : 'not breaching';
   const recover =
     a.recoverThreshold !== a.threshold ? `, recover threshold ${fmtNum(a.recoverThreshold)}` : '';
   return `${name} = ${value} — ${verdict}: fires when ${a.op} ${fmtNum(a.threshold)}${recover}`;
+}
+
+const CORRECTION_NAMES: Record<string, string> = {
+  benjamini_hochberg: 'Benjamini-Hochberg',
+  bonferroni: 'Bonferroni',
+};
+
+/** ` (adjusted: Benjamini-Hochberg across 20 tests)` when the value is an adjusted p-value. */
+function adjustmentNote(a: AlertSnapshot): string {
+  if (a.correction === null || a.value === null) return '';
+  const name = CORRECTION_NAMES[a.correction.method] ?? a.correction.method;
+  return ` (adjusted: ${name} across ${fmtCount(a.correction.tests)} tests)`;
 }
 
 function breaches(value: number | null, op: string, threshold: number): boolean | null {

@@ -25,8 +25,10 @@
  *   data.group              { key, labels, episode_id, seq }
  *   data.alerts[]           { fingerprint, rule, episode_id, seq, state, status, severity, flapping,
  *                             model, model_version, feature, method, window, baseline, statistic,
- *                             value, op, threshold, recover_threshold, window_start, window_end,
- *                             samples, starts_at, ends_at, labels, annotations, state_reason }
+ *                             value, correction, op, threshold, recover_threshold, window_start,
+ *                             window_end, samples, starts_at, ends_at, labels, annotations,
+ *                             state_reason }; correction is { method, tests } when value is a
+ *                             p-value adjusted across a window's features, else null
  *   data.truncated_alerts   alerts of the group not listed (at most 100 are; firing, severe first)
  *   data.links              { dashboard, runbook } (null when not configured)
  *   data.retrain            null, or { request_id, model, model_version, baseline, window_start,
@@ -113,6 +115,7 @@ function snapshot(a: AlertSnapshot): Record<string, unknown> {
     baseline: a.baseline,
     statistic: a.statistic,
     value: a.value,
+    correction: a.correction,
     op: a.op,
     threshold: a.threshold,
     recover_threshold: a.recoverThreshold,

@@ -1,8 +1,8 @@
 import type { EachBatchPayload, KafkaMessage } from 'kafkajs';
 import { baselineLabels, type Baseline } from '../baseline/baseline.js';
 import type { BaselineStore } from '../baseline/store.js';
-import { Exclusive } from '../shared/exclusive.js';
 import { ResumeGate } from '../kafka/resume-gate.js';
+import { SerialStage } from '../kafka/serial-stage.js';
 import { batchContext, type BatchContext } from '../shared/batch-context.js';
 import { DriftwatchError } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -55,34 +55,18 @@ interface AssignedPartition {
  * all of them passed its end or are idle, and commits only after the points and the alert log
  * are durable: a restart rebuilds the open windows from the committed offset.
  */
-export class EvaluateStage {
+export class EvaluateStage extends SerialStage {
   private readonly deps: EvaluateStageDeps;
   private readonly partitions = new Map<number, AssignedPartition>();
-  private readonly exclusive = new Exclusive();
   private readonly now: () => number;
   private readonly unreadableLogs = new LogLimiter(20, 10_000);
-  private pendingJoin: readonly number[] | undefined;
   /** True once the first join's state (and alert state) is restored: /healthz readiness. */
   ready = false;
 
   constructor(deps: EvaluateStageDeps) {
+    super();
     this.deps = deps;
     this.now = deps.now ?? Date.now;
-  }
-
-  onGroupJoin(assigned: readonly number[]): void {
-    this.pendingJoin = [...assigned];
-  }
-
-  settled(): Promise<void> {
-    return this.exclusive.run(() => Promise.resolve());
-  }
-
-  handleBatch(payload: EachBatchPayload): Promise<void> {
-    return this.exclusive.run(
-      () => this.processBatch(payload),
-      () => payload.heartbeat(),
-    );
   }
 
   /** Restores the state of the partitions a join assigned, now (not at their first batch). */
@@ -90,32 +74,27 @@ export class EvaluateStage {
     return this.exclusive.run(() => this.joinIfPending());
   }
 
-  /** Restores state after a join (loops if another join lands meanwhile). */
-  private async joinIfPending(): Promise<void> {
-    while (this.pendingJoin !== undefined) {
-      const assigned = this.pendingJoin;
-      this.pendingJoin = undefined;
-      this.partitions.clear();
-      await this.deps.assignAlerts?.(assigned);
-      const starts = await this.deps.readStarts(assigned);
-      const inputs = this.deps.inputPartitions();
-      for (const q of assigned) {
-        const start = starts.get(q) ?? {
-          resumeAt: 0,
-          checkpoint: { closedUpTo: -Infinity, watermarks: new Map() },
-        };
-        this.partitions.set(q, {
-          state: new PartialsPartition(q, inputs, start.checkpoint),
-          resume: new ResumeGate(start.resumeAt),
-          committed: undefined,
-        });
-      }
-      this.ready = true;
+  /** Restores the windows and the alert state of the assigned partials partitions. */
+  protected async join(assigned: readonly number[]): Promise<void> {
+    this.partitions.clear();
+    await this.deps.assignAlerts?.(assigned);
+    const starts = await this.deps.readStarts(assigned);
+    const inputs = this.deps.inputPartitions();
+    for (const q of assigned) {
+      const start = starts.get(q) ?? {
+        resumeAt: 0,
+        checkpoint: { closedUpTo: -Infinity, watermarks: new Map() },
+      };
+      this.partitions.set(q, {
+        state: new PartialsPartition(q, inputs, start.checkpoint),
+        resume: new ResumeGate(start.resumeAt),
+        committed: undefined,
+      });
     }
+    this.ready = true;
   }
 
-  private async processBatch(payload: EachBatchPayload): Promise<void> {
-    await this.joinIfPending();
+  protected async processBatch(payload: EachBatchPayload): Promise<void> {
     const { batch } = payload;
     const assigned = this.partitions.get(batch.partition);
     if (!assigned) return;

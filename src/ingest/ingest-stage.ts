@@ -1,6 +1,6 @@
 import type { EachBatchPayload, Kafka, KafkaMessage, Message } from 'kafkajs';
 import type { BaselineStore } from '../baseline/store.js';
-import { Exclusive } from '../shared/exclusive.js';
+import { SerialStage } from '../kafka/serial-stage.js';
 import { batchContext, type BatchContext } from '../shared/batch-context.js';
 import { retryUntilSuccess } from '../shared/retry.js';
 import type { Logger } from '../logger.js';
@@ -36,39 +36,22 @@ const HEARTBEAT_EVERY_MESSAGES = 500;
  * event-time clock; a window its watermark passed (or everything, once it is idle) goes to the
  * partials topic in one transaction with the dead letters and the partition's input offset.
  */
-export class IngestStage {
+export class IngestStage extends SerialStage {
   private readonly deps: IngestStageDeps;
   private readonly admission: Admission;
   private readonly partitions = new Map<number, IngestPartition>();
-  private readonly exclusive = new Exclusive();
   private readonly now: () => number;
-  private pendingJoin: readonly number[] | undefined = [];
   private probeFailing = false;
   private ticking = false;
   /** Messages read since start (also in /metrics); a plain number for the cheap /healthz. */
   messagesConsumed = 0;
 
   constructor(deps: IngestStageDeps) {
+    // Nothing assigned until the first join; the tick may run before it.
+    super([]);
     this.deps = deps;
     this.now = deps.now ?? Date.now;
     this.admission = new Admission(deps);
-  }
-
-  /** kafkajs resumes from the committed offsets after every join: state restarts from them. */
-  onGroupJoin(assigned: readonly number[]): void {
-    this.pendingJoin = [...assigned];
-  }
-
-  /** Resolves once no batch or tick is in hand (a stop waits for the timer's work too). */
-  settled(): Promise<void> {
-    return this.exclusive.run(() => Promise.resolve());
-  }
-
-  handleBatch(payload: EachBatchPayload): Promise<void> {
-    return this.exclusive.run(
-      () => this.processBatch(payload),
-      () => payload.heartbeat(),
-    );
   }
 
   /** kafkajs read past a partition's transaction markers (a batch with no messages). */
@@ -85,42 +68,38 @@ export class IngestStage {
    * Opens every assigned partition's outbox first (fencing a previous owner and completing its
    * transaction), then reads where each partition resumes: only then is the commit final.
    */
-  private async joinIfPending(): Promise<void> {
-    while (this.pendingJoin !== undefined) {
-      const assigned = this.pendingJoin;
-      this.pendingJoin = undefined;
-      await this.closeOutboxes();
-      const { deps } = this;
-      const outboxes = await Promise.all(
-        assigned.map((p) => PartitionOutbox.open(deps.kafka, p, deps.topics)),
+  protected async join(assigned: readonly number[]): Promise<void> {
+    await this.closeOutboxes();
+    const { deps } = this;
+    const outboxes = await Promise.all(
+      assigned.map((p) => PartitionOutbox.open(deps.kafka, p, deps.topics)),
+    );
+    const starts = await deps.readStarts(assigned);
+    const now = this.now();
+    for (const outbox of outboxes) {
+      const p = outbox.partition;
+      const start = starts.get(p) ?? {
+        resumeAt: 0,
+        watermark: undefined,
+        position: { readTo: 0, end: Infinity },
+      };
+      const w = deps.windows;
+      const windower = new Windower(
+        w.sizeMs,
+        w.latenessMs,
+        deps.baselines,
+        w.idleTimeoutMs,
+        w.probeMaxAgeMs,
       );
-      const starts = await deps.readStarts(assigned);
-      const now = this.now();
-      for (const outbox of outboxes) {
-        const p = outbox.partition;
-        const start = starts.get(p) ?? {
-          resumeAt: 0,
-          watermark: undefined,
-          position: { readTo: 0, end: Infinity },
-        };
-        const w = deps.windows;
-        const windower = new Windower(
-          w.sizeMs,
-          w.latenessMs,
-          deps.baselines,
-          w.idleTimeoutMs,
-          w.probeMaxAgeMs,
-        );
-        windower.reset(start.watermark ?? -Infinity);
-        windower.setPartitions([p]);
-        windower.setAssigned([p], now, new Map([[p, start.position]]));
-        this.partitions.set(
-          p,
-          new IngestPartition(p, windower, outbox, start, w.sizeMs, w.probeMaxAgeMs),
-        );
-      }
-      deps.metrics.openWindows.set(0);
+      windower.reset(start.watermark ?? -Infinity);
+      windower.setPartitions([p]);
+      windower.setAssigned([p], now, new Map([[p, start.position]]));
+      this.partitions.set(
+        p,
+        new IngestPartition(p, windower, outbox, start, w.sizeMs, w.probeMaxAgeMs),
+      );
     }
+    deps.metrics.openWindows.set(0);
   }
 
   private async closeOutboxes(): Promise<void> {
@@ -129,8 +108,7 @@ export class IngestStage {
     await Promise.all(open.map((s) => s.outbox.close().catch(() => undefined)));
   }
 
-  private async processBatch(payload: EachBatchPayload): Promise<void> {
-    await this.joinIfPending();
+  protected async processBatch(payload: EachBatchPayload): Promise<void> {
     const { batch } = payload;
     const state = this.partitions.get(batch.partition);
     // Fetched for a partition another member owns now: not ours to process or commit.

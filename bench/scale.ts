@@ -5,7 +5,8 @@
  * 1, 2 and 3 daemon replicas (child processes, one fresh consumer group per N). A run is done
  * when stage 1 committed up to the closing event on every partition (a replay after a
  * rebalance is not counted twice) and stage 2 wrote every data window to InfluxDB.
- * Prints events/s, the ratio to 1 replica and to the bare consumer, and peak RSS per replica.
+ * Prints events/s, the ratio to 1 replica and to the bare consumer, the same once every replica
+ * was in the group (what N replicas sustain, without the join), and peak RSS per replica.
  *
  *   BENCH_EVENTS=200000 npm run bench:scale
  *   BENCH_REPLICAS=1,2,3 BENCH_TIMEOUT=600 npm run bench:scale   # seconds per run
@@ -38,6 +39,12 @@ interface ReplicaFigures extends Figures {
   unfinished: boolean;
   /** Seconds from the first event consumed until all N replicas were in the group (null: never). */
   joinedAfter: number | null;
+  /**
+   * Once all N were in the group: the events committed after that moment over the seconds
+   * it took. A short run is dominated by the join (work a rebalance hands to a new owner is
+   * redone from the committed offset); this is the rate N replicas sustain.
+   */
+  joined: Figures | null;
 }
 
 /** The group is stable with `n` members (every replica has its partitions). */
@@ -79,6 +86,7 @@ async function replicas(
   let lastAt = 0;
   let done = 0;
   let joinedAt = 0;
+  let committedAtJoin = 0;
   const deadline = Date.now() + TIMEOUT_MS;
   while (Date.now() < deadline) {
     if (firstAt === 0) {
@@ -87,7 +95,10 @@ async function replicas(
     } else {
       // Replicas start together, but the first to join starts reading before the others are
       // in: the table shows how long that took, since a short run is dominated by it.
-      if (joinedAt === 0 && (await formed(admin, groupId, n))) joinedAt = performance.now();
+      if (joinedAt === 0 && (await formed(admin, groupId, n))) {
+        joinedAt = performance.now();
+        committedAtJoin = await committed(admin, groupId, topic);
+      }
       done = await committed(admin, groupId, topic);
       if (done >= target && (await emitted(daemons)) >= windows) {
         lastAt = performance.now();
@@ -108,6 +119,14 @@ async function replicas(
     peakRssPerReplicaMb: peaks,
     unfinished,
     joinedAfter: joinedAt === 0 ? null : (joinedAt - firstAt) / 1000,
+    joined:
+      joinedAt === 0 || unfinished
+        ? null
+        : {
+            events: EVENTS - committedAtJoin,
+            seconds: (lastAt - joinedAt) / 1000,
+            peakRssMb: Math.max(...peaks),
+          },
   };
 }
 
@@ -137,15 +156,18 @@ async function main(): Promise<void> {
   }
 
   const one = runs.find((r) => r.replicas === 1 && !r.unfinished);
-  const evs = (f: Figures) => Math.round(rate(f)).toLocaleString('en-US').padStart(10);
+  const evs = (f: Figures | null) =>
+    (f === null ? '—' : Math.round(rate(f)).toLocaleString('en-US')).padStart(10);
+  const oneJoined = one?.joined ?? null;
   const times = (x: number | undefined) => (x === undefined ? '—' : `${x.toFixed(2)}x`).padStart(9);
   const out = [
     `\nscale-out, ${EVENTS.toLocaleString('en-US')} events x 20 features, ${PARTITIONS} partitions, node ${process.version}, ${os.cpus().length} cores`,
-    `${''.padEnd(26)}${'events/s'.padStart(10)}${'seconds'.padStart(10)}${'vs 1'.padStart(9)}${'vs bare'.padStart(9)}  all in group after  peak RSS per replica (MB)`,
-    `${'kafkajs + JSON.parse'.padEnd(26)}${evs(bare)}${bare.seconds.toFixed(2).padStart(10)}${times(undefined)}${times(1)}  ${''.padEnd(18)}${bare.peakRssMb.toFixed(0)}`,
+    `${''.padEnd(26)}${'events/s'.padStart(10)}${'seconds'.padStart(10)}${'vs 1'.padStart(9)}${'vs bare'.padStart(9)}  all in group after${'then ev/s'.padStart(11)}${'vs 1'.padStart(9)}  peak RSS per replica (MB)`,
+    `${'kafkajs + JSON.parse'.padEnd(26)}${evs(bare)}${bare.seconds.toFixed(2).padStart(10)}${times(undefined)}${times(1)}  ${''.padEnd(18)}${''.padEnd(20)}  ${bare.peakRssMb.toFixed(0)}`,
     ...runs.map((r) => {
       const name = `${r.replicas} replica${r.replicas === 1 ? '' : 's'}${r.unfinished ? ' (NOT DONE)' : ''}`;
-      return `${name.padEnd(26)}${evs(r)}${r.seconds.toFixed(2).padStart(10)}${times(one ? rate(r) / rate(one) : undefined)}${times(rate(r) / rate(bare))}  ${(r.joinedAfter === null ? 'not seen' : `${r.joinedAfter.toFixed(2)} s`).padEnd(18)}${r.peakRssPerReplicaMb.map((m) => m.toFixed(0)).join(' / ')}`;
+      const joinedVsOne = r.joined && oneJoined ? rate(r.joined) / rate(oneJoined) : undefined;
+      return `${name.padEnd(26)}${evs(r)}${r.seconds.toFixed(2).padStart(10)}${times(one ? rate(r) / rate(one) : undefined)}${times(rate(r) / rate(bare))}  ${(r.joinedAfter === null ? 'not seen' : `${r.joinedAfter.toFixed(2)} s`).padEnd(18)}${evs(r.joined).padStart(11)}${times(joinedVsOne)}  ${r.peakRssPerReplicaMb.map((m) => m.toFixed(0)).join(' / ')}`;
     }),
   ];
   const unfinished = runs.filter((r) => r.unfinished);

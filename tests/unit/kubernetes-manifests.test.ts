@@ -190,11 +190,17 @@ describe('kubernetes manifests: structure', () => {
 
   it("V8's heap cap stays below the container's memory limit", () => {
     const heapMb = Number(/--max-old-space-size=(\d+)/.exec(podEnv.NODE_OPTIONS ?? '')?.[1]);
-    const limit = String(container.resources?.limits?.memory);
-    const limitMb = Number(/^(\d+)Mi$/.exec(limit)?.[1]);
+    // Binary quantities as Kubernetes writes them: 512Mi, 1Gi.
+    const mib = (q: unknown) => {
+      const [, n, unit] = /^(\d+)(Mi|Gi)$/.exec(String(q)) ?? [];
+      return Number(n) * (unit === 'Gi' ? 1024 : 1);
+    };
+    const limitMb = mib(container.resources?.limits?.memory);
+    const requestMb = mib(container.resources?.requests?.memory);
     expect(heapMb).toBeGreaterThan(0);
     expect(heapMb).toBeLessThan(limitMb);
-    expect(String(container.resources?.requests?.memory)).toMatch(/^\d+Mi$/);
+    expect(requestMb).toBeGreaterThan(0);
+    expect(requestMb).toBeLessThanOrEqual(limitMb);
   });
 });
 

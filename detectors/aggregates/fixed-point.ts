@@ -69,10 +69,15 @@ export function addOffset(words: Float64Array, at: number, offset: number, scale
 
 /** Adds the sum kept in `source` at `at` to the one in `target` at the same place. */
 export function mergeSum(target: Float64Array, source: Float64Array, at: number): void {
-  const lo = (target[at] as number) + (source[at] as number);
-  const carry = Math.floor(lo * TWO_M52);
-  target[at] = lo - carry * TWO_52;
-  target[at + 1] = (target[at + 1] as number) + (source[at + 1] as number) + carry;
+  addSum(target, at, source[at] as number, source[at + 1] as number);
+}
+
+/** Adds the sum (lo, hi) — two words as `isSum` accepts them — to the one kept at `at`. */
+export function addSum(target: Float64Array, at: number, lo: number, hi: number): void {
+  const low = (target[at] as number) + lo;
+  const carry = Math.floor(low * TWO_M52);
+  target[at] = low - carry * TWO_52;
+  target[at + 1] = (target[at + 1] as number) + hi + carry;
 }
 
 /** The sum kept at `at`, for an interval of this scale, rounded once. */

@@ -1,6 +1,6 @@
 import type { NumericReference, ReferenceSample } from '../reference.js';
 import { sortedIndexOf, type SortedIndex } from '../sorted-index.js';
-import { addOffset, mergeSum, scalesOf, sumAt } from './fixed-point.js';
+import { addOffset, addSum, mergeSum, scalesOf, sumAt } from './fixed-point.js';
 import { Moments, type FeatureSummary } from './moments.js';
 import { PerSource } from './per-source.js';
 import { SourceFloats } from './source-floats.js';
@@ -39,6 +39,13 @@ export class NumericAggregate {
    * value k (unused for k = u).
    */
   private cells: Float64Array | undefined;
+  /**
+   * The cells of a decoded partial, as its state listed them (non-zero ones, ascending k),
+   * until something needs them dense. Stage 2 merges most decoded partials into another
+   * window: adding their few cells beats building 4(u + 1) slots for each. Never set
+   * together with `cells`.
+   */
+  private sparse: readonly KsCellState[] | undefined;
   private readonly floats = new PerSource(() => new SourceFloats());
   private count = 0;
   missing = 0;
@@ -87,7 +94,7 @@ export class NumericAggregate {
     const sample = this.reference.sample as ReferenceSample;
     const values = sample.values;
     const u = values.length;
-    const cells = (this.cells ??= new Float64Array(4 * (u + 1)));
+    const cells = this.cells ?? this.denseCells(u);
     const k = index.countAtMost(x);
     if (k === 0) {
       cells[0] = (cells[0] as number) + 1;
@@ -117,11 +124,21 @@ export class NumericAggregate {
       this.binCounts[i] = (this.binCounts[i] as number) + (other.binCounts[i] as number);
     }
     if (other.cells) {
-      const cells = (this.cells ??= new Float64Array(other.cells.length));
+      const cells = this.cells ?? this.denseCells(other.cells.length / 4 - 1);
       for (let at = 0; at < cells.length; at += 4) {
         cells[at] = (cells[at] as number) + (other.cells[at] as number);
         mergeSum(cells, other.cells, at + 1);
         cells[at + 3] = (cells[at + 3] as number) + (other.cells[at + 3] as number);
+      }
+    } else if (other.sparse) {
+      // The same additions as above, skipping the slots that are zero.
+      const u = (this.reference.sample as ReferenceSample).values.length;
+      const cells = this.cells ?? this.denseCells(u);
+      for (const { k, below, sumLo, sumHi, equal } of other.sparse) {
+        const at = 4 * k;
+        cells[at] = (cells[at] as number) + below;
+        addSum(cells, at + 1, sumLo, sumHi);
+        cells[at + 3] = (cells[at + 3] as number) + equal;
       }
     }
     for (const [source, floats] of other.floats.inOrder()) this.floats.get(source).merge(floats);
@@ -132,7 +149,7 @@ export class NumericAggregate {
 
   /** Everything this aggregate holds, as plain data (KS cells sparse: non-zero ones only). */
   toState(): NumericAggregateState {
-    const cells: KsCellState[] = [];
+    const cells: KsCellState[] = this.sparse ? this.sparse.map((c) => ({ ...c })) : [];
     const slots = this.cells;
     if (slots !== undefined) {
       for (let at = 0; at < slots.length; at += 4) {
@@ -167,13 +184,8 @@ export class NumericAggregate {
     aggregate.count = state.count;
     aggregate.missing = state.missing;
     aggregate.nonFinite = state.nonFinite;
-    if (state.cells.length > 0) {
-      const u = (reference.sample as ReferenceSample).values.length;
-      const cells = (aggregate.cells = new Float64Array(4 * (u + 1)));
-      for (const { k, below, sumLo, sumHi, equal } of state.cells) {
-        cells.set([below, sumLo, sumHi, equal], 4 * k);
-      }
-    }
+    // Kept as they are (a decoded state is not used again): the caller hands them over.
+    if (state.cells.length > 0) aggregate.sparse = state.cells;
     for (const floats of state.sources) aggregate.floats.get(floats.source).setState(floats);
     return aggregate;
   }
@@ -279,8 +291,21 @@ export class NumericAggregate {
   private requireCells(): { sample: ReferenceSample; cells: Float64Array } {
     const sample = this.reference.sample;
     if (sample === undefined) throw new Error('the baseline has no reference sample');
-    const cells = this.cells;
+    const cells = this.cells ?? (this.sparse && this.denseCells(sample.values.length));
     if (this.n === 0 || !cells) throw new Error('the window has no values');
     return { sample, cells };
+  }
+
+  /** The dense cells for a reference sample of u distinct values, from `sparse` if set. */
+  private denseCells(u: number): Float64Array {
+    const cells = (this.cells = new Float64Array(4 * (u + 1)));
+    for (const { k, below, sumLo, sumHi, equal } of this.sparse ?? []) {
+      cells[4 * k] = below;
+      cells[4 * k + 1] = sumLo;
+      cells[4 * k + 2] = sumHi;
+      cells[4 * k + 3] = equal;
+    }
+    this.sparse = undefined;
+    return cells;
   }
 }

@@ -55,6 +55,43 @@ describe('numeric aggregate state', () => {
     expect(stats(rebuilt)).toEqual(stats(original));
   });
 
+  it('a rebuilt aggregate merges, takes values and merges in bit-identically to the original', () => {
+    // Rebuilt aggregates keep their cells sparse until needed: every path must agree with
+    // the dense one (stage 2 merges decoded partials this way). filled() draws new values
+    // each call: record three draws and replay them.
+    const draws = [filled(), filled(), filled()].map((a) => a.toState());
+    const replayed = (i: number) => {
+      const a = new NumericAggregate(numeric);
+      a.merge(NumericAggregate.fromState(numeric, structuredClone(draws[i]!)));
+      a.add(0.5, 7); // touches the cells: dense from here on
+      return a;
+    };
+    const rebuilt = (i: number) => NumericAggregate.fromState(numeric, structuredClone(draws[i]!));
+    const dense = replayed(0);
+    dense.merge(replayed(1));
+    dense.merge(replayed(2));
+    const sparseIntoDense = replayed(0);
+    sparseIntoDense.merge(rebuilt(1));
+    sparseIntoDense.add(0.5, 7);
+    sparseIntoDense.merge(rebuilt(2));
+    sparseIntoDense.add(0.5, 7);
+    const intoSparse = rebuilt(0);
+    intoSparse.merge(rebuilt(1));
+    intoSparse.merge(replayed(2));
+    intoSparse.add(0.5, 7);
+    intoSparse.add(0.5, 7);
+    const reference = dense.toState();
+    for (const merged of [sparseIntoDense, intoSparse]) {
+      expect(merged.toState()).toEqual(reference);
+      expect(stats(merged)).toEqual(stats(dense));
+    }
+    // The rebuilt state is not shared with the aggregate: adding leaves it as it was.
+    const state0 = structuredClone(draws[0]!);
+    const a = NumericAggregate.fromState(numeric, state0);
+    a.add(0.5, 0);
+    expect(state0).toEqual(draws[0]);
+  });
+
   it('lists only the KS cells in use and the sources in ascending order', () => {
     const u = (numeric.sample?.values.length ?? 0) + 1;
     expect(state.cells.length).toBeLessThanOrEqual(original.n);

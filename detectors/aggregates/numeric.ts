@@ -1,10 +1,11 @@
 import type { NumericReference, ReferenceSample } from '../reference.js';
 import { sortedIndexOf, type SortedIndex } from '../sorted-index.js';
-import { addOffset, addSum, mergeSum, scalesOf, sumAt } from './fixed-point.js';
+import { scalesOf, sumAt } from './fixed-point.js';
+import { KsCells } from './ks-cells.js';
 import { Moments, type FeatureSummary } from './moments.js';
 import { PerSource } from './per-source.js';
 import { SourceFloats } from './source-floats.js';
-import { checkNumericState, type KsCellState, type NumericAggregateState } from './state.js';
+import { checkNumericState, type NumericAggregateState } from './state.js';
 
 /**
  * The window side of one numeric feature: mergeable, bounded memory, independent of the
@@ -16,7 +17,8 @@ import { checkNumericState, type KsCellState, type NumericAggregateState } from 
  *   the reference ECDF is flat, so the largest ECDF gap inside an interval is reached at its
  *   last window value: these counts give the KS statistic exactly (bit-identical to
  *   ks_2samp(reference sample, window values)) for a window of any size, in
- *   O(reference size) memory. No sketch, no approximation.
+ *   O(reference size) memory at most: a small window keeps its values instead (KsCells),
+ *   8 bytes each, until they would take as much room. No sketch, no approximation.
  * - Per interval, the sum of the window values' offsets from the interval's left end, in
  *   exact fixed point (fixed-point.ts): the Wasserstein distance to the reference sample
  *   follows exactly except in intervals where the window ECDF crosses the reference level;
@@ -31,27 +33,13 @@ import { checkNumericState, type KsCellState, type NumericAggregateState } from 
 export class NumericAggregate {
   readonly reference: NumericReference;
   readonly binCounts: Float64Array;
-  /**
-   * Per reference value k (0..u, u = distinct values), four slots side by side so one value
-   * touches one half cache line: [4k] the count in the open interval below value k (k = u:
-   * above the last value), [4k+1] and [4k+2] that interval's offset sum Σ(x − value k−1) in
-   * fixed point (unused for k = 0 and k = u: see SourceFloats), [4k+3] the count equal to
-   * value k (unused for k = u).
-   */
-  private cells: Float64Array | undefined;
-  /**
-   * The cells of a decoded partial, as its state listed them (non-zero ones, ascending k),
-   * until something needs them dense. Stage 2 merges most decoded partials into another
-   * window: adding their few cells beats building 4(u + 1) slots for each. Never set
-   * together with `cells`.
-   */
-  private sparse: readonly KsCellState[] | undefined;
+  /** Against the reference sample (KsCells: held values while small, else dense slots). */
+  private readonly ks: KsCells | undefined;
   private readonly floats = new PerSource(() => new SourceFloats());
   private count = 0;
   missing = 0;
   nonFinite = 0;
   private readonly binIndex: SortedIndex;
-  private readonly sampleIndex: SortedIndex | undefined;
   /** The fixed-point scale of each interval of the reference sample (fixed-point.ts). */
   private readonly scales: Float64Array | undefined;
 
@@ -59,7 +47,7 @@ export class NumericAggregate {
     this.reference = reference;
     this.binCounts = new Float64Array(reference.cuts.length + 1);
     this.binIndex = sortedIndexOf(reference.cuts);
-    this.sampleIndex = reference.sample && sortedIndexOf(reference.sample.values);
+    this.ks = reference.sample && new KsCells(reference.sample);
     this.scales = reference.sample && scalesOf(reference.sample.values);
   }
 
@@ -83,32 +71,19 @@ export class NumericAggregate {
     this.binCounts[bin] = (this.binCounts[bin] as number) + 1;
     const floats = this.floats.get(source);
     floats.add(x);
-    if (this.sampleIndex !== undefined) this.addToCells(this.sampleIndex, x, floats);
+    if (this.ks !== undefined) {
+      // Beyond the sample's ends the offsets are unbounded: floats, in this source's order.
+      const values = (this.reference.sample as ReferenceSample).values;
+      const first = values[0] as number;
+      const last = values[values.length - 1] as number;
+      if (x < first) floats.below += first - x;
+      else if (x > last) floats.above += x - last;
+      this.ks.add(x);
+    }
   }
 
   addAll(values: ArrayLike<number>, source = 0): void {
     for (let i = 0; i < values.length; i++) this.add(values[i], source);
-  }
-
-  private addToCells(index: SortedIndex, x: number, floats: SourceFloats): void {
-    const sample = this.reference.sample as ReferenceSample;
-    const values = sample.values;
-    const u = values.length;
-    const cells = this.cells ?? this.denseCells(u);
-    const k = index.countAtMost(x);
-    if (k === 0) {
-      cells[0] = (cells[0] as number) + 1;
-      floats.below += (values[0] as number) - x;
-      return;
-    }
-    const below = values[k - 1] as number;
-    if (below === x) {
-      cells[4 * k - 1] = (cells[4 * k - 1] as number) + 1;
-      return;
-    }
-    cells[4 * k] = (cells[4 * k] as number) + 1;
-    if (k === u) floats.above += x - below;
-    else addOffset(cells, 4 * k + 1, x - below, (this.scales as Float64Array)[k] as number);
   }
 
   /**
@@ -123,24 +98,7 @@ export class NumericAggregate {
     for (let i = 0; i < other.binCounts.length; i++) {
       this.binCounts[i] = (this.binCounts[i] as number) + (other.binCounts[i] as number);
     }
-    if (other.cells) {
-      const cells = this.cells ?? this.denseCells(other.cells.length / 4 - 1);
-      for (let at = 0; at < cells.length; at += 4) {
-        cells[at] = (cells[at] as number) + (other.cells[at] as number);
-        mergeSum(cells, other.cells, at + 1);
-        cells[at + 3] = (cells[at + 3] as number) + (other.cells[at + 3] as number);
-      }
-    } else if (other.sparse) {
-      // The same additions as above, skipping the slots that are zero.
-      const u = (this.reference.sample as ReferenceSample).values.length;
-      const cells = this.cells ?? this.denseCells(u);
-      for (const { k, below, sumLo, sumHi, equal } of other.sparse) {
-        const at = 4 * k;
-        cells[at] = (cells[at] as number) + below;
-        addSum(cells, at + 1, sumLo, sumHi);
-        cells[at + 3] = (cells[at + 3] as number) + equal;
-      }
-    }
+    if (other.ks !== undefined) this.ks?.merge(other.ks);
     for (const [source, floats] of other.floats.inOrder()) this.floats.get(source).merge(floats);
     this.count += other.count;
     this.missing += other.missing;
@@ -149,19 +107,7 @@ export class NumericAggregate {
 
   /** Everything this aggregate holds, as plain data (KS cells sparse: non-zero ones only). */
   toState(): NumericAggregateState {
-    const cells: KsCellState[] = this.sparse ? this.sparse.map((c) => ({ ...c })) : [];
-    const slots = this.cells;
-    if (slots !== undefined) {
-      for (let at = 0; at < slots.length; at += 4) {
-        const below = slots[at] as number;
-        const sumLo = slots[at + 1] as number;
-        const sumHi = slots[at + 2] as number;
-        const equal = slots[at + 3] as number;
-        if (below !== 0 || sumLo !== 0 || sumHi !== 0 || equal !== 0) {
-          cells.push({ k: at / 4, below, sumLo, sumHi, equal });
-        }
-      }
-    }
+    const cells = this.ks?.states() ?? [];
     return {
       kind: 'numeric',
       count: this.count,
@@ -185,7 +131,7 @@ export class NumericAggregate {
     aggregate.missing = state.missing;
     aggregate.nonFinite = state.nonFinite;
     // Kept as they are (a decoded state is not used again): the caller hands them over.
-    if (state.cells.length > 0) aggregate.sparse = state.cells;
+    if (state.cells.length > 0) aggregate.ks?.restore(state.cells);
     for (const floats of state.sources) aggregate.floats.get(floats.source).setState(floats);
     return aggregate;
   }
@@ -290,22 +236,15 @@ export class NumericAggregate {
 
   private requireCells(): { sample: ReferenceSample; cells: Float64Array } {
     const sample = this.reference.sample;
-    if (sample === undefined) throw new Error('the baseline has no reference sample');
-    const cells = this.cells ?? (this.sparse && this.denseCells(sample.values.length));
-    if (this.n === 0 || !cells) throw new Error('the window has no values');
-    return { sample, cells };
+    if (sample === undefined || this.ks === undefined) {
+      throw new Error('the baseline has no reference sample');
+    }
+    if (this.n === 0) throw new Error('the window has no values');
+    return { sample, cells: this.ks.dense() };
   }
 
-  /** The dense cells for a reference sample of u distinct values, from `sparse` if set. */
-  private denseCells(u: number): Float64Array {
-    const cells = (this.cells = new Float64Array(4 * (u + 1)));
-    for (const { k, below, sumLo, sumHi, equal } of this.sparse ?? []) {
-      cells[4 * k] = below;
-      cells[4 * k + 1] = sumLo;
-      cells[4 * k + 2] = sumHi;
-      cells[4 * k + 3] = equal;
-    }
-    this.sparse = undefined;
-    return cells;
+  /** Bytes the KS cells take now (0 without a reference sample). */
+  get ksBytes(): number {
+    return this.ks?.bytes ?? 0;
   }
 }

@@ -1,0 +1,173 @@
+import type { ReferenceSample } from '../reference.js';
+import { sortedIndexOf, type SortedIndex } from '../sorted-index.js';
+import { addOffset, addSum, mergeSum, scalesOf } from './fixed-point.js';
+import type { KsCellState } from './state.js';
+
+/**
+ * Where a window's KS cells are (see NumericAggregate): `held` — a small window keeps its
+ * values, 8 bytes each, and places them only when asked; `sparse` — rebuilt from a state
+ * (a decoded partial), the non-zero cells as listed; `dense` — 4 slots per reference value
+ * (32(u + 1) bytes: 320 KB at u = 10,000). Counts and fixed-point sums add exactly in any
+ * order, so every form gives the same cells, bit for bit; a window moves to `dense` once held
+ * values would take as much room, or when a statistic or a merge of dense cells needs it.
+ */
+type Form = 'held' | 'sparse' | 'dense';
+
+const FIRST_CAPACITY = 16;
+const NO_VALUES = new Float64Array(0);
+
+export class KsCells {
+  private readonly values: Float64Array;
+  private readonly index: SortedIndex;
+  private readonly scales: Float64Array;
+  /** Held values never take more room than the dense slots would: 4(u + 1) of them. */
+  private readonly holdLimit: number;
+  private form: Form = 'held';
+  private held: Float64Array = NO_VALUES;
+  private heldCount = 0;
+  private sparse: readonly KsCellState[] = [];
+  private slots: Float64Array | undefined;
+
+  constructor(sample: ReferenceSample) {
+    this.values = sample.values;
+    this.index = sortedIndexOf(sample.values);
+    this.scales = scalesOf(sample.values);
+    this.holdLimit = 4 * (sample.values.length + 1);
+  }
+
+  add(x: number): void {
+    if (this.form === 'held') {
+      if (this.heldCount < this.held.length) {
+        this.held[this.heldCount++] = x;
+        return;
+      }
+      if (this.heldCount < this.holdLimit) {
+        this.grow(this.heldCount + 1);
+        this.held[this.heldCount++] = x;
+        return;
+      }
+    }
+    this.place(this.dense(), x);
+  }
+
+  merge(other: KsCells): void {
+    if (other.form === 'held') {
+      if (other.heldCount === 0) return;
+      const total = this.heldCount + other.heldCount;
+      if (this.form === 'held' && total <= this.holdLimit) {
+        this.grow(total);
+        this.held.set(other.held.subarray(0, other.heldCount), this.heldCount);
+        this.heldCount = total;
+        return;
+      }
+      const slots = this.dense();
+      for (let i = 0; i < other.heldCount; i++) this.place(slots, other.held[i] as number);
+    } else if (other.form === 'sparse') {
+      const slots = this.dense();
+      for (const { k, below, sumLo, sumHi, equal } of other.sparse) {
+        const at = 4 * k;
+        slots[at] = (slots[at] as number) + below;
+        addSum(slots, at + 1, sumLo, sumHi);
+        slots[at + 3] = (slots[at + 3] as number) + equal;
+      }
+    } else {
+      const theirs = other.slots as Float64Array;
+      const slots = this.dense();
+      for (let at = 0; at < slots.length; at += 4) {
+        slots[at] = (slots[at] as number) + (theirs[at] as number);
+        mergeSum(slots, theirs, at + 1);
+        slots[at + 3] = (slots[at + 3] as number) + (theirs[at + 3] as number);
+      }
+    }
+  }
+
+  /** Cells rebuilt from a state (checked by the caller); the list is handed over, not copied. */
+  restore(cells: readonly KsCellState[]): void {
+    this.form = 'sparse';
+    this.sparse = cells;
+    this.held = NO_VALUES;
+    this.heldCount = 0;
+    this.slots = undefined;
+  }
+
+  /** The non-zero cells, ascending k. Leaves the form as it is (an open window stays small). */
+  states(): KsCellState[] {
+    if (this.form === 'sparse') return this.sparse.map((c) => ({ ...c }));
+    const slots = this.form === 'dense' ? (this.slots as Float64Array) : this.placedHeld();
+    const cells: KsCellState[] = [];
+    for (let at = 0; at < slots.length; at += 4) {
+      const below = slots[at] as number;
+      const sumLo = slots[at + 1] as number;
+      const sumHi = slots[at + 2] as number;
+      const equal = slots[at + 3] as number;
+      if (below !== 0 || sumLo !== 0 || sumHi !== 0 || equal !== 0) {
+        cells.push({ k: at / 4, below, sumLo, sumHi, equal });
+      }
+    }
+    return cells;
+  }
+
+  /**
+   * The dense slots, kept from now on: per reference value k, [4k] the count in the open
+   * interval below value k (k = u: above the last), [4k+1], [4k+2] that interval's offset sum
+   * in fixed point, [4k+3] the count equal to value k.
+   */
+  dense(): Float64Array {
+    if (this.form === 'dense') return this.slots as Float64Array;
+    const slots =
+      this.form === 'held' ? this.placedHeld() : new Float64Array(4 * (this.values.length + 1));
+    for (const { k, below, sumLo, sumHi, equal } of this.sparse) {
+      slots[4 * k] = below;
+      slots[4 * k + 1] = sumLo;
+      slots[4 * k + 2] = sumHi;
+      slots[4 * k + 3] = equal;
+    }
+    this.form = 'dense';
+    this.slots = slots;
+    this.held = NO_VALUES;
+    this.heldCount = 0;
+    this.sparse = [];
+    return slots;
+  }
+
+  /** Bytes this window's cells take now (for the fleet bench and sizing). */
+  get bytes(): number {
+    return this.form === 'dense'
+      ? (this.slots as Float64Array).byteLength
+      : this.form === 'held'
+        ? this.held.byteLength
+        : this.sparse.length * 48;
+  }
+
+  private placedHeld(): Float64Array {
+    const slots = new Float64Array(4 * (this.values.length + 1));
+    for (let i = 0; i < this.heldCount; i++) this.place(slots, this.held[i] as number);
+    return slots;
+  }
+
+  private grow(needed: number): void {
+    if (needed <= this.held.length) return;
+    let capacity = Math.max(FIRST_CAPACITY, this.held.length);
+    while (capacity < needed) capacity *= 2;
+    const held = new Float64Array(Math.min(capacity, this.holdLimit));
+    held.set(this.held.subarray(0, this.heldCount));
+    this.held = held;
+  }
+
+  /** One value into the slots (its offset sum only inside the sample's range). */
+  private place(slots: Float64Array, x: number): void {
+    const values = this.values;
+    const k = this.index.countAtMost(x);
+    if (k === 0) {
+      slots[0] = (slots[0] as number) + 1;
+      return;
+    }
+    const below = values[k - 1] as number;
+    if (below === x) {
+      slots[4 * k - 1] = (slots[4 * k - 1] as number) + 1;
+      return;
+    }
+    slots[4 * k] = (slots[4 * k] as number) + 1;
+    if (k < values.length) addOffset(slots, 4 * k + 1, x - below, this.scales[k] as number);
+  }
+}

@@ -1,0 +1,108 @@
+import { describe, expect, it } from 'vitest';
+import {
+  NumericAggregate,
+  toReferenceSample,
+  type NumericReference,
+} from '../../detectors/index.js';
+import { uniforms, wide } from '../support/dyadic-rng.js';
+
+// A 10,000-value reference, as the default baseline builds: dense cells would take 320 KB.
+const r = uniforms(5);
+const training = Array.from({ length: 10_000 }, () => wide(r));
+const reference: NumericReference = {
+  kind: 'numeric',
+  cuts: Float64Array.from([-1, 0, 1]),
+  binCounts: Float64Array.from([2_500, 2_500, 2_500, 2_500]),
+  count: 10_000,
+  std: 1,
+  sample: toReferenceSample(training),
+};
+const DENSE_BYTES = 32 * ((reference.sample?.values.length ?? 0) + 1);
+
+/** Values of every kind: inside the sample, equal to sample values, beyond both ends. */
+function draw(n: number, seed: number): number[] {
+  const g = uniforms(seed);
+  return Array.from({ length: n }, (_, i) =>
+    i % 7 === 0 ? training[i % training.length]! : (wide(g) - 0.5) * 3,
+  );
+}
+
+function filled(values: number[], source = 0): NumericAggregate {
+  const a = new NumericAggregate(reference);
+  for (const x of values) a.add(x, source);
+  return a;
+}
+
+describe('KS cells of a window', () => {
+  it('a window of up to 1,000 values keeps them (8 KiB at most), not 320 KB of cells', () => {
+    const a = filled(draw(1_000, 1));
+    expect(a.ksBytes).toBeLessThanOrEqual(8 * 1024);
+    // Reading its state (handing a partial on) leaves it small.
+    a.toState();
+    expect(a.ksBytes).toBeLessThanOrEqual(8 * 1024);
+    expect(new NumericAggregate(reference).ksBytes).toBe(0);
+  });
+
+  it('never takes more room than the dense cells, however many values', () => {
+    const a = new NumericAggregate(reference);
+    for (const x of draw(60_000, 2)) {
+      a.add(x);
+      if (a.ksBytes > DENSE_BYTES) throw new Error(`${a.ksBytes} bytes > ${DENSE_BYTES}`);
+    }
+    expect(a.ksBytes).toBe(DENSE_BYTES);
+  });
+
+  it('gives bit-identical cells and statistics whichever form each side is in', () => {
+    const small = draw(300, 3);
+    const large = draw(45_000, 4); // past the hold limit: dense
+    // The reference result: every value added to one aggregate, in order.
+    const all = filled([...small, ...large, ...small]);
+    const cases: [string, () => NumericAggregate][] = [
+      [
+        'held + dense + held',
+        () => {
+          const a = filled(small);
+          a.merge(filled(large));
+          a.merge(filled(small));
+          return a;
+        },
+      ],
+      [
+        'dense + held + rebuilt',
+        () => {
+          const a = filled(large);
+          a.merge(filled(small));
+          a.merge(NumericAggregate.fromState(reference, filled(small).toState()));
+          return a;
+        },
+      ],
+      [
+        'rebuilt + rebuilt + held',
+        () => {
+          const a = NumericAggregate.fromState(reference, filled(small).toState());
+          a.merge(NumericAggregate.fromState(reference, filled(large).toState()));
+          a.merge(filled(small));
+          return a;
+        },
+      ],
+      [
+        'held + held (still held) + dense',
+        () => {
+          const a = filled(small);
+          a.merge(filled(small));
+          a.merge(filled(large));
+          return a;
+        },
+      ],
+    ];
+    const want = all.toState();
+    for (const [name, build] of cases) {
+      const merged = build();
+      // The float moments (and Wasserstein's sums beyond the sample's ends) follow the merge
+      // order; the cells and everything read from them must agree bit for bit.
+      expect(merged.toState().cells, name).toEqual(want.cells);
+      expect(merged.toState().binCounts, name).toEqual(want.binCounts);
+      expect(merged.ksStatistic(), name).toBe(all.ksStatistic());
+    }
+  });
+});

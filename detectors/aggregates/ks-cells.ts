@@ -63,6 +63,14 @@ export class KsCells {
       const slots = this.dense();
       for (let i = 0; i < other.heldCount; i++) this.place(slots, other.held[i] as number);
     } else if (other.form === 'sparse') {
+      if (this.form === 'sparse' || (this.form === 'held' && this.heldCount === 0)) {
+        const merged = mergeCellLists(this.sparse, other.sparse);
+        // A list entry costs about twice a dense cell's 32 bytes: dense once it would be larger.
+        if (2 * merged.length <= this.values.length) {
+          this.restore(merged);
+          return;
+        }
+      }
       const slots = this.dense();
       for (const { k, below, sumLo, sumHi, equal } of other.sparse) {
         const at = 4 * k;
@@ -81,7 +89,10 @@ export class KsCells {
     }
   }
 
-  /** Cells rebuilt from a state (checked by the caller); the list is handed over, not copied. */
+  /**
+   * Cells rebuilt from a state (checked by the caller); the list is handed over, not copied
+   * (cell objects are never changed in place, so lists may share them).
+   */
   restore(cells: readonly KsCellState[]): void {
     this.form = 'sparse';
     this.sparse = cells;
@@ -170,4 +181,37 @@ export class KsCells {
     slots[4 * k] = (slots[4 * k] as number) + 1;
     if (k < values.length) addOffset(slots, 4 * k + 1, x - below, this.scales[k] as number);
   }
+}
+
+/** Two ascending cell lists added cell by cell (the same additions as on dense slots). */
+function mergeCellLists(a: readonly KsCellState[], b: readonly KsCellState[]): KsCellState[] {
+  const out: KsCellState[] = [];
+  const words = new Float64Array(2);
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    const x = a[i];
+    const y = b[j];
+    if (y === undefined || (x !== undefined && x.k < y.k)) {
+      out.push(x as KsCellState);
+      i++;
+    } else if (x === undefined || y.k < x.k) {
+      out.push(y);
+      j++;
+    } else {
+      words[0] = x.sumLo;
+      words[1] = x.sumHi;
+      addSum(words, 0, y.sumLo, y.sumHi);
+      out.push({
+        k: x.k,
+        below: x.below + y.below,
+        sumLo: words[0],
+        sumHi: words[1],
+        equal: x.equal + y.equal,
+      });
+      i++;
+      j++;
+    }
+  }
+  return out;
 }

@@ -43,6 +43,17 @@ describe('KS cells of a window', () => {
     expect(new NumericAggregate(reference).ksBytes).toBe(0);
   });
 
+  it('merging the partials of small windows (stage 2) keeps them small', () => {
+    const a = NumericAggregate.fromState(reference, filled(draw(300, 6)).toState());
+    for (let p = 0; p < 5; p++) {
+      a.merge(NumericAggregate.fromState(reference, filled(draw(300, 7 + p)).toState()));
+    }
+    expect(a.ksBytes).toBeLessThanOrEqual(1_800 * 48);
+    const all = filled([...draw(300, 6), ...[0, 1, 2, 3, 4].flatMap((p) => draw(300, 7 + p))]);
+    expect(a.toState().cells).toEqual(all.toState().cells);
+    expect(a.ksStatistic()).toBe(all.ksStatistic());
+  });
+
   it('never takes more room than the dense cells, however many values', () => {
     const a = new NumericAggregate(reference);
     for (const x of draw(60_000, 2)) {
@@ -82,6 +93,16 @@ describe('KS cells of a window', () => {
           const a = NumericAggregate.fromState(reference, filled(small).toState());
           a.merge(NumericAggregate.fromState(reference, filled(large).toState()));
           a.merge(filled(small));
+          return a;
+        },
+      ],
+      [
+        'empty + rebuilt + rebuilt (still sparse) + dense + rebuilt',
+        () => {
+          const a = new NumericAggregate(reference);
+          a.merge(NumericAggregate.fromState(reference, filled(small).toState()));
+          a.merge(NumericAggregate.fromState(reference, filled(large).toState()));
+          a.merge(NumericAggregate.fromState(reference, filled(small).toState()));
           return a;
         },
       ],

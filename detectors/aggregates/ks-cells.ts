@@ -104,7 +104,8 @@ export class KsCells {
   /** The non-zero cells, ascending k. Leaves the form as it is (an open window stays small). */
   states(): KsCellState[] {
     if (this.form === 'sparse') return this.sparse.map((c) => ({ ...c }));
-    const slots = this.form === 'dense' ? (this.slots as Float64Array) : this.placedHeld();
+    if (this.form === 'held') return this.heldStates();
+    const slots = this.slots as Float64Array;
     const cells: KsCellState[] = [];
     for (let at = 0; at < slots.length; at += 4) {
       const below = slots[at] as number;
@@ -148,6 +149,45 @@ export class KsCells {
       : this.form === 'held'
         ? this.held.byteLength
         : this.sparse.length * 48;
+  }
+
+  /**
+   * The held values' cells without dense slots (stage 1 hands every model's windows on at
+   * once): in ascending order the values visit the cells in ascending k.
+   */
+  private heldStates(): KsCellState[] {
+    const { values, index, scales } = this;
+    const sorted = this.held.slice(0, this.heldCount).sort();
+    const out: KsCellState[] = [];
+    const words = new Float64Array(2);
+    let cell: KsCellState | undefined;
+    const flush = () => {
+      if (cell === undefined) return;
+      cell.sumLo = words[0] as number;
+      cell.sumHi = words[1] as number;
+      out.push(cell);
+    };
+    for (let i = 0; i < sorted.length; i++) {
+      const x = sorted[i] as number;
+      const k = index.countAtMost(x);
+      const equal = k > 0 && values[k - 1] === x;
+      const at = equal ? k - 1 : k;
+      if (cell === undefined || cell.k !== at) {
+        flush();
+        cell = { k: at, below: 0, sumLo: 0, sumHi: 0, equal: 0 };
+        words[0] = 0;
+        words[1] = 0;
+      }
+      if (equal) cell.equal++;
+      else {
+        cell.below++;
+        if (k > 0 && k < values.length) {
+          addOffset(words, 0, x - (values[k - 1] as number), scales[k] as number);
+        }
+      }
+    }
+    flush();
+    return out;
   }
 
   private placedHeld(): Float64Array {

@@ -43,6 +43,14 @@ describe('KS cells of a window', () => {
     expect(new NumericAggregate(reference).ksBytes).toBe(0);
   });
 
+  it("a small window's state lists the same cells as its dense slots", () => {
+    for (const values of [draw(1, 8), draw(300, 9), training.slice(0, 500), [-1e9, 1e9, 0, -0]]) {
+      const dense = filled(values);
+      dense.ksStatistic(); // a statistic makes the cells dense
+      expect(filled(values).toState().cells).toEqual(dense.toState().cells);
+    }
+  });
+
   it('merging the partials of small windows (stage 2) keeps them small', () => {
     const a = NumericAggregate.fromState(reference, filled(draw(300, 6)).toState());
     for (let p = 0; p < 5; p++) {

@@ -124,21 +124,31 @@ export class KsCells {
    * interval below value k (k = u: above the last), [4k+1], [4k+2] that interval's offset sum
    * in fixed point, [4k+3] the count equal to value k.
    */
-  dense(): Float64Array {
+  private dense(): Float64Array {
     if (this.form === 'dense') return this.slots as Float64Array;
-    const slots =
-      this.form === 'held' ? this.placedHeld() : new Float64Array(4 * (this.values.length + 1));
+    const slots = this.view();
+    this.form = 'dense';
+    this.slots = slots;
+    this.held = NO_VALUES;
+    this.heldCount = 0;
+    this.sparse = [];
+    return slots;
+  }
+
+  /**
+   * The slots as `dense` lays them out, without moving to that form: a closing window's
+   * statistics read them once, and the window stays small until it is dropped.
+   */
+  view(): Float64Array {
+    if (this.form === 'dense') return this.slots as Float64Array;
+    if (this.form === 'held') return this.placedHeld();
+    const slots = new Float64Array(4 * (this.values.length + 1));
     for (const { k, below, sumLo, sumHi, equal } of this.sparse) {
       slots[4 * k] = below;
       slots[4 * k + 1] = sumLo;
       slots[4 * k + 2] = sumHi;
       slots[4 * k + 3] = equal;
     }
-    this.form = 'dense';
-    this.slots = slots;
-    this.held = NO_VALUES;
-    this.heldCount = 0;
-    this.sparse = [];
     return slots;
   }
 

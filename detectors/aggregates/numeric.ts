@@ -240,7 +240,7 @@ export class NumericAggregate {
       throw new Error('the baseline has no reference sample');
     }
     if (this.n === 0) throw new Error('the window has no values');
-    return { sample, cells: this.ks.dense() };
+    return { sample, cells: this.ks.view() };
   }
 
   /** Bytes the KS cells take now (0 without a reference sample). */

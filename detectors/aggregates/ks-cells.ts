@@ -71,13 +71,7 @@ export class KsCells {
           return;
         }
       }
-      const slots = this.dense();
-      for (const { k, below, sumLo, sumHi, equal } of other.sparse) {
-        const at = 4 * k;
-        slots[at] = (slots[at] as number) + below;
-        addSum(slots, at + 1, sumLo, sumHi);
-        slots[at + 3] = (slots[at + 3] as number) + equal;
-      }
+      addCells(this.dense(), other.sparse);
     } else {
       const theirs = other.slots as Float64Array;
       const slots = this.dense();
@@ -143,16 +137,11 @@ export class KsCells {
     if (this.form === 'dense') return this.slots as Float64Array;
     if (this.form === 'held') return this.placedHeld();
     const slots = new Float64Array(4 * (this.values.length + 1));
-    for (const { k, below, sumLo, sumHi, equal } of this.sparse) {
-      slots[4 * k] = below;
-      slots[4 * k + 1] = sumLo;
-      slots[4 * k + 2] = sumHi;
-      slots[4 * k + 3] = equal;
-    }
+    addCells(slots, this.sparse);
     return slots;
   }
 
-  /** Bytes this window's cells take now (for the fleet bench and sizing). */
+  /** Bytes this window's cells take now (tests check the memory bound with it). */
   get bytes(): number {
     return this.form === 'dense'
       ? (this.slots as Float64Array).byteLength
@@ -230,6 +219,16 @@ export class KsCells {
     }
     slots[4 * k] = (slots[4 * k] as number) + 1;
     if (k < values.length) addOffset(slots, 4 * k + 1, x - below, this.scales[k] as number);
+  }
+}
+
+/** Listed cells added into dense slots (into zeroed slots: the same as copying them). */
+function addCells(slots: Float64Array, cells: readonly KsCellState[]): void {
+  for (const { k, below, sumLo, sumHi, equal } of cells) {
+    const at = 4 * k;
+    slots[at] = (slots[at] as number) + below;
+    addSum(slots, at + 1, sumLo, sumHi);
+    slots[at + 3] = (slots[at + 3] as number) + equal;
   }
 }
 

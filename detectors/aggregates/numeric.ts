@@ -42,6 +42,9 @@ export class NumericAggregate {
   private readonly binIndex: SortedIndex;
   /** The fixed-point scale of each interval of the reference sample (fixed-point.ts). */
   private readonly scales: Float64Array | undefined;
+  /** The reference sample's ends (NaN without one): beyond them offsets go to the floats. */
+  private readonly sampleFirst: number;
+  private readonly sampleLast: number;
 
   constructor(reference: NumericReference) {
     this.reference = reference;
@@ -49,6 +52,9 @@ export class NumericAggregate {
     this.binIndex = sortedIndexOf(reference.cuts);
     this.ks = reference.sample && new KsCells(reference.sample);
     this.scales = reference.sample && scalesOf(reference.sample.values);
+    const values = reference.sample?.values;
+    this.sampleFirst = values?.[0] ?? NaN;
+    this.sampleLast = values?.[values.length - 1] ?? NaN;
   }
 
   /** Values counted into the statistics (finite, non-missing). */
@@ -73,11 +79,8 @@ export class NumericAggregate {
     floats.add(x);
     if (this.ks !== undefined) {
       // Beyond the sample's ends the offsets are unbounded: floats, in this source's order.
-      const values = (this.reference.sample as ReferenceSample).values;
-      const first = values[0] as number;
-      const last = values[values.length - 1] as number;
-      if (x < first) floats.below += first - x;
-      else if (x > last) floats.above += x - last;
+      if (x < this.sampleFirst) floats.below += this.sampleFirst - x;
+      else if (x > this.sampleLast) floats.above += x - this.sampleLast;
       this.ks.add(x);
     }
   }

@@ -119,6 +119,8 @@ async function main(): Promise<void> {
   let emitted = 0;
   let lastAt: number;
   let peak: number;
+  let heapMb = 0;
+  let externalMb = 0;
   const deadline = Date.now() + TIMEOUT_MS;
   try {
     while (Date.now() < deadline) {
@@ -128,7 +130,21 @@ async function main(): Promise<void> {
       // baselines) is not the steady state: counted only once events flow.
       const lag = await daemon.metric('driftwatch_nodejs_eventloop_lag_max_seconds');
       if (firstAt !== 0) stallMs = Math.max(stallMs, lag * 1_000);
+      heapMb = Math.max(
+        heapMb,
+        (await daemon.metric('driftwatch_nodejs_heap_size_used_bytes')) / 1e6,
+      );
+      externalMb = Math.max(
+        externalMb,
+        (await daemon.metric('driftwatch_nodejs_external_memory_bytes')) / 1e6,
+      );
       emitted = await daemon.metric('driftwatch_windows_emitted_total');
+      if (process.env.BENCH_TRACE) {
+        const mb = async (m: string) => ((await daemon.metric(m)) / 1e6).toFixed(0);
+        say(
+          `trace consumed=${await daemon.consumed()} windows=${emitted} rss=${await mb('driftwatch_process_resident_memory_bytes')} heap=${await mb('driftwatch_nodejs_heap_size_used_bytes')} heapTotal=${await mb('driftwatch_nodejs_heap_size_total_bytes')} external=${await mb('driftwatch_nodejs_external_memory_bytes')} lag=${(lag * 1e3).toFixed(0)}ms`,
+        );
+      }
       if (emitted >= expected) break;
     }
   } finally {
@@ -145,6 +161,7 @@ async function main(): Promise<void> {
       `\nfleet, ${MODELS} models × ${NUMERIC.length + CATEGORICAL.length} features (${pairs.toLocaleString('en-US')} model-feature pairs per window end), ${PER_WINDOW} events per model-window, ${WINDOWS} windows, node ${process.version}, ${os.cpus().length} cores`,
       `events            ${events.toLocaleString('en-US')} in ${seconds.toFixed(1)} s = ${Math.round(events / seconds).toLocaleString('en-US')} events/s${done ? '' : ` (NOT DONE: ${emitted} of ${expected} windows within BENCH_TIMEOUT)`}`,
       `peak RSS          ${peak.toFixed(0)} MB   (goal ≤ ${GOAL_RSS_MB} MiB: ${verdict(peak <= GOAL_RSS_MB * 1.048576)})`,
+      `  of which       JS heap used ≤ ${heapMb.toFixed(0)} MB, external (buffers) ≤ ${externalMb.toFixed(0)} MB (largest seen at the 500 ms scrapes)`,
       `longest stall     ${stallMs.toFixed(1)} ms   (goal ≤ ${GOAL_STALL_MS} ms: ${verdict(stallMs <= GOAL_STALL_MS)})`,
       '',
     ].join('\n'),

@@ -28,10 +28,11 @@ export {
   OVERFLOW_CATEGORY,
 } from './aggregates/categorical.js';
 export { Moments } from './aggregates/moments.js';
+export { CELL_STRIDE, forEachCell } from './aggregates/state.js';
 export type {
   CategoricalAggregateState,
   FeatureAggregateState,
-  KsCellState,
+  KsState,
   NumericAggregateState,
   SourceFloatsState,
 } from './aggregates/state.js';

@@ -9,8 +9,11 @@ import { sortedCopy } from './sort.js';
 export interface ReferenceSample {
   /** Distinct values, strictly ascending. */
   values: Float64Array;
-  /** cumulative[i] = number of sample values <= values[i]; the last entry is `size`. */
-  cumulative: Float64Array;
+  /**
+   * cumulative[i] = number of sample values <= values[i]; the last entry is `size`. 32-bit:
+   * a fleet holds thousands of samples, and sample sizes are far below 2^32.
+   */
+  cumulative: Uint32Array;
   /** Sample size. */
   size: number;
   /**
@@ -65,21 +68,28 @@ export function toReferenceSample(
   population = values.length,
 ): ReferenceSample {
   const sorted = sortedCopy(values);
-  const distinct: number[] = [];
-  const cumulative: number[] = [];
-  for (let i = 0; i < sorted.length; i++) {
+  const n = sorted.length;
+  let distinct = sorted;
+  let cumulative = new Uint32Array(n);
+  let u = 0;
+  for (let i = 0; i < n; i++) {
     const v = sorted[i] as number;
-    if (distinct.length > 0 && distinct[distinct.length - 1] === v) {
-      cumulative[cumulative.length - 1] = i + 1;
+    if (u > 0 && distinct[u - 1] === v) {
+      cumulative[u - 1] = i + 1;
     } else {
-      distinct.push(v);
-      cumulative.push(i + 1);
+      distinct[u] = v;
+      cumulative[u++] = i + 1;
     }
   }
+  if (u < n) {
+    // Ties: keep only what is used (the sorted copy is ours to compact in place).
+    distinct = distinct.slice(0, u);
+    cumulative = cumulative.slice(0, u);
+  }
   return {
-    values: Float64Array.from(distinct),
-    cumulative: Float64Array.from(cumulative),
-    size: sorted.length,
+    values: distinct,
+    cumulative,
+    size: n,
     population: Math.max(population, sorted.length),
   };
 }

@@ -1,15 +1,15 @@
 import type { ReferenceSample } from '../reference.js';
 import { sortedIndexOf, type SortedIndex } from '../sorted-index.js';
-import { addOffset, addSum, mergeSum, scalesOf } from './fixed-point.js';
-import type { KsCellState } from './state.js';
+import { addOffset, addSum, mergeSum, scaleOf, scalesOf } from './fixed-point.js';
+import { CELL_STRIDE as S, type KsState } from './state.js';
 
 /**
  * Where a window's KS cells are (see NumericAggregate): `held` — a small window keeps its
  * values, 8 bytes each, and places them only when asked; `sparse` — rebuilt from a state
- * (a decoded partial), the non-zero cells as listed; `dense` — 4 slots per reference value
- * (32(u + 1) bytes: 320 KB at u = 10,000). Counts and fixed-point sums add exactly in any
- * order, so every form gives the same cells, bit for bit; a window moves to `dense` once held
- * values would take as much room, or when a statistic or a merge of dense cells needs it.
+ * (a decoded partial), the non-zero cells packed as listed; `dense` — 4 slots per reference
+ * value (32(u + 1) bytes: 320 KB at u = 10,000). Counts and fixed-point sums add exactly in
+ * any order, so every form gives the same cells, bit for bit; a window moves to `dense` once
+ * held values would take as much room, or when a merge of dense cells needs it.
  */
 type Form = 'held' | 'sparse' | 'dense';
 
@@ -18,20 +18,22 @@ const NO_VALUES = new Float64Array(0);
 
 export class KsCells {
   private readonly values: Float64Array;
-  private readonly index: SortedIndex;
-  private readonly scales: Float64Array;
+  /**
+   * The reference's per-value index and interval scales (8 + 8 bytes per reference value,
+   * shared by every window against it) are needed only to place values into slots: a fleet
+   * whose windows stay held never builds them.
+   */
+  private placing: { index: SortedIndex; scales: Float64Array } | undefined;
   /** Held values never take more room than the dense slots would: 4(u + 1) of them. */
   private readonly holdLimit: number;
   private form: Form = 'held';
   private held: Float64Array = NO_VALUES;
   private heldCount = 0;
-  private sparse: readonly KsCellState[] = [];
+  private sparse: Float64Array = NO_VALUES;
   private slots: Float64Array | undefined;
 
   constructor(sample: ReferenceSample) {
     this.values = sample.values;
-    this.index = sortedIndexOf(sample.values);
-    this.scales = scalesOf(sample.values);
     this.holdLimit = 4 * (sample.values.length + 1);
   }
 
@@ -64,10 +66,11 @@ export class KsCells {
       for (let i = 0; i < other.heldCount; i++) this.place(slots, other.held[i] as number);
     } else if (other.form === 'sparse') {
       if (this.form === 'sparse' || (this.form === 'held' && this.heldCount === 0)) {
-        const merged = mergeCellLists(this.sparse, other.sparse);
-        // A list entry costs about twice a dense cell's 32 bytes: dense once it would be larger.
-        if (2 * merged.length <= this.values.length) {
-          this.restore(merged);
+        const merged = mergeCells(this.sparse, other.sparse);
+        // 40 bytes a listed cell against 32 a dense one: dense once it would be smaller.
+        if (2 * (merged.length / S) <= this.values.length) {
+          this.sparse = merged;
+          this.form = 'sparse';
           return;
         }
       }
@@ -84,31 +87,63 @@ export class KsCells {
   }
 
   /**
-   * Cells rebuilt from a state (checked by the caller); the list is handed over, not copied
-   * (cell objects are never changed in place, so lists may share them).
+   * The form a state (checked by the caller) describes; its arrays are handed over, not
+   * copied (a decoded state is not used again; packed cells are never changed in place).
    */
-  restore(cells: readonly KsCellState[]): void {
-    this.form = 'sparse';
-    this.sparse = cells;
-    this.held = NO_VALUES;
-    this.heldCount = 0;
+  restore(state: KsState): void {
     this.slots = undefined;
+    if (state.form === 'held') {
+      this.form = 'held';
+      this.held = state.values;
+      this.heldCount = state.values.length;
+      this.sparse = NO_VALUES;
+    } else {
+      this.form = state.cells.length > 0 ? 'sparse' : 'held';
+      this.sparse = state.cells;
+      this.held = NO_VALUES;
+      this.heldCount = 0;
+    }
   }
 
-  /** The non-zero cells, ascending k. Leaves the form as it is (an open window stays small). */
-  states(): KsCellState[] {
-    if (this.form === 'sparse') return this.sparse.map((c) => ({ ...c }));
-    if (this.form === 'held') return this.heldStates();
+  /**
+   * As plain data (a copy; held values ascending, so the state does not depend on the order
+   * they came in). Leaves the form as it is (an open window stays small).
+   */
+  state(): KsState {
+    if (this.form === 'held') {
+      return { form: 'held', values: this.held.slice(0, this.heldCount).sort() };
+    }
+    return {
+      form: 'cells',
+      cells: this.form === 'sparse' ? this.sparse.slice() : this.denseCells(),
+    };
+  }
+
+  /** The non-zero cells, packed, whatever the form (for reading only). */
+  cells(): Float64Array {
+    if (this.form === 'sparse') return this.sparse;
+    return this.form === 'held' ? this.heldCells() : this.denseCells();
+  }
+
+  /**
+   * The non-zero cells for a statistic that walks them (O(cells)): null in the dense form,
+   * whose slots are already the cheaper thing to read (`view`).
+   */
+  cellList(): Float64Array | null {
+    return this.form === 'dense' ? null : this.cells();
+  }
+
+  private denseCells(): Float64Array {
     const slots = this.slots as Float64Array;
-    const cells: KsCellState[] = [];
+    let listed = 0;
+    for (let at = 0; at < slots.length; at += 4) if (nonZero(slots, at)) listed++;
+    const cells = new Float64Array(listed * S);
+    let c = 0;
     for (let at = 0; at < slots.length; at += 4) {
-      const below = slots[at] as number;
-      const sumLo = slots[at + 1] as number;
-      const sumHi = slots[at + 2] as number;
-      const equal = slots[at + 3] as number;
-      if (below !== 0 || sumLo !== 0 || sumHi !== 0 || equal !== 0) {
-        cells.push({ k: at / 4, below, sumLo, sumHi, equal });
-      }
+      if (!nonZero(slots, at)) continue;
+      cells[c] = at / 4;
+      cells.set(slots.subarray(at, at + 4), c + 1);
+      c += S;
     }
     return cells;
   }
@@ -125,7 +160,7 @@ export class KsCells {
     this.slots = slots;
     this.held = NO_VALUES;
     this.heldCount = 0;
-    this.sparse = [];
+    this.sparse = NO_VALUES;
     return slots;
   }
 
@@ -135,9 +170,10 @@ export class KsCells {
    */
   view(): Float64Array {
     if (this.form === 'dense') return this.slots as Float64Array;
-    if (this.form === 'held') return this.placedHeld();
     const slots = new Float64Array(4 * (this.values.length + 1));
-    addCells(slots, this.sparse);
+    if (this.form === 'held') {
+      for (let i = 0; i < this.heldCount; i++) this.place(slots, this.held[i] as number);
+    } else addCells(slots, this.sparse);
     return slots;
   }
 
@@ -147,52 +183,42 @@ export class KsCells {
       ? (this.slots as Float64Array).byteLength
       : this.form === 'held'
         ? this.held.byteLength
-        : this.sparse.length * 48;
+        : this.sparse.byteLength;
   }
 
   /**
-   * The held values' cells without dense slots (stage 1 hands every model's windows on at
-   * once): in ascending order the values visit the cells in ascending k.
+   * The held values' cells without dense slots or the reference's index: in ascending order
+   * the values visit the cells in ascending k, each search starting where the last ended.
    */
-  private heldStates(): KsCellState[] {
-    const { values, index, scales } = this;
+  private heldCells(): Float64Array {
+    const values = this.values;
+    const u = values.length;
     const sorted = this.held.slice(0, this.heldCount).sort();
-    const out: KsCellState[] = [];
-    const words = new Float64Array(2);
-    let cell: KsCellState | undefined;
-    const flush = () => {
-      if (cell === undefined) return;
-      cell.sumLo = words[0] as number;
-      cell.sumHi = words[1] as number;
-      out.push(cell);
-    };
+    const out = new Float64Array(sorted.length * S);
+    let c = -S;
+    let k = 0;
+    let cellK = -1;
+    let scale = 0;
     for (let i = 0; i < sorted.length; i++) {
       const x = sorted[i] as number;
-      const k = index.countAtMost(x);
+      k = countAtMostFrom(values, x, k);
       const equal = k > 0 && values[k - 1] === x;
       const at = equal ? k - 1 : k;
-      if (cell === undefined || cell.k !== at) {
-        flush();
-        cell = { k: at, below: 0, sumLo: 0, sumHi: 0, equal: 0 };
-        words[0] = 0;
-        words[1] = 0;
-      }
-      if (equal) cell.equal++;
-      else {
-        cell.below++;
-        if (k > 0 && k < values.length) {
-          addOffset(words, 0, x - (values[k - 1] as number), scales[k] as number);
+      if (at !== cellK) {
+        c += S;
+        out[c] = at;
+        cellK = at;
+        if (!equal && k > 0 && k < u) {
+          scale = scaleOf((values[k] as number) - (values[k - 1] as number));
         }
       }
+      if (equal) out[c + 4] = (out[c + 4] as number) + 1;
+      else {
+        out[c + 1] = (out[c + 1] as number) + 1;
+        if (k > 0 && k < u) addOffset(out, c + 2, x - (values[k - 1] as number), scale);
+      }
     }
-    flush();
-    return out;
-  }
-
-  private placedHeld(): Float64Array {
-    const slots = new Float64Array(4 * (this.values.length + 1));
-    for (let i = 0; i < this.heldCount; i++) this.place(slots, this.held[i] as number);
-    return slots;
+    return c + S === out.length ? out : out.slice(0, c + S);
   }
 
   private grow(needed: number): void {
@@ -207,7 +233,9 @@ export class KsCells {
   /** One value into the slots (its offset sum only inside the sample's range). */
   private place(slots: Float64Array, x: number): void {
     const values = this.values;
-    const k = this.index.countAtMost(x);
+    this.placing ??= { index: sortedIndexOf(values), scales: scalesOf(values) };
+    const { index, scales } = this.placing;
+    const k = index.countAtMost(x);
     if (k === 0) {
       slots[0] = (slots[0] as number) + 1;
       return;
@@ -218,49 +246,77 @@ export class KsCells {
       return;
     }
     slots[4 * k] = (slots[4 * k] as number) + 1;
-    if (k < values.length) addOffset(slots, 4 * k + 1, x - below, this.scales[k] as number);
+    if (k < values.length) addOffset(slots, 4 * k + 1, x - below, scales[k] as number);
   }
 }
 
-/** Listed cells added into dense slots (into zeroed slots: the same as copying them). */
-function addCells(slots: Float64Array, cells: readonly KsCellState[]): void {
-  for (const { k, below, sumLo, sumHi, equal } of cells) {
-    const at = 4 * k;
-    slots[at] = (slots[at] as number) + below;
-    addSum(slots, at + 1, sumLo, sumHi);
-    slots[at + 3] = (slots[at + 3] as number) + equal;
+function nonZero(slots: Float64Array, at: number): boolean {
+  return slots[at] !== 0 || slots[at + 1] !== 0 || slots[at + 2] !== 0 || slots[at + 3] !== 0;
+}
+
+/**
+ * #values <= x for ascending `values`, knowing it is at least `from`: galloping from there,
+ * then a binary search, so a sorted run of h lookups costs O(h log(u / h)).
+ */
+function countAtMostFrom(values: Float64Array, x: number, from: number): number {
+  const u = values.length;
+  let lo = from;
+  if (lo >= u || (values[lo] as number) > x) return lo;
+  let step = 1;
+  let hi = lo + 1;
+  while (hi < u && (values[hi] as number) <= x) {
+    lo = hi;
+    step *= 2;
+    hi = lo + step;
+  }
+  if (hi > u) hi = u;
+  // values[lo] <= x; values[hi] > x or hi = u.
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >>> 1;
+    if ((values[mid] as number) <= x) lo = mid;
+    else hi = mid;
+  }
+  return hi;
+}
+
+/** Packed cells added into dense slots (into zeroed slots: the same as copying them). */
+function addCells(slots: Float64Array, cells: Float64Array): void {
+  for (let c = 0; c < cells.length; c += S) {
+    const at = 4 * (cells[c] as number);
+    slots[at] = (slots[at] as number) + (cells[c + 1] as number);
+    addSum(slots, at + 1, cells[c + 2] as number, cells[c + 3] as number);
+    slots[at + 3] = (slots[at + 3] as number) + (cells[c + 4] as number);
   }
 }
 
-/** Two ascending cell lists added cell by cell (the same additions as on dense slots). */
-function mergeCellLists(a: readonly KsCellState[], b: readonly KsCellState[]): KsCellState[] {
-  const out: KsCellState[] = [];
-  const words = new Float64Array(2);
+/** Two ascending packed cell lists added cell by cell (the same additions as on dense slots). */
+function mergeCells(a: Float64Array, b: Float64Array): Float64Array {
+  if (a.length === 0) return b;
+  if (b.length === 0) return a;
+  const out = new Float64Array(a.length + b.length);
   let i = 0;
   let j = 0;
+  let o = 0;
   while (i < a.length || j < b.length) {
-    const x = a[i];
-    const y = b[j];
-    if (y === undefined || (x !== undefined && x.k < y.k)) {
-      out.push(x as KsCellState);
-      i++;
-    } else if (x === undefined || y.k < x.k) {
-      out.push(y);
-      j++;
+    const x = i < a.length ? (a[i] as number) : Infinity;
+    const y = j < b.length ? (b[j] as number) : Infinity;
+    if (x < y) {
+      out.set(a.subarray(i, i + S), o);
+      i += S;
+    } else if (y < x) {
+      out.set(b.subarray(j, j + S), o);
+      j += S;
     } else {
-      words[0] = x.sumLo;
-      words[1] = x.sumHi;
-      addSum(words, 0, y.sumLo, y.sumHi);
-      out.push({
-        k: x.k,
-        below: x.below + y.below,
-        sumLo: words[0],
-        sumHi: words[1],
-        equal: x.equal + y.equal,
-      });
-      i++;
-      j++;
+      out[o] = x;
+      out[o + 1] = (a[i + 1] as number) + (b[j + 1] as number);
+      out[o + 2] = a[i + 2] as number;
+      out[o + 3] = a[i + 3] as number;
+      addSum(out, o + 2, b[j + 2] as number, b[j + 3] as number);
+      out[o + 4] = (a[i + 4] as number) + (b[j + 4] as number);
+      i += S;
+      j += S;
     }
+    o += S;
   }
-  return out;
+  return o === out.length ? out : out.slice(0, o);
 }

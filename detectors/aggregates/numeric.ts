@@ -2,6 +2,7 @@ import type { NumericReference, ReferenceSample } from '../reference.js';
 import { sortedIndexOf, type SortedIndex } from '../sorted-index.js';
 import { scalesOf, sumAt } from './fixed-point.js';
 import { KsCells } from './ks-cells.js';
+import { ksStatisticOfCells } from './ks-statistic.js';
 import { Moments, type FeatureSummary } from './moments.js';
 import { PerSource } from './per-source.js';
 import { SourceFloats } from './source-floats.js';
@@ -40,8 +41,6 @@ export class NumericAggregate {
   missing = 0;
   nonFinite = 0;
   private readonly binIndex: SortedIndex;
-  /** The fixed-point scale of each interval of the reference sample (fixed-point.ts). */
-  private readonly scales: Float64Array | undefined;
   /** The reference sample's ends (NaN without one): beyond them offsets go to the floats. */
   private readonly sampleFirst: number;
   private readonly sampleLast: number;
@@ -51,7 +50,6 @@ export class NumericAggregate {
     this.binCounts = new Float64Array(reference.cuts.length + 1);
     this.binIndex = sortedIndexOf(reference.cuts);
     this.ks = reference.sample && new KsCells(reference.sample);
-    this.scales = reference.sample && scalesOf(reference.sample.values);
     const values = reference.sample?.values;
     this.sampleFirst = values?.[0] ?? NaN;
     this.sampleLast = values?.[values.length - 1] ?? NaN;
@@ -108,16 +106,15 @@ export class NumericAggregate {
     this.nonFinite += other.nonFinite;
   }
 
-  /** Everything this aggregate holds, as plain data (KS cells sparse: non-zero ones only). */
+  /** Everything this aggregate holds, as plain data (KS: held values or non-zero cells). */
   toState(): NumericAggregateState {
-    const cells = this.ks?.states() ?? [];
     return {
       kind: 'numeric',
       count: this.count,
       missing: this.missing,
       nonFinite: this.nonFinite,
       binCounts: Float64Array.from(this.binCounts),
-      cells,
+      ks: this.ks?.state() ?? { form: 'cells', cells: new Float64Array(0) },
       sources: this.floats.inOrder().map(([source, floats]) => floats.toState(source)),
     };
   }
@@ -134,7 +131,7 @@ export class NumericAggregate {
     aggregate.missing = state.missing;
     aggregate.nonFinite = state.nonFinite;
     // Kept as they are (a decoded state is not used again): the caller hands them over.
-    if (state.cells.length > 0) aggregate.ks?.restore(state.cells);
+    aggregate.ks?.restore(state.ks);
     for (const floats of state.sources) aggregate.floats.get(floats.source).setState(floats);
     return aggregate;
   }
@@ -165,7 +162,10 @@ export class NumericAggregate {
    * computes it. Requires a reference sample and at least one value.
    */
   ksStatistic(): number {
-    const { sample, cells } = this.requireCells();
+    const sample = this.requireSample();
+    const listed = (this.ks as KsCells).cellList();
+    if (listed !== null) return ksStatisticOfCells(sample, listed, this.n);
+    const cells = (this.ks as KsCells).view();
     const nRef = sample.size;
     const n = this.n;
     let w = 0;
@@ -197,9 +197,10 @@ export class NumericAggregate {
    * ECDF strictly inside an interval between two reference values).
    */
   wasserstein(): { estimate: number; bound: number } {
-    const { sample, cells } = this.requireCells();
+    const sample = this.requireSample();
+    const cells = (this.ks as KsCells).view();
     const values = sample.values;
-    const scales = this.scales as Float64Array;
+    const scales = scalesOf(values);
     const u = values.length;
     const n = this.n;
     const nRef = sample.size;
@@ -237,13 +238,18 @@ export class NumericAggregate {
     return { estimate: exact + (lower + upper) / 2, bound: (upper - lower) / 2 };
   }
 
-  private requireCells(): { sample: ReferenceSample; cells: Float64Array } {
+  private requireSample(): ReferenceSample {
     const sample = this.reference.sample;
     if (sample === undefined || this.ks === undefined) {
       throw new Error('the baseline has no reference sample');
     }
     if (this.n === 0) throw new Error('the window has no values');
-    return { sample, cells: this.ks.view() };
+    return sample;
+  }
+
+  /** The non-zero KS cells, packed (CELL_STRIDE per cell), whatever form they are kept in. */
+  ksCells(): Float64Array {
+    return this.ks?.cells().slice() ?? new Float64Array(0);
   }
 
   /** Bytes the KS cells take now (0 without a reference sample). */

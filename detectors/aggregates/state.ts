@@ -21,18 +21,37 @@ export interface SourceFloatsState {
 }
 
 /**
- * The KS cells of reference index k (see NumericAggregate's `cells`): the count in the open
- * interval below value k, that interval's fixed-point offset sum (two words), the count equal
- * to value k. Only cells with a non-zero slot appear: a 10,000-value reference sample has
- * 40,004 slots, a small window touches few.
+ * KS cells, packed: CELL_STRIDE float64 per cell of reference index k — k, the count in the
+ * open interval below value k, that interval's fixed-point offset sum (two words: lo, hi), the
+ * count equal to value k — ascending k. Only cells with a non-zero slot are listed: a
+ * 10,000-value reference sample has 40,004 slots, a small window touches few. Packed rather
+ * than one object per cell: a fleet's stage 2 holds hundreds of thousands of them.
  */
-export interface KsCellState {
-  k: number;
-  below: number;
-  sumLo: number;
-  sumHi: number;
-  equal: number;
+export const CELL_STRIDE = 5;
+
+/** Calls `visit` with each packed cell's fields, in order. */
+export function forEachCell(
+  cells: Float64Array,
+  visit: (k: number, below: number, sumLo: number, sumHi: number, equal: number) => void,
+): void {
+  for (let c = 0; c < cells.length; c += CELL_STRIDE) {
+    visit(
+      cells[c] as number,
+      cells[c + 1] as number,
+      cells[c + 2] as number,
+      cells[c + 3] as number,
+      cells[c + 4] as number,
+    );
+  }
 }
+
+/**
+ * A window's KS side: its values while it holds them (any order; a small window, see
+ * KsCells), else its non-zero cells. Two windows with the same values may be in different
+ * forms; the cells, and everything read from them, are the same.
+ */
+export type KsState =
+  { form: 'held'; values: Float64Array } | { form: 'cells'; cells: Float64Array };
 
 export interface NumericAggregateState {
   kind: 'numeric';
@@ -40,8 +59,8 @@ export interface NumericAggregateState {
   missing: number;
   nonFinite: number;
   binCounts: Float64Array;
-  /** Ascending k. */
-  cells: KsCellState[];
+  /** Without a reference sample: no cells. */
+  ks: KsState;
   /** Ascending source. */
   sources: SourceFloatsState[];
 }
@@ -109,7 +128,7 @@ export function checkNumericState(
   for (const key of ['count', 'missing', 'nonFinite'] as const) checkCount(fn, key, state[key]);
   const binned = checkCounts(fn, 'binCounts', state.binCounts, bins);
   check(fn, binned === state.count, `bin counts sum to ${binned}, count is ${state.count}`);
-  checkCells(state.cells, sampleValues ?? -1, state.count);
+  checkKs(state.ks, sampleValues ?? -1, state.count);
   checkAscending(
     fn,
     'sources',
@@ -125,20 +144,30 @@ export function checkNumericState(
 }
 
 /** `u`: distinct reference values (−1: no reference sample, so no cells). */
-function checkCells(cells: readonly KsCellState[], u: number, count: number): void {
+function checkKs(ks: KsState, u: number, count: number): void {
   const fn = NUMERIC;
+  if (ks.form === 'held') {
+    check(fn, u >= 0, 'KS values without a reference sample');
+    check(fn, ks.values.length === count, `KS holds ${ks.values.length} values, count is ${count}`);
+    check(fn, ks.values.length <= 4 * (u + 1), 'KS holds more values than its cells would take');
+    for (let i = 0; i < ks.values.length; i++) {
+      check(fn, Number.isFinite(ks.values[i]), `KS value ${i} is not finite`);
+    }
+    return;
+  }
+  const cells = ks.cells;
   if (u < 0) {
     check(fn, cells.length === 0, 'KS cells without a reference sample');
     return;
   }
-  checkAscending(
-    fn,
-    'KS cells',
-    cells.map((c) => c.k),
-  );
+  check(fn, cells.length % CELL_STRIDE === 0, 'KS cells are not whole cells');
   let counted = 0;
-  for (const { k, below, sumLo, sumHi, equal } of cells) {
+  let previous = -1;
+  let entry = 0;
+  forEachCell(cells, (k, below, sumLo, sumHi, equal) => {
     check(fn, Number.isInteger(k) && k >= 0 && k <= u, `KS cell ${k} outside 0..${u}`);
+    check(fn, k > previous, `KS cells must ascend (entry ${entry++})`);
+    previous = k;
     checkCount(fn, `KS cell ${k} below`, below);
     checkCount(fn, `KS cell ${k} equal`, equal);
     // The end intervals are unbounded: their offsets are floats kept per source.
@@ -150,7 +179,7 @@ function checkCells(cells: readonly KsCellState[], u: number, count: number): vo
     );
     check(fn, k < u || equal === 0, `KS cell ${u} counts values equal to no reference value`);
     counted += below + equal;
-  }
+  });
   check(fn, counted === count, `KS cells count ${counted} values, count is ${count}`);
 }
 

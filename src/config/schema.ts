@@ -210,7 +210,16 @@ export const configSchema = z.strictObject({
    * replicas can evaluate windows in parallel. Default: the input topic's partition count when
    * the internal topics are first created; fixed afterwards (models are routed by it).
    */
-  scale: z.strictObject({ partitions: z.number().int().min(1).max(10_000).optional() }).default({}),
+  scale: z
+    .strictObject({
+      partitions: z.number().int().min(1).max(10_000).optional(),
+      /**
+       * Format of the partials this replica writes. 1 only during a rolling upgrade from a
+       * release that reads format 1 alone (README "Rolling deploys"); every release reads both.
+       */
+      partialsFormat: z.union([z.literal(1), z.literal(2)]).default(2),
+    })
+    .prefault({}),
   smtp: smtpSchema.optional(),
   alerts: alertsSchema.optional(),
   http: httpSchema.default({ host: '0.0.0.0', port: 9464 }),

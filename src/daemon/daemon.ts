@@ -197,6 +197,7 @@ export class Daemon {
         inputTopic: k.topic,
         partialsTopic: partials.topic,
         partialsPartitions: partials.count,
+        partialsFormat: config.scale.partialsFormat,
         deadLetterTopic: k.deadLetterTopic,
       },
       baselines,

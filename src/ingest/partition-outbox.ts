@@ -1,7 +1,12 @@
 import type { Kafka, Message, Producer } from 'kafkajs';
 import { isFencingError } from '../kafka/failures.js';
 import { chunkBySize, DEAD_LETTER_CHUNK_BYTES, withoutValue } from '../kafka/dead-letter.js';
-import { encodePartial, encodeProgress, type SourceProgress } from '../partials/codec.js';
+import {
+  encodePartial,
+  encodeProgress,
+  type PartialsFormat,
+  type SourceProgress,
+} from '../partials/codec.js';
 import { routeModel } from '../partials/route.js';
 import type { Window } from '../windows/window.js';
 
@@ -22,6 +27,8 @@ export interface OutboxTopics {
   inputTopic: string;
   partialsTopic: string;
   partialsPartitions: number;
+  /** scale.partialsFormat: 1 while older replicas that read only format 1 still run. */
+  partialsFormat: PartialsFormat;
   deadLetterTopic: string;
 }
 
@@ -76,7 +83,12 @@ export class PartitionOutbox {
   /** Writes one step; throws PartitionFenced when another member owns the partition now. */
   async commit(out: PartitionOutput): Promise<void> {
     const { topics, partition } = this;
-    const records = partialsRecords(out, partition, topics.partialsPartitions);
+    const records = partialsRecords(
+      out,
+      partition,
+      topics.partialsPartitions,
+      topics.partialsFormat,
+    );
     const tx = await this.producer.transaction();
     try {
       for (const chunk of chunkBySize(records, SEND_BYTES)) {
@@ -117,11 +129,16 @@ function messageBytes(m: Message): number {
  * partials: stage 2 reads a partition in order, so it has a source's partials of a window
  * before the progress that says the source passed the window's end.
  */
-function partialsRecords(out: PartitionOutput, source: number, partitions: number): Message[] {
+function partialsRecords(
+  out: PartitionOutput,
+  source: number,
+  partitions: number,
+  format: PartialsFormat,
+): Message[] {
   const records: Message[] = out.partials.map((w) => ({
     partition: routeModel(w.model, partitions),
     key: w.model,
-    value: encodePartial(w, source),
+    value: encodePartial(w, source, format),
   }));
   if (out.progress) {
     const value = encodeProgress([out.progress]);

@@ -6,7 +6,8 @@ import {
   type CategoricalReference,
   type FeatureAggregate,
   type FeatureReference,
-  type KsCellState,
+  CELL_STRIDE,
+  forEachCell,
   type NumericAggregateState,
   type NumericReference,
   type SourceFloatsState,
@@ -22,6 +23,8 @@ import type { ByteReader, ByteWriter } from './bytes.js';
 
 const KIND_NUMERIC = 0;
 const KIND_CATEGORICAL = 1;
+/** A numeric aggregate holding its values (format 2): the values as float64, count of them. */
+const KIND_NUMERIC_HELD = 2;
 
 /** Flags of a KS cell: which of its slots are non-zero, in slot order. */
 const CELL_BELOW = 1;
@@ -67,9 +70,24 @@ function writeNumeric(out: ByteWriter, state: NumericAggregateState): void {
   out.varint(state.missing);
   out.varint(state.nonFinite);
   writeSparseCounts(out, state.binCounts);
-  out.varint(state.cells.length);
+  if (state.ks.form === 'held') {
+    const values = state.ks.values;
+    for (let i = 0; i < values.length; i++) out.f64(values[i] as number);
+  } else writeCells(out, state.ks.cells);
+  out.varint(state.sources.length);
   let next = 0;
-  for (const { k, below, sumLo, sumHi, equal } of state.cells) {
+  for (const s of state.sources) {
+    out.varint(s.source - next);
+    next = s.source + 1;
+    out.varint(s.n);
+    for (const x of [s.mean, s.m2, s.min, s.max, s.below, s.above]) out.f64(x);
+  }
+}
+
+function writeCells(out: ByteWriter, cells: Float64Array): void {
+  out.varint(cells.length / CELL_STRIDE);
+  let next = 0;
+  forEachCell(cells, (k, below, sumLo, sumHi, equal) => {
     out.varint(k - next);
     next = k + 1;
     out.u8(
@@ -82,27 +100,25 @@ function writeNumeric(out: ByteWriter, state: NumericAggregateState): void {
     if (sumLo !== 0) out.f64(sumLo);
     if (sumHi !== 0) out.f64(sumHi);
     if (equal !== 0) out.varint(equal);
-  }
-  out.varint(state.sources.length);
-  next = 0;
-  for (const s of state.sources) {
-    out.varint(s.source - next);
-    next = s.source + 1;
-    out.varint(s.n);
-    for (const x of [s.mean, s.m2, s.min, s.max, s.below, s.above]) out.f64(x);
-  }
+  });
 }
 
-function readCell(input: ByteReader, k: number): KsCellState {
-  const flags = input.u8(`KS cell ${k} flags`);
-  if (flags === 0 || flags > 15) input.fail(`KS cell ${k} flags`, `are ${flags}`);
-  return {
-    k,
-    below: flags & CELL_BELOW ? input.varint(`KS cell ${k} count`) : 0,
-    sumLo: flags & CELL_SUM_LO ? input.f64(`KS cell ${k} sum`) : 0,
-    sumHi: flags & CELL_SUM_HI ? input.f64(`KS cell ${k} sum`) : 0,
-    equal: flags & CELL_EQUAL ? input.varint(`KS cell ${k} ties`) : 0,
-  };
+function readCells(input: ByteReader, slots: number): Float64Array {
+  const listed = input.count('KS cells', MIN_CELL, slots);
+  const cells = new Float64Array(listed * CELL_STRIDE);
+  let next = 0;
+  for (let c = 0; c < cells.length; c += CELL_STRIDE) {
+    const k = next + input.index('KS cell index', slots - next);
+    const flags = input.u8(`KS cell ${k} flags`);
+    if (flags === 0 || flags > 15) input.fail(`KS cell ${k} flags`, `are ${flags}`);
+    cells[c] = k;
+    if (flags & CELL_BELOW) cells[c + 1] = input.varint(`KS cell ${k} count`);
+    if (flags & CELL_SUM_LO) cells[c + 2] = input.f64(`KS cell ${k} sum`);
+    if (flags & CELL_SUM_HI) cells[c + 3] = input.f64(`KS cell ${k} sum`);
+    if (flags & CELL_EQUAL) cells[c + 4] = input.varint(`KS cell ${k} ties`);
+    next = k + 1;
+  }
+  return cells;
 }
 
 function readSource(input: ByteReader, source: number): SourceFloatsState {
@@ -113,28 +129,33 @@ function readSource(input: ByteReader, source: number): SourceFloatsState {
   return { source, n, mean, m2, min, max, below, above };
 }
 
-function readNumeric(input: ByteReader, reference: NumericReference): NumericAggregateState {
+function readNumeric(
+  input: ByteReader,
+  reference: NumericReference,
+  held: boolean,
+): NumericAggregateState {
   const count = input.varint('count');
   const missing = input.varint('missing');
   const nonFinite = input.varint('non-finite');
   const binCounts = readSparseCounts(input, 'bin counts', reference.cuts.length + 1);
-  const slots = reference.sample === undefined ? 0 : reference.sample.values.length + 1;
-  const cells: KsCellState[] = [];
-  let next = 0;
-  for (let c = input.count('KS cells', MIN_CELL, slots); c > 0; c--) {
-    const k = next + input.index('KS cell index', slots - next);
-    cells.push(readCell(input, k));
-    next = k + 1;
-  }
+  const u = reference.sample === undefined ? -1 : reference.sample.values.length;
+  let ks: NumericAggregateState['ks'];
+  if (held) {
+    // fromState checks the rest (a reference sample, at most 4(u + 1) finite values).
+    if (count > input.remaining / 8) input.fail('KS values', `${count} do not fit the record`);
+    const values = new Float64Array(count);
+    for (let i = 0; i < count; i++) values[i] = input.f64('KS value');
+    ks = { form: 'held', values };
+  } else ks = { form: 'cells', cells: readCells(input, u + 1) };
   const sources: SourceFloatsState[] = [];
-  next = 0;
+  let next = 0;
   for (let s = input.count('sources', MIN_SOURCE); s > 0; s--) {
     const source = next + input.varint('source');
     if (!Number.isSafeInteger(source)) input.fail('source', 'exceeds 2^53 − 1');
     sources.push(readSource(input, source));
     next = source + 1;
   }
-  return { kind: 'numeric', count, missing, nonFinite, binCounts, cells, sources };
+  return { kind: 'numeric', count, missing, nonFinite, binCounts, ks, sources };
 }
 
 function writeCategorical(out: ByteWriter, state: CategoricalAggregateState): void {
@@ -166,10 +187,15 @@ function readCategorical(
   return { kind: 'categorical', missing, counts, unseen };
 }
 
-export function writeAggregate(out: ByteWriter, aggregate: FeatureAggregate): void {
+/** `format` 1 has no held values: a window holding them is written as its cells. */
+export function writeAggregate(out: ByteWriter, aggregate: FeatureAggregate, format: 1 | 2): void {
   if (aggregate instanceof NumericAggregate) {
-    out.u8(KIND_NUMERIC);
-    writeNumeric(out, aggregate.toState());
+    let state = aggregate.toState();
+    if (format === 1 && state.ks.form === 'held') {
+      state = { ...state, ks: { form: 'cells', cells: aggregate.ksCells() } };
+    }
+    out.u8(state.ks.form === 'held' ? KIND_NUMERIC_HELD : KIND_NUMERIC);
+    writeNumeric(out, state);
   } else {
     out.u8(KIND_CATEGORICAL);
     writeCategorical(out, aggregate.toState());
@@ -187,11 +213,14 @@ export function readAggregate(
   reference: FeatureReference,
 ): FeatureAggregate {
   const kind = input.u8(`kind of feature ${name}`);
-  const expected = reference.kind === 'numeric' ? KIND_NUMERIC : KIND_CATEGORICAL;
-  if (kind !== expected) {
+  const numeric = kind === KIND_NUMERIC || kind === KIND_NUMERIC_HELD;
+  if (numeric !== (reference.kind === 'numeric') || (!numeric && kind !== KIND_CATEGORICAL)) {
     input.fail(`kind of feature ${name}`, `is ${kind}, the baseline's is ${reference.kind}`);
   }
   return reference.kind === 'numeric'
-    ? NumericAggregate.fromState(reference, readNumeric(input, reference))
+    ? NumericAggregate.fromState(
+        reference,
+        readNumeric(input, reference, kind === KIND_NUMERIC_HELD),
+      )
     : CategoricalAggregate.fromState(reference, readCategorical(input, reference));
 }

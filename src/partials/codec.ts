@@ -10,8 +10,12 @@ import { ByteReader, ByteWriter } from './bytes.js';
  * Records of the `<groupId>.partials` topic (scale-design.md): a window partial (one input
  * partition's aggregates of one window) or a batch of progress records. Layout:
  *
- *   format version (u8 = 1) · kind (u8: 1 partial, 2 progress) · body · CRC-32 (u32, of
+ *   format version (u8 = 2) · kind (u8: 1 partial, 2 progress) · body · CRC-32 (u32, of
  *   everything before it)
+ *
+ * Format 2 adds a numeric feature holding its values (aggregate-codec.ts); version 1 records
+ * (left in the topic by the previous release) read as before, and a release that reads only
+ * 1 refuses version 2 by name instead of misreading it.
  *
  * Partial body: model, model version, baseline model, baseline version, baseline hash
  * (strings), window start and end (float64), events, long categories, source (varints),
@@ -24,7 +28,10 @@ import { ByteReader, ByteWriter } from './bytes.js';
  * wrong numbers (Kafka checks its batches, but not what a buggy producer put in them).
  */
 
-export const PARTIALS_FORMAT_VERSION = 1;
+export const PARTIALS_FORMAT_VERSION = 2;
+/** What a replica writes (scale.partialsFormat); it reads both. */
+export type PartialsFormat = 1 | 2;
+const READABLE_VERSIONS: readonly number[] = [1, 2];
 const KIND_PARTIAL = 1;
 const KIND_PROGRESS = 2;
 const HEADER_BYTES = 2;
@@ -48,9 +55,13 @@ export type PartialsRecord =
 /** Finds the baseline a partial was built against; undefined when not loaded here. */
 export type BaselineLookup = (model: string, version: string, hash: string) => Baseline | undefined;
 
-function record(kind: number, body: (out: ByteWriter) => void): Buffer {
+function record(
+  kind: number,
+  body: (out: ByteWriter) => void,
+  format: PartialsFormat = PARTIALS_FORMAT_VERSION,
+): Buffer {
   const out = new ByteWriter();
-  out.u8(PARTIALS_FORMAT_VERSION);
+  out.u8(format);
   out.u8(kind);
   body(out);
   out.u32(crc32(out.written()));
@@ -58,27 +69,35 @@ function record(kind: number, body: (out: ByteWriter) => void): Buffer {
 }
 
 /** The partial of input partition `source` for `window` (which saw only that source). */
-export function encodePartial(window: Window, source: number): Buffer {
-  return record(KIND_PARTIAL, (out) => {
-    const { baseline } = window;
-    for (const text of [
-      window.model,
-      window.modelVersion,
-      baseline.model,
-      baseline.modelVersion,
-      baseline.hash,
-    ]) {
-      out.string(text);
-    }
-    out.f64(window.start);
-    out.f64(window.end);
-    out.varint(window.events);
-    out.varint(window.longCategories);
-    out.varint(source);
-    const aggregates = window.featureAggregates();
-    out.varint(aggregates.size);
-    for (const aggregate of aggregates.values()) writeAggregate(out, aggregate);
-  });
+export function encodePartial(
+  window: Window,
+  source: number,
+  format: PartialsFormat = PARTIALS_FORMAT_VERSION,
+): Buffer {
+  return record(
+    KIND_PARTIAL,
+    (out) => {
+      const { baseline } = window;
+      for (const text of [
+        window.model,
+        window.modelVersion,
+        baseline.model,
+        baseline.modelVersion,
+        baseline.hash,
+      ]) {
+        out.string(text);
+      }
+      out.f64(window.start);
+      out.f64(window.end);
+      out.varint(window.events);
+      out.varint(window.longCategories);
+      out.varint(source);
+      const aggregates = window.featureAggregates();
+      out.varint(aggregates.size);
+      for (const aggregate of aggregates.values()) writeAggregate(out, aggregate, format);
+    },
+    format,
+  );
 }
 
 export function encodeProgress(records: readonly SourceProgress[]): Buffer {
@@ -126,8 +145,11 @@ function open(bytes: Uint8Array): { kind: number; body: ByteReader } {
   }
   const body = new ByteReader(content);
   const version = body.u8('format version');
-  if (version !== PARTIALS_FORMAT_VERSION) {
-    body.fail('format version', `is ${version}, this driftwatch reads ${PARTIALS_FORMAT_VERSION}`);
+  if (!READABLE_VERSIONS.includes(version)) {
+    body.fail(
+      'format version',
+      `is ${version}, this driftwatch reads ${READABLE_VERSIONS.join(' and ')}`,
+    );
   }
   return { kind: body.u8('record kind'), body };
 }

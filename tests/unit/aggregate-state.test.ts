@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   CategoricalAggregate,
+  CELL_STRIDE,
   DetectorInputError,
   MAX_UNSEEN_CATEGORIES,
   NumericAggregate,
@@ -44,6 +45,27 @@ function rejects(build: () => unknown, message: RegExp): void {
   expect(build).toThrow(message);
 }
 
+function cellsOf(s: NumericAggregateState): Float64Array {
+  if (s.ks.form !== 'cells') throw new Error('expected listed cells');
+  return s.ks.cells;
+}
+
+function held(s: NumericAggregateState): Float64Array {
+  if (s.ks.form !== 'held') throw new Error('expected held values');
+  return s.ks.values;
+}
+
+function swapFirstCells(cells: Float64Array): void {
+  const first = cells.slice(0, CELL_STRIDE);
+  cells.copyWithin(0, CELL_STRIDE, 2 * CELL_STRIDE);
+  cells.set(first, CELL_STRIDE);
+}
+
+function firstWithSum(cells: Float64Array): number {
+  for (let c = 0; c < cells.length; c += CELL_STRIDE) if (cells[c + 2]! > 0) return c + 2;
+  throw new Error('no cell with an offset sum');
+}
+
 describe('numeric aggregate state', () => {
   const original = filled();
   const state = original.toState();
@@ -56,14 +78,14 @@ describe('numeric aggregate state', () => {
   });
 
   it('a rebuilt aggregate merges, takes values and merges in bit-identically to the original', () => {
-    // Rebuilt aggregates keep their cells sparse until needed: every path must agree with
-    // the dense one (stage 2 merges decoded partials this way). filled() draws new values
+    // Rebuilt aggregates keep their values or cells as they came until needed: every path
+    // must agree (stage 2 merges decoded partials this way). filled() draws new values
     // each call: record three draws and replay them.
     const draws = [filled(), filled(), filled()].map((a) => a.toState());
     const replayed = (i: number) => {
       const a = new NumericAggregate(numeric);
       a.merge(NumericAggregate.fromState(numeric, structuredClone(draws[i]!)));
-      a.add(0.5, 7); // touches the cells: dense from here on
+      a.add(0.5, 7);
       return a;
     };
     const rebuilt = (i: number) => NumericAggregate.fromState(numeric, structuredClone(draws[i]!));
@@ -92,11 +114,23 @@ describe('numeric aggregate state', () => {
     expect(state0).toEqual(draws[0]);
   });
 
-  it('lists only the KS cells in use and the sources in ascending order', () => {
+  it("holds a small window's values, lists only the KS cells in use, sources in order", () => {
     const u = (numeric.sample?.values.length ?? 0) + 1;
-    expect(state.cells.length).toBeLessThanOrEqual(original.n);
-    expect(state.cells.length).toBeLessThan(u);
+    expect(state.ks.form).toBe('held');
+    expect(state.ks.form === 'held' && state.ks.values.length).toBe(original.n);
+    const listed = original.ksCells().length / CELL_STRIDE;
+    expect(listed).toBeLessThanOrEqual(original.n);
+    expect(listed).toBeLessThan(u);
     expect(state.sources.map((s) => s.source)).toEqual([0, 1, 2]);
+  });
+
+  it('rebuilds from listed cells with the same statistics as from held values', () => {
+    const fromCells = NumericAggregate.fromState(numeric, {
+      ...structuredClone(state),
+      ks: { form: 'cells', cells: original.ksCells() },
+    });
+    expect(stats(fromCells)).toEqual(stats(original));
+    expect(fromCells.ksCells()).toEqual(original.ksCells());
   });
 
   it('is a copy: changing the aggregate later leaves the state as it was', () => {
@@ -115,19 +149,27 @@ describe('numeric aggregate state', () => {
     ],
     ['a fractional count', (s) => (s.missing = 0.5), /missing/],
     ['a bin vector of another length', (s) => (s.binCounts = new Float64Array(2)), /entries/],
-    ['a KS cell beyond the sample', (s) => (s.cells.at(-1)!.k = 1e6), /outside/],
-    ['KS cells out of order', (s) => s.cells.reverse(), /ascend/],
-    ['KS cells that count other values', (s) => (s.cells[0]!.below += 1), /KS cells count/],
+    ['a KS cell beyond the sample', (s) => (cellsOf(s)[cellsOf(s).length - 5] = 1e6), /outside/],
+    ['KS cells out of order', (s) => swapFirstCells(cellsOf(s)), /ascend/],
+    ['KS cells that count other values', (s) => (cellsOf(s)[1]! += 1), /KS cells count/],
+    ['an invalid fixed-point word', (s) => (cellsOf(s)[firstWithSum(cellsOf(s))] = 2 ** 52), /sum/],
+    ['KS cells cut short', (s) => (s.ks = { form: 'cells', cells: cellsOf(s).slice(1) }), /whole/],
     [
-      'an invalid fixed-point word',
-      (s) => (s.cells.find((c) => c.sumLo > 0)!.sumLo = 2 ** 52),
-      /sum/,
+      'held values that count other values',
+      (s) => (s.ks = { form: 'held', values: held(s).slice(1) }),
+      /KS holds/,
     ],
+    ['a held value that is not finite', (s) => (held(s)[0] = Infinity), /not finite/],
     ['sources out of order', (s) => s.sources.reverse(), /ascend/],
     ['sources that count other values', (s) => (s.sources[0]!.n += 1), /sources count/],
   ];
-  it.each(broken)('refuses %s (DetectorInputError)', (_, damage, message) => {
-    const copy = structuredClone(state);
+  /** The state with its KS side as listed cells (valid: the same values' cells). */
+  const withCells = (): NumericAggregateState => ({
+    ...structuredClone(state),
+    ks: { form: 'cells', cells: original.ksCells() },
+  });
+  it.each(broken)('refuses %s (DetectorInputError)', (what, damage, message) => {
+    const copy = /held/.test(what) ? structuredClone(state) : withCells();
     damage(copy);
     rejects(() => NumericAggregate.fromState(numeric, copy), message);
   });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   NumericAggregate,
+  ksStatisticSorted,
   toReferenceSample,
   type NumericReference,
 } from '../../detectors/index.js';
@@ -51,7 +52,7 @@ describe('KS cells of a window', () => {
       placed.merge(filled(values));
       const listed = filled(large);
       listed.merge(NumericAggregate.fromState(reference, filled(values).toState()));
-      expect(listed.toState().cells).toEqual(placed.toState().cells);
+      expect(listed.ksCells()).toEqual(placed.ksCells());
     }
   });
 
@@ -62,7 +63,7 @@ describe('KS cells of a window', () => {
     }
     expect(a.ksBytes).toBeLessThanOrEqual(1_800 * 48);
     const all = filled([...draw(300, 6), ...[0, 1, 2, 3, 4].flatMap((p) => draw(300, 7 + p))]);
-    expect(a.toState().cells).toEqual(all.toState().cells);
+    expect(a.ksCells()).toEqual(all.ksCells());
     expect(a.ksStatistic()).toBe(all.ksStatistic());
   });
 
@@ -129,13 +130,40 @@ describe('KS cells of a window', () => {
       ],
     ];
     const want = all.toState();
+    const wantCells = all.ksCells();
     for (const [name, build] of cases) {
       const merged = build();
       // The float moments (and Wasserstein's sums beyond the sample's ends) follow the merge
       // order; the cells and everything read from them must agree bit for bit.
-      expect(merged.toState().cells, name).toEqual(want.cells);
+      expect(merged.ksCells(), name).toEqual(wantCells);
       expect(merged.toState().binCounts, name).toEqual(want.binCounts);
       expect(merged.ksStatistic(), name).toBe(all.ksStatistic());
+    }
+  });
+});
+
+describe('KS statistic read from listed cells', () => {
+  it('equals ks_2samp over the raw values for held and rebuilt windows, ties and gaps included', () => {
+    const g = uniforms(11);
+    // A coarse reference (many ties, wide gaps between listed cells) and windows that fall
+    // inside, on, and beyond it.
+    const coarse = Array.from({ length: 400 }, () => Math.floor(g() * 60) / 4);
+    const sample = toReferenceSample(coarse);
+    const ref: NumericReference = { ...reference, sample };
+    const sortedRef = Float64Array.from(coarse).sort();
+    for (let trial = 0; trial < 200; trial++) {
+      const n = 1 + Math.floor(g() * 120);
+      const shift = (g() - 0.5) * 8;
+      const spread = 0.5 + g() * 3;
+      const values = Array.from({ length: n }, (_, i) =>
+        i % 3 === 0 ? Math.floor(g() * 60) / 4 : shift + (g() - 0.5) * 15 * spread,
+      );
+      const want = ksStatisticSorted(sortedRef, Float64Array.from(values).sort());
+      const held = new NumericAggregate(ref);
+      held.addAll(values);
+      expect(held.ksStatistic(), `held, trial ${trial}`).toBe(want);
+      const rebuilt = NumericAggregate.fromState(ref, held.toState());
+      expect(rebuilt.ksStatistic(), `rebuilt, trial ${trial}`).toBe(want);
     }
   });
 });

@@ -122,6 +122,43 @@ describe('partials codec', () => {
     expect(encodePartial(window, 0).length).toBeLessThan(12_000);
   });
 
+  it('a window past its hold limit travels as listed cells, and a format 1 record of it still reads', () => {
+    const r = uniforms(8);
+    const sample = Array.from({ length: 100 }, () => r()).sort((a, b) => a - b);
+    const baseline = fraudBaseline({
+      x: { kind: 'numeric', cuts: [0.5], proportions: [0.5, 0.5], count: 100, missing: 0, sample },
+    });
+    const small = new Window(baseline, 'fraud', '3', 0, WINDOW_END);
+    const large = new Window(baseline, 'fraud', '3', 0, WINDOW_END);
+    for (let i = 0; i < 1_000; i++) {
+      const x = i % 5 === 0 ? (sample[i % 100] as number) : r() * 1.2 - 0.1;
+      if (i < 50)
+        small.add({ model: 'fraud', model_version: '3', timestamp: i, features: { x } }, 0, i);
+      large.add({ model: 'fraud', model_version: '3', timestamp: i, features: { x } }, 0, i);
+    }
+    const lookupHere = lookupOf(baseline);
+    for (const window of [small, large]) {
+      const bytes = encodePartial(window, 0);
+      const decoded = decodePartial(bytes, lookupHere).window;
+      expect(differences(evaluateAllMethods(window), evaluateAllMethods(decoded))).toEqual([]);
+    }
+    // Format 1 had only the listed-cells layout: the same bytes under version 1 read alike.
+    const v1 = Buffer.from(encodePartial(large, 0));
+    v1[0] = 1;
+    const fromV1 = decodePartial(withChecksum(v1), lookupHere).window;
+    expect(differences(evaluateAllMethods(large), evaluateAllMethods(fromV1))).toEqual([]);
+    // scale.partialsFormat 1 (a rolling upgrade): held values go as cells, readable by either.
+    for (const window of [small, large]) {
+      const bytes = encodePartial(window, 0, 1);
+      expect(bytes[0]).toBe(1);
+      const decoded = decodePartial(bytes, lookupHere).window;
+      expect(differences(evaluateAllMethods(window), evaluateAllMethods(decoded))).toEqual([]);
+    }
+    const v3 = Buffer.from(v1);
+    v3[0] = 3;
+    expect(codeOf(() => decodePartial(withChecksum(v3), lookupHere))).toBe('PARTIAL_UNREADABLE');
+  });
+
   describe('progress records', () => {
     const records: SourceProgress[] = [
       { source: 0, watermark: -Infinity, idle: false, idleUntil: 0 },

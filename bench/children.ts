@@ -60,6 +60,23 @@ export async function bareConsumer(
   return JSON.parse(out.trim()) as Figures;
 }
 
+export interface HistogramBucket {
+  /** Upper bound (Infinity for +Inf). */
+  le: number;
+  /** Observations at or below it. */
+  count: number;
+}
+
+/**
+ * The bucket bound at or below which a share `q` of the observations fell: the quantile
+ * rounded up to the histogram's resolution (what Prometheus can say without interpolating).
+ */
+export function quantileBound(buckets: readonly HistogramBucket[], q: number): number {
+  const total = buckets.at(-1)?.count ?? 0;
+  if (total === 0) return NaN;
+  return buckets.find((b) => b.count >= q * total)?.le ?? Infinity;
+}
+
 export interface BenchDaemonOptions {
   topic: string;
   groupId: string;
@@ -75,6 +92,8 @@ export interface BenchDaemon {
   consumed(): Promise<number>;
   /** A counter from /metrics, summed over its label sets (0 when absent). */
   metric(name: string): Promise<number>;
+  /** A histogram's cumulative buckets from /metrics, ascending `le` (+Inf last). */
+  histogram(name: string): Promise<HistogramBucket[]>;
   stop(): Promise<void>;
 }
 
@@ -135,6 +154,14 @@ export async function startBenchDaemon(
               0,
             ),
           () => 0,
+        ),
+    histogram: (name) =>
+      fetch(`http://127.0.0.1:${port}/metrics`)
+        .then((r) => r.text())
+        .then((text) =>
+          [...text.matchAll(new RegExp(`^${name}_bucket\\{le="([^"]+)"\\} (\\S+)$`, 'gm'))].map(
+            (m) => ({ le: m[1] === '+Inf' ? Infinity : Number(m[1]), count: Number(m[2]) }),
+          ),
         ),
     stop: async () => {
       if (child.exitCode === null) child.kill('SIGTERM');

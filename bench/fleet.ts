@@ -18,7 +18,7 @@ import { buildBaseline, writeBaselineFile } from '../src/baseline/build.js';
 import { createTopics, toolingKafka } from '../scripts/kafka-tools.js';
 import { obtainServices } from '../scripts/services/obtain.js';
 import { normal, rng } from '../scripts/synthetic.js';
-import { peakRssMb, startBenchDaemon } from './children.js';
+import { peakRssMb, quantileBound, startBenchDaemon, type HistogramBucket } from './children.js';
 import { runBench, say } from './run.js';
 
 const MODELS = Number(process.env.BENCH_MODELS ?? 100);
@@ -34,6 +34,7 @@ const WINDOW_MS = 60_000;
 const START = Date.parse('2026-11-01T00:00:00Z');
 const GOAL_RSS_MB = 512;
 const GOAL_STALL_MS = 20;
+const GOAL_CLOSE_P99_MS = 250;
 
 const modelName = (m: number) => `fleet-${String(m).padStart(3, '0')}`;
 
@@ -120,6 +121,7 @@ async function main(): Promise<void> {
   let lastAt: number;
   let peak: number;
   let heapMb = 0;
+  let closeLatency: HistogramBucket[];
   let externalMb = 0;
   const deadline = Date.now() + TIMEOUT_MS;
   try {
@@ -147,6 +149,7 @@ async function main(): Promise<void> {
       }
       if (emitted >= expected) break;
     }
+    closeLatency = await daemon.histogram('driftwatch_window_close_seconds');
   } finally {
     lastAt = performance.now();
     peak = peakRssMb(daemon.child.pid);
@@ -156,16 +159,23 @@ async function main(): Promise<void> {
   const done = emitted >= expected;
   const pairs = MODELS * (NUMERIC.length + CATEGORICAL.length);
   const verdict = (ok: boolean) => (ok ? 'met' : 'NOT MET');
+  const p99 = quantileBound(closeLatency, 0.99);
   process.stdout.write(
     [
       `\nfleet, ${MODELS} models × ${NUMERIC.length + CATEGORICAL.length} features (${pairs.toLocaleString('en-US')} model-feature pairs per window end), ${PER_WINDOW} events per model-window, ${WINDOWS} windows, node ${process.version}, ${os.cpus().length} cores`,
       `events            ${events.toLocaleString('en-US')} in ${seconds.toFixed(1)} s = ${Math.round(events / seconds).toLocaleString('en-US')} events/s${done ? '' : ` (NOT DONE: ${emitted} of ${expected} windows within BENCH_TIMEOUT)`}`,
       `peak RSS          ${peak.toFixed(0)} MB   (goal ≤ ${GOAL_RSS_MB} MiB: ${verdict(peak <= GOAL_RSS_MB * 1.048576)})`,
       `  of which       JS heap used ≤ ${heapMb.toFixed(0)} MB, external (buffers) ≤ ${externalMb.toFixed(0)} MB (largest seen at the 500 ms scrapes)`,
+      `window close      p50 ≤ ${fmtBound(quantileBound(closeLatency, 0.5))}, p99 ≤ ${fmtBound(p99)} over ${closeLatency.at(-1)?.count ?? 0} windows, watermark → InfluxDB ack (goal p99 ≤ ${GOAL_CLOSE_P99_MS} ms: ${verdict(p99 * 1000 <= GOAL_CLOSE_P99_MS)})`,
       `longest stall     ${stallMs.toFixed(1)} ms   (goal ≤ ${GOAL_STALL_MS} ms: ${verdict(stallMs <= GOAL_STALL_MS)})`,
       '',
     ].join('\n'),
   );
+}
+
+/** A histogram bound in ms (bucket resolution: the true quantile is at most this). */
+function fmtBound(seconds: number): string {
+  return Number.isFinite(seconds) ? `${Math.round(seconds * 1000)} ms` : `${seconds}`;
 }
 
 runBench(main);

@@ -1,4 +1,4 @@
-import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** The two consumer groups of every replica: input → partials, partials → results. */
 export type Stage = 'ingest' | 'evaluate';
@@ -128,6 +128,14 @@ export class DaemonMetrics {
   readonly watermark = new Gauge({
     name: 'driftwatch_watermark_seconds',
     help: 'Event-time watermark (Unix seconds): windows ending at or before it are emitted',
+    registers: [this.registry],
+  });
+  readonly windowCloseLatency = new Histogram({
+    name: 'driftwatch_window_close_seconds',
+    help: 'Per closed window: from the progress record that let it close (stage 1 passed its end) to InfluxDB acknowledging its points',
+    buckets: [
+      0.01, 0.025, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10, 30, 60,
+    ],
     registers: [this.registry],
   });
 

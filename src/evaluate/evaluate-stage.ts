@@ -3,6 +3,8 @@ import { baselineLabels, type Baseline } from '../baseline/baseline.js';
 import type { BaselineStore } from '../baseline/store.js';
 import { ResumeGate } from '../kafka/resume-gate.js';
 import { SerialStage } from '../kafka/serial-stage.js';
+import { TimeSlice } from '../shared/time-slice.js';
+import { CloseClock } from './close-clock.js';
 import { batchContext, type BatchContext } from '../shared/batch-context.js';
 import { DriftwatchError } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -103,10 +105,17 @@ export class EvaluateStage extends SerialStage {
     const { state } = assigned;
     state.setInputPartitions(this.deps.inputPartitions());
     let lastOffset: string | undefined;
+    const slice = new TimeSlice();
+    const startedAt = this.now();
+    const clock = new CloseClock(state.closableUpTo(startedAt), startedAt);
     for (let i = start; i < batch.messages.length; i++) {
+      await slice.yieldIfDue();
       if (!payload.isRunning() || payload.isStale()) break;
       const message = batch.messages[i] as KafkaMessage;
-      await this.apply(state, message, batch.partition);
+      const kind = await this.apply(state, message, batch.partition);
+      if (kind === 'progress') {
+        clock.note(state.closableUpTo(this.now()), Number(message.timestamp));
+      }
       lastOffset = message.offset;
     }
     if (lastOffset === undefined) return;
@@ -122,6 +131,10 @@ export class EvaluateStage extends SerialStage {
     const context = batchContext(() => payload.heartbeat(), this.deps.isStopping);
     const closed = state.takeClosed(this.now());
     const points = await this.deps.emitter.emit(closed, context);
+    const ackedAt = this.now();
+    for (const w of closed) {
+      this.deps.metrics.windowCloseLatency.observe((ackedAt - clock.closableSince(w.end)) / 1000);
+    }
     const watermark = state.closedUpTo;
     this.deps.metrics.watermark.set(Number.isFinite(watermark) ? watermark / 1000 : 0);
     // Event time moved on even without windows: group timers and stale-data alerts still run.
@@ -139,12 +152,16 @@ export class EvaluateStage extends SerialStage {
     this.deps.metrics.offsetCommits.inc();
   }
 
-  private async apply(state: PartialsPartition, message: KafkaMessage, q: number): Promise<void> {
+  private async apply(
+    state: PartialsPartition,
+    message: KafkaMessage,
+    q: number,
+  ): Promise<PartialsRecord['kind'] | undefined> {
     const record = await this.decode(message, q);
-    if (record === undefined) return;
+    if (record === undefined) return undefined;
     if (record.kind === 'progress') {
       state.progress(record.records);
-      return;
+      return 'progress';
     }
     const { window } = record;
     const outcome = state.addPartial(window, Number(message.offset));
@@ -163,6 +180,7 @@ export class EvaluateStage extends SerialStage {
         'partial window built against another baseline than its window: left out',
       );
     }
+    return 'partial';
   }
 
   /**

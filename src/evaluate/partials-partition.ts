@@ -92,17 +92,7 @@ export class PartialsPartition {
    * first, in a fixed order: the same partials give the same windows in the same order.
    */
   takeClosed(now: number): Window[] {
-    let oldest = Infinity;
-    let newest = -Infinity;
-    for (const p of this.inputPartitions) {
-      const s = this.sources.get(p);
-      const watermark = s?.watermark ?? -Infinity;
-      newest = Math.max(newest, watermark);
-      const idle = s !== undefined && s.idle && now <= s.idleUntil;
-      if (!idle) oldest = Math.min(oldest, watermark);
-    }
-    // Every source idle: all that could be read has been, so the newest watermark counts.
-    const watermark = oldest === Infinity ? newest : oldest;
+    const watermark = this.closableUpTo(now);
     if (watermark > this.closed) this.closed = watermark;
     const closed: Window[] = [];
     for (const [key, { window }] of this.open) {
@@ -118,6 +108,21 @@ export class PartialsPartition {
         compare(a.modelVersion, b.modelVersion) ||
         a.start - b.start,
     );
+  }
+
+  /** The end up to which every source passed or is idle (what takeClosed would close to). */
+  closableUpTo(now: number): number {
+    let oldest = Infinity;
+    let newest = -Infinity;
+    for (const p of this.inputPartitions) {
+      const s = this.sources.get(p);
+      const watermark = s?.watermark ?? -Infinity;
+      newest = Math.max(newest, watermark);
+      const idle = s !== undefined && s.idle && now <= s.idleUntil;
+      if (!idle) oldest = Math.min(oldest, watermark);
+    }
+    // Every source idle: all that could be read has been, so the newest watermark counts.
+    return oldest === Infinity ? newest : oldest;
   }
 
   /** Where a restart must resume reading this partition, and what it must remember. */

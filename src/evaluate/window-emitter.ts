@@ -9,8 +9,12 @@ import {
 } from '../drift/window-points.js';
 import type { Window } from '../windows/window.js';
 import { safeIso } from '../shared/untrusted-text.js';
+import { TimeSlice } from '../shared/time-slice.js';
 import { tagPreview, writeSkippingRefused } from '../sinks/influx-write.js';
 import { baselineLabels } from '../baseline/baseline.js';
+
+/** Points per InfluxDB request: a fleet's window end has thousands. */
+const WRITE_CHUNK_POINTS = 1_000;
 
 /** How many distinct unknown (model, version) pairs are logged by name; the rest only counted. */
 const MAX_LOGGED_UNKNOWN_MODELS = 1_000;
@@ -64,14 +68,22 @@ export class WindowEmitter {
     const { metrics, logger } = this.deps;
     if (closed.length === 0) return [];
     const results: WindowPoint[] = [];
+    const slice = new TimeSlice();
     for (const w of closed) {
       results.push(...evaluateWindow(w, this.deps.drift));
-      // Exact statistics of many features can take a while: let heartbeats and I/O through.
-      await context.heartbeat();
-      await new Promise((resolve) => setImmediate(resolve));
+      // A watermark may close many models' windows at once: let heartbeats and I/O through.
+      if (slice.due()) {
+        await context.heartbeat();
+        await slice.pause();
+      }
     }
     this.noteUnavailable(results);
-    metrics.pointsWritten.inc(await this.write(results, context));
+    // In requests of WRITE_CHUNK_POINTS: turning points into line protocol is synchronous work.
+    for (let at = 0; at < results.length; at += WRITE_CHUNK_POINTS) {
+      const chunk = results.slice(at, at + WRITE_CHUNK_POINTS);
+      metrics.pointsWritten.inc(await this.write(chunk, context));
+    }
+    const drifted = driftedFeatures(results);
     for (const w of closed) {
       const { model, modelVersion } = w;
       metrics.windowsEmitted.inc(baselineLabels(w.baseline));
@@ -88,16 +100,7 @@ export class WindowEmitter {
           ...(w.baseline.modelVersion === modelVersion
             ? {}
             : { baseline_version: w.baseline.modelVersion }),
-          drifted: results
-            .filter(
-              (r) =>
-                r.windowEnd === w.end &&
-                r.model === model &&
-                r.modelVersion === modelVersion &&
-                r.kind === 'drift' &&
-                r.drifted,
-            )
-            .map((r) => r.feature),
+          drifted: drifted.get(windowKey(model, modelVersion, w.end)) ?? [],
         },
         'window emitted',
       );
@@ -132,4 +135,20 @@ export class WindowEmitter {
       logger,
     });
   }
+}
+
+const windowKey = (model: string, version: string, end: number) =>
+  `${model}\u0000${version}\u0000${end}`;
+
+/** The drifted features of each window (one pass: a window end may close hundreds). */
+function driftedFeatures(points: readonly WindowPoint[]): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const p of points) {
+    if (p.kind !== 'drift' || !p.drifted) continue;
+    const key = windowKey(p.model, p.modelVersion, p.windowEnd);
+    const list = out.get(key);
+    if (list) list.push(p.feature);
+    else out.set(key, [p.feature]);
+  }
+  return out;
 }

@@ -1,6 +1,7 @@
 import type { EachBatchPayload, Kafka, KafkaMessage, Message } from 'kafkajs';
 import type { BaselineStore } from '../baseline/store.js';
 import { SerialStage } from '../kafka/serial-stage.js';
+import { TimeSlice } from '../shared/time-slice.js';
 import { batchContext, type BatchContext } from '../shared/batch-context.js';
 import { retryUntilSuccess } from '../shared/retry.js';
 import type { Logger } from '../logger.js';
@@ -126,7 +127,9 @@ export class IngestStage extends SerialStage {
     let consumed = 0;
     let added = 0;
     let complete = true;
+    const slice = new TimeSlice();
     for (let i = startIndex; i < messages.length; i++) {
+      if (slice.due()) await slice.pause();
       if (!payload.isRunning() || payload.isStale()) {
         complete = false;
         break;

@@ -8,6 +8,7 @@ import {
   type SourceProgress,
 } from '../partials/codec.js';
 import { routeModel } from '../partials/route.js';
+import { TimeSlice } from '../shared/time-slice.js';
 import type { Window } from '../windows/window.js';
 
 /** What one input partition hands on in one step, committed together with its offset. */
@@ -83,7 +84,7 @@ export class PartitionOutbox {
   /** Writes one step; throws PartitionFenced when another member owns the partition now. */
   async commit(out: PartitionOutput): Promise<void> {
     const { topics, partition } = this;
-    const records = partialsRecords(
+    const records = await partialsRecords(
       out,
       partition,
       topics.partialsPartitions,
@@ -129,17 +130,23 @@ function messageBytes(m: Message): number {
  * partials: stage 2 reads a partition in order, so it has a source's partials of a window
  * before the progress that says the source passed the window's end.
  */
-function partialsRecords(
+async function partialsRecords(
   out: PartitionOutput,
   source: number,
   partitions: number,
   format: PartialsFormat,
-): Message[] {
-  const records: Message[] = out.partials.map((w) => ({
-    partition: routeModel(w.model, partitions),
-    key: w.model,
-    value: encodePartial(w, source, format),
-  }));
+): Promise<Message[]> {
+  // One watermark can finish every model's window at once: encoding them takes a while.
+  const slice = new TimeSlice();
+  const records: Message[] = [];
+  for (const w of out.partials) {
+    await slice.yieldIfDue();
+    records.push({
+      partition: routeModel(w.model, partitions),
+      key: w.model,
+      value: encodePartial(w, source, format),
+    });
+  }
   if (out.progress) {
     const value = encodeProgress([out.progress]);
     for (let q = 0; q < partitions; q++) records.push({ partition: q, key: null, value });

@@ -50,7 +50,7 @@ describe('configuration', () => {
       thresholds: { psi: 0.25, psiWarning: 0.1, psiAlpha: 0.05, ks: 0.05, chiSquare: 0.05 },
       minSamples: 30,
       minExpected: { psi: 10, chiSquare: 5 },
-      ksMaxExactWork: 1e5,
+      ksMaxExactWork: 1e4,
       correction: 'benjamini_hochberg',
     });
   });

@@ -6,6 +6,13 @@ import { encodeCommitMetadata } from '../kafka/offset-metadata.js';
 import { ResumeGate } from '../kafka/resume-gate.js';
 import type { PartitionOutbox, PartitionOutput } from './partition-outbox.js';
 
+/**
+ * How often a partition commits when nothing but its offset moved (no closed window, dead
+ * letter or progress to hand on): what a crash may have to re-read, against a transaction per
+ * batch.
+ */
+export const OFFSET_COMMIT_INTERVAL_MS = 1_000;
+
 /** Where an input partition resumes after a join, as the group committed it. */
 export interface PartitionStart {
   /** Next offset to read: the committed offset, else where the group starts. */
@@ -31,8 +38,12 @@ export class IngestPartition {
   lastProcessed: number | undefined;
   /** Another member owns the partition now: nothing more is processed until the next join. */
   fenced = false;
-  private committedOffset: number | undefined;
-  private committedMetadata: string | undefined;
+  /** What the last output handed on (see handedOn). */
+  private handedOffset: number | undefined;
+  private handedMetadata: string | undefined;
+  private handedOnAt = -Infinity;
+  /** The transaction of the last output, until it is committed (or failed). */
+  inFlight: Promise<void> | undefined;
   /** The last progress stage 2 was sent (undefined: none since the join). */
   private announced: SourceProgress | undefined;
 
@@ -74,26 +85,28 @@ export class IngestPartition {
       this.lastProcessed === undefined ? undefined : new Map([[partition, this.lastProcessed]]);
     const offset =
       windower.committableOffsets(processed ?? new Map()).get(partition) ??
-      this.committedOffset ??
+      this.handedOffset ??
       this.resume.pending;
     if (offset === undefined) return undefined;
     const metadata = encodeCommitMetadata(watermark);
-    if (
-      partials.length === 0 &&
-      deadLetters.length === 0 &&
-      !announce &&
-      offset === this.committedOffset &&
-      metadata === this.committedMetadata
-    ) {
-      return undefined;
+    if (partials.length === 0 && deadLetters.length === 0 && !announce) {
+      const unchanged = offset === this.handedOffset && metadata === this.handedMetadata;
+      // Only the offset moved: one transaction per OFFSET_COMMIT_INTERVAL_MS at most (each
+      // costs several broker round trips); a crash meanwhile re-reads a little more.
+      if (unchanged || now - this.handedOnAt < OFFSET_COMMIT_INTERVAL_MS) return undefined;
     }
     return { partials, deadLetters, progress: announce ? progress : undefined, offset, metadata };
   }
 
-  /** The output reached Kafka (one committed transaction). */
-  committed(out: PartitionOutput): void {
-    this.committedOffset = out.offset;
-    this.committedMetadata = out.metadata;
+  /**
+   * The output went to the outbox at `now` (its transaction may still be in flight: the next
+   * output is computed against it; were it to fail for good, the partition is fenced or the
+   * daemon stops, and a join rebuilds all of this from what Kafka committed).
+   */
+  handedOn(out: PartitionOutput, now: number): void {
+    this.handedOnAt = now;
+    this.handedOffset = out.offset;
+    this.handedMetadata = out.metadata;
     if (out.progress) this.announced = out.progress;
   }
 

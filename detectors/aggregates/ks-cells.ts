@@ -1,4 +1,5 @@
 import type { ReferenceSample } from '../reference.js';
+import { sortedCopy } from '../sort.js';
 import { sortedIndexOf, type SortedIndex } from '../sorted-index.js';
 import { addOffset, addSum, mergeSum, scaleOf, scalesOf } from './fixed-point.js';
 import { CELL_STRIDE as S, type KsState } from './state.js';
@@ -111,7 +112,7 @@ export class KsCells {
    */
   state(): KsState {
     if (this.form === 'held') {
-      return { form: 'held', values: this.held.slice(0, this.heldCount).sort() };
+      return { form: 'held', values: sortedCopy(this.held.subarray(0, this.heldCount)) };
     }
     return {
       form: 'cells',
@@ -193,7 +194,7 @@ export class KsCells {
   private heldCells(): Float64Array {
     const values = this.values;
     const u = values.length;
-    const sorted = this.held.slice(0, this.heldCount).sort();
+    const sorted = sortedCopy(this.held.subarray(0, this.heldCount));
     const out = new Float64Array(sorted.length * S);
     let c = -S;
     let k = 0;

@@ -34,9 +34,11 @@ const features = z.custom<Record<string, FeatureValue>>(isFeatureRecord, {
 /** The largest time a JavaScript Date can hold; beyond it no window or ISO string exists. */
 const MAX_TIME_MS = 8.64e15;
 
+const isoTimestamp = z.iso.datetime({ offset: true });
+
 const timestamp = z.union([
   z.number().finite().nonnegative().max(MAX_TIME_MS),
-  z.iso.datetime({ offset: true }).transform((s) => Date.parse(s)),
+  isoTimestamp.transform((s) => Date.parse(s)),
 ]);
 
 /** The default prediction log shape (design.md, contract 1). */
@@ -72,18 +74,74 @@ export function decodePredictionLog(value: Buffer | null): DecodeResult {
   } catch (err) {
     return { ok: false, code: 'NOT_JSON', reason: `not valid JSON: ${(err as Error).message}` };
   }
-  const result = predictionLogSchema.safeParse(json);
-  if (!result.success) {
-    return {
-      ok: false,
-      code: 'INVALID_LOG',
-      reason: `not a valid prediction log:\n${formatIssues(result.error.issues)}`,
-    };
+  let log = plainPredictionLog(json);
+  if (log === undefined) {
+    const result = predictionLogSchema.safeParse(json);
+    if (!result.success) {
+      return {
+        ok: false,
+        code: 'INVALID_LOG',
+        reason: `not a valid prediction log:\n${formatIssues(result.error.issues)}`,
+      };
+    }
+    log = result.data;
   }
   // A control character reaches a JSON string only escaped (a backslash), or raw as DEL: without
   // either byte in the message, no name can hold one and the per-character scan is skipped.
   const controls = value.includes(0x5c) || value.includes(0x7f);
-  return checkLimits(result.data, controls) ?? { ok: true, log: result.data };
+  return checkLimits(log, controls) ?? { ok: true, log };
+}
+
+/** A record copied as zod copies it: by assignment (so a "__proto__" key is not kept). */
+function copyRecord(record: Record<string, number>): Record<string, number> {
+  const copy: Record<string, number> = {};
+  for (const key in record) copy[key] = record[key] as number;
+  return copy;
+}
+
+function isPrediction(v: unknown): v is PredictionLog['prediction'] {
+  if (v === null || typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean') {
+    return true;
+  }
+  if (typeof v !== 'object' || Array.isArray(v)) return false;
+  for (const key in v) if (typeof (v as Record<string, unknown>)[key] !== 'number') return false;
+  return true;
+}
+
+/**
+ * predictionLogSchema checked by hand for the messages a model server sends: zod's generic walk
+ * over the object cost as much as JSON.parse itself. Returns what the schema would, or
+ * undefined for anything it does not recognise as valid — zod then decides and words the error.
+ * tests/unit/prediction-log-fast-path.test.ts holds it to zod on valid and broken messages.
+ */
+function plainPredictionLog(json: unknown): PredictionLog | undefined {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) return undefined;
+  const o = json as Record<string, unknown>;
+  const { model, model_version: version, timestamp: time, id, features: values, prediction } = o;
+  if (typeof model !== 'string' || model.length === 0) return undefined;
+  let modelVersion: string;
+  if (typeof version === 'string' && version.length > 0) modelVersion = version;
+  else if (typeof version === 'number') modelVersion = String(version);
+  else return undefined;
+  let at: number;
+  if (typeof time === 'number' && time >= 0 && time <= MAX_TIME_MS) at = time;
+  else if (typeof time === 'string' && isoTimestamp.safeParse(time).success) at = Date.parse(time);
+  else return undefined;
+  if ((id !== undefined && typeof id !== 'string') || !isFeatureRecord(values)) return undefined;
+  const log: PredictionLog = {
+    model,
+    model_version: modelVersion,
+    timestamp: at,
+    features: values,
+  };
+  if (id !== undefined) log.id = id;
+  if (prediction !== undefined) {
+    if (!isPrediction(prediction)) return undefined;
+    log.prediction =
+      prediction !== null && typeof prediction === 'object' ? copyRecord(prediction) : prediction;
+  }
+  if ('label' in o) log.label = o.label;
+  return log;
 }
 
 /** A name that becomes a tag and a map key: bounded and free of control characters. */

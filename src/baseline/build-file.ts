@@ -49,14 +49,20 @@ export async function buildBaselineFromFile(
   // key seen (wanted or not), which is also what the "not found" message lists.
   const upfront = table.format !== 'jsonl';
   if (upfront) builder.selectColumns(table.columns(), exclude);
-  let rows = 0;
-  for await (const batch of table.batches()) {
-    // CSV hands over every column; JSON Lines and Parquet only wanted ones.
-    const columns = new Map<string, readonly Cell[]>();
-    for (const [name, cells] of batch.columns) if (wanted(name)) columns.set(name, cells);
-    builder.addRows(columns, batch.rows, table.textual, (i) => batch.locate(i));
-    rows += batch.rows;
-    onProgress?.({ rows, ...table.progress() });
+  if (table.readCells) {
+    // CSV: cells go from the reader's bytes into the profiles, no string per cell.
+    const sink = builder.cellSink(table.columns(), wanted);
+    for await (const rows of table.readCells(sink)) onProgress?.({ rows, ...table.progress() });
+  } else {
+    let rows = 0;
+    for await (const batch of table.batches()) {
+      // A reader may hand over unwanted columns too (TableOptions.columns).
+      const columns = new Map<string, readonly Cell[]>();
+      for (const [name, cells] of batch.columns) if (wanted(name)) columns.set(name, cells);
+      builder.addRows(columns, batch.rows, table.textual, (i) => batch.locate(i));
+      rows += batch.rows;
+      onProgress?.({ rows, ...table.progress() });
+    }
   }
   if (!upfront) builder.selectColumns(table.columns(), exclude);
   return builder.finish();

@@ -23,6 +23,7 @@ import {
   type BaselineFileV2,
   type FeatureEntry,
 } from './file-format.js';
+import { ProfileSink } from './profile-sink.js';
 import { TOOL_VERSION } from './tool-version.js';
 
 export interface BuildOptions {
@@ -96,13 +97,7 @@ export class BaselineBuilder {
     locate: (i: number) => string,
   ): void {
     for (const [name, cells] of columns) {
-      let profile = this.profiles.get(name);
-      if (!profile) {
-        profile = new ColumnProfile(name);
-        // A JSON Lines key first seen now was missing from every earlier row.
-        profile.missing = this.rows;
-        this.profiles.set(name, profile);
-      }
+      const profile = this.profile(name);
       const interpret = this.opts.categorical?.includes(name)
         ? interpretCategoricalCell
         : interpretCell;
@@ -111,6 +106,29 @@ export class BaselineBuilder {
       }
     }
     this.rows += count;
+  }
+
+  /**
+   * Where TableSource.readCells puts a CSV's rows: `columns` are the file's, in order; the
+   * `wanted` ones go into their profiles as addRows would put them, the others are skipped.
+   */
+  cellSink(columns: readonly string[], wanted: (name: string) => boolean): ProfileSink {
+    const profiles = columns.map((name) => (wanted(name) ? this.profile(name) : undefined));
+    const categorical = columns.map((name) => this.opts.categorical?.includes(name) === true);
+    return new ProfileSink(profiles, categorical, (rows) => {
+      this.rows += rows;
+    });
+  }
+
+  private profile(name: string): ColumnProfile {
+    let profile = this.profiles.get(name);
+    if (!profile) {
+      profile = new ColumnProfile(name);
+      // A JSON Lines key first seen now was missing from every earlier row.
+      profile.missing = this.rows;
+      this.profiles.set(name, profile);
+    }
+    return profile;
   }
 
   /** The columns seen so far (JSON Lines: known only once read). */

@@ -6,7 +6,7 @@ export type Cell = TableCell | undefined;
 export type Present = string | number | boolean;
 
 /** Cells read as missing, as pandas' read_csv does by default. */
-const MISSING_TOKENS = new Set([
+export const MISSING_TOKENS: ReadonlySet<string> = new Set([
   '',
   'NA',
   'N/A',
@@ -18,7 +18,8 @@ const MISSING_TOKENS = new Set([
   '#N/A',
   'n/a',
 ]);
-const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+/** Number-like text: input/decimal.ts reads the same texts from bytes. */
+export const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
 /**
  * Interprets one cell. `textual` (CSV) cells are read as pandas does: NA tokens are missing,

@@ -26,21 +26,23 @@ export class ColumnProfile {
 
   /** `locate(row)` names the cell's place; called only for the rare cell an error may cite. */
   add(value: Present | null, locate: (row: number) => string, row: number): void {
-    if (value === null) {
-      this.missing++;
-      return;
+    if (value === null) this.missing++;
+    else if (typeof value === 'number') this.addNumber(value);
+    else this.addText(categoryKey(value), locate, row);
+  }
+
+  addNumber(value: number): void {
+    if (this.numberCount === this.numbers.length) {
+      const grown = new Float64Array(this.numbers.length * 2);
+      grown.set(this.numbers);
+      this.numbers = grown;
     }
-    if (typeof value === 'number') {
-      if (this.numberCount === this.numbers.length) {
-        const grown = new Float64Array(this.numbers.length * 2);
-        grown.set(this.numbers);
-        this.numbers = grown;
-      }
-      this.numbers[this.numberCount++] = value;
-      return;
-    }
+    this.numbers[this.numberCount++] = value;
+  }
+
+  /** A text or boolean cell, by its category key. */
+  addText(key: string, locate: (row: number) => string, row: number): void {
     this.textCount++;
-    const key = categoryKey(value);
     this.firstText ??= { value: key, location: locate(row) };
     const seen = this.categories.get(key);
     if (seen !== undefined) this.categories.set(key, seen + 1);

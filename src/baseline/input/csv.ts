@@ -1,15 +1,9 @@
 import { createReadStream, type ReadStream } from 'node:fs';
 import { CsvError, parse, type InfoRecord, type Options } from 'csv-parse';
 import { DriftwatchError } from '../../errors.js';
-import { BatchRows, fastCsvBatches, type HandOver } from './csv-fast.js';
-import {
-  BATCH_ROWS,
-  inputError,
-  reason,
-  type Cell,
-  type TableBatch,
-  type TableSource,
-} from './types.js';
+import { BatchRows } from './batch-rows.js';
+import { fastCsvBatches, type HandOver } from './csv-fast.js';
+import { BATCH_ROWS, inputError, reason, type CellSink, type TableSource } from './types.js';
 
 /** One CSV record and the physical line it starts on (header = line 1). */
 interface CsvRecord {
@@ -204,37 +198,38 @@ function checkHeader(file: string, header: CsvRecord): string[] {
  * Reads a file's rows with the fast reader (csv-fast.ts) as long as the file is free of quotes and
  * lone CRs, then with csv-parse: from the top if the fast reader found one before the end of the
  * header (in the first block, typically), else from the start of the block where it found one,
- * into the same batch. So at most the first block is read twice, csv-parse reads only from the
+ * into the same sink. So at most the first block is read twice, csv-parse reads only from the
  * block that needs it on, and line numbers and messages are those of a csv-parse pass over the
  * whole file, which tests/unit/baseline-csv-fast.test.ts checks on random files.
  */
-async function* csvBatches(
+async function* csvBatches<T>(
   file: string,
   names: readonly string[],
+  sink: CellSink<T>,
   onProgress: (bytes: () => number) => void,
-): AsyncGenerator<TableBatch> {
-  const rows = new BatchRows(names);
+): AsyncGenerator<T> {
   let bytes = 0;
   onProgress(() => bytes);
-  const handOver = yield* fastCsvBatches(file, names, rows, (read) => {
+  const handOver = yield* fastCsvBatches(file, names, sink, (read) => {
     bytes = read;
   });
   if (handOver) {
     const { offset } = handOver;
-    yield* parsedBatches(file, rows, handOver, (s) => onProgress(() => offset + s.bytesRead));
+    yield* parsedBatches(file, names, sink, handOver, (s) =>
+      onProgress(() => offset + s.bytesRead),
+    );
   }
-  if (rows.count > 0) yield rows.take();
+  if (sink.count > 0) yield sink.take();
 }
 
-/** The rows of a csv-parse pass from `from` into `rows`, yielding each full batch. */
-async function* parsedBatches(
+/** The rows of a csv-parse pass from `from` into `sink`, yielding each full batch. */
+async function* parsedBatches<T>(
   file: string,
-  rows: BatchRows,
+  names: readonly string[],
+  sink: CellSink<T>,
   from: HandOver,
   onStream: (s: ReadStream) => void,
-): AsyncGenerator<TableBatch> {
-  const names = rows.names;
-  let cells = rows.cells;
+): AsyncGenerator<T> {
   let header = from.offset === 0;
   const csv = csvPass(file, { ...from, width: names.length }, onStream);
   try {
@@ -247,12 +242,9 @@ async function* parsedBatches(
         continue;
       }
       // csv-parse (or onRecord) has checked that every record has as many fields as the header.
-      for (let j = 0; j < fields.length; j++) (cells[j] as Cell[]).push(fields[j] as string);
-      rows.lines.push(line);
-      if (rows.lines.length === BATCH_ROWS) {
-        yield rows.take();
-        cells = rows.cells;
-      }
+      for (let j = 0; j < fields.length; j++) sink.text(j, fields[j] as string, line);
+      sink.endRow(line);
+      if (sink.count >= BATCH_ROWS) yield sink.take();
     }
   } catch (err) {
     throw csv.fail(err);
@@ -281,15 +273,16 @@ export async function openCsv(file: string, totalBytes: number): Promise<TableSo
   if (!firstRow) throw inputError(file, 'no data rows (header only)');
 
   let bytesRead = () => 0;
+  const onProgress = (read: () => number) => {
+    bytesRead = read;
+  };
   return {
     file,
     format: 'csv',
     textual: true,
     columns: () => names,
-    batches: () =>
-      csvBatches(file, names, (read) => {
-        bytesRead = read;
-      }),
+    batches: () => csvBatches(file, names, new BatchRows(names), onProgress),
+    readCells: (sink) => csvBatches(file, names, sink, onProgress),
     progress: () => ({ bytes: bytesRead(), totalBytes }),
   };
 }

@@ -52,6 +52,33 @@ export interface TableSource {
   batches(): AsyncIterable<TableBatch>;
   /** Bytes read so far by the latest pass, and the file's size, for a progress bar. */
   progress(): { bytes: number; totalBytes: number };
+  /**
+   * CSV only: a pass like batches() that hands each cell to `sink` as the reader cuts it,
+   * mostly as bytes, so a caller that interprets cells itself needs no string per cell.
+   * Yields what sink.take() returns after every BATCH_ROWS rows and after the last ones.
+   */
+  readCells?<T>(sink: CellSink<T>): AsyncIterable<T>;
+}
+
+/**
+ * Where a CSV reader puts the rows it reads, cell by cell, row by row; a reader calls take()
+ * whenever `count` reaches BATCH_ROWS, and once more at the end if rows are left.
+ */
+export interface CellSink<T> {
+  /**
+   * Cell `column` (0-based, file order) of the row starting on physical line `line`: the bytes
+   * buf[start, end), valid during the call only. Already trimmed as csv-parse trims: empty, or
+   * starting and ending with an ASCII byte that is not white space (bytes in between may be
+   * any UTF-8, or invalid UTF-8, which decodes to U+FFFD).
+   */
+  bytes(column: number, buf: Buffer, start: number, end: number, line: number): void;
+  /** The same for a cell the reader had to decode (trimmed, as csv-parse gives it). */
+  text(column: number, text: string, line: number): void;
+  /** Every cell of the row starting on `line` has been given. */
+  endRow(line: number): void;
+  /** Rows ended since the last take(). */
+  readonly count: number;
+  take(): T;
 }
 
 /**

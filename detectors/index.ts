@@ -12,7 +12,7 @@ export { adjustPValues, DEFAULT_CORRECTION } from './correction.js';
 export type { PValueCorrection } from './correction.js';
 export { DetectorInputError } from './errors.js';
 export { binIndex, countIntoBins, toProportions } from './bins.js';
-export { sortedCopy } from './sort.js';
+export { sortInPlace, sortedCopy } from './sort.js';
 export { quantileSorted, quantileCuts } from './quantile.js';
 export { toReferenceSample } from './reference.js';
 export type {

@@ -17,8 +17,37 @@ export function sortedCopy(values: ArrayLike<number>): Float64Array {
   const out = Float64Array.from(values);
   const n = out.length;
   if (n < RADIX_MIN) return out.sort();
-  let keys = new Uint32Array(out.buffer, out.byteOffset, 2 * n);
-  let spare = new Uint32Array(2 * n);
+  const keys = radixSort(
+    new Uint32Array(out.buffer, out.byteOffset, 2 * n),
+    new Uint32Array(2 * n),
+  );
+  return new Float64Array(keys.buffer, keys.byteOffset, n);
+}
+
+/**
+ * Sorts `values` in place, in sortedCopy's order, and returns it: for a caller that owns the
+ * array and sorts many, `scratch` (2 words per value, or more) serves every radix sort instead
+ * of a new buffer each time.
+ */
+export function sortInPlace(values: Float64Array, scratch?: Uint32Array): Float64Array {
+  const n = values.length;
+  if (n < RADIX_MIN) return values.sort();
+  const own = new Uint32Array(values.buffer, values.byteOffset, 2 * n);
+  const spare =
+    scratch !== undefined && scratch.length >= 2 * n
+      ? scratch.subarray(0, 2 * n)
+      : new Uint32Array(2 * n);
+  const keys = radixSort(own, spare);
+  if (keys !== own) own.set(keys);
+  return values;
+}
+
+/**
+ * The radix passes over `keys` (two words per double, little-endian), using `spare` (as long)
+ * for the scatters; returns whichever of the two holds the sorted doubles.
+ */
+function radixSort(keys: Uint32Array, spare: Uint32Array): Uint32Array {
+  const n = keys.length / 2;
   // Little-endian words: [2i] low, [2i + 1] high. Negative numbers: flip all bits (larger
   // magnitude sorts first); positive: set the sign bit (above every negative).
   for (let i = 0; i < n; i++) {
@@ -74,5 +103,5 @@ export function sortedCopy(values: ArrayLike<number>): Float64Array {
       keys[2 * i] = ~(keys[2 * i] as number) >>> 0;
     }
   }
-  return new Float64Array(keys.buffer, keys.byteOffset, n);
+  return keys;
 }

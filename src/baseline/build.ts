@@ -136,12 +136,16 @@ export class BaselineBuilder {
     return [...this.profiles.keys()];
   }
 
+  /** The baseline of the rows so far (it sorts each profile's numbers in place, for the sort). */
   finish(): BaselineFileV2 {
     if (this.rows === 0) throw this.error('no data rows');
     const opts = this.opts;
     // fromEntries, not assignment: a column named like an Object.prototype key stays a key.
+    // One scratch buffer for every column's sort, not 8 bytes per value per column of garbage.
+    const largest = Math.max(0, ...[...this.profiles.values()].map((p) => p.numericCount));
+    const scratch = new Uint32Array(2 * largest);
     const features: Record<string, FeatureEntry> = Object.fromEntries(
-      [...this.profiles].map(([name, profile]) => [name, this.feature(profile)]),
+      [...this.profiles].map(([name, profile]) => [name, this.feature(profile, scratch)]),
     );
     const content: Omit<BaselineFileV2, 'content_sha256'> = {
       format_version: BASELINE_FORMAT_VERSION,
@@ -164,7 +168,7 @@ export class BaselineBuilder {
     return { ...content, content_sha256: contentSha256(content) };
   }
 
-  private feature(p: ColumnProfile): FeatureEntry {
+  private feature(p: ColumnProfile, scratch: Uint32Array): FeatureEntry {
     const opts = this.opts;
     if (p.name === '__proto__') {
       throw this.error('a column named "__proto__" is not supported: rename it');
@@ -189,10 +193,15 @@ export class BaselineBuilder {
     };
     if (opts.categorical?.includes(p.name)) return asCategorical();
     if (p.textualCount === 0) {
-      return numericFeature(p.numericValues(), p.missing, {
-        bins: opts.bins ?? 10,
-        sampleSize: opts.sampleSize ?? REFERENCE_SAMPLE_SIZE,
-      });
+      return numericFeature(
+        p.numericValues(),
+        p.missing,
+        {
+          bins: opts.bins ?? 10,
+          sampleSize: opts.sampleSize ?? REFERENCE_SAMPLE_SIZE,
+        },
+        scratch,
+      );
     }
     const first = p.firstText;
     if (first && p.numericCount > NUMERIC_MAJORITY * p.present) {

@@ -3,7 +3,7 @@ import {
   countIntoBins,
   quantileCuts,
   quantileSorted,
-  sortedCopy,
+  sortInPlace,
 } from '../../detectors/index.js';
 import { SUMMARY_QUANTILES, type FeatureEntry } from './file-format.js';
 
@@ -60,13 +60,17 @@ export interface NumericOptions {
   sampleSize: number;
 }
 
-/** Everything a baseline keeps of a numeric column (values: its non-missing numbers). */
+/**
+ * Everything a baseline keeps of a numeric column. `values`, its non-missing numbers, are
+ * sorted in place (with `scratch` for the sort, when given: see sortInPlace).
+ */
 export function numericFeature(
   values: Float64Array,
   missing: number,
   opts: NumericOptions,
+  scratch?: Uint32Array,
 ): FeatureEntry {
-  const sorted = sortedCopy(values);
+  const sorted = sortInPlace(values, scratch);
   const distinct: number[] = [];
   for (const x of sorted) {
     if (distinct.length > MAX_DISCRETE_VALUES) break;

@@ -1,10 +1,4 @@
-import {
-  Moments,
-  countIntoBins,
-  quantileCuts,
-  quantileSorted,
-  sortInPlace,
-} from '../../detectors/index.js';
+import { Moments, quantileCuts, quantileSorted, sortInPlace } from '../../detectors/index.js';
 import { SUMMARY_QUANTILES, type FeatureEntry } from './file-format.js';
 
 /** Numeric columns with at most this many distinct values get per-value bins (as Evidently). */
@@ -55,6 +49,30 @@ function referenceSample(sorted: Float64Array, size: number) {
   return { method: 'quantiles' as const, size, values };
 }
 
+/**
+ * Bin counts of ascending values, the bins as countIntoBins's (a value equal to a cut goes
+ * above it): bin k holds the values from the first one not below cut k to the first one not
+ * below cut k + 1, so a binary search per cut does what a search per value would.
+ */
+function countSorted(cuts: Float64Array, sorted: Float64Array): Float64Array {
+  const counts = new Float64Array(cuts.length + 1);
+  let previous = 0;
+  for (let k = 0; k < cuts.length; k++) {
+    const cut = cuts[k] as number;
+    let lo = previous;
+    let hi = sorted.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((sorted[mid] as number) < cut) lo = mid + 1;
+      else hi = mid;
+    }
+    counts[k] = lo - previous;
+    previous = lo;
+  }
+  counts[cuts.length] = sorted.length - previous;
+  return counts;
+}
+
 export interface NumericOptions {
   bins: number;
   sampleSize: number;
@@ -81,8 +99,7 @@ export function numericFeature(
       ? quantileCuts(sorted, opts.bins)
       : discreteCuts(distinct),
   );
-  const counts = new Float64Array(cuts.length + 1);
-  countIntoBins(cuts, sorted, counts);
+  const counts = countSorted(cuts, sorted);
   // Squares of values beyond ~1e154 overflow: take the moments of x / scale instead.
   const extreme = Math.max(
     Math.abs(sorted[0] as number),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { sortedCopy } from '../../detectors/index.js';
+import { sortInPlace, sortedCopy } from '../../detectors/index.js';
 
 function sameOrder(a: Float64Array, b: Float64Array): boolean {
   if (a.length !== b.length) return false;
@@ -38,5 +38,35 @@ describe('sortedCopy (radix sort over IEEE-754 bits)', () => {
     expect(sameOrder(sortedCopy(tied), Float64Array.from(tied).sort())).toBe(true);
     const ascending = Float64Array.from({ length: 10_000 }, (_, i) => i - 5_000);
     expect(sameOrder(sortedCopy(ascending), ascending)).toBe(true);
+  });
+
+  it('sortInPlace sorts the array itself, with or without a scratch buffer, in the same order', () => {
+    let seed = 5;
+    const next = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
+    const scratch = new Uint32Array(2 * 60_000);
+    for (const n of [0, 5, 2_047, 2_048, 60_000]) {
+      // Positive values whose lowest 11 bits are all zero make the radix skip one pass: an odd
+      // number of passes leaves the result in the scratch buffer, to be copied back.
+      const bits = new DataView(new ArrayBuffer(8));
+      for (const shared of [false, true]) {
+        const values = Float64Array.from({ length: n }, () => {
+          const x = (next() - 0.5) * 10 ** Math.floor(next() * 12 - 6);
+          bits.setFloat64(0, shared ? Math.abs(x) : x, true);
+          if (shared) bits.setUint32(0, bits.getUint32(0, true) & ~0x7ff, true);
+          return bits.getFloat64(0, true);
+        });
+        const want = Float64Array.from(values).sort();
+        for (const buffer of [undefined, scratch, new Uint32Array(3)]) {
+          const copy = Float64Array.from(values);
+          // A view into a larger buffer, as a column's growing array is.
+          const backing = new Float64Array(n + 3);
+          backing.set(copy, 1);
+          const view = backing.subarray(1, n + 1);
+          expect(sortInPlace(view, buffer)).toBe(view);
+          expect(sameOrder(view, want)).toBe(true);
+          expect([backing[0], backing[n + 1]]).toEqual([0, 0]);
+        }
+      }
+    }
   });
 });

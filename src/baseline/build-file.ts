@@ -52,7 +52,13 @@ export async function buildBaselineFromFile(
   if (table.readCells) {
     // CSV: cells go from the reader's bytes into the profiles, no string per cell.
     const sink = builder.cellSink(table.columns(), wanted);
-    for await (const rows of table.readCells(sink)) onProgress?.({ rows, ...table.progress() });
+    let first = true;
+    for await (const rows of table.readCells(sink)) {
+      const progress = table.progress();
+      if (first) sink.expect(progress.bytes / progress.totalBytes);
+      first = false;
+      onProgress?.({ rows, ...progress });
+    }
   } else {
     let rows = 0;
     for await (const batch of table.batches()) {

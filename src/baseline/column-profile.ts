@@ -32,12 +32,21 @@ export class ColumnProfile {
   }
 
   addNumber(value: number): void {
-    if (this.numberCount === this.numbers.length) {
-      const grown = new Float64Array(this.numbers.length * 2);
-      grown.set(this.numbers);
-      this.numbers = grown;
-    }
+    // Small enough to be inlined into the reader's loop; growing is rare and kept out of it.
+    if (this.numberCount === this.numbers.length) this.grow();
     this.numbers[this.numberCount++] = value;
+  }
+
+  private grow(): void {
+    this.reserve(this.numbers.length * 2);
+  }
+
+  /** Room for `capacity` numbers in all, so that as many adds copy nothing. */
+  reserve(capacity: number): void {
+    if (capacity <= this.numbers.length) return;
+    const grown = new Float64Array(capacity);
+    grown.set(this.numbers.subarray(0, this.numberCount));
+    this.numbers = grown;
   }
 
   /** A text or boolean cell, by its category key. */

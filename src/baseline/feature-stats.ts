@@ -107,7 +107,8 @@ export function numericFeature(
   );
   const scale = extreme > 1e150 ? extreme : 1;
   const moments = new Moments();
-  for (const x of sorted) moments.add(x / scale);
+  // Indexed, not for-of: V8 runs this loop over a million values several times faster.
+  for (let i = 0; i < sorted.length; i++) moments.add((sorted[i] as number) / scale);
   const std = Math.sqrt(moments.m2 / moments.n) * scale;
   return {
     kind: 'numeric',

@@ -59,6 +59,21 @@ export class ProfileSink implements CellSink<number> {
     else profile.addText((this.texts[column] as TextCache).text(buf, start, end), locateLine, line);
   }
 
+  number(
+    column: number,
+    value: number,
+    buf: Buffer,
+    start: number,
+    end: number,
+    line: number,
+  ): void {
+    const profile = this.profiles[column];
+    if (profile === undefined) return;
+    if (this.categorical[column]) this.bytes(column, buf, start, end, line);
+    else if (value - value === 0) profile.addNumber(value);
+    else profile.missing++; // "1e400", as in cell.ts
+  }
+
   text(column: number, text: string, line: number): void {
     const profile = this.profiles[column];
     if (profile === undefined) return;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { NUMBER } from '../../src/baseline/cell.js';
-import { parseDecimal } from '../../src/baseline/input/decimal.js';
+import { parseDecimal, scanDecimal } from '../../src/baseline/input/decimal.js';
 import { sfc32 } from '../../scripts/sfc32.js';
 
 /** What cell.ts makes of a trimmed text cell's number: Number() of a NUMBER text, else NaN. */
@@ -100,5 +100,28 @@ describe('parseDecimal', () => {
       texts.push(text);
     }
     expect(expectSameAsNumber(texts)).toBe(texts.length);
+  });
+
+  it('scanDecimal reads a field up to a delimiter as the whole field, or not at all', () => {
+    // What the CSV reader relies on: a number followed by a comma or line feed is the field's
+    // whole text, with Number()'s value; any other field is left to be cut and read after.
+    const rnd = random(13);
+    const pick = (s: string) => s[Math.floor(rnd() * s.length)] as string;
+    const out = { end: -1 };
+    for (let i = 0; i < 50_000; i++) {
+      const text = Array.from({ length: Math.floor(rnd() * 10) }, () =>
+        pick('0123456789.eE+- x'),
+      ).join('');
+      for (const delimiter of [',', '\n']) {
+        const buf = Buffer.from(`${text}${delimiter}7`, 'latin1');
+        out.end = -1;
+        const x = scanDecimal(buf, 0, buf.length, out);
+        const whole = x === x && out.end === text.length;
+        const want = reference(text);
+        if (whole !== (want === want) || (whole && !Object.is(x, want))) {
+          throw new Error(`${JSON.stringify(text)}: scanDecimal ${show(x)} to ${out.end}`);
+        }
+      }
+    }
   });
 });

@@ -19,6 +19,10 @@ export class BatchRows implements CellSink<TableBatch> {
     (this.cells[column] as Cell[]).push(buf.toString('utf8', start, end));
   }
 
+  number(column: number, _value: number, buf: Buffer, start: number, end: number): void {
+    this.bytes(column, buf, start, end);
+  }
+
   text(column: number, text: string): void {
     (this.cells[column] as Cell[]).push(text);
   }

@@ -15,6 +15,7 @@
  * Cutting at ASCII bytes decodes each field as decoding the whole block would: a comma or line
  * feed is never part of a UTF-8 sequence, and ends an invalid one (U+FFFD) the same way.
  */
+import { scanDecimal, type DecimalEnd } from './decimal.js';
 import { BATCH_ROWS, inputError, type CellSink } from './types.js';
 
 const LF = 0x0a;
@@ -33,6 +34,7 @@ export class CsvLineScanner<T> {
   private readonly file: string;
   private readonly names: readonly string[];
   private readonly sink: CellSink<T>;
+  private readonly decimal: DecimalEnd = { end: 0 };
 
   constructor(file: string, names: readonly string[], sink: CellSink<T>) {
     this.file = file;
@@ -57,8 +59,26 @@ export class CsvLineScanner<T> {
       const lineStart = pos;
       let from = pos;
       for (let j = 0; ; j++) {
+        // Most cells of a numeric file are a plain number up to the comma: read it as the
+        // field is cut. Anything else (white space, text, a CR) is cut first, read after.
+        const x = scanDecimal(buf, from, end, this.decimal);
         let i = from;
         let c = 0;
+        if (x === x) {
+          i = this.decimal.end;
+          c = i < end ? (buf[i] as number) : LF;
+          if (c === COMMA || c === LF) {
+            const last = c === LF || i === end;
+            if (last !== (j === width - 1)) this.widthError(buf, lineStart, end, at);
+            sink.number(j, x, buf, from, i, at);
+            if (last) {
+              pos = i < end ? i + 1 : end;
+              break;
+            }
+            from = i + 1;
+            continue;
+          }
+        }
         while (i < end && (c = buf[i] as number) !== COMMA && c !== LF) i++;
         const last = i === end || c === LF;
         let s = from;

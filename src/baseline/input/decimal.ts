@@ -27,12 +27,30 @@ const POW10 = Array.from({ length: 23 }, (_, k) => Number(`1e${k}`));
 /** What parseDecimal returns for a text outside the pattern (no number text gives NaN). */
 export const NOT_A_NUMBER = NaN;
 
+/** Where scanDecimal stopped: the offset after the number it read. */
+export interface DecimalEnd {
+  end: number;
+}
+
+const whole: DecimalEnd = { end: 0 };
+
 /**
  * The number written in buf[start, end) (no white space around it), or NaN when the bytes are
  * not a plain decimal as above ("inf", "0x1f", "1e", "" are not). Overflow gives ±Infinity,
  * as Number() does.
  */
 export function parseDecimal(buf: Buffer, start: number, end: number): number {
+  const x = scanDecimal(buf, start, end, whole);
+  return whole.end === end ? x : NOT_A_NUMBER;
+}
+
+/**
+ * The decimal at buf[start] that goes on no further than `end`, where it stops put in `out.end`:
+ * for a reader that cuts a field and reads its number in one pass (the field is the number
+ * when a delimiter follows). NaN (out.end unspecified) when no digits start there, or an
+ * exponent marker has no digits.
+ */
+export function scanDecimal(buf: Buffer, start: number, end: number, out: DecimalEnd): number {
   if (start >= end) return NOT_A_NUMBER;
   let i = start;
   let negative = false;
@@ -82,7 +100,7 @@ export function parseDecimal(buf: Buffer, start: number, end: number): number {
     if (i === first) return NOT_A_NUMBER;
     if (negativeExponent) exponent = -exponent;
   }
-  if (i !== end) return NOT_A_NUMBER;
+  out.end = i;
 
   if (exact) {
     if (significand === 0) return negative ? -0 : 0;
@@ -93,5 +111,5 @@ export function parseDecimal(buf: Buffer, start: number, end: number): number {
     if (value !== undefined) return negative ? -value : value;
   }
   // The pattern matched: ASCII, so latin1 is the text.
-  return Number(buf.toString('latin1', start, end));
+  return Number(buf.toString('latin1', start, i));
 }

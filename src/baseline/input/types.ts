@@ -72,6 +72,19 @@ export interface CellSink<T> {
    * any UTF-8, or invalid UTF-8, which decodes to U+FFFD).
    */
   bytes(column: number, buf: Buffer, start: number, end: number, line: number): void;
+  /**
+   * The same for a cell that is a plain decimal (no white space), already read: `value` is
+   * Number() of its text (±Infinity past the double range), the bytes are there for a column
+   * that wants the text.
+   */
+  number(
+    column: number,
+    value: number,
+    buf: Buffer,
+    start: number,
+    end: number,
+    line: number,
+  ): void;
   /** The same for a cell the reader had to decode (trimmed, as csv-parse gives it). */
   text(column: number, text: string, line: number): void;
   /** Every cell of the row starting on `line` has been given. */

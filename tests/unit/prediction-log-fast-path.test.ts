@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { decodePredictionLog, predictionLogSchema } from '../../src/prediction-log/prediction-log.js';
+import {
+  decodePredictionLog,
+  predictionLogSchema,
+} from '../../src/prediction-log/prediction-log.js';
 
 /**
  * decodePredictionLog checks plain messages by hand and leaves the rest to zod: whatever a

@@ -2,7 +2,7 @@
  * The processes a bench measures: daemons and the bare kafkajs consumer, each in its own child
  * process (own event loop, own RSS), started the same way by every bench.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -21,14 +21,30 @@ export interface Figures {
 export const rate = (f: Figures) => f.events / f.seconds;
 
 export function tsxChild(args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
-  // BENCH_CPU_PROF=<dir>: V8 CPU profiles of every child, to see where the time goes.
+  return nodeChild(['--import', 'tsx', ...args], env);
+}
+
+/** `node <args>`; BENCH_CPU_PROF=<dir>: V8 CPU profiles of every child, to see where the time goes. */
+function nodeChild(args: string[], env: NodeJS.ProcessEnv): ChildProcess {
   const profile = process.env.BENCH_CPU_PROF;
   const flags = profile ? ['--cpu-prof', '--cpu-prof-dir', profile] : [];
-  return spawn(process.execPath, [...flags, '--import', 'tsx', ...args], {
+  return spawn(process.execPath, [...flags, ...args], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
+}
+
+let built = false;
+
+/** dist/src/cli.js, built from the current sources once per bench process. */
+export function compiledCli(): string {
+  if (!built) {
+    const run = spawnSync('npm', ['run', '-s', 'build'], { cwd: ROOT, stdio: 'inherit' });
+    if (run.status !== 0) throw new Error(`npm run build failed (exit ${run.status})`);
+    built = true;
+  }
+  return path.join(ROOT, 'dist', 'src', 'cli.js');
 }
 
 /** Peak resident set (VmHWM) of a live process, in MB. */
@@ -83,6 +99,11 @@ export interface BenchDaemonOptions {
   baselines: string;
   /** drift.ksMethod (default: the daemon's). */
   ksMethod?: string;
+  /**
+   * Run the build (`npm run build`, dist/src/cli.js) as users do, not the sources through tsx,
+   * whose loader and transformed-source cache add ~75 MB of RSS.
+   */
+  compiled?: boolean;
 }
 
 export interface BenchDaemon {
@@ -129,9 +150,11 @@ export async function startBenchDaemon(
       log: { level: 'warn' },
     }),
   );
-  const child = tsxChild([path.join(ROOT, 'src', 'cli.ts'), 'run', '--config', config], {
-    INFLUX_TOKEN: services.influx.token,
-  });
+  const args = ['run', '--config', config];
+  const env = { INFLUX_TOKEN: services.influx.token };
+  const child = o.compiled
+    ? nodeChild([compiledCli(), ...args], env)
+    : tsxChild([path.join(ROOT, 'src', 'cli.ts'), ...args], env);
   child.stdout?.resume();
   const exited = new Promise((r) => child.once('exit', r));
   return {

@@ -2,6 +2,7 @@ import type { ReferenceSample } from '../reference.js';
 import { sortedCopy } from '../sort.js';
 import { sortedIndexOf, type SortedIndex } from '../sorted-index.js';
 import { addOffset, addSum, mergeSum, scaleOf, scalesOf } from './fixed-point.js';
+import { walkCells } from './ks-statistic.js';
 import { CELL_STRIDE as S, type KsState } from './state.js';
 
 /**
@@ -126,6 +127,11 @@ export class KsCells {
     return this.form === 'held' ? this.heldCells() : this.denseCells();
   }
 
+  /** A held window's values, ascending (a copy); null in the other forms. */
+  heldSorted(): Float64Array | null {
+    return this.form === 'held' ? sortedCopy(this.held.subarray(0, this.heldCount)) : null;
+  }
+
   /**
    * The non-zero cells for a statistic that walks them (O(cells)): null in the dense form,
    * whose slots are already the cheaper thing to read (`view`).
@@ -197,14 +203,9 @@ export class KsCells {
     const sorted = sortedCopy(this.held.subarray(0, this.heldCount));
     const out = new Float64Array(sorted.length * S);
     let c = -S;
-    let k = 0;
     let cellK = -1;
     let scale = 0;
-    for (let i = 0; i < sorted.length; i++) {
-      const x = sorted[i] as number;
-      k = countAtMostFrom(values, x, k);
-      const equal = k > 0 && values[k - 1] === x;
-      const at = equal ? k - 1 : k;
+    walkCells(values, sorted, (at, equal, k, x) => {
       if (at !== cellK) {
         c += S;
         out[c] = at;
@@ -218,7 +219,7 @@ export class KsCells {
         out[c + 1] = (out[c + 1] as number) + 1;
         if (k > 0 && k < u) addOffset(out, c + 2, x - (values[k - 1] as number), scale);
       }
-    }
+    });
     return c + S === out.length ? out : out.slice(0, c + S);
   }
 
@@ -253,31 +254,6 @@ export class KsCells {
 
 function nonZero(slots: Float64Array, at: number): boolean {
   return slots[at] !== 0 || slots[at + 1] !== 0 || slots[at + 2] !== 0 || slots[at + 3] !== 0;
-}
-
-/**
- * #values <= x for ascending `values`, knowing it is at least `from`: galloping from there,
- * then a binary search, so a sorted run of h lookups costs O(h log(u / h)).
- */
-function countAtMostFrom(values: Float64Array, x: number, from: number): number {
-  const u = values.length;
-  let lo = from;
-  if (lo >= u || (values[lo] as number) > x) return lo;
-  let step = 1;
-  let hi = lo + 1;
-  while (hi < u && (values[hi] as number) <= x) {
-    lo = hi;
-    step *= 2;
-    hi = lo + step;
-  }
-  if (hi > u) hi = u;
-  // values[lo] <= x; values[hi] > x or hi = u.
-  while (hi - lo > 1) {
-    const mid = (lo + hi) >>> 1;
-    if ((values[mid] as number) <= x) lo = mid;
-    else hi = mid;
-  }
-  return hi;
 }
 
 /** Packed cells added into dense slots (into zeroed slots: the same as copying them). */

@@ -52,3 +52,104 @@ export function ksStatisticOfCells(
   const minS = Math.min(-min, 1);
   return minS > max ? minS : max;
 }
+
+/**
+ * The same statistic from a held window's values, ascending, without listing its cells (no
+ * offset sums, nothing allocated): each run of values in one cell is counted as it is walked,
+ * and the cell then read exactly as ksStatisticOfCells reads a listed one.
+ */
+export function ksStatisticOfSorted(
+  sample: ReferenceSample,
+  sorted: Float64Array,
+  n: number,
+): number {
+  const { values, cumulative, size: nRef } = sample;
+  const u = values.length;
+  let w = 0;
+  let max = 0;
+  let min = 0;
+  let next = 0;
+  let cellK = -1;
+  let below = 0;
+  let equal = 0;
+  const at = (k: number) => {
+    const d = (cumulative[k] as number) / nRef - w / n;
+    if (d > max) max = d;
+    else if (d < min) min = d;
+  };
+  const flush = () => {
+    if (cellK < 0) return;
+    if (next < cellK && next < u) at(Math.min(cellK, u) - 1);
+    if (below > 0) {
+      w += below;
+      const d = (cellK === 0 ? 0 : (cumulative[cellK - 1] as number)) / nRef - w / n;
+      if (d < min) min = d;
+      else if (d > max) max = d;
+    }
+    if (cellK === u) {
+      next = u;
+      return;
+    }
+    w += equal;
+    at(cellK);
+    next = cellK + 1;
+  };
+  walkCells(values, sorted, (cell, isEqual) => {
+    if (cell !== cellK) {
+      flush();
+      cellK = cell;
+      below = 0;
+      equal = 0;
+    }
+    if (isEqual) equal++;
+    else below++;
+  });
+  flush();
+  if (next < u) at(u - 1);
+  const minS = Math.min(-min, 1);
+  return minS > max ? minS : max;
+}
+
+/**
+ * Walks a window's values, ascending, through the reference's cells: per value its cell (the
+ * reference value it equals, else the interval below reference value k), whether it equals
+ * one, k = #reference values <= x, and x. Each search starts where the last ended.
+ */
+export function walkCells(
+  values: Float64Array,
+  sorted: Float64Array,
+  visit: (cell: number, equal: boolean, k: number, x: number) => void,
+): void {
+  let k = 0;
+  for (let i = 0; i < sorted.length; i++) {
+    const x = sorted[i] as number;
+    k = countAtMostFrom(values, x, k);
+    const equal = k > 0 && values[k - 1] === x;
+    visit(equal ? k - 1 : k, equal, k, x);
+  }
+}
+
+/**
+ * #values <= x for ascending `values`, knowing it is at least `from`: galloping from there,
+ * then a binary search, so a sorted run of h lookups costs O(h log(u / h)).
+ */
+function countAtMostFrom(values: Float64Array, x: number, from: number): number {
+  const u = values.length;
+  let lo = from;
+  if (lo >= u || (values[lo] as number) > x) return lo;
+  let step = 1;
+  let hi = lo + 1;
+  while (hi < u && (values[hi] as number) <= x) {
+    lo = hi;
+    step *= 2;
+    hi = lo + step;
+  }
+  if (hi > u) hi = u;
+  // values[lo] <= x; values[hi] > x or hi = u.
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >>> 1;
+    if ((values[mid] as number) <= x) lo = mid;
+    else hi = mid;
+  }
+  return hi;
+}

@@ -2,7 +2,7 @@ import type { NumericReference, ReferenceSample } from '../reference.js';
 import { sortedIndexOf, type SortedIndex } from '../sorted-index.js';
 import { scalesOf, sumAt } from './fixed-point.js';
 import { KsCells } from './ks-cells.js';
-import { ksStatisticOfCells } from './ks-statistic.js';
+import { ksStatisticOfCells, ksStatisticOfSorted } from './ks-statistic.js';
 import { Moments, type FeatureSummary } from './moments.js';
 import { PerSource } from './per-source.js';
 import { SourceFloats } from './source-floats.js';
@@ -163,6 +163,8 @@ export class NumericAggregate {
    */
   ksStatistic(): number {
     const sample = this.requireSample();
+    const held = (this.ks as KsCells).heldSorted();
+    if (held !== null) return ksStatisticOfSorted(sample, held, this.n);
     const listed = (this.ks as KsCells).cellList();
     if (listed !== null) return ksStatisticOfCells(sample, listed, this.n);
     const cells = (this.ks as KsCells).view();

@@ -78,11 +78,14 @@ export class WindowEmitter {
       }
     }
     this.noteUnavailable(results);
-    // In requests of WRITE_CHUNK_POINTS: turning points into line protocol is synchronous work.
+    // In requests of WRITE_CHUNK_POINTS (turning points into line protocol is synchronous
+    // work), all in flight at once: InfluxDB takes them in parallel, each retried on its own.
+    const writes: Promise<number>[] = [];
     for (let at = 0; at < results.length; at += WRITE_CHUNK_POINTS) {
-      const chunk = results.slice(at, at + WRITE_CHUNK_POINTS);
-      metrics.pointsWritten.inc(await this.write(chunk, context));
+      writes.push(this.write(results.slice(at, at + WRITE_CHUNK_POINTS), context));
+      if (slice.due()) await slice.pause();
     }
+    for (const acknowledged of await Promise.all(writes)) metrics.pointsWritten.inc(acknowledged);
     const drifted = driftedFeatures(results);
     for (const w of closed) {
       const { model, modelVersion } = w;

@@ -13,8 +13,6 @@
  * Medians are printed under the table for the targeted rows. ratio = scipy time / driftwatch
  * time ("3.0× faster" means driftwatch takes a third of scipy's time). One core, one thread.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
@@ -35,6 +33,8 @@ import {
   type NumericReference,
 } from '../detectors/index.js';
 import { uniform53 } from '../scripts/sfc32.js';
+import { findPython, runPythonScript, writeRaw } from './python.js';
+import { bestOf as time, type Timing } from './timing.js';
 
 const ROOT = path.join(import.meta.dirname, '..');
 const say = (s: string) => process.stderr.write(`${s}\n`);
@@ -72,36 +72,6 @@ function categoryCounts(total: number, seed: number, tilt: number): Float64Array
 }
 
 // ---------------------------------------------------------------------------------------------
-// Timing.
-
-interface Timing {
-  best: number; // seconds per call
-  median: number;
-}
-
-/**
- * Best and median seconds per call of `fn` over `runs` runs, after `warmup` unmeasured calls.
- * With `inner` > 1 each run times `inner` calls in a loop (for calls of a few µs).
- */
-function time(fn: () => unknown, runs: number, inner = 1, warmup = Math.max(3, inner)): Timing {
-  let sink = 0;
-  const keep = (r: unknown) => {
-    if (typeof r === 'number') sink += r;
-    else if (r !== undefined) sink += 1;
-  };
-  for (let i = 0; i < warmup; i++) keep(fn());
-  const samples: number[] = [];
-  for (let r = 0; r < runs; r++) {
-    const t0 = process.hrtime.bigint();
-    for (let i = 0; i < inner; i++) keep(fn());
-    samples.push(Number(process.hrtime.bigint() - t0) / 1e9 / inner);
-  }
-  if (Number.isNaN(sink)) say('(sink is NaN)');
-  samples.sort((a, b) => a - b);
-  return { best: samples[0] as number, median: samples[Math.floor(samples.length / 2)] as number };
-}
-
-// ---------------------------------------------------------------------------------------------
 // The scipy side.
 
 interface PyResult {
@@ -117,27 +87,6 @@ interface PyOutput {
 
 const PYREF = path.join(os.homedir(), '.cache', 'driftwatch', 'pyref', 'bin', 'python');
 const PYREF_HINT = `python3 -m venv ~/.cache/driftwatch/pyref && ~/.cache/driftwatch/pyref/bin/pip install scipy==1.17.1 numpy==2.4.6`;
-
-/** The interpreter to use, or why there is none. */
-function findPython(): { python: string } | { missing: string } {
-  const candidate = process.env.DRIFTWATCH_PYTHON ?? PYREF;
-  if (!process.env.DRIFTWATCH_PYTHON && !existsSync(PYREF)) {
-    return { missing: `no $DRIFTWATCH_PYTHON and no ${PYREF}` };
-  }
-  const probe = spawnSync(candidate, ['-c', 'import numpy, scipy.stats'], { encoding: 'utf8' });
-  if (probe.error) return { missing: `${candidate}: ${probe.error.message}` };
-  if (probe.status !== 0) {
-    return { missing: `${candidate} cannot import numpy and scipy` };
-  }
-  return { python: candidate };
-}
-
-function writeF64(dir: string, name: string, v: Float64Array): void {
-  writeFileSync(
-    path.join(dir, `${name}.f64`),
-    new Uint8Array(v.buffer, v.byteOffset, v.byteLength),
-  );
-}
 
 // ---------------------------------------------------------------------------------------------
 // Output.
@@ -165,7 +114,6 @@ interface Row {
 }
 
 function main(): void {
-  if (os.endianness() !== 'LE') throw new Error('raw float64 files assume a little-endian host');
   const t0 = performance.now();
   say('generating inputs …');
   const training = normals(BASELINE_TRAINING, 1).sort();
@@ -318,36 +266,35 @@ function main(): void {
   // ------------------------------------------------------------------------------------------
   let py: PyOutput | undefined;
   let pyNote = '';
-  const found = findPython();
+  const found = findPython({
+    defaultPython: PYREF,
+    probe: 'import numpy, scipy.stats',
+    needs: 'numpy and scipy',
+  });
   if ('missing' in found) {
     pyNote = `scipy comparison skipped (${found.missing}); to get it:\n  ${PYREF_HINT}\n  (or point $DRIFTWATCH_PYTHON at a python with scipy and numpy)`;
   } else {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'driftwatch-bench-detectors-'));
-    try {
-      const inputs: Record<string, Float64Array> = {
-        cuts,
-        values,
-        ks_baseline: ksBaseline,
-        ks_window: ksWindow,
-        exact_a: exactA,
-        exact_b: exactB,
-        ref_counts: refCounts,
-        cur_counts: curCounts,
-        expected,
-      };
-      for (const [name, v] of Object.entries(inputs)) writeF64(dir, name, v);
-      say(`scipy (${found.python}) …`);
-      const child = spawnSync(found.python, [path.join(ROOT, 'bench', 'detectors_scipy.py'), dir], {
-        encoding: 'utf8',
-        stdio: ['ignore', 'pipe', 'inherit'],
-        maxBuffer: 16 * 1024 * 1024,
-      });
-      if (child.status === 0) py = JSON.parse(child.stdout) as PyOutput;
-      else
-        pyNote = `scipy side failed (exit ${child.status ?? child.signal}); figures are driftwatch only`;
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const inputs: Record<string, Float64Array> = {
+      cuts,
+      values,
+      ks_baseline: ksBaseline,
+      ks_window: ksWindow,
+      exact_a: exactA,
+      exact_b: exactB,
+      ref_counts: refCounts,
+      cur_counts: curCounts,
+      expected,
+    };
+    say(`scipy (${found.python}) …`);
+    const run = runPythonScript<PyOutput>(
+      found.python,
+      path.join(ROOT, 'bench', 'detectors_scipy.py'),
+      (dir) => {
+        for (const [name, v] of Object.entries(inputs)) writeRaw(dir, name, v);
+      },
+    );
+    if ('ok' in run) py = run.ok;
+    else pyNote = `scipy side failed (${run.failed}); figures are driftwatch only`;
   }
 
   // ------------------------------------------------------------------------------------------

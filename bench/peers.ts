@@ -1,0 +1,188 @@
+/**
+ * `npm run bench:peers`: driftwatch's detectors against the Python drift libraries on the same
+ * windows, in one run (issue 13, goal 6). 12 windows of 3,000 events, 4 numeric + 2
+ * categorical features, a baseline of 50,000 training rows (bench/peers-data.ts).
+ *
+ * driftwatch: the daemon's own path in this process — the baseline as `baseline build` makes
+ * it with its defaults, events into a Window, evaluateWindow with the default drift settings
+ * (bench/peers-driftwatch.ts). The peers (bench/peers.py): Evidently, NannyML, alibi-detect,
+ * from a venv this bench does not install (the command is printed when it is missing; the
+ * driftwatch figures are printed either way). Inputs go over as raw little-endian files.
+ *
+ * Reading it: every time is the best of N runs after a warm-up, on both sides; events/s =
+ * 36,000 / seconds for all 12 windows; ratio = driftwatch events/s / the peer's. The agreement
+ * lines check that where two sides compute the same thing they get the same numbers; the notes
+ * say where a peer computes something else.
+ */
+import { writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {
+  CATEGORICAL,
+  NUMERIC,
+  TRAINING_ROWS,
+  WINDOWS,
+  WINDOW_EVENTS,
+  peersData,
+  type PeersData,
+} from './peers-data.js';
+import { peersBaseline, timeDriftwatch, type DriftwatchRun } from './peers-driftwatch.js';
+import { agreementLines, DIFFERENCES, type PeersOutput } from './peers-agreement.js';
+import { findPython, runPythonScript, writeRaw } from './python.js';
+import { runBench, say } from './run.js';
+
+const ROOT = path.join(import.meta.dirname, '..');
+const VENV = path.join(os.homedir(), '.cache', 'driftwatch', 'peers-venv');
+const INSTALL_HINT = `python3.11 -m venv ${VENV} && ${VENV}/bin/pip install -r bench/peers-requirements.txt`;
+const EVENTS = WINDOWS * WINDOW_EVENTS;
+const RUNS = { driftwatch: 20, evidently: 3, nannyml: 7, alibi: 7 };
+const GOALS = { evidently: 100, nannyml: 3, alibi: 3 } as const;
+type Peer = keyof typeof GOALS;
+const PEERS = Object.keys(GOALS) as Peer[];
+const PEER_LABELS: Record<Peer, string> = {
+  evidently: 'Evidently: a Report per window (ValueDrift ks+psi, chisquare+psi)',
+  nannyml: 'NannyML: UnivariateDriftCalculator.calculate (ks, chi2)',
+  alibi: 'alibi-detect: KSDrift + ChiSquareDrift predict per window',
+};
+
+const rate = (seconds: number) => EVENTS / seconds;
+function fmtRate(eventsPerSecond: number): string {
+  return eventsPerSecond >= 1e6
+    ? `${(eventsPerSecond / 1e6).toFixed(2)} M events/s`
+    : `${(eventsPerSecond / 1e3).toFixed(1)} k events/s`;
+}
+const fmtSeconds = (s: number) => (s < 1 ? `${(s * 1e3).toFixed(1)} ms` : `${s.toFixed(2)} s`);
+
+function runPeers(data: PeersData): { out: PeersOutput } | { note: string } {
+  const found = findPython({
+    defaultPython: path.join(VENV, 'bin', 'python'),
+    probe: 'import evidently, nannyml, alibi_detect, scipy, pandas',
+    needs: 'evidently, nannyml and alibi_detect',
+  });
+  if ('missing' in found) {
+    return {
+      note:
+        `peers skipped (${found.missing}); to get them (Python 3.11, about 2 GB):\n  ${INSTALL_HINT}\n` +
+        '  (or point $DRIFTWATCH_PYTHON at a python with those packages)',
+    };
+  }
+  say(`peers (${found.python}), a minute or two …`);
+  const meta = {
+    numeric: NUMERIC,
+    categorical: Object.fromEntries(Object.entries(CATEGORICAL).map(([f, c]) => [f, c.names])),
+    windows: WINDOWS,
+    window_events: WINDOW_EVENTS,
+    runs: RUNS,
+  };
+  const run = runPythonScript<PeersOutput>(
+    found.python,
+    path.join(ROOT, 'bench', 'peers.py'),
+    (dir) => {
+      writeFileSync(path.join(dir, 'meta.json'), JSON.stringify(meta));
+      const columns: [
+        string,
+        { reference: Float64Array | Int32Array; current: Float64Array | Int32Array },
+      ][] = [...Object.entries(data.raw.numeric), ...Object.entries(data.raw.categorical)];
+      for (const [f, v] of columns) {
+        writeRaw(dir, `ref_${f}`, v.reference);
+        writeRaw(dir, `cur_${f}`, v.current);
+      }
+    },
+  );
+  return 'ok' in run ? { out: run.ok } : { note: `the Python side failed (${run.failed})` };
+}
+
+function table(rows: string[][]): string[] {
+  const widths = (rows[0] ?? []).map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+  return rows.map((cells) =>
+    cells
+      .map((s, c) => (c === 0 ? s.padEnd(widths[c]!) : s.padStart(widths[c]!)))
+      .join('  ')
+      .trimEnd(),
+  );
+}
+
+function goalLines(name: string, run: DriftwatchRun, out: PeersOutput): string[] {
+  const rows = [['goal', 'driftwatch / peer', 'verdict']];
+  for (const peer of PEERS) {
+    const theirs = out.peers[peer];
+    if (theirs === undefined) continue;
+    const ratio = theirs.seconds / run.timing.best;
+    rows.push([
+      `${name} ≥ ${GOALS[peer]}× ${peer}`,
+      `${ratio.toFixed(ratio < 10 ? 2 : 0)}×`,
+      ratio >= GOALS[peer] ? 'PASS' : 'MISS',
+    ]);
+  }
+  return table(rows);
+}
+
+function main(): Promise<void> {
+  const t0 = performance.now();
+  say('generating data …');
+  const data = peersData();
+  say('driftwatch …');
+  const built = performance.now();
+  const baseline = peersBaseline(data);
+  const buildSeconds = (performance.now() - built) / 1000;
+  const fullColumn = peersBaseline(data, TRAINING_ROWS);
+  const runs = {
+    defaults: timeDriftwatch(baseline, data, { runs: RUNS.driftwatch }),
+    handOver: timeDriftwatch(baseline, data, { runs: RUNS.driftwatch, handOver: true }),
+    fullColumn: timeDriftwatch(fullColumn, data, { runs: RUNS.driftwatch }),
+  };
+  const peers = runPeers(data);
+  const out = 'out' in peers ? peers.out : undefined;
+
+  const lines: string[] = [];
+  const versions = out
+    ? `; python ${out.python}, ${Object.entries(out.versions)
+        .map(([k, v]) => `${k} ${v ?? '—'}`)
+        .join(', ')}`
+    : '';
+  lines.push(
+    `\npeers bench, node ${process.version}, ${os.cpus()[0]?.model ?? '?'}, ${os.cpus().length} cores, load ${os.loadavg()[0]?.toFixed(1)}${versions}`,
+    `${EVENTS.toLocaleString('en-US')} events = ${WINDOWS} windows × ${WINDOW_EVENTS.toLocaleString('en-US')}, ${NUMERIC.length} numeric + ${Object.keys(CATEGORICAL).length} categorical features, baseline of ${data.training[NUMERIC[0]]!.length.toLocaleString('en-US')} training rows`,
+    'best of N runs after a warm-up, both sides; events/s = events / seconds for all windows\n',
+  );
+  const rows = [['what', 'seconds', 'events/s', 'median']];
+  const dw = (what: string, r: DriftwatchRun) =>
+    rows.push([
+      what,
+      fmtSeconds(r.timing.best),
+      fmtRate(rate(r.timing.best)),
+      fmtRate(rate(r.timing.median)),
+    ]);
+  dw('driftwatch, defaults (Window.add → evaluateWindow)', runs.defaults);
+  dw('driftwatch, defaults, + stage hand-over (partial encode/decode)', runs.handOver);
+  dw(`driftwatch, baseline --sample-size ${TRAINING_ROWS} (the whole column)`, runs.fullColumn);
+  for (const peer of PEERS) {
+    const p = out?.peers[peer];
+    if (p)
+      rows.push([
+        PEER_LABELS[peer],
+        fmtSeconds(p.seconds),
+        fmtRate(rate(p.seconds)),
+        fmtRate(rate(p.median)),
+      ]);
+  }
+  lines.push(...table(rows), '');
+  const fits = [`driftwatch baseline build ${fmtSeconds(buildSeconds)} (once)`];
+  if (out?.peers.nannyml) fits.push(`NannyML fit ${fmtSeconds(out.peers.nannyml.fit_seconds)}`);
+  if (out?.peers.alibi)
+    fits.push(`alibi-detect detectors built ${fmtSeconds(out.peers.alibi.fit_seconds)}`);
+  lines.push(`not timed above: ${fits.join(', ')}\n`);
+  if (out) {
+    lines.push(...goalLines('defaults', runs.defaults, out), '');
+    lines.push(...goalLines('with the hand-over', runs.handOver, out), '');
+    for (const [peer, why] of Object.entries(out.missing)) lines.push(`${peer} missing: ${why}`);
+    lines.push(...agreementLines(runs, out), '', ...DIFFERENCES);
+  } else {
+    lines.push(('note' in peers ? peers.note : '') + '\n');
+  }
+  lines.push(`(whole run ${((performance.now() - t0) / 1000).toFixed(0)} s)`);
+  process.stdout.write(`${lines.join('\n')}\n`);
+  return Promise.resolve();
+}
+
+runBench(main);

@@ -8,6 +8,17 @@ const E128 = 128;
 const P128 = 2 ** 128;
 const M128 = 2 ** -128;
 
+/**
+ * POW2[e + 1000] = 2^e for e in [−1000, 1000], built by exact doublings and halvings: the
+ * values 2 ** e gives, without a pow call per use (the one-sided KS sum takes one per term).
+ */
+const POW2 = new Float64Array(2001);
+POW2[1000] = 1;
+for (let e = 1; e <= 1000; e++) {
+  POW2[1000 + e] = (POW2[999 + e] as number) * 2;
+  POW2[1000 - e] = (POW2[1001 - e] as number) / 2;
+}
+
 /** v·2^e without overflowing or flushing the power of two itself. */
 export function ldexp(v: number, e: number): number {
   // Beyond ±2200 the result is 0 or ±Infinity for any finite v; this also bounds the loops.
@@ -21,7 +32,7 @@ export function ldexp(v: number, e: number): number {
     v *= 2 ** -1000;
     e += 1000;
   }
-  return v * 2 ** e;
+  return v * (POW2[e + 1000] as number);
 }
 
 /** Durbin (1968) / Marsaglia, Tsang & Wang (2003): P(D_n <= d) as n!/n^n · (H^n)[k-1][k-1]. */

@@ -73,7 +73,8 @@ function powScaled(bh: number, bl: number, k: number): number {
   let e = frE * k;
   let m = 1 + k * (bl / bh);
   while (k > 0) {
-    const chunk = Math.floor(-960 / Math.log2(cur)); // cur^chunk >= 2^-960
+    // cur^chunk >= 2^-960; cur is in [0.5, 1), so chunk >= 960 and needs no log below that.
+    const chunk = k <= 960 ? k : Math.floor(-960 / Math.log2(cur));
     if (k <= chunk) {
       m *= cur ** k;
       k = 0;
@@ -182,7 +183,7 @@ export function smirnovSf(n: number, d: number): number {
     const pl = prodErr(ch, rh, ph) + (ch * rl + cl * rh);
     const h = ph + pl;
     ch = frexp(h);
-    cl = (pl - (h - ph)) * 2 ** -frE;
+    cl = ldexp(pl - (h - ph), -frE);
     ce += frE;
   }
   const prob = d * (sum + comp);

@@ -16,6 +16,8 @@ const RADIX = 1 << 11;
 export function sortedCopy(values: ArrayLike<number>): Float64Array {
   const out = Float64Array.from(values);
   const n = out.length;
+  // Already in order (a window's values handed on between stages travel sorted): one pass.
+  if (inSortOrder(out)) return out;
   if (n < RADIX_MIN) return out.sort();
   const keys = radixSort(
     new Uint32Array(out.buffer, out.byteOffset, 2 * n),
@@ -104,4 +106,15 @@ function radixSort(keys: Uint32Array, spare: Uint32Array): Uint32Array {
     }
   }
   return keys;
+}
+
+/** Whether `a` (no NaN) is as Float64Array.prototype.sort leaves it: ascending, −0 before +0. */
+function inSortOrder(a: Float64Array): boolean {
+  for (let i = 1; i < a.length; i++) {
+    const x = a[i - 1] as number;
+    const y = a[i] as number;
+    if (x < y) continue;
+    if (x > y || (x === 0 && Object.is(x, 0) && Object.is(y, -0))) return false;
+  }
+  return true;
 }

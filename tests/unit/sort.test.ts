@@ -69,4 +69,20 @@ describe('sortedCopy (radix sort over IEEE-754 bits)', () => {
       }
     }
   });
+
+  it('returns data already in order as it is, and orders zeros of either sign as sort does', () => {
+    for (const n of [3, 5_000]) {
+      const zeros = Float64Array.from({ length: n }, (_, i) => (i % 2 === 0 ? 0 : -0));
+      expect(sameOrder(sortedCopy(zeros), Float64Array.from(zeros).sort())).toBe(true);
+      const sorted = Float64Array.from(zeros).sort();
+      const copy = sortedCopy(sorted);
+      expect(sameOrder(copy, sorted)).toBe(true);
+      expect(copy).not.toBe(sorted); // a copy even then
+      const nearlySorted = Float64Array.from({ length: n }, (_, i) => i);
+      nearlySorted[n - 1] = -1;
+      expect(sameOrder(sortedCopy(nearlySorted), Float64Array.from(nearlySorted).sort())).toBe(
+        true,
+      );
+    }
+  });
 });

@@ -61,6 +61,7 @@ export function agreementLines(
   const full = { d: new Gap(), p: new Gap() };
   const sketch = { d: new Gap(), p: new Gap() };
   let sameDecision = 0;
+  const methods = new Map<string, number>();
   forEach(NUMERIC, (f, w) => {
     const [d, p] = scipy(f, w);
     const a = resultOf(runs.fullColumn, w, f, 'ks');
@@ -70,10 +71,14 @@ export function agreementLines(
     sketch.d.add(b.statistic ?? NaN, d);
     sketch.p.add(b.pValue ?? NaN, p);
     if ((b.pValue ?? 1) <= 0.05 === p <= 0.05) sameDecision++;
+    const method = b.pValueMethod ?? 'none';
+    methods.set(method, (methods.get(method) ?? 0) + 1);
   });
+  const used = [...methods].map(([m, count]) => `${m} ${count}`).join(', ');
   lines.push(
     `  KS, driftwatch --sample-size 50000 vs scipy ks_2samp(whole column, window), ${pairs(NUMERIC)}: D ${full.d.relative}, p ${full.p.relative}`,
     `  KS, driftwatch defaults (10,000-value quantile sample standing for the 50,000) vs the same: |ΔD| ≤ ${sketch.d.abs.toExponential(1)} (the sample's ECDF is within 1/10,000 of the column's), |Δp| ≤ ${sketch.p.abs.toExponential(1)}; raw p ≤ 0.05 on the same side in ${sameDecision}/${NUMERIC.length * WINDOWS}`,
+    `  KS p-value method with the default settings (ksMethod auto, n_ref = the column's count): ${used}`,
   );
 
   const { evidently, nannyml, alibi } = out.peers;

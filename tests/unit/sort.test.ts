@@ -70,6 +70,18 @@ describe('sortedCopy (radix sort over IEEE-754 bits)', () => {
     }
   });
 
+  it('returns its own array whatever the number of passes, untouched by later sorts', () => {
+    let seed = 3;
+    const next = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
+    // Values in [1, 2) share their top digit (an odd number of passes); the others vary.
+    const narrow = Float64Array.from({ length: 3_000 }, () => 1 + next());
+    const wide = Float64Array.from({ length: 3_000 }, () => (next() - 0.5) * 1e6);
+    const first = sortedCopy(narrow);
+    const want = Float64Array.from(narrow).sort();
+    sortedCopy(wide);
+    expect(sameOrder(first, want)).toBe(true);
+  });
+
   it('returns data already in order as it is, and orders zeros of either sign as sort does', () => {
     for (const n of [3, 5_000]) {
       const zeros = Float64Array.from({ length: n }, (_, i) => (i % 2 === 0 ? 0 : -0));

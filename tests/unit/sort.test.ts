@@ -98,3 +98,35 @@ describe('sortedCopy (radix sort over IEEE-754 bits)', () => {
     }
   });
 });
+
+describe('sortedCopy on values spread evenly and not (distribution sort, else radix)', () => {
+  let seed = 17;
+  const next = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
+  const normal = () => Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next());
+  const cases: Record<string, Float64Array> = {
+    normal: Float64Array.from({ length: 3_000 }, normal),
+    'normal with zeros of either sign': Float64Array.from({ length: 3_000 }, (_, i) =>
+      i % 50 === 0 ? (i % 100 === 0 ? -0 : 0) : normal(),
+    ),
+    'heavy tail (lognormal)': Float64Array.from({ length: 5_000 }, () => Math.exp(3 * normal())),
+    'one far outlier (too uneven: radix)': Float64Array.from({ length: 4_000 }, (_, i) =>
+      i === 0 ? 1e300 : next(),
+    ),
+    'heavy ties and signed zeros': Float64Array.from({ length: 3_000 }, (_, i) =>
+      i % 3 === 0 ? (i % 2 === 0 ? 0 : -0) : Math.floor(next() * 4) - 2,
+    ),
+    constant: new Float64Array(2_500).fill(7),
+    infinities: Float64Array.from({ length: 2_500 }, (_, i) =>
+      i === 5 ? Infinity : i === 9 ? -Infinity : next(),
+    ),
+    'already ascending': Float64Array.from({ length: 3_000 }, (_, i) => i / 7),
+    small: Float64Array.from({ length: 100 }, normal),
+  };
+  it.each(Object.entries(cases))('orders exactly as sort does: %s', (_, v) => {
+    const input = Float64Array.from(v);
+    const got = sortedCopy(v);
+    expect(sameOrder(got, Float64Array.from(v).sort())).toBe(true);
+    expect(sameOrder(v, input)).toBe(true); // the input is not touched
+    expect(got).not.toBe(v);
+  });
+});

@@ -130,11 +130,11 @@ function inSortOrder(a: Float64Array): boolean {
 }
 
 /** Insertion moves per value the distribution sort may need at most, else the radix sort. */
-const INSERTION_BUDGET = 4;
+const INSERTION_BUDGET = 8;
 
 /**
  * `values` sorted into a new array by a distribution sort, or null when they are spread too
- * unevenly for it: each value goes to one of n/2 equal-width buckets over [min, max] — the
+ * unevenly for it: each value goes to one of n equal-width buckets over [min, max] — the
  * bucket is a monotone function of the value, so the buckets come out in order — and one
  * insertion pass orders each bucket. A bucket of c values takes at most c(c − 1)/2 moves;
  * when the counts promise more than the budget (an outlier stretching the range, a heavy
@@ -151,7 +151,7 @@ function distributionSorted(values: Float64Array): Float64Array | null {
     if (x > max) max = x;
     if (x === 0) zeros++;
   }
-  const buckets = n >>> 1;
+  const buckets = n;
   const scale = buckets / (max - min);
   if (!(scale > 0 && Number.isFinite(scale))) return null;
   const bucket = (x: number) => Math.min(buckets - 1, Math.floor((x - min) * scale));

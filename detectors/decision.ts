@@ -286,17 +286,17 @@ export function evaluateFeature(
       alpha,
       warningThreshold: settings.thresholds.psiWarning,
     });
-    return {
-      ...base,
-      status: 'ok',
-      statistic: c.statistic,
-      pValue: c.pValue,
-      adjustedPValue: c.pValue,
-      ...verdict,
-      nRef: c.nRef,
-      ...(c.bound === undefined ? {} : { bound: c.bound }),
-      ...(c.bins === undefined ? {} : { bins: c.bins }),
-      ...(c.pValueMethod === undefined ? {} : { pValueMethod: c.pValueMethod }),
-    };
+    // base is this result's own object: completed in place, optional fields only when set
+    // (spreading base and the optional parts into a new object cost more than the statistic).
+    const result: DriftResult = Object.assign(
+      base,
+      { status: 'ok' as const, statistic: c.statistic, pValue: c.pValue, adjustedPValue: c.pValue },
+      verdict,
+      { nRef: c.nRef },
+    );
+    if (c.bound !== undefined) result.bound = c.bound;
+    if (c.bins !== undefined) result.bins = c.bins;
+    if (c.pValueMethod !== undefined) result.pValueMethod = c.pValueMethod;
+    return result;
   });
 }

@@ -44,7 +44,7 @@ export function peersBaseline(data: PeersData, sampleSize?: number): Baseline {
  */
 export type FeedMode = 'columns' | 'events' | 'handOver';
 
-function byColumns(baseline: Baseline, data: PeersData, w: number): Window {
+export function byColumns(baseline: Baseline, data: PeersData, w: number): Window {
   const from = w * WINDOW_EVENTS;
   const aggregates = [...baseline.features].map(([name, reference]): FeatureAggregate => {
     if (reference.kind === 'numeric') {

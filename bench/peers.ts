@@ -32,6 +32,7 @@ import {
 } from './peers-data.js';
 import { faster, peersBaseline, timeDriftwatch, type DriftwatchRun } from './peers-driftwatch.js';
 import { agreementLines, DIFFERENCES, type PeersOutput } from './peers-agreement.js';
+import { breakdown } from './peers-breakdown.js';
 import { findPython, runPythonScript, writeRaw } from './python.js';
 import { runBench, say } from './run.js';
 
@@ -187,6 +188,13 @@ function main(): Promise<void> {
       ]);
   }
   lines.push(...table(rows), '');
+  const parts = breakdown(baseline, data, RUNS.driftwatch);
+  lines.push(
+    `where driftwatch's time goes (by column, each part timed alone): aggregates ${fmtSeconds(parts.aggregates)}, ` +
+      `KS statistics ${fmtSeconds(parts.ksStatistic)}, KS p-values ${fmtSeconds(parts.ksPValue)} ` +
+      `(${parts.oneSidedSums} of ${parts.ksTests} by the one-sided sum of scipy's asymptotic law, ` +
+      `about n_eff terms each), the rest of the evaluation ${fmtSeconds(parts.rest)}`,
+  );
   const fits = [`driftwatch baseline build ${fmtSeconds(buildSeconds)} (once)`];
   if (out?.peers.nannyml) fits.push(`NannyML fit ${fmtSeconds(out.peers.nannyml.fit_seconds)}`);
   if (out?.peers.alibi)

@@ -190,7 +190,7 @@ function main(): void {
   let d = 0;
   const ksStat = time(() => (d = ksStatisticSorted(ksBaseline, sortedCopy(ksWindow))), 25);
   rows.push({
-    what: 'KS D, 100k window (copy+radix sort) vs sorted 100k',
+    what: 'KS D, 100k window (copy + sort) vs sorted 100k',
     ours: ksStat,
     py: 'ks_100k',
     target: { text: '<= 15 ms', pass: (s) => s <= 15e-3 },

@@ -130,15 +130,20 @@ export function walkCells(
 }
 
 /**
- * #values <= x for ascending `values`, knowing it is at least `from`: galloping from there,
- * then a binary search, so a sorted run of h lookups costs O(h log(u / h)).
+ * #values <= x for ascending `values`, knowing it is at least `from`: a few single steps
+ * (sorted lookups mostly move a few places, and a step is cheaper than a galloping one), then
+ * galloping from there and a binary search, so a sorted run of h lookups costs O(h log(u / h)).
  */
-function countAtMostFrom(values: Float64Array, x: number, from: number): number {
+export function countAtMostFrom(values: Float64Array, x: number, from: number): number {
   const u = values.length;
-  let lo = from;
-  if (lo >= u || (values[lo] as number) > x) return lo;
+  const stop = Math.min(u, from + 8);
+  let k = from;
+  while (k < stop && (values[k] as number) <= x) k++;
+  if (k < stop || k === u || k === from) return k;
+  // values[k − 1] <= x, values[k] not read yet.
+  let lo = k - 1;
   let step = 1;
-  let hi = lo + 1;
+  let hi = k;
   while (hi < u && (values[hi] as number) <= x) {
     lo = hi;
     step *= 2;

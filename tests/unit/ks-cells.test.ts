@@ -143,7 +143,7 @@ describe('KS cells of a window', () => {
 });
 
 describe('KS statistic read from listed cells', () => {
-  it('equals ks_2samp over the raw values for held and rebuilt windows, ties and gaps included', () => {
+  it('equals ks_2samp over the raw values for held, rebuilt and listed windows, ties and gaps included', () => {
     const g = uniforms(11);
     // A coarse reference (many ties, wide gaps between listed cells) and windows that fall
     // inside, on, and beyond it.
@@ -164,6 +164,11 @@ describe('KS statistic read from listed cells', () => {
       expect(held.ksStatistic(), `held, trial ${trial}`).toBe(want);
       const rebuilt = NumericAggregate.fromState(ref, held.toState());
       expect(rebuilt.ksStatistic(), `rebuilt, trial ${trial}`).toBe(want);
+      const listed = NumericAggregate.fromState(ref, {
+        ...held.toState(),
+        ks: { form: 'cells', cells: held.ksCells() },
+      });
+      expect(listed.ksStatistic(), `listed cells, trial ${trial}`).toBe(want);
     }
   });
 });

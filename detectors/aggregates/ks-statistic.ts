@@ -2,101 +2,102 @@ import type { ReferenceSample } from '../reference.js';
 import { CELL_STRIDE as S } from './state.js';
 
 /**
- * The KS statistic from a window's non-zero cells (packed, ascending k) without laying out a slot per
+ * The KS statistic from a window's non-zero cells in ascending k, without laying out a slot per
  * reference value: O(cells), where the dense walk is O(reference size) and needs 32 bytes per
  * reference value of scratch. Bit-identical to that walk: between two listed cells the window
  * ECDF is flat and the reference ECDF rises, so inside a gap the difference only grows — the
  * walk's extremes are among the points read here (a gap's last reference value, and every
- * listed cell's), each computed by the same expression.
+ * listed cell's), each computed by the same expression. One walk for listed cells and for a
+ * held window's values; its state lives in fields, not in variables closures capture (those
+ * cost a held window's walk a third more time).
  */
+class KsWalk {
+  private readonly cumulative: ReferenceSample['cumulative'];
+  private readonly nRef: number;
+  private readonly u: number;
+  private w = 0;
+  private max = 0;
+  private min = 0;
+  /** The first reference value not yet read. */
+  private next = 0;
+
+  constructor(
+    sample: ReferenceSample,
+    private readonly n: number,
+  ) {
+    this.cumulative = sample.cumulative;
+    this.nRef = sample.size;
+    this.u = sample.values.length;
+  }
+
+  /** Cell k: `below` window values in the open interval below reference value k, `equal` at it. */
+  cell(k: number, below: number, equal: number): void {
+    const { cumulative, nRef, n, u } = this;
+    this.gap(Math.min(k, u));
+    if (below > 0) {
+      this.w += below;
+      const d = (k === 0 ? 0 : (cumulative[k - 1] as number)) / nRef - this.w / n;
+      if (d < this.min) this.min = d;
+      else if (d > this.max) this.max = d;
+    }
+    if (k === u) {
+      // Above the last reference value: no cell follows.
+      this.next = u;
+      return;
+    }
+    this.w += equal;
+    this.at(k);
+    this.next = k + 1;
+  }
+
+  statistic(): number {
+    this.gap(this.u);
+    const minS = Math.min(-this.min, 1);
+    return minS > this.max ? minS : this.max;
+  }
+
+  private at(k: number): void {
+    const d = (this.cumulative[k] as number) / this.nRef - this.w / this.n;
+    if (d > this.max) this.max = d;
+    else if (d < this.min) this.min = d;
+  }
+
+  /** Reference values k in [next, to) that no cell lists: only the last can be an extreme. */
+  private gap(to: number): void {
+    if (this.next < to) this.at(to - 1);
+  }
+}
+
+/** The statistic from packed cells (CELL_STRIDE per cell, ascending k). */
 export function ksStatisticOfCells(
   sample: ReferenceSample,
   cells: Float64Array,
   n: number,
 ): number {
-  const { cumulative, size: nRef } = sample;
-  const u = sample.values.length;
-  let w = 0;
-  let max = 0;
-  let min = 0;
-  const at = (k: number) => {
-    const d = (cumulative[k] as number) / nRef - w / n;
-    if (d > max) max = d;
-    else if (d < min) min = d;
-  };
-  // Reference values k in [from, to) that no cell lists: only the last can be an extreme.
-  const gap = (from: number, to: number) => {
-    if (from < to) at(to - 1);
-  };
-  let next = 0;
+  const walk = new KsWalk(sample, n);
   for (let c = 0; c < cells.length; c += S) {
-    const k = cells[c] as number;
-    const below = cells[c + 1] as number;
-    const equal = cells[c + 4] as number;
-    gap(next, Math.min(k, u));
-    if (below > 0) {
-      w += below;
-      const d = (k === 0 ? 0 : (cumulative[k - 1] as number)) / nRef - w / n;
-      if (d < min) min = d;
-      else if (d > max) max = d;
-    }
-    if (k === u) {
-      next = u;
-      break;
-    }
-    w += equal;
-    at(k);
-    next = k + 1;
+    walk.cell(cells[c] as number, cells[c + 1] as number, cells[c + 4] as number);
   }
-  gap(next, u);
-  const minS = Math.min(-min, 1);
-  return minS > max ? minS : max;
+  return walk.statistic();
 }
 
 /**
  * The same statistic from a held window's values, ascending, without listing its cells (no
  * offset sums, nothing allocated): each run of values in one cell is counted as it is walked,
- * and the cell then read exactly as ksStatisticOfCells reads a listed one.
+ * and the cell then read exactly as a listed one.
  */
 export function ksStatisticOfSorted(
   sample: ReferenceSample,
   sorted: Float64Array,
   n: number,
 ): number {
-  const { values, cumulative, size: nRef } = sample;
-  const u = values.length;
-  let w = 0;
-  let max = 0;
-  let min = 0;
-  let next = 0;
+  const walk = new KsWalk(sample, n);
   let cellK = -1;
   let below = 0;
   let equal = 0;
-  const at = (k: number) => {
-    const d = (cumulative[k] as number) / nRef - w / n;
-    if (d > max) max = d;
-    else if (d < min) min = d;
-  };
-  const flush = () => {
-    if (cellK < 0) return;
-    if (next < cellK && next < u) at(Math.min(cellK, u) - 1);
-    if (below > 0) {
-      w += below;
-      const d = (cellK === 0 ? 0 : (cumulative[cellK - 1] as number)) / nRef - w / n;
-      if (d < min) min = d;
-      else if (d > max) max = d;
-    }
-    if (cellK === u) {
-      next = u;
-      return;
-    }
-    w += equal;
-    at(cellK);
-    next = cellK + 1;
-  };
-  walkCells(values, sorted, (cell, isEqual) => {
+  walkCells(sample.values, sorted, (cell, isEqual) => {
     if (cell !== cellK) {
-      flush();
+      if (cellK >= 0) walk.cell(cellK, below, equal);
       cellK = cell;
       below = 0;
       equal = 0;
@@ -104,10 +105,8 @@ export function ksStatisticOfSorted(
     if (isEqual) equal++;
     else below++;
   });
-  flush();
-  if (next < u) at(u - 1);
-  const minS = Math.min(-min, 1);
-  return minS > max ? minS : max;
+  if (cellK >= 0) walk.cell(cellK, below, equal);
+  return walk.statistic();
 }
 
 /**

@@ -19,6 +19,11 @@ for (let e = 1; e <= 1000; e++) {
   POW2[1000 - e] = (POW2[1001 - e] as number) / 2;
 }
 
+/** 2^e for an integer e in [−1000, 1000], exact. */
+export function pow2(e: number): number {
+  return POW2[e + 1000] as number;
+}
+
 /** v·2^e without overflowing or flushing the power of two itself. */
 export function ldexp(v: number, e: number): number {
   // Beyond ±2200 the result is 0 or ±Infinity for any finite v; this also bounds the loops.

@@ -4,7 +4,7 @@
 // is the one scipy's kstwo (scipy.stats._ksstats._kolmogn, scipy 1.17.1) picks, so that the
 // values match scipy's — including where scipy uses an approximation (Pelz–Good, 2·smirnov, the
 // n > 10⁶ one-sided formula) rather than the exact value.
-import { kolmogorovCdfDurbin, kolmogorovCdfPomeranz, ldexp } from './kolmogorov-matrix.js';
+import { kolmogorovCdfDurbin, kolmogorovCdfPomeranz, ldexp, pow2 } from './kolmogorov-matrix.js';
 
 /** log(2^-1022): cephes' MINLOG, below which scipy's smirnov returns 0 outright. */
 const MINLOG = -708.3964185322641;
@@ -47,16 +47,25 @@ const HI = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 1 : 0;
 let frE = 0;
 /** Returns m in [0.5, 1) with |v| = m·2^frE, for finite v != 0 (sign dropped). */
 function frexp(v: number): number {
-  f64[0] = Math.abs(v);
-  let w = u32[HI] as number;
+  const a = Math.abs(v);
+  f64[0] = a;
+  const w = u32[HI] as number;
+  const e = (w >>> 20) - 1022;
+  // Normal and not too large: scaling by an exact power of two gives the same mantissa without
+  // writing half a word into the double and reading it back (a stall, once per term of a sum).
+  if (w >>> 20 !== 0 && e <= 1000 && e >= -1000) {
+    frE = e;
+    return a * pow2(-e);
+  }
+  let hi = w;
   let bias = 0;
   if (w >>> 20 === 0) {
     f64[0] *= 2 ** 54;
-    w = u32[HI] as number;
+    hi = u32[HI] as number;
     bias = 54;
   }
-  frE = (w >>> 20) - 1022 - bias;
-  u32[HI] = (w & 0xfffff) | (1022 << 20);
+  frE = (hi >>> 20) - 1022 - bias;
+  u32[HI] = (hi & 0xfffff) | (1022 << 20);
   return f64[0];
 }
 

@@ -68,7 +68,7 @@ function runPeers(data: PeersData): { out: PeersOutput } | { note: string } {
   if ('missing' in found) {
     return {
       note:
-        `peers skipped (${found.missing}); to get them (Python 3.11, about 2 GB):\n  ${INSTALL_HINT}\n` +
+        `peers skipped (${found.missing}); to get them (Python 3.11, about 3 GB):\n  ${INSTALL_HINT}\n` +
         '  (or point $DRIFTWATCH_PYTHON at a python with those packages)',
     };
   }

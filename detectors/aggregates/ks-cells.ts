@@ -2,7 +2,12 @@ import type { ReferenceSample } from '../reference.js';
 import { sortedCopy } from '../sort.js';
 import { sortedIndexOf, type SortedIndex } from '../sorted-index.js';
 import { addOffset, addSum, mergeSum, scaleOf, scalesOf } from './fixed-point.js';
-import { walkCells } from './ks-statistic.js';
+import {
+  ksStatisticOfCells,
+  ksStatisticOfSlots,
+  ksStatisticOfSorted,
+  walkCells,
+} from './ks-statistic.js';
 import { CELL_STRIDE as S, type KsState } from './state.js';
 
 /**
@@ -127,17 +132,16 @@ export class KsCells {
     return this.form === 'held' ? this.heldCells() : this.denseCells();
   }
 
-  /** A held window's values, ascending (a copy); null in the other forms. */
-  heldSorted(): Float64Array | null {
-    return this.form === 'held' ? sortedCopy(this.held.subarray(0, this.heldCount)) : null;
-  }
-
   /**
-   * The non-zero cells for a statistic that walks them (O(cells)): null in the dense form,
-   * whose slots are already the cheaper thing to read (`view`).
+   * The KS statistic against `sample` (the one these cells were built for) over `n` values,
+   * read from whichever form the cells are in, without moving or densifying them.
    */
-  cellList(): Float64Array | null {
-    return this.form === 'dense' ? null : this.cells();
+  ksStatistic(sample: ReferenceSample, n: number): number {
+    if (this.form === 'held') {
+      return ksStatisticOfSorted(sample, sortedCopy(this.held.subarray(0, this.heldCount)), n);
+    }
+    if (this.form === 'sparse') return ksStatisticOfCells(sample, this.sparse, n);
+    return ksStatisticOfSlots(sample, this.slots as Float64Array, n);
   }
 
   private denseCells(): Float64Array {

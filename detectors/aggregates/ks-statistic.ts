@@ -82,6 +82,24 @@ export function ksStatisticOfCells(
 }
 
 /**
+ * The statistic from dense slots (4 per reference value, see KsCells): the cells that hold
+ * something, read as listed ones; nothing allocated.
+ */
+export function ksStatisticOfSlots(
+  sample: ReferenceSample,
+  slots: Float64Array,
+  n: number,
+): number {
+  const walk = new KsWalk(sample, n);
+  for (let at = 0; at < slots.length; at += 4) {
+    const below = slots[at] as number;
+    const equal = slots[at + 3] as number;
+    if (below !== 0 || equal !== 0) walk.cell(at / 4, below, equal);
+  }
+  return walk.statistic();
+}
+
+/**
  * The same statistic from a held window's values, ascending, without listing its cells (no
  * offset sums, nothing allocated): each run of values in one cell is counted as it is walked,
  * and the cell then read exactly as a listed one.

@@ -2,7 +2,6 @@ import type { NumericReference, ReferenceSample } from '../reference.js';
 import { sortedIndexOf, type SortedIndex } from '../sorted-index.js';
 import { scalesOf, sumAt } from './fixed-point.js';
 import { KsCells } from './ks-cells.js';
-import { ksStatisticOfCells, ksStatisticOfSorted } from './ks-statistic.js';
 import { Moments, type FeatureSummary } from './moments.js';
 import { PerSource } from './per-source.js';
 import { SourceFloats } from './source-floats.js';
@@ -162,35 +161,7 @@ export class NumericAggregate {
    * computes it. Requires a reference sample and at least one value.
    */
   ksStatistic(): number {
-    const sample = this.requireSample();
-    const held = (this.ks as KsCells).heldSorted();
-    if (held !== null) return ksStatisticOfSorted(sample, held, this.n);
-    const listed = (this.ks as KsCells).cellList();
-    if (listed !== null) return ksStatisticOfCells(sample, listed, this.n);
-    const cells = (this.ks as KsCells).view();
-    const nRef = sample.size;
-    const n = this.n;
-    let w = 0;
-    let max = 0;
-    let min = 0;
-    const u = sample.values.length;
-    for (let k = 0; k <= u; k++) {
-      const below = cells[4 * k] as number;
-      const r = k === 0 ? 0 : (sample.cumulative[k - 1] as number);
-      if (below > 0) {
-        w += below;
-        const d = r / nRef - w / n;
-        if (d < min) min = d;
-        else if (d > max) max = d;
-      }
-      if (k === u) break;
-      w += cells[4 * k + 3] as number;
-      const d = (sample.cumulative[k] as number) / nRef - w / n;
-      if (d > max) max = d;
-      else if (d < min) min = d;
-    }
-    const minS = Math.min(-min, 1);
-    return minS > max ? minS : max;
+    return (this.ks as KsCells).ksStatistic(this.requireSample(), this.n);
   }
 
   /**

@@ -88,6 +88,11 @@ export class DaemonMetrics {
     help: 'Failed reads of the log end offsets behind the idle rule (no partition counts as idle meanwhile)',
     registers: [this.registry],
   });
+  readonly idleClaimsWithdrawn = new Counter({
+    name: 'driftwatch_idle_claims_withdrawn_total',
+    help: 'Idle claims stage 2 stopped relying on because the input partition received more since (windows wait for its next report)',
+    registers: [this.registry],
+  });
   readonly partialsProduced = new Counter({
     name: 'driftwatch_partials_produced_total',
     help: 'Partial windows (one input partition each) handed on to the partials topic',

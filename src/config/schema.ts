@@ -214,10 +214,10 @@ export const configSchema = z.strictObject({
     .strictObject({
       partitions: z.number().int().min(1).max(10_000).optional(),
       /**
-       * Format of the partials this replica writes. 1 only during a rolling upgrade from a
-       * release that reads format 1 alone (README "Rolling deploys"); every release reads both.
+       * Format of the partials this replica writes: an older one only during a rolling upgrade
+       * from a release that reads no newer format (README "Upgrading across a partials format").
        */
-      partialsFormat: z.union([z.literal(1), z.literal(2)]).default(2),
+      partialsFormat: z.union([z.literal(1), z.literal(2), z.literal(3)]).default(3),
     })
     .prefault({}),
   smtp: smtpSchema.optional(),

@@ -241,6 +241,7 @@ export class Daemon {
       metrics,
       logger,
       inputPartitions: () => knownInputs,
+      readInputEnds: () => readLogEnds(this.admin, k.topic),
       readStarts: async (assigned) => {
         const where = {
           groupId: evaluateGroupId(k.groupId),

@@ -29,6 +29,8 @@ export interface EvaluateStageDeps {
   logger: Logger;
   /** The input topic's partitions now: every one of them must pass a window's end. */
   inputPartitions: () => readonly number[];
+  /** The input topic's log end offsets (read_committed), to check idle claims against. */
+  readInputEnds: () => Promise<ReadonlyMap<number, number>>;
   /** Per assigned partials partition, where it resumes. */
   readStarts: (assigned: readonly number[]) => Promise<ReadonlyMap<number, EvaluateStart>>;
   /** The alert state of these partials partitions moves here (restored before use). */
@@ -62,6 +64,8 @@ export class EvaluateStage extends SerialStage {
   private readonly partitions = new Map<number, AssignedPartition>();
   private readonly now: () => number;
   private readonly unreadableLogs = new LogLimiter(20, 10_000);
+  /** The last input log end probe failed (logged once per failure streak). */
+  private probeFailing = false;
   /** True once the first join's state (and alert state) is restored: /healthz readiness. */
   ready = false;
 
@@ -129,6 +133,7 @@ export class EvaluateStage extends SerialStage {
       batch.offsetLag() === '0' ? 0 : Math.max(0, behind),
     );
     const context = batchContext(() => payload.heartbeat(), this.deps.isStopping);
+    await this.checkClaims(state);
     const closed = state.takeClosed(this.now());
     const points = await this.deps.emitter.emit(closed, context);
     const ackedAt = this.now();
@@ -150,6 +155,32 @@ export class EvaluateStage extends SerialStage {
     await payload.commitOffsetsIfNecessary({ topics: [{ topic: batch.topic, partitions }] });
     assigned.committed = { offset, metadata };
     this.deps.metrics.offsetCommits.inc();
+  }
+
+  /**
+   * Idle claims are checked against the input log ends right before windows close on them: a
+   * source whose log grew since its claim holds the windows until it reports again. When the
+   * ends cannot be read, the claims are not trusted this time (windows wait, nothing is lost).
+   */
+  private async checkClaims(state: PartialsPartition): Promise<void> {
+    const claims = state.claimsToCheck(this.now());
+    if (claims.size === 0) return;
+    let ends: ReadonlyMap<number, number> | undefined;
+    try {
+      ends = await this.deps.readInputEnds();
+      this.probeFailing = false;
+    } catch (err) {
+      this.deps.metrics.lagProbeFailures.inc();
+      if (!this.probeFailing) {
+        this.deps.logger.warn(
+          { err, partition: state.partition },
+          'reading the input log end offsets failed; windows wait instead of closing on idle partitions',
+        );
+      }
+      this.probeFailing = true;
+    }
+    const withdrawn = state.checkClaims(claims, ends);
+    if (withdrawn > 0 && ends !== undefined) this.deps.metrics.idleClaimsWithdrawn.inc(withdrawn);
   }
 
   private async apply(

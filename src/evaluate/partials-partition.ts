@@ -15,6 +15,8 @@ interface SourceState {
   watermark: number;
   idle: boolean;
   idleUntil: number;
+  /** The input log end offset the idle claim was made at (undefined: not checkable). */
+  idleEnd: number | undefined;
 }
 
 interface OpenWindow {
@@ -43,7 +45,7 @@ export class PartialsPartition {
     this.inputPartitions = [...inputPartitions];
     this.closed = restored.closedUpTo;
     for (const [source, watermark] of restored.watermarks) {
-      this.sources.set(source, { watermark, idle: false, idleUntil: 0 });
+      this.sources.set(source, { watermark, idle: false, idleUntil: 0, idleEnd: undefined });
     }
   }
 
@@ -83,6 +85,7 @@ export class PartialsPartition {
         watermark: Math.max(r.watermark, known?.watermark ?? -Infinity),
         idle: r.idle,
         idleUntil: r.idleUntil,
+        idleEnd: r.idleEnd,
       });
     }
   }
@@ -111,18 +114,59 @@ export class PartialsPartition {
   }
 
   /** The end up to which every source passed or is idle (what takeClosed would close to). */
-  closableUpTo(now: number): number {
+  closableUpTo(now: number, claims: 'trusted' | 'ignored' = 'trusted'): number {
     let oldest = Infinity;
     let newest = -Infinity;
     for (const p of this.inputPartitions) {
       const s = this.sources.get(p);
       const watermark = s?.watermark ?? -Infinity;
       newest = Math.max(newest, watermark);
-      const idle = s !== undefined && s.idle && now <= s.idleUntil;
-      if (!idle) oldest = Math.min(oldest, watermark);
+      if (claims === 'ignored' || !this.claimHolds(s, now)) oldest = Math.min(oldest, watermark);
     }
     // Every source idle: all that could be read has been, so the newest watermark counts.
     return oldest === Infinity ? newest : oldest;
+  }
+
+  /**
+   * The idle claims, by source, that closing now would rely on, with the input log end offset
+   * each was made at. A claim is a probe of the past: its claimant may have read new input
+   * since and not yet handed it on (slow, or killed before its next commit), so before a window
+   * closes on it the caller checks the log has not grown past that offset (checkClaims).
+   */
+  claimsToCheck(now: number): Map<number, number> {
+    const toCheck = new Map<number, number>();
+    const floor = Math.max(this.closed, this.closableUpTo(now, 'ignored'));
+    if (this.closableUpTo(now) <= floor) return toCheck;
+    for (const p of this.inputPartitions) {
+      const s = this.sources.get(p);
+      // A claim without an end offset (format 1 or 2 writer) cannot be checked: it holds.
+      if (s?.idleEnd !== undefined && this.claimHolds(s, now)) toCheck.set(p, s.idleEnd);
+    }
+    return toCheck;
+  }
+
+  /**
+   * Withdraws the claims of sources whose input log grew past the claim (or all of `claims`,
+   * when the log ends could not be read): those sources hold windows at their watermark until
+   * they report again. Returns how many were withdrawn.
+   */
+  checkClaims(
+    claims: ReadonlyMap<number, number>,
+    ends: ReadonlyMap<number, number> | undefined,
+  ): number {
+    let withdrawn = 0;
+    for (const [source, claimedEnd] of claims) {
+      const end = ends?.get(source);
+      if (end !== undefined && end <= claimedEnd) continue;
+      const s = this.sources.get(source);
+      if (s) s.idle = false;
+      withdrawn++;
+    }
+    return withdrawn;
+  }
+
+  private claimHolds(s: SourceState | undefined, now: number): boolean {
+    return s !== undefined && s.idle && now <= s.idleUntil;
   }
 
   /** Where a restart must resume reading this partition, and what it must remember. */

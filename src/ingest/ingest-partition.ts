@@ -80,6 +80,7 @@ export class IngestPartition {
       idle,
       idleUntil: idle ? windower.idleUntil(partition) : 0,
     };
+    if (idle) progress.idleEnd = windower.idleEnd(partition);
     const announce = this.needsAnnouncing(progress, now);
     const processed =
       this.lastProcessed === undefined ? undefined : new Map([[partition, this.lastProcessed]]);
@@ -118,6 +119,9 @@ export class IngestPartition {
     const last = this.announced;
     if (last === undefined) return true;
     if (p.idle !== last.idle) return true;
+    // Stage 2 stops trusting a claim once the log grows past its end: a claim made after
+    // reading more (e.g. messages that only went to the dead-letter topic) must reach it.
+    if (p.idle && p.idleEnd !== last.idleEnd) return true;
     // An idle claim is renewed once half of its validity is gone (and a fresher probe exists).
     if (p.idle && p.idleUntil > last.idleUntil && last.idleUntil - now < this.claimMs / 2) {
       return true;

@@ -148,7 +148,7 @@ async function partialsRecords(
     });
   }
   if (out.progress) {
-    const value = encodeProgress([out.progress]);
+    const value = encodeProgress([out.progress], format);
     for (let q = 0; q < partitions; q++) records.push({ partition: q, key: null, value });
   }
   return records;

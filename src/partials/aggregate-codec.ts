@@ -188,7 +188,7 @@ function readCategorical(
 }
 
 /** `format` 1 has no held values: a window holding them is written as its cells. */
-export function writeAggregate(out: ByteWriter, aggregate: FeatureAggregate, format: 1 | 2): void {
+export function writeAggregate(out: ByteWriter, aggregate: FeatureAggregate, format: number): void {
   if (aggregate instanceof NumericAggregate) {
     let state = aggregate.toState();
     if (format === 1 && state.ks.form === 'held') {

@@ -10,28 +10,31 @@ import { ByteReader, ByteWriter } from './bytes.js';
  * Records of the `<groupId>.partials` topic (scale-design.md): a window partial (one input
  * partition's aggregates of one window) or a batch of progress records. Layout:
  *
- *   format version (u8 = 2) · kind (u8: 1 partial, 2 progress) · body · CRC-32 (u32, of
+ *   format version (u8 = 3) · kind (u8: 1 partial, 2 progress) · body · CRC-32 (u32, of
  *   everything before it)
  *
- * Format 2 adds a numeric feature holding its values (aggregate-codec.ts); version 1 records
- * (left in the topic by the previous release) read as before, and a release that reads only
- * 1 refuses version 2 by name instead of misreading it.
+ * Format 2 adds a numeric feature holding its values (aggregate-codec.ts); format 3 adds to an
+ * idle claim the input offset it was made at (stage 2 checks it against the log end before it
+ * closes a window on the claim). Records of older formats (left in the topic by an earlier
+ * release) read as before, and a release that reads only older formats refuses a newer record
+ * by name instead of misreading it.
  *
  * Partial body: model, model version, baseline model, baseline version, baseline hash
  * (strings), window start and end (float64), events, long categories, source (varints),
  * feature count (varint) and per feature, in the baseline's order, its kind and aggregate
  * state (aggregate-codec.ts). Progress body: a count, then per record the source (varint),
- * watermark (float64), idle (u8 0/1) and idle-until (float64).
+ * watermark (float64), idle (u8 0/1), idle-until (float64) and, from format 3, the idle end
+ * offset plus one (varint; 0: none).
  *
  * Floats travel as IEEE bits, so a decoded window merges and evaluates bit-identically to
  * the one encoded. The checksum makes a corrupt record unreadable rather than a window with
  * wrong numbers (Kafka checks its batches, but not what a buggy producer put in them).
  */
 
-export const PARTIALS_FORMAT_VERSION = 2;
-/** What a replica writes (scale.partialsFormat); it reads both. */
-export type PartialsFormat = 1 | 2;
-const READABLE_VERSIONS: readonly number[] = [1, 2];
+export const PARTIALS_FORMAT_VERSION = 3;
+/** What a replica writes (scale.partialsFormat); it reads every one of them. */
+export type PartialsFormat = 1 | 2 | 3;
+const READABLE_VERSIONS: readonly number[] = [1, 2, 3];
 const KIND_PARTIAL = 1;
 const KIND_PROGRESS = 2;
 const HEADER_BYTES = 2;
@@ -46,6 +49,12 @@ export interface SourceProgress {
   watermark: number;
   idle: boolean;
   idleUntil: number;
+  /**
+   * An idle claim's log end offset of the input partition: the claim says nothing up to it is
+   * left to read, so it stops holding once the log grows past it. Undefined when not idle, or
+   * when a format 1 or 2 writer left it out (the claim is then trusted until idleUntil).
+   */
+  idleEnd?: number;
 }
 
 export type PartialsRecord =
@@ -100,16 +109,24 @@ export function encodePartial(
   );
 }
 
-export function encodeProgress(records: readonly SourceProgress[]): Buffer {
-  return record(KIND_PROGRESS, (out) => {
-    out.varint(records.length);
-    for (const r of records) {
-      out.varint(r.source);
-      out.f64(r.watermark);
-      out.u8(r.idle ? 1 : 0);
-      out.f64(r.idleUntil);
-    }
-  });
+export function encodeProgress(
+  records: readonly SourceProgress[],
+  format: PartialsFormat = PARTIALS_FORMAT_VERSION,
+): Buffer {
+  return record(
+    KIND_PROGRESS,
+    (out) => {
+      out.varint(records.length);
+      for (const r of records) {
+        out.varint(r.source);
+        out.f64(r.watermark);
+        out.u8(r.idle ? 1 : 0);
+        out.f64(r.idleUntil);
+        if (format >= 3) out.varint(r.idle && r.idleEnd !== undefined ? r.idleEnd + 1 : 0);
+      }
+    },
+    format,
+  );
 }
 
 /** Runs `read`, turning any failure but a typed one into PARTIAL_UNREADABLE. */
@@ -127,7 +144,7 @@ function guarded<T>(read: () => T): T {
 }
 
 /** Checks the checksum, version and kind; returns a reader over the body. */
-function open(bytes: Uint8Array): { kind: number; body: ByteReader } {
+function open(bytes: Uint8Array): { version: number; kind: number; body: ByteReader } {
   if (bytes.length < HEADER_BYTES + CRC_BYTES) {
     throw new DriftwatchError(
       'PARTIAL_UNREADABLE',
@@ -151,10 +168,10 @@ function open(bytes: Uint8Array): { kind: number; body: ByteReader } {
       `is ${version}, this driftwatch reads ${READABLE_VERSIONS.join(' and ')}`,
     );
   }
-  return { kind: body.u8('record kind'), body };
+  return { version, kind: body.u8('record kind'), body };
 }
 
-function readProgress(body: ByteReader): SourceProgress[] {
+function readProgress(body: ByteReader, version: number): SourceProgress[] {
   const records: SourceProgress[] = [];
   for (let n = body.count('progress records', MIN_PROGRESS); n > 0; n--) {
     const source = body.varint('progress source');
@@ -163,7 +180,10 @@ function readProgress(body: ByteReader): SourceProgress[] {
     const idleUntil = body.f64('idle-until');
     if (idle > 1) body.fail('idle flag', `is ${idle}`);
     if (Number.isNaN(watermark) || Number.isNaN(idleUntil)) body.fail('progress', 'holds NaN');
-    records.push({ source, watermark, idle: idle === 1, idleUntil });
+    const progress: SourceProgress = { source, watermark, idle: idle === 1, idleUntil };
+    const endPlusOne = version >= 3 ? body.varint('idle end') : 0;
+    if (idle === 1 && endPlusOne > 0) progress.idleEnd = endPlusOne - 1;
+    records.push(progress);
   }
   return records;
 }
@@ -221,10 +241,10 @@ function readPartialBody(
  * truncated or not matching that baseline. Errors thrown by `lookup` itself pass unchanged.
  */
 export function decodePartialsRecord(bytes: Uint8Array, lookup: BaselineLookup): PartialsRecord {
-  const { kind, body } = guarded(() => open(bytes));
+  const { version, kind, body } = guarded(() => open(bytes));
   if (kind === KIND_PROGRESS) {
     return guarded(() => {
-      const records = readProgress(body);
+      const records = readProgress(body, version);
       body.end('the last progress record');
       return { kind: 'progress', records };
     });

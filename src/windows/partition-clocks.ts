@@ -222,6 +222,15 @@ export class PartitionClocks {
     return s === undefined ? -Infinity : s.probedAt + this.settings.probeMaxAgeMs;
   }
 
+  /**
+   * The log end offset the probe behind an idle partition read: everything before it was read.
+   * Whoever relies on the idleness can check the log has not grown past it since.
+   */
+  idleEnd(partition: number): number {
+    const s = this.states.get(partition);
+    return s === undefined ? Infinity : s.probedEnd;
+  }
+
   private isIdle(s: PartitionState): boolean {
     if (!s.assigned) return false;
     const { idleTimeoutMs, probeMaxAgeMs } = this.settings;

@@ -127,6 +127,11 @@ export class Windower {
     return this.clocks.idleUntil(partition);
   }
 
+  /** The log end offset up to which an idle partition was proven read (see PartitionClocks). */
+  idleEnd(partition: number): number {
+    return this.clocks.idleEnd(partition);
+  }
+
   /** Timer: idleness and future-stamped clock times re-evaluated at `now`. */
   tick(now: number): void {
     this.clocks.tick(now);

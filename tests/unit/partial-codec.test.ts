@@ -154,16 +154,23 @@ describe('partials codec', () => {
       const decoded = decodePartial(bytes, lookupHere).window;
       expect(differences(evaluateAllMethods(window), evaluateAllMethods(decoded))).toEqual([]);
     }
-    const v3 = Buffer.from(v1);
-    v3[0] = 3;
-    expect(codeOf(() => decodePartial(withChecksum(v3), lookupHere))).toBe('PARTIAL_UNREADABLE');
+    const v4 = Buffer.from(v1);
+    v4[0] = 4;
+    expect(codeOf(() => decodePartial(withChecksum(v4), lookupHere))).toBe('PARTIAL_UNREADABLE');
   });
 
   describe('progress records', () => {
     const records: SourceProgress[] = [
       { source: 0, watermark: -Infinity, idle: false, idleUntil: 0 },
-      { source: 7, watermark: 1_767_225_600_123, idle: true, idleUntil: 1_767_225_660_000 },
+      {
+        source: 7,
+        watermark: 1_767_225_600_123,
+        idle: true,
+        idleUntil: 1_767_225_660_000,
+        idleEnd: 2 ** 40,
+      },
       { source: 300, watermark: -0, idle: false, idleUntil: Infinity },
+      { source: 8, watermark: 5, idle: true, idleUntil: 9, idleEnd: 0 },
     ];
 
     it('round-trip every field (−Infinity watermarks included)', () => {
@@ -176,6 +183,17 @@ describe('partials codec', () => {
         kind: 'progress',
         records: [],
       });
+    });
+
+    it('written for an older format (a rolling upgrade) carry that version and no idle end', () => {
+      for (const format of [1, 2] as const) {
+        const bytes = encodeProgress(records, format);
+        // A release that reads only this format reads the header byte first.
+        expect(bytes[0]).toBe(format);
+        const decoded = decodePartialsRecord(bytes, lookup);
+        const back = decoded.kind === 'progress' ? decoded.records : [];
+        expect(back).toEqual(records.map(({ idleEnd: _, ...r }) => r));
+      }
     });
 
     it('are not partials', () => {

@@ -29,12 +29,13 @@ function partial(source: number, values: number[], start = 0): Window {
 }
 
 const none = { closedUpTo: -Infinity, watermarks: new Map<number, number>() };
-const progress = (source: number, watermark: number, idle = false, idleUntil = 0) => ({
-  source,
-  watermark,
-  idle,
-  idleUntil,
-});
+const progress = (
+  source: number,
+  watermark: number,
+  idle = false,
+  idleUntil = 0,
+  idleEnd?: number,
+) => ({ source, watermark, idle, idleUntil, ...(idleEnd === undefined ? {} : { idleEnd }) });
 
 describe('stage 2: one partials partition', () => {
   it('closes a window only once every input partition passed its end', () => {
@@ -61,6 +62,63 @@ describe('stage 2: one partials partition', () => {
     expect(q.closedUpTo).toBe(MINUTE);
     // A partial for a window already closed is late.
     expect(q.addPartial(partial(1, [3]), 5)).toBe('late');
+  });
+
+  it('closes on an idle claim only while the input log has not grown past it', () => {
+    const q = new PartialsPartition(0, [0, 1, 2], none);
+    q.addPartial(partial(0, [1]), 0);
+    // Source 1 claimed idle at log end 40; source 2 at 7 (and nothing holds back otherwise).
+    q.progress([
+      progress(0, MINUTE),
+      progress(1, 0, true, 5_000, 40),
+      progress(2, 0, true, 5_000, 7),
+    ]);
+    expect(q.claimsToCheck(1_000)).toEqual(
+      new Map([
+        [1, 40],
+        [2, 7],
+      ]),
+    );
+    // Source 1's log grew to 41 since its claim: its claimant read (or will read) more, and
+    // its partial of this window may still come. The window waits for source 1.
+    expect(
+      q.checkClaims(
+        q.claimsToCheck(1_000),
+        new Map([
+          [0, 99],
+          [1, 41],
+          [2, 7],
+        ]),
+      ),
+    ).toBe(1);
+    expect(q.takeClosed(1_000)).toEqual([]);
+    expect(q.addPartial(partial(1, [2]), 1)).toBe('merged');
+    q.progress([progress(1, MINUTE)]);
+    expect(q.claimsToCheck(1_000)).toEqual(new Map([[2, 7]]));
+    expect(q.checkClaims(q.claimsToCheck(1_000), new Map([[2, 7]]))).toBe(0);
+    expect(q.takeClosed(1_000)[0]?.events).toBe(2);
+  });
+
+  it('does not close on idle claims when the log ends cannot be read', () => {
+    const q = new PartialsPartition(0, [0, 1], none);
+    q.addPartial(partial(0, [1]), 0);
+    q.progress([progress(0, MINUTE), progress(1, 0, true, 5_000, 3)]);
+    expect(q.checkClaims(q.claimsToCheck(1_000), undefined)).toBe(1);
+    expect(q.takeClosed(1_000)).toEqual([]);
+    // A renewed claim is checked afresh.
+    q.progress([progress(1, 0, true, 9_000, 3)]);
+    expect(q.checkClaims(q.claimsToCheck(1_000), new Map([[1, 3]]))).toBe(0);
+    expect(q.takeClosed(1_000)).toHaveLength(1);
+  });
+
+  it('asks for no check when the claims would close nothing further', () => {
+    const q = new PartialsPartition(0, [0, 1], none);
+    q.progress([progress(0, -Infinity), progress(1, MINUTE, true, 5_000, 3)]);
+    expect(q.claimsToCheck(1_000).size).toBe(0);
+    // A claim without an end offset (an older writer) is trusted until it runs out.
+    q.progress([progress(0, MINUTE), progress(1, 0, true, 5_000)]);
+    expect(q.claimsToCheck(1_000).size).toBe(0);
+    expect(q.closableUpTo(1_000)).toBe(MINUTE);
   });
 
   it('merges partials in any arrival order into the same results as one window of all events', () => {

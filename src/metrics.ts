@@ -17,6 +17,11 @@ export class DaemonMetrics {
     labelNames: ['reason'] as const,
     registers: [this.registry],
   });
+  readonly messagesWithoutEvents = new Counter({
+    name: 'driftwatch_messages_without_events_total',
+    help: 'Valid messages that carry no event (an OIP message kind not in input.mapping.oip.messages, or a batch of 0 rows)',
+    registers: [this.registry],
+  });
   readonly deadLetterFailures = new Counter({
     name: 'driftwatch_dead_letter_failures_total',
     help: 'Failed attempts to produce to the dead-letter topic (retried)',

@@ -9,6 +9,7 @@ import { byteSizeSchema } from './byte-size.js';
 import { durationSchema } from './duration.js';
 import { DEFAULT_BASELINE_FILE_SIZE, MAX_BASELINE_FILE_SIZE } from '../baseline/limits.js';
 import { brokerSchema, hostSchema, httpUrlSchema } from './network.js';
+import { inputSchema } from './input.js';
 
 const envName = z
   .string()
@@ -177,6 +178,8 @@ const httpSchema = z.strictObject({
 export const configSchema = z.strictObject({
   kafka: kafkaSchema,
   influx: influxSchema,
+  /** How messages become events (README "Input formats and field mapping"); default shape without. */
+  input: inputSchema.prefault({}),
   windows: windowsSchema.default({
     size: 300_000,
     allowedLateness: 0,

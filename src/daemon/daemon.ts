@@ -20,6 +20,7 @@ import { StoppedWhileRetrying } from '../shared/retry.js';
 import { driftSettingsFrom } from '../drift/window-points.js';
 import type { EachBatchPayload } from 'kafkajs';
 import { IngestStage } from '../ingest/ingest-stage.js';
+import { eventSourceFor } from '../prediction-log/event-source.js';
 import { EvaluateStage } from '../evaluate/evaluate-stage.js';
 import { WindowEmitter } from '../evaluate/window-emitter.js';
 import { decodeCheckpoint } from '../evaluate/checkpoint.js';
@@ -210,6 +211,7 @@ export class Daemon {
         probeMaxAgeMs: Math.max(config.windows.idleTimeout, 4 * tickMs),
       },
       maxFutureSkewMs: config.windows.maxFutureSkew,
+      source: eventSourceFor(config.input),
       metrics,
       logger,
       readStarts: async (assigned) => {

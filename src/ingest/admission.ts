@@ -6,7 +6,8 @@ import type { Logger } from '../logger.js';
 import { LogLimiter } from '../shared/log-limiter.js';
 import type { DaemonMetrics } from '../metrics.js';
 import type { Windower } from '../windows/windower.js';
-import { decodePredictionLog } from '../prediction-log/prediction-log.js';
+import { defaultEventSource, type EventSource } from '../prediction-log/event-source.js';
+import type { PredictionLog } from '../prediction-log/prediction-log.js';
 
 /** Why a message cannot be used: its dead letter's code and reason. */
 export interface Refusal {
@@ -25,14 +26,22 @@ export class Admission {
   private readonly metrics: DaemonMetrics;
   private readonly logger: Logger;
   private readonly maxFutureSkewMs: number;
+  private readonly source: EventSource;
   private readonly unknownModels = new Set<string>();
   /** One log line per dead letter, but a flood of garbage must not flood the logs. */
   private readonly deadLetterLogs = new LogLimiter(20, 10_000);
 
-  constructor(deps: { metrics: DaemonMetrics; logger: Logger; maxFutureSkewMs: number }) {
+  constructor(deps: {
+    metrics: DaemonMetrics;
+    logger: Logger;
+    maxFutureSkewMs: number;
+    /** How messages become events (`input` config); the default shape without. */
+    source?: EventSource;
+  }) {
     this.metrics = deps.metrics;
     this.logger = deps.logger;
     this.maxFutureSkewMs = deps.maxFutureSkewMs;
+    this.source = deps.source ?? defaultEventSource;
   }
 
   /** The latest event time accepted for a batch read at `readAt`. */
@@ -40,40 +49,44 @@ export class Admission {
     return readAt + this.maxFutureSkewMs;
   }
 
-  /** Decodes and windows one message: true when it added to a window, else why it cannot be used. */
+  /**
+   * Decodes and windows one message: true when it added to a window, false when none of its
+   * events did (late, dropped, or a message that carries none), else why it cannot be used. A
+   * message of several events (a batch) is refused whole when one of them is: events are
+   * checked before any is windowed, so a dead letter never holds half-counted messages.
+   */
   admit(
     message: KafkaMessage,
+    topic: string,
     partition: number,
     windower: Windower,
     futureLimit: number,
   ): boolean | Refusal {
     try {
-      const decoded = decodePredictionLog(message.value);
-      if (!decoded.ok) return decoded;
-      const log = decoded.log;
-      if (log.timestamp > futureLimit) {
-        return {
-          code: 'FUTURE_TIMESTAMP',
-          reason: `timestamp ${safeIso(log.timestamp)} is more than windows.maxFutureSkew ahead of the clock`,
-        };
+      const read = this.source.read(message, topic);
+      if (!read.ok) return read;
+      if (read.log !== undefined) {
+        return (
+          this.future(read.log, futureLimit) ?? this.add(read.log, message, partition, windower)
+        );
       }
-      const outcome = windower.add(log, partition, Number(message.offset));
-      if (outcome === 'added') return true;
-      if (outcome === 'late') {
-        // Labelled by the baseline, never by the event: made-up versions (under
-        // `baselines.fallback`) would otherwise grow the label sets without bound.
-        const baseline = windower.baselineOf(log.model, log.model_version);
-        this.metrics.eventsLate.inc(baseline ? baselineLabels(baseline) : {});
+      const logs = read.logs;
+      if (logs.length === 0) {
+        this.metrics.messagesWithoutEvents.inc();
         return false;
       }
-      const rejected = windower.rejectsWithoutBaseline;
-      this.noteWithoutBaseline(log.model, log.model_version, rejected);
-      if (!rejected) return false;
-      // JSON.stringify: the strings are untrusted (control characters, very long names).
-      return {
-        code: 'NO_BASELINE',
-        reason: `no baseline for model ${JSON.stringify(log.model).slice(0, 200)} version ${JSON.stringify(log.model_version).slice(0, 200)} (add one to baselines.dir, or set baselines.fallback)`,
-      };
+      for (const log of logs) {
+        const refusal = this.future(log, futureLimit);
+        if (refusal) return refusal;
+      }
+      let added = false;
+      for (const log of logs) {
+        const outcome = this.add(log, message, partition, windower);
+        // Every row of a batch shares model and version: the first has no baseline, none has.
+        if (outcome !== true && outcome !== false) return outcome;
+        added ||= outcome;
+      }
+      return added;
     } catch (err) {
       // A message that trips a bug must not stop the daemon (or crash-loop it on restart):
       // it is dead-lettered with the error, counted and logged like any unusable message.
@@ -82,6 +95,39 @@ export class Admission {
         reason: `processing failed: ${err instanceof Error ? err.message : String(err)}`,
       };
     }
+  }
+
+  private future(log: PredictionLog, futureLimit: number): Refusal | undefined {
+    if (log.timestamp <= futureLimit) return undefined;
+    return {
+      code: 'FUTURE_TIMESTAMP',
+      reason: `timestamp ${safeIso(log.timestamp)} is more than windows.maxFutureSkew ahead of the clock`,
+    };
+  }
+
+  private add(
+    log: PredictionLog,
+    message: KafkaMessage,
+    partition: number,
+    windower: Windower,
+  ): boolean | Refusal {
+    const outcome = windower.add(log, partition, Number(message.offset));
+    if (outcome === 'added') return true;
+    if (outcome === 'late') {
+      // Labelled by the baseline, never by the event: made-up versions (under
+      // `baselines.fallback`) would otherwise grow the label sets without bound.
+      const baseline = windower.baselineOf(log.model, log.model_version);
+      this.metrics.eventsLate.inc(baseline ? baselineLabels(baseline) : {});
+      return false;
+    }
+    const rejected = windower.rejectsWithoutBaseline;
+    this.noteWithoutBaseline(log.model, log.model_version, rejected);
+    if (!rejected) return false;
+    // JSON.stringify: the strings are untrusted (control characters, very long names).
+    return {
+      code: 'NO_BASELINE',
+      reason: `no baseline for model ${JSON.stringify(log.model).slice(0, 200)} version ${JSON.stringify(log.model_version).slice(0, 200)} (add one to baselines.dir, or set baselines.fallback)`,
+    };
   }
 
   /** The dead letter of a refused message; counted, and logged within the log budget. */

@@ -8,6 +8,7 @@ import type { Logger } from '../logger.js';
 import type { DaemonMetrics } from '../metrics.js';
 import { Windower, type WindowerSettings } from '../windows/windower.js';
 import { Admission } from './admission.js';
+import type { EventSource } from '../prediction-log/event-source.js';
 import { IngestPartition, type PartitionStart } from './ingest-partition.js';
 import {
   PartitionFenced,
@@ -22,6 +23,8 @@ export interface IngestStageDeps {
   baselines: BaselineStore;
   windows: WindowerSettings;
   maxFutureSkewMs: number;
+  /** How input messages become events (the `input` config); the default shape without. */
+  source?: EventSource;
   metrics: DaemonMetrics;
   logger: Logger;
   /** Per assigned partition, where it resumes (read after this member's producers fenced others). */
@@ -152,7 +155,7 @@ export class IngestStage extends SerialStage {
       }
       const message = messages[i] as KafkaMessage;
       consumed++;
-      const admitted = this.admission.admit(message, partition, windower, futureLimit);
+      const admitted = this.admission.admit(message, topic, partition, windower, futureLimit);
       if (admitted === true) added++;
       else if (admitted !== false) {
         deadLetters.push(this.admission.deadLetter(message, { topic, partition }, admitted));

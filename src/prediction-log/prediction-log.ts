@@ -2,11 +2,13 @@ import { z } from 'zod';
 import { formatIssues } from '../zod-issues.js';
 import { preview } from '../shared/untrusted-text.js';
 import { hasControlCharacter, LIMITS } from './limits.js';
+import type { EventExtractor, ExtractCode, ExtractFailure } from './extract/extractor.js';
+import { mayHoldControls } from './payload-decoder.js';
 
 /** A feature value as logged: null (or absent) means missing. */
 export type FeatureValue = number | string | boolean | null;
 
-function isFeatureValue(v: unknown): v is FeatureValue {
+export function isFeatureValue(v: unknown): v is FeatureValue {
   return v === null || typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean';
 }
 
@@ -32,9 +34,14 @@ const features = z.custom<Record<string, FeatureValue>>(isFeatureRecord, {
 });
 
 /** The largest time a JavaScript Date can hold; beyond it no window or ISO string exists. */
-const MAX_TIME_MS = 8.64e15;
+export const MAX_TIME_MS = 8.64e15;
 
 const isoTimestamp = z.iso.datetime({ offset: true });
+
+/** An ISO 8601 date-time with a zone (as the default shape takes it) in ms, else undefined. */
+export function parseIsoTimestamp(text: string): number | undefined {
+  return isoTimestamp.safeParse(text).success ? Date.parse(text) : undefined;
+}
 
 const timestamp = z.union([
   z.number().finite().nonnegative().max(MAX_TIME_MS),
@@ -58,12 +65,12 @@ export type PredictionLog = z.output<typeof predictionLogSchema>;
 
 /** Why a message could not be used; the `code` travels in the dead-letter headers. */
 export type DecodeFailure = {
-  code:
-    'EMPTY' | 'NOT_JSON' | 'INVALID_LOG' | 'FIELD_TOO_LONG' | 'INVALID_NAME' | 'TOO_MANY_FEATURES';
+  code: 'EMPTY' | 'NOT_JSON' | ExtractCode;
   reason: string;
 };
 export type DecodeResult = { ok: true; log: PredictionLog } | ({ ok: false } & DecodeFailure);
 
+/** JSON bytes in the default shape: payload decoding and extraction in one call. */
 export function decodePredictionLog(value: Buffer | null): DecodeResult {
   if (value === null || value.length === 0) {
     return { ok: false, code: 'EMPTY', reason: 'message has no value' };
@@ -74,6 +81,14 @@ export function decodePredictionLog(value: Buffer | null): DecodeResult {
   } catch (err) {
     return { ok: false, code: 'NOT_JSON', reason: `not valid JSON: ${(err as Error).message}` };
   }
+  return extractDefaultShape(json, mayHoldControls(value));
+}
+
+/** A decoded message in the default shape (design.md, contract 1) → its one event. */
+export function extractDefaultShape(
+  json: unknown,
+  controls: boolean,
+): { ok: true; log: PredictionLog } | ExtractFailure {
   let log = plainPredictionLog(json);
   if (log === undefined) {
     const result = predictionLogSchema.safeParse(json);
@@ -86,20 +101,22 @@ export function decodePredictionLog(value: Buffer | null): DecodeResult {
     }
     log = result.data;
   }
-  // A control character reaches a JSON string only escaped (a backslash), or raw as DEL: without
-  // either byte in the message, no name can hold one and the per-character scan is skipped.
-  const controls = value.includes(0x5c) || value.includes(0x7f);
   return checkLimits(log, controls) ?? { ok: true, log };
 }
 
+/** The default shape as step 2 behind another payload decoder (e.g. a Schema Registry). */
+export const defaultShapeExtractor: EventExtractor = {
+  extract: (value, controls) => extractDefaultShape(value, controls),
+};
+
 /** A record copied as zod copies it: by assignment (so a "__proto__" key is not kept). */
-function copyRecord(record: Record<string, number>): Record<string, number> {
+export function copyRecord(record: Record<string, number>): Record<string, number> {
   const copy: Record<string, number> = {};
   for (const key in record) copy[key] = record[key] as number;
   return copy;
 }
 
-function isPrediction(v: unknown): v is PredictionLog['prediction'] {
+export function isPrediction(v: unknown): v is PredictionLog['prediction'] {
   if (v === null || typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean') {
     return true;
   }
@@ -145,11 +162,7 @@ function plainPredictionLog(json: unknown): PredictionLog | undefined {
 }
 
 /** A name that becomes a tag and a map key: bounded and free of control characters. */
-function checkName(
-  field: string,
-  name: string,
-  controls: boolean,
-): ({ ok: false } & DecodeFailure) | undefined {
+function checkName(field: string, name: string, controls: boolean): ExtractFailure | undefined {
   if (name.length > LIMITS.nameLength) {
     return {
       ok: false,
@@ -167,11 +180,11 @@ function checkName(
   return undefined;
 }
 
-/** The documented limits (README "Limits"), checked once the shape is known to be right. */
-function checkLimits(
-  log: PredictionLog,
-  controls: boolean,
-): ({ ok: false } & DecodeFailure) | undefined {
+/**
+ * The documented limits (README "Limits"), checked once the shape is known to be right: every
+ * extractor's events pass here. `controls`: whether a name may hold a control character.
+ */
+export function checkLimits(log: PredictionLog, controls: boolean): ExtractFailure | undefined {
   const failure =
     checkName('model', log.model, controls) ??
     checkName('model_version', log.model_version, controls);

@@ -3,13 +3,10 @@ import path from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { DriftwatchError } from '../errors.js';
 import { formatIssues } from '../zod-issues.js';
-import { configSchema, type Config } from './schema.js';
+import { configSchema, type Config, type FileConfig } from './schema.js';
 
-/**
- * Parses and validates config text. Secrets are read from `env` here, once, so that nothing
- * downstream looks at process.env and nothing logs a secret by accident.
- */
-export function parseConfig(text: string, source: string, env: NodeJS.ProcessEnv): Config {
+/** The file's YAML checked against the schema (defaults filled in); no secret is read. */
+export function parseConfigFile(text: string, source: string): FileConfig {
   let raw: unknown;
   try {
     raw = parseYaml(text);
@@ -28,7 +25,27 @@ export function parseConfig(text: string, source: string, env: NodeJS.ProcessEnv
       `${source} is invalid:\n${formatIssues(result.error.issues)}`,
     );
   }
-  const file = result.data;
+  return result.data;
+}
+
+/** The config file's text, or CONFIG_NOT_FOUND naming it. */
+export function readConfigText(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new DriftwatchError(
+      'CONFIG_NOT_FOUND',
+      `cannot read config file ${file}: ${(err as Error).message}`,
+    );
+  }
+}
+
+/**
+ * Parses and validates config text. Secrets are read from `env` here, once, so that nothing
+ * downstream looks at process.env and nothing logs a secret by accident.
+ */
+export function parseConfig(text: string, source: string, env: NodeJS.ProcessEnv): Config {
+  const file = parseConfigFile(text, source);
   const influxToken = env[file.influx.tokenEnv];
   if (!influxToken) {
     throw new DriftwatchError(
@@ -57,14 +74,5 @@ export function parseConfig(text: string, source: string, env: NodeJS.ProcessEnv
 }
 
 export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): Config {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new DriftwatchError(
-      'CONFIG_NOT_FOUND',
-      `cannot read config file ${file}: ${(err as Error).message}`,
-    );
-  }
-  return parseConfig(text, file, env);
+  return parseConfig(readConfigText(file), file, env);
 }

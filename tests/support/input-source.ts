@@ -1,3 +1,4 @@
+import { expect } from 'vitest';
 import type { IHeaders } from 'kafkajs';
 import { inputSchema } from '../../src/config/input.js';
 import { eventSourceFor, type ReadResult } from '../../src/prediction-log/event-source.js';
@@ -20,4 +21,10 @@ export function readWith(
 export function eventsOf(result: ReadResult) {
   if (!result.ok) throw new Error(`refused: ${result.code}: ${result.reason}`);
   return result.log !== undefined ? [result.log] : [...result.logs];
+}
+
+/** A read that must have been refused with `code`, its reason containing `reason`. */
+export function expectRefusal(result: ReadResult, code: string, reason = ''): void {
+  expect(result.ok ? 'accepted' : result.code).toBe(code);
+  expect(result.ok ? '' : result.reason).toContain(reason);
 }

@@ -70,7 +70,9 @@ describe('driftwatch config validate', () => {
       '--header',
       'model-version=1',
     ]);
-    expect(JSON.parse(other.stdout).events[0].model).toBe('churn');
+    expect((JSON.parse(other.stdout) as { events: { model: string }[] }).events[0]?.model).toBe(
+      'churn',
+    );
   });
 
   it('prints the refusal code and reason of a sample that does not match, exit 1', () => {
@@ -101,7 +103,7 @@ describe('driftwatch config validate', () => {
     );
     const result = cli(['config', 'validate', '--config', file, '--sample', msg]);
     expect(result.status).toBe(0);
-    expect(JSON.parse(result.stdout).events).toEqual([
+    expect((JSON.parse(result.stdout) as { events: unknown[] }).events).toEqual([
       { model: 'm', model_version: '1', timestamp: 5, features: { a: 1 } },
     ]);
   });

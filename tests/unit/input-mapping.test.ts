@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { configSchema } from '../../src/config/schema.js';
 import { formatIssues } from '../../src/zod-issues.js';
-import { eventsOf, readWith } from '../support/input-source.js';
+import { eventsOf, expectRefusal, readWith } from '../support/input-source.js';
 
 const nested = {
   meta: { model: 'fraud', version: 3, ts: '2026-01-01T00:00:00.000Z', request_id: 'r-1' },
@@ -91,7 +91,7 @@ describe('input.mapping: where each field of an event is', () => {
     ['/meta/ts', undefined, 'FIELD_MISSING', 'timestamp: nothing at /meta/ts'],
   ])('refuses timestamp %j = %j with %s naming the path', (timestamp, ts, code, reason) => {
     const result = readWith({ ...mapping, timestamp }, { ...nested, meta: { ...nested.meta, ts } });
-    expect(result).toMatchObject({ ok: false, code, reason: expect.stringContaining(reason) });
+    expectRefusal(result, code, reason);
   });
 
   it('reads features as names + values lists, every field except some, or one path each', () => {
@@ -181,7 +181,7 @@ describe('input.mapping: where each field of an event is', () => {
       { model: '/model', version: '/ver', timestamp: '/ts', features },
       message,
     );
-    expect(result).toMatchObject({ ok: false, code, reason: expect.stringContaining(reason) });
+    expectRefusal(result, code, reason);
   });
 
   it('takes model and version from a header, the topic name or a constant', () => {
@@ -229,16 +229,16 @@ describe('input.mapping: where each field of an event is', () => {
       code: 'FIELD_MISSING',
       reason: 'model: nothing at topic /^preds\\.(.+)$/',
     });
-    expect(readWith({ ...m, model: '/m' }, { m: { x: 1 }, ts: 5, f: {} })).toMatchObject({
-      code: 'FIELD_INVALID',
-      reason: expect.stringContaining('model at /m is an object'),
-    });
-    expect(
+    expectRefusal(
+      readWith({ ...m, model: '/m' }, { m: { x: 1 }, ts: 5, f: {} }),
+      'FIELD_INVALID',
+      'model at /m is an object',
+    );
+    expectRefusal(
       readWith({ ...m, model: '/m', prediction: '/p' }, { m: 'x', p: [1], ts: 5, f: {} }),
-    ).toMatchObject({
-      code: 'FIELD_INVALID',
-      reason: expect.stringContaining('prediction at /p'),
-    });
+      'FIELD_INVALID',
+      'prediction at /p',
+    );
   });
 
   it('applies the limits to mapped events, control characters from headers included', () => {
@@ -286,7 +286,8 @@ describe('input.mapping in the config file', () => {
       'input.mapping.model',
     );
     expect(issues({ mapping: { ...mapping, modle: '/m' } })).toContain('modle');
-    const { features: _f, ...noFeatures } = mapping;
+    const noFeatures: Record<string, unknown> = { ...mapping };
+    delete noFeatures.features;
     expect(issues({ mapping: noFeatures })).toContain('input.mapping.features: required');
     expect(issues({ mapping: { ...mapping, oip: {} } })).toContain(
       'input.mapping.oip: only with preset',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { eventsOf, readWith } from '../support/input-source.js';
+import { eventsOf, expectRefusal, readWith } from '../support/input-source.js';
 
 const preset = { preset: 'oip-v2' };
 
@@ -196,11 +196,7 @@ describe('Open Inference Protocol (V2) preset', () => {
     ],
     [{ ...response, model_version: undefined }, 'FIELD_MISSING', 'version: nothing at'],
   ])('refuses %j with %s', (message, code, reason) => {
-    expect(readWith(preset, message)).toMatchObject({
-      ok: false,
-      code,
-      reason: expect.stringContaining(reason),
-    });
+    expectRefusal(readWith(preset, message), code, reason);
   });
 
   it('refuses a batch whose tensors disagree on the number of rows', () => {
@@ -208,10 +204,11 @@ describe('Open Inference Protocol (V2) preset', () => {
       ...request.inputs,
       { name: 'z', shape: [3], datatype: 'FP32', data: [1, 2, 3] },
     ];
-    expect(readWith(preset, { ...pair, request: { inputs } })).toMatchObject({
-      code: 'OIP_BATCH_MISMATCH',
-      reason: expect.stringContaining('"age" has 2 rows but "z" has 3'),
-    });
+    expectRefusal(
+      readWith(preset, { ...pair, request: { inputs } }),
+      'OIP_BATCH_MISMATCH',
+      '"age" has 2 rows but "z" has 3',
+    );
     const outputs = [{ name: 'y', shape: [3], datatype: 'FP32', data: [1, 2, 3] }];
     expect(readWith(preset, { ...pair, response: { ...response, outputs } })).toMatchObject({
       code: 'OIP_BATCH_MISMATCH',
@@ -220,10 +217,11 @@ describe('Open Inference Protocol (V2) preset', () => {
 
   it('refuses featureNames of the wrong length, and two tensors making the same feature', () => {
     const wrong = { ...preset, oip: { featureNames: { x: ['only_one'] } } };
-    expect(readWith(wrong, pair)).toMatchObject({
-      code: 'OIP_SHAPE_MISMATCH',
-      reason: expect.stringContaining('input.mapping.oip.featureNames lists 1'),
-    });
+    expectRefusal(
+      readWith(wrong, pair),
+      'OIP_SHAPE_MISMATCH',
+      'input.mapping.oip.featureNames lists 1',
+    );
     const inputs = [...request.inputs, { name: 'x_0', shape: [2], datatype: 'FP32', data: [1, 2] }];
     expect(readWith(preset, { ...pair, request: { inputs } })).toMatchObject({
       code: 'FEATURES_MISMATCH',

@@ -42,10 +42,12 @@ describe('paths into a message', () => {
   });
 
   it('refuses malformed paths with the reason (a dot inside a key needs a pointer)', () => {
-    expect(parsePath('/a/~2')).toEqual({
-      error: expect.stringContaining('"~" must be followed by 0 or 1'),
-    });
-    expect(parsePath('a..b')).toEqual({ error: expect.stringContaining('JSON Pointer') });
+    const error = (text: string) => {
+      const parsed = parsePath(text);
+      return Array.isArray(parsed) ? '' : parsed.error;
+    };
+    expect(error('/a/~2')).toContain('"~" must be followed by 0 or 1');
+    expect(error('a..b')).toContain('JSON Pointer');
     expect(parsePath('.a')).toHaveProperty('error');
     expect(() => compilePath('a.')).toThrow(/empty segment/);
   });

@@ -1,5 +1,4 @@
 import type { ParseArgsConfig } from 'node:util';
-import { Kafka, logLevel } from 'kafkajs';
 import { pino } from 'pino';
 import { alertTopicsFor } from './alerting/alert-log.js';
 import {
@@ -13,8 +12,8 @@ import { replayNotifications } from './tools/replay.js';
 import { loadRulesFile } from './rules/rules-file.js';
 import { rulesJsonSchema } from './rules/rules-schema.js';
 import { loadConfig } from './config/load.js';
-import { reachKafka } from './kafka/kafka-io.js';
-import { kafkaLogCreator } from './kafka/kafka-logging.js';
+import { createKafkaClient } from './kafka/client.js';
+import { checkKafkaAccess, reachKafka } from './kafka/reach.js';
 import { parseCommandArgs, unknownCommand } from './cli-args.js';
 import { DriftwatchError } from './errors.js';
 import { createLogger } from './logger.js';
@@ -114,9 +113,8 @@ async function replay(args: string[]): Promise<number> {
   if (positionals.length > 0 || typeof v.config !== 'string') {
     throw new DriftwatchError('CLI_USAGE', `notifications replay needs --config\n\n${RULES_USAGE}`);
   }
-  // Replay talks to Kafka only: no secret is needed, so none is required (or read).
-  const noSecrets = new Proxy<NodeJS.ProcessEnv>({}, { get: () => 'unused' });
-  const config = loadConfig(v.config, noSecrets);
+  // Replay talks to Kafka only: its secrets are read, InfluxDB's and SMTP's are not required.
+  const config = loadConfig(v.config, process.env, 'kafka');
   if (!config.alerts) {
     throw new DriftwatchError(
       'ALERTS_CONFIG_INVALID',
@@ -125,17 +123,13 @@ async function replay(args: string[]): Promise<number> {
   }
   const topics = alertTopicsFor(config.kafka.groupId, config.alerts);
   const logger = createLogger('warn', pino.destination(2));
-  const kafka = new Kafka({
-    clientId: `${config.kafka.clientId}-replay`,
-    brokers: config.kafka.brokers,
-    logLevel: logLevel.WARN,
-    logCreator: kafkaLogCreator(logger),
-  });
+  const kafka = createKafkaClient(config, { logger, clientId: `${config.kafka.clientId}-replay` });
   const admin = kafka.admin();
   const producer = kafka.producer({ allowAutoTopicCreation: false });
   const dryRun = v['dry-run'] === true;
   try {
-    await reachKafka(config.kafka.brokers, async () => {
+    await checkKafkaAccess(config);
+    await reachKafka(config, async () => {
       await admin.connect();
       if (!dryRun) await producer.connect();
     });

@@ -1,5 +1,6 @@
+import path from 'node:path';
 import { ensureAll, ensureKubeconform } from './install.js';
-import { startNative, stopNative, type NativePorts } from './native.js';
+import { startNative, startSecureNative, stopNative, type NativePorts } from './native.js';
 import { httpOk, isAlive, portIsFree } from './process.js';
 import { clearState, endpointsToEnv, readState, writeState } from './state.js';
 
@@ -12,36 +13,81 @@ function configuredPorts(): NativePorts {
     influx: port('DRIFTWATCH_INFLUX_PORT', 18086),
     smtp: port('DRIFTWATCH_SMTP_PORT', 11025),
     mailApi: port('DRIFTWATCH_MAIL_API_PORT', 18025),
+    secure: {
+      kafka: {
+        saslSsl: port('DRIFTWATCH_KAFKA_SECURE_PORT', 19094),
+        mtls: port('DRIFTWATCH_KAFKA_MTLS_PORT', 19095),
+        plaintext: port('DRIFTWATCH_KAFKA_SECURE_PLAINTEXT_PORT', 19096),
+        controller: port('DRIFTWATCH_KAFKA_SECURE_CONTROLLER_PORT', 19097),
+      },
+      influx: port('DRIFTWATCH_INFLUX_TLS_PORT', 18087),
+    },
   };
+}
+
+/** Every port with the variable that moves it, e.g. kafkaController → DRIFTWATCH_KAFKA_CONTROLLER_PORT. */
+function portList(ports: NativePorts): [string, number][] {
+  const { secure, ...plain } = ports;
+  return [
+    ...Object.entries(plain).map(([name, port]): [string, number] => [
+      `DRIFTWATCH_${name.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}_PORT`,
+      port,
+    ]),
+    ['DRIFTWATCH_KAFKA_SECURE_PORT', secure.kafka.saslSsl],
+    ['DRIFTWATCH_KAFKA_MTLS_PORT', secure.kafka.mtls],
+    ['DRIFTWATCH_KAFKA_SECURE_PLAINTEXT_PORT', secure.kafka.plaintext],
+    ['DRIFTWATCH_KAFKA_SECURE_CONTROLLER_PORT', secure.kafka.controller],
+    ['DRIFTWATCH_INFLUX_TLS_PORT', secure.influx],
+  ];
+}
+
+async function checkPortsFree(ports: [string, number][]): Promise<void> {
+  for (const [variable, port] of ports) {
+    if (!(await portIsFree(port))) {
+      throw new Error(`port ${port} is in use; free it or set ${variable}`);
+    }
+  }
 }
 
 function printEnv(): void {
   const state = readState();
   if (!state) return;
-  for (const [k, v] of Object.entries(endpointsToEnv(state.endpoints)))
+  for (const [k, v] of Object.entries(endpointsToEnv(state.endpoints, state.secure)))
     process.stdout.write(`export ${k}=${v}\n`);
 }
 
 export async function up(): Promise<void> {
   const existing = readState();
+  const ports = configuredPorts();
   if (existing && existing.processes.every((p) => isAlive(p.pid))) {
-    process.stderr.write('[services] already running\n');
+    if (existing.secure) {
+      process.stderr.write('[services] already running\n');
+      return;
+    }
+    // Started by a version without the secure instances: add them, leave the others alone
+    // (tests of other work may be using them right now).
+    await checkPortsFree(portList(ports).filter(([v]) => /SECURE|MTLS|TLS/.test(v)));
+    const started = Date.now();
+    const bins = await ensureAll();
+    const { secure, processes } = await startSecureNative({
+      bins,
+      dir: path.join(existing.dataDir, 'secure'),
+      ports: ports.secure,
+      detached: true,
+    });
+    writeState({ ...existing, secure, processes: [...existing.processes, ...processes] });
+    process.stderr.write(
+      `[services] already running; secure Kafka and TLS InfluxDB added in ${((Date.now() - started) / 1000).toFixed(1)}s\n`,
+    );
     return;
   }
   if (existing) await down();
-  const ports = configuredPorts();
-  for (const [name, port] of Object.entries(ports) as [string, number][]) {
-    if (!(await portIsFree(port))) {
-      throw new Error(
-        `port ${port} (${name}) is in use; free it or set DRIFTWATCH_${name.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}_PORT`,
-      );
-    }
-  }
+  await checkPortsFree(portList(ports));
   const started = Date.now();
   const services = await startNative({ ports, detached: true });
   writeState({ ...services, startedAt: new Date().toISOString() });
   process.stderr.write(
-    `[services] Kafka, InfluxDB and Mailpit up in ${((Date.now() - started) / 1000).toFixed(1)}s; logs in ${services.dataDir}\n`,
+    `[services] Kafka, InfluxDB, Mailpit, secure Kafka and TLS InfluxDB up in ${((Date.now() - started) / 1000).toFixed(1)}s; logs in ${services.dataDir}\n`,
   );
 }
 
@@ -67,7 +113,7 @@ async function status(): Promise<number> {
     const alive = isAlive(p.pid);
     ok &&= alive;
     process.stdout.write(
-      `${p.name.padEnd(8)} pid ${p.pid} ${alive ? 'running' : 'DEAD'}  log ${p.logFile}\n`,
+      `${p.name.padEnd(12)} pid ${p.pid} ${alive ? 'running' : 'DEAD'}  log ${p.logFile}\n`,
     );
   }
   const influxOk = await httpOk(`${state.endpoints.influx.url}/health`).catch(() => false);

@@ -5,8 +5,6 @@ import { Kafka, logLevel } from 'kafkajs';
 import { runLogged, spawnService, waitFor, type ServiceProcess } from './process.js';
 
 const JAVA_OPTS = [
-  '-Xms256m',
-  '-Xmx768m',
   '-XX:+UseG1GC',
   '-XX:MaxGCPauseMillis=20',
   // Fewer JIT tiers: a faster start on 2 cores, plenty for a test broker.
@@ -61,13 +59,40 @@ export async function startKafka(opts: {
   controllerPort: number;
   detached: boolean;
 }): Promise<{ brokers: string[]; proc: ServiceProcess }> {
+  const brokers = [`127.0.0.1:${opts.brokerPort}`];
+  const proc = await launchKafka({
+    ...opts,
+    name: 'kafka',
+    properties: serverProperties(opts.dir, opts.brokerPort, opts.controllerPort),
+    heap: '768m',
+    plaintextBrokers: brokers,
+  });
+  return { brokers, proc };
+}
+
+/**
+ * Formats a fresh data dir and starts a KRaft node with `properties`; ready once it answers on
+ * `plaintextBrokers`. `formatArgs` go to the storage tool (e.g. SCRAM users: `--add-scram`).
+ */
+export async function launchKafka(opts: {
+  name: string;
+  libs: string;
+  dir: string;
+  properties: string;
+  heap: string;
+  plaintextBrokers: string[];
+  formatArgs?: string[];
+  detached: boolean;
+}): Promise<ServiceProcess> {
   const { dir } = opts;
   mkdirSync(path.join(dir, 'data'), { recursive: true });
   const props = path.join(dir, 'server.properties');
-  writeFileSync(props, serverProperties(dir, opts.brokerPort, opts.controllerPort));
+  writeFileSync(props, opts.properties);
   writeFileSync(path.join(dir, 'log4j2.properties'), LOG4J2);
   const classpath = path.join(opts.libs, '*');
   const common = [
+    '-Xms256m',
+    `-Xmx${opts.heap}`,
     ...JAVA_OPTS,
     `-Dlog4j2.configurationFile=${path.join(dir, 'log4j2.properties')}`,
     '-cp',
@@ -75,27 +100,31 @@ export async function startKafka(opts: {
   ];
   const clusterId = newClusterId();
   await runLogged(
-    'kafka-format',
+    `${opts.name}-format`,
     'java',
-    [...common, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', props],
-    {
-      cwd: dir,
-      logDir: dir,
-    },
+    [
+      ...common,
+      'kafka.tools.StorageTool',
+      'format',
+      '-t',
+      clusterId,
+      '-c',
+      props,
+      ...(opts.formatArgs ?? []),
+    ],
+    { cwd: dir, logDir: dir },
   );
   const proc = await spawnService(
-    'kafka',
+    opts.name,
     'java',
     [...common, `-Dkafka.logs.dir=${path.join(dir, 'logs')}`, 'kafka.Kafka', props],
-    {
-      cwd: dir,
-      logDir: dir,
-      detached: opts.detached,
-    },
+    { cwd: dir, logDir: dir, detached: opts.detached },
   );
-  const brokers = [`127.0.0.1:${opts.brokerPort}`];
-  await waitFor('Kafka broker', () => kafkaAnswers(brokers), { timeoutMs: 90_000, proc });
-  return { brokers, proc };
+  await waitFor(`Kafka broker (${opts.name})`, () => kafkaAnswers(opts.plaintextBrokers), {
+    timeoutMs: 90_000,
+    proc,
+  });
+  return proc;
 }
 
 /** The broker is usable once it answers metadata and its group coordinator is up. */

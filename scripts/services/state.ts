@@ -1,12 +1,14 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { ServiceEndpoints } from './endpoints.js';
+import type { SecureEndpoints, ServiceEndpoints } from './endpoints.js';
 import { artifacts } from './paths.js';
 import type { ServiceProcess } from './process.js';
 
 /** What `services up` left running, so `down`, `status`, the demo and the bench can find it. */
 export interface ServicesState {
   endpoints: ServiceEndpoints;
+  /** Absent in a state written before the secure instances existed (`up` then adds them). */
+  secure?: SecureEndpoints;
   processes: ServiceProcess[];
   dataDir: string;
   startedAt: string;
@@ -29,8 +31,12 @@ export function clearState(): void {
 }
 
 /** Environment variables that point driftwatch, its tests and its tools at these services. */
-export function endpointsToEnv(e: ServiceEndpoints): Record<string, string> {
+export function endpointsToEnv(
+  e: ServiceEndpoints,
+  secure?: SecureEndpoints,
+): Record<string, string> {
   return {
+    ...(secure ? secureToEnv(secure) : {}),
     KAFKA_BROKERS: e.kafkaBrokers.join(','),
     INFLUX_URL: e.influx.url,
     INFLUX_TOKEN: e.influx.token,
@@ -73,6 +79,47 @@ export function endpointsFromEnv(env: NodeJS.ProcessEnv): {
       },
       smtp: { host: smtp.hostname, port: Number(smtp.port || 25) },
       mailApiUrl: env.MAIL_API_URL as string,
+    },
+  };
+}
+
+const SECURE_NAMES = [
+  'KAFKA_SECURE_BROKERS',
+  'KAFKA_MTLS_BROKERS',
+  'KAFKA_SECURE_PLAINTEXT_BROKERS',
+  'INFLUX_TLS_URL',
+  'SERVICES_TLS_DIR',
+] as const;
+
+function secureToEnv(s: SecureEndpoints): Record<(typeof SECURE_NAMES)[number], string> {
+  return {
+    KAFKA_SECURE_BROKERS: s.kafka.saslSslBrokers.join(','),
+    KAFKA_MTLS_BROKERS: s.kafka.mtlsBrokers.join(','),
+    KAFKA_SECURE_PLAINTEXT_BROKERS: s.kafka.plaintextBrokers.join(','),
+    INFLUX_TLS_URL: s.influxUrl,
+    SERVICES_TLS_DIR: s.tlsDir,
+  };
+}
+
+/** The secure instances named by env variables, if every one of them is set. */
+export function secureFromEnv(env: NodeJS.ProcessEnv): {
+  secure?: SecureEndpoints;
+  missing: string[];
+} {
+  const missing = SECURE_NAMES.filter((n) => !env[n]);
+  if (missing.length > 0) return { missing };
+  const list = (name: (typeof SECURE_NAMES)[number]) =>
+    (env[name] as string).split(',').map((b) => b.trim());
+  return {
+    missing,
+    secure: {
+      kafka: {
+        saslSslBrokers: list('KAFKA_SECURE_BROKERS'),
+        mtlsBrokers: list('KAFKA_MTLS_BROKERS'),
+        plaintextBrokers: list('KAFKA_SECURE_PLAINTEXT_BROKERS'),
+      },
+      influxUrl: env.INFLUX_TLS_URL as string,
+      tlsDir: env.SERVICES_TLS_DIR as string,
     },
   };
 }

@@ -4,6 +4,7 @@ import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { DriftwatchError } from '../errors.js';
 import { formatIssues } from '../zod-issues.js';
 import { configSchema, type Config, type FileConfig } from './schema.js';
+import { readSecrets, type SecretScope } from './secrets.js';
 
 /** The file's YAML checked against the schema (defaults filled in); no secret is read. */
 export function parseConfigFile(text: string, source: string): FileConfig {
@@ -41,38 +42,39 @@ export function readConfigText(file: string): string {
 }
 
 /**
- * Parses and validates config text. Secrets are read from `env` here, once, so that nothing
- * downstream looks at process.env and nothing logs a secret by accident.
+ * Parses and validates config text. Secrets are read from `env` and files here, once, so that
+ * nothing downstream looks at process.env and nothing logs a secret by accident. `scope`
+ * 'kafka': only what a Kafka-only tool needs (no InfluxDB token, no SMTP password).
  */
-export function parseConfig(text: string, source: string, env: NodeJS.ProcessEnv): Config {
+export function parseConfig(
+  text: string,
+  source: string,
+  env: NodeJS.ProcessEnv,
+  scope: SecretScope = 'all',
+): Config {
   const file = parseConfigFile(text, source);
-  const influxToken = env[file.influx.tokenEnv];
-  if (!influxToken) {
-    throw new DriftwatchError(
-      'CONFIG_SECRET_MISSING',
-      `${source}: influx.tokenEnv names ${file.influx.tokenEnv}, but that environment variable is not set`,
-    );
-  }
-  const smtpPassword = file.smtp ? env[file.smtp.passwordEnv] : undefined;
-  if (file.smtp?.user && !smtpPassword) {
-    throw new DriftwatchError(
-      'CONFIG_SECRET_MISSING',
-      `${source}: smtp.user is set, so smtp.passwordEnv names ${file.smtp.passwordEnv}, but that environment variable is not set`,
-    );
-  }
-  const baselineDir = path.resolve(path.dirname(source), file.baselines.dir);
-  const alerts = file.alerts && {
-    ...file.alerts,
-    rules: path.resolve(path.dirname(source), file.alerts.rules),
-  };
+  const secrets = readSecrets(file, source, env, scope);
+  const relative = (p: string) => path.resolve(path.dirname(source), p);
+  const alerts = file.alerts && { ...file.alerts, rules: relative(file.alerts.rules) };
+  const sasl = file.kafka.sasl;
+  // Read at every authentication, long after start-up: resolved now, against the config's dir.
+  const kafka =
+    sasl?.mechanism === 'oauthbearer' && sasl.tokenFile !== undefined
+      ? { ...file.kafka, sasl: { ...sasl, tokenFile: relative(sasl.tokenFile) } }
+      : file.kafka;
   return {
     ...file,
+    kafka,
     ...(alerts ? { alerts } : {}),
-    baselines: { ...file.baselines, dir: baselineDir },
-    secrets: smtpPassword ? { influxToken, smtpPassword } : { influxToken },
+    baselines: { ...file.baselines, dir: relative(file.baselines.dir) },
+    secrets,
   };
 }
 
-export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): Config {
-  return parseConfig(readConfigText(file), file, env);
+export function loadConfig(
+  file: string,
+  env: NodeJS.ProcessEnv = process.env,
+  scope: SecretScope = 'all',
+): Config {
+  return parseConfig(readConfigText(file), file, env, scope);
 }

@@ -10,10 +10,8 @@ import { durationSchema } from './duration.js';
 import { DEFAULT_BASELINE_FILE_SIZE, MAX_BASELINE_FILE_SIZE } from '../baseline/limits.js';
 import { brokerSchema, hostSchema, httpUrlSchema } from './network.js';
 import { inputSchema } from './input.js';
-
-const envName = z
-  .string()
-  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name');
+import { clientTlsSchema, envName, kafkaSaslSchema, kafkaSslSchema } from './security-schema.js';
+import type { PemMaterial } from './tls-files.js';
 
 const kafkaSchema = z.strictObject({
   brokers: z.array(brokerSchema).min(1),
@@ -44,6 +42,10 @@ const kafkaSchema = z.strictObject({
     .min(16_384, 'expected at least 16384 bytes (16 KiB)')
     .max(10_485_760, 'expected at most 10485760 bytes (10 MiB)')
     .default(1_048_576),
+  /** TLS to the brokers (README "Connecting to secured Kafka"); absent: plaintext. */
+  ssl: kafkaSslSchema.optional(),
+  /** SASL authentication: plain, scram-sha-256, scram-sha-512 or oauthbearer. */
+  sasl: kafkaSaslSchema.optional(),
 });
 
 const influxSchema = z.strictObject({
@@ -53,6 +55,8 @@ const influxSchema = z.strictObject({
   /** Name of the environment variable holding the token; the token never sits in the file. */
   tokenEnv: envName.default('INFLUX_TOKEN'),
   measurement: z.string().min(1).default('drift'),
+  /** With an https:// url: a private CA, or no verification. */
+  tls: clientTlsSchema.optional(),
 });
 
 const windowsSchema = z.strictObject({
@@ -139,6 +143,8 @@ const smtpSchema = z.strictObject({
   requireTLS: z.boolean().default(false),
   /** Pooled connections shared by all email receivers. */
   maxConnections: z.number().int().min(1).max(20).default(2),
+  /** TLS (implicit or STARTTLS): a private CA, or no verification. */
+  tls: clientTlsSchema.optional(),
 });
 
 const alertsSchema = z.strictObject({
@@ -236,7 +242,17 @@ export const configSchema = z.strictObject({
 /** The config file as written by the user (after defaults), without secrets. */
 export type FileConfig = z.infer<typeof configSchema>;
 
+/** What the config names but does not hold: secrets from env and files, PEM files' contents. */
+export interface Secrets {
+  influxToken: string;
+  smtpPassword?: string;
+  /** The password of kafka.sasl (plain, scram-*). */
+  kafkaPassword?: string;
+  /** Contents of the `*File` keys of kafka.ssl, influx.tls and smtp.tls, read at start-up. */
+  tls?: { kafka?: PemMaterial; influx?: PemMaterial; smtp?: PemMaterial };
+}
+
 /** The validated configuration the daemon runs with: the file plus secrets from env. */
 export interface Config extends FileConfig {
-  secrets: { influxToken: string; smtpPassword?: string };
+  secrets: Secrets;
 }

@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import { Alerting } from './alerting.js';
-import { Kafka, logLevel, type Admin, type Consumer, type Producer } from 'kafkajs';
+import type { Admin, Consumer, Kafka, Producer } from 'kafkajs';
 import { BaselineStore } from '../baseline/store.js';
 import { loadBaselinesAtStart, startBaselineReload } from './baseline-reload.js';
 import type { Config } from '../config/schema.js';
@@ -8,9 +8,10 @@ import { startHttpServer } from './http-server.js';
 import type { Logger } from '../logger.js';
 import { DaemonMetrics } from '../metrics.js';
 import { InfluxSink } from '../sinks/influx.js';
-import { kafkaLogCreator } from '../kafka/kafka-logging.js';
+import { createKafkaClient } from '../kafka/client.js';
 import { isRebalanceError } from '../kafka/failures.js';
-import { checkTopics, reachKafka, readLogEnds, readPartitionStarts } from '../kafka/kafka-io.js';
+import { checkTopics, readLogEnds, readPartitionStarts } from '../kafka/kafka-io.js';
+import { checkKafkaAccess, reachKafka } from '../kafka/reach.js';
 import {
   evaluateGroupId,
   predictionConsumerOptions,
@@ -63,12 +64,7 @@ export class Daemon {
     this.logger = logger;
     this.metrics = metrics;
     this.finished = new Promise((resolve) => (this.finish = resolve));
-    const kafka = (this.kafka = new Kafka({
-      clientId: config.kafka.clientId,
-      brokers: config.kafka.brokers,
-      logLevel: logLevel.WARN,
-      logCreator: kafkaLogCreator(logger),
-    }));
+    const kafka = (this.kafka = createKafkaClient(config, { logger }));
     this.admin = kafka.admin();
     this.producer = kafka.producer({ allowAutoTopicCreation: false });
     this.consumer = kafka.consumer(predictionConsumerOptions(config.kafka));
@@ -150,7 +146,9 @@ export class Daemon {
     const { config, logger, metrics } = this;
     const { kafka: k } = config;
     const tickMs = idleTickMs(config.windows.idleTimeout);
-    const { inputPartitions, partials } = await reachKafka(k.brokers, async () => {
+    await checkKafkaAccess(config, { isStopping: () => this.stopping });
+    if (this.stopping) return;
+    const { inputPartitions, partials } = await reachKafka(config, async () => {
       await this.admin.connect();
       const inputPartitions = await checkTopics(this.admin, k);
       const count = await internalPartitionCount(

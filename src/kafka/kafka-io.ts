@@ -5,27 +5,6 @@ import type { Logger } from '../logger.js';
 
 type KafkaSettings = Config['kafka'];
 
-/**
- * Runs the first calls to the cluster (connecting, checking topics). Whatever kafkajs reports
- * there (refused, unresolvable, not a Kafka broker, out of retries) means kafka.brokers cannot
- * be used: one line naming the key, instead of a kafkajs stack trace.
- */
-export async function reachKafka<T>(
-  brokers: readonly string[],
-  first: () => Promise<T>,
-): Promise<T> {
-  try {
-    return await first();
-  } catch (err) {
-    if (err instanceof DriftwatchError) throw err;
-    throw new DriftwatchError(
-      'KAFKA_CONNECT_FAILED',
-      `cannot use the Kafka cluster at kafka.brokers ${brokers.join(',')}: ${err instanceof Error ? err.message : String(err)}`,
-      { cause: err },
-    );
-  }
-}
-
 /** The prediction and dead-letter topics must exist; returns the prediction topic's partitions. */
 export async function checkTopics(admin: Admin, kafka: KafkaSettings): Promise<number[]> {
   const { topic, deadLetterTopic, brokers } = kafka;

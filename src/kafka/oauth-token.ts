@@ -1,0 +1,104 @@
+import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import type { OauthbearerProviderResponse } from 'kafkajs';
+import type { KafkaSasl } from '../config/security-schema.js';
+import { DriftwatchError } from '../errors.js';
+
+type OAuthSasl = Extract<KafkaSasl, { mechanism: 'oauthbearer' }>;
+
+const COMMAND_TIMEOUT_MS = 30_000;
+/** A command's token is reused this long when it is no JWT whose expiry can be read. */
+const OPAQUE_TOKEN_REUSE_MS = 60_000;
+/** A JWT is fetched anew this long before it expires. */
+const EXPIRY_MARGIN_MS = 60_000;
+
+function authFailed(message: string, cause?: unknown): DriftwatchError {
+  return new DriftwatchError('KAFKA_AUTH_FAILED', message, { cause });
+}
+
+/** The `exp` of a JWT (ms), if the token is one; never verified here, only read. */
+export function jwtExpiry(token: string): number | undefined {
+  const payload = token.split('.')[1];
+  if (payload === undefined) return undefined;
+  try {
+    const exp = (
+      JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { exp?: unknown }
+    ).exp;
+    return typeof exp === 'number' && Number.isFinite(exp) ? exp * 1000 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function readTokenFile(file: string): Promise<string> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw authFailed(`kafka.sasl.tokenFile ${file} cannot be read: ${(err as Error).message}`, err);
+  }
+  const token = text.trim();
+  if (token === '') throw authFailed(`kafka.sasl.tokenFile ${file} is empty`);
+  return token;
+}
+
+function runTokenCommand(argv: readonly string[]): Promise<string> {
+  const [command, ...args] = argv as [string, ...string[]];
+  return new Promise((resolve, reject) => {
+    execFile(
+      command,
+      args,
+      { timeout: COMMAND_TIMEOUT_MS, maxBuffer: 1 << 20, encoding: 'utf8' },
+      (err, stdout, stderr) => {
+        if (err) {
+          // stderr's first line says why; the token itself never goes into a message.
+          const why = stderr.trim().split('\n')[0] ?? '';
+          reject(
+            authFailed(
+              `kafka.sasl.tokenCommand ${command} failed: ${err.message.split('\n')[0]}${why ? `: ${why}` : ''}`,
+              err,
+            ),
+          );
+          return;
+        }
+        const token = stdout.trim();
+        if (token === '') reject(authFailed(`kafka.sasl.tokenCommand ${command} printed no token`));
+        else resolve(token);
+      },
+    );
+  });
+}
+
+/**
+ * kafkajs asks for a token at every (re-)authentication of every broker connection. A file is
+ * read each time (a mounted token is refreshed in place); a command's token is reused until a
+ * minute before its JWT expiry (else for a minute), so a burst of connections runs it once.
+ */
+export function oauthBearerProvider(
+  sasl: OAuthSasl,
+  now: () => number = Date.now,
+): () => Promise<OauthbearerProviderResponse> {
+  const { tokenFile, tokenCommand } = sasl;
+  if (tokenFile !== undefined) return async () => ({ value: await readTokenFile(tokenFile) });
+  if (tokenCommand === undefined) {
+    // The schema requires one of the two; reaching this is a bug, not a user error.
+    throw new Error('oauthbearer without tokenFile or tokenCommand');
+  }
+  let cached: { token: Promise<string>; until: number } | undefined;
+  return async () => {
+    if (!cached || now() >= cached.until) {
+      const token = runTokenCommand(tokenCommand);
+      const entry = { token, until: Number.POSITIVE_INFINITY };
+      cached = entry;
+      try {
+        const value = await token;
+        const exp = jwtExpiry(value);
+        entry.until = exp === undefined ? now() + OPAQUE_TOKEN_REUSE_MS : exp - EXPIRY_MARGIN_MS;
+      } catch (err) {
+        if (cached === entry) cached = undefined;
+        throw err;
+      }
+    }
+    return { value: await cached.token };
+  };
+}

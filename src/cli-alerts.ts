@@ -13,6 +13,7 @@ import { loadRulesFile } from './rules/rules-file.js';
 import { rulesJsonSchema } from './rules/rules-schema.js';
 import { loadConfig } from './config/load.js';
 import { createKafkaClient } from './kafka/client.js';
+import { influxTargetOf } from './sinks/influx-client.js';
 import { checkKafkaAccess, reachKafka } from './kafka/reach.js';
 import { parseCommandArgs, unknownCommand } from './cli-args.js';
 import { DriftwatchError } from './errors.js';
@@ -87,10 +88,7 @@ async function runBacktest(args: string[]): Promise<number> {
   // read: the engine needs only the rules and the receivers' policies.
   const rules = loadRulesFile(rulesFile);
   const config = loadConfig(v.config);
-  const { observations, skipped } = await readDriftObservations(
-    { ...config.influx, token: config.secrets.influxToken },
-    range,
-  );
+  const { observations, skipped } = await readDriftObservations(influxTargetOf(config), range);
   if (skipped > 0) {
     process.stderr.write(`driftwatch: ${skipped} rows without a readable drift series skipped\n`);
   }

@@ -1,15 +1,23 @@
 import type { TestProject } from 'vitest/node';
-import type { ServiceEndpoints } from '../scripts/services/endpoints.js';
+import type { SecureEndpoints, ServiceEndpoints } from '../scripts/services/endpoints.js';
 import { freePorts, startNative, stopNative } from '../scripts/services/native.js';
-import { endpointsFromEnv } from '../scripts/services/state.js';
+import { endpointsFromEnv, secureFromEnv } from '../scripts/services/state.js';
 import { dockerAnswers, startWithTestcontainers } from './support/containers.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     services: ServiceEndpoints;
     servicesMode: 'env' | 'testcontainers' | 'native';
+    /** The SASL_SSL/mTLS broker and the TLS InfluxDB, or why there are none (tests then fail). */
+    secureServices: { endpoints: SecureEndpoints } | { missing: string };
   }
 }
+
+const SECURE_HOW_TO_FIX = `The secure Kafka broker (SASL_SSL, mTLS) and the InfluxDB served over TLS are started natively by
+\`npm run services -- up\` (java and the cached influxd; certificates made with openssl), then
+\`eval "$(npm run -s services -- env)"\` exports KAFKA_SECURE_BROKERS, KAFKA_MTLS_BROKERS,
+KAFKA_SECURE_PLAINTEXT_BROKERS, INFLUX_TLS_URL and SERVICES_TLS_DIR. Services that were already up
+before this version gain them at the next \`npm run services -- up\` (the others are left running).`;
 
 const HOW_TO_FIX = `Integration tests need real Kafka, InfluxDB 2.7 and an SMTP server with an HTTP API. Three ways:
   1. Point at running services: set KAFKA_BROKERS, INFLUX_URL, INFLUX_TOKEN, INFLUX_ORG, INFLUX_BUCKET,
@@ -31,6 +39,13 @@ export default async function setup(project: TestProject): Promise<() => Promise
     );
     project.provide('services', fromEnv.endpoints);
     project.provide('servicesMode', 'env');
+    const secure = secureFromEnv(process.env);
+    project.provide(
+      'secureServices',
+      secure.secure
+        ? { endpoints: secure.secure }
+        : { missing: `not set: ${secure.missing.join(', ')}.\n\n${SECURE_HOW_TO_FIX}` },
+    );
     return async () => {};
   }
   if (fromEnv.present.length > 0) {
@@ -45,6 +60,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
       const { endpoints, stop } = await startWithTestcontainers();
       project.provide('services', endpoints);
       project.provide('servicesMode', 'testcontainers');
+      project.provide('secureServices', {
+        missing: `services came from Testcontainers, the secure ones have no container set-up.\n\n${SECURE_HOW_TO_FIX}`,
+      });
       return stop;
     } catch (err) {
       failures.push(`Testcontainers: ${String(err)}`);
@@ -54,7 +72,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   }
   try {
     say(
-      'no Docker engine: starting native Kafka, InfluxDB and Mailpit (first run builds them; cached after)',
+      'no Docker engine: starting native Kafka, InfluxDB, Mailpit and the secure Kafka and InfluxDB (first run builds them; cached after)',
     );
     const started = Date.now();
     const services = await startNative({ ports: await freePorts(), detached: false });
@@ -63,6 +81,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     );
     project.provide('services', services.endpoints);
     project.provide('servicesMode', 'native');
+    project.provide('secureServices', { endpoints: services.secure });
     return () => stopNative(services);
   } catch (err) {
     failures.push(`native: ${err instanceof Error ? err.message : String(err)}`);

@@ -83,3 +83,20 @@ export function readPemFiles(source: string, at: string, files: PemFiles): PemMa
   }
   return pem;
 }
+
+/** Node TLS options of an `influx.tls` or `smtp.tls` section: its CA (read at start-up), verification. */
+export interface ClientTlsOptions {
+  ca?: string;
+  rejectUnauthorized: boolean;
+}
+
+export function clientTlsOptions(
+  section: { rejectUnauthorized: boolean } | undefined,
+  pem: PemMaterial | undefined,
+): ClientTlsOptions | undefined {
+  if (!section) return undefined;
+  return {
+    ...(pem?.ca !== undefined ? { ca: pem.ca } : {}),
+    rejectUnauthorized: section.rejectUnauthorized,
+  };
+}

@@ -8,6 +8,7 @@ import { startHttpServer } from './http-server.js';
 import type { Logger } from '../logger.js';
 import { DaemonMetrics } from '../metrics.js';
 import { InfluxSink } from '../sinks/influx.js';
+import { checkInfluxTls, influxTargetOf } from '../sinks/influx-client.js';
 import { createKafkaClient } from '../kafka/client.js';
 import { isRebalanceError } from '../kafka/failures.js';
 import { checkTopics, readLogEnds, readPartitionStarts } from '../kafka/kafka-io.js';
@@ -146,6 +147,8 @@ export class Daemon {
     const { config, logger, metrics } = this;
     const { kafka: k } = config;
     const tickMs = idleTickMs(config.windows.idleTimeout);
+    // Configuration errors of either end stop the start; an InfluxDB that is down does not.
+    await checkInfluxTls(influxTargetOf(config));
     await checkKafkaAccess(config, { isStopping: () => this.stopping });
     if (this.stopping) return;
     const { inputPartitions, partials } = await reachKafka(config, async () => {
@@ -164,7 +167,7 @@ export class Daemon {
     if (this.stopping) return;
     let knownInputs: readonly number[] = inputPartitions;
 
-    const sink = new InfluxSink({ ...config.influx, token: config.secrets.influxToken }, logger);
+    const sink = new InfluxSink(influxTargetOf(config), logger);
     const alerting = (this.alerting = config.alerts
       ? await Alerting.start({
           config: { ...config, alerts: config.alerts },

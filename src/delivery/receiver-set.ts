@@ -13,6 +13,7 @@ import {
   type ReceiverSettings,
 } from './receivers.js';
 import type { LoadedRules } from '../rules/rules-file.js';
+import { clientTlsOptions } from '../config/tls-files.js';
 
 export interface BuiltReceiver {
   notifier: Notifier;
@@ -46,6 +47,7 @@ export class ReceiverSet {
     return {
       smtp: config.smtp,
       smtpPassword: config.secrets.smtpPassword,
+      smtpTls: clientTlsOptions(config.smtp?.tls, config.secrets.tls?.smtp),
       source: config.alerts.source,
       mailDomain: mailDomainFor(config),
       env: this.deps.env ?? process.env,

@@ -3,12 +3,14 @@ import { EmailNotifier } from './notifiers/email.js';
 import { WebhookNotifier } from './notifiers/webhook.js';
 import { TOOL_VERSION } from '../baseline/tool-version.js';
 import type { Config } from '../config/schema.js';
+import type { ClientTlsOptions } from '../config/tls-files.js';
 import { DriftwatchError } from '../errors.js';
 import type { ReceiverSpec } from '../rules/rules-schema.js';
 
 export interface ReceiverContext {
   smtp: Config['smtp'];
   smtpPassword: string | undefined;
+  smtpTls: ClientTlsOptions | undefined;
   source: string;
   mailDomain: string;
   env: NodeJS.ProcessEnv;
@@ -78,6 +80,7 @@ function buildNotifier(name: string, spec: ReceiverSpec, ctx: ReceiverContext): 
         secure: smtp.secure,
         requireTLS: smtp.requireTLS,
         ...(smtp.user ? { user: smtp.user, password: ctx.smtpPassword ?? '' } : {}),
+        ...(ctx.smtpTls ? { tls: ctx.smtpTls } : {}),
         pool: { maxConnections: smtp.maxConnections },
       },
     });

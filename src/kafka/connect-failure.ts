@@ -1,5 +1,6 @@
 import type { Config } from '../config/schema.js';
 import { DriftwatchError } from '../errors.js';
+import { oneLineMessage, tlsProblem } from '../shared/tls-errors.js';
 
 type KafkaSettings = Config['kafka'];
 
@@ -36,21 +37,6 @@ function chain(err: unknown): ErrorLike[] {
   return seen;
 }
 
-/** Node's codes for a certificate that could not be verified (tls.TLSSocket.authorizationError). */
-const UNTRUSTED = new Set([
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'CERT_UNTRUSTED',
-  'CERT_REJECTED',
-  'CERT_SIGNATURE_FAILURE',
-  'CERT_HAS_EXPIRED',
-  'CERT_NOT_YET_VALID',
-  'INVALID_CA',
-]);
-
 const text = (v: unknown) => (typeof v === 'string' ? v : '');
 
 /** Sorts out why the first connection to kafka.brokers failed, as one line naming the key to fix. */
@@ -58,11 +44,10 @@ export function kafkaConnectFailure(err: unknown, kafka: KafkaSettings): Connect
   const errors = chain(err);
   const own = errors.find((e): e is DriftwatchError => e instanceof DriftwatchError);
   if (own) return { kind: 'fatal', error: own };
-  const codes = errors.map((e) => text(e.code));
   const messages = errors.map((e) => text(e.message));
   const names = errors.map((e) => text(e.name));
   const broker = errors.map((e) => text(e.broker)).find((b) => b !== '') ?? kafka.brokers.join(',');
-  const detail = messages.find((m) => m !== '') ?? String(err);
+  const detail = oneLineMessage(messages.find((m) => m !== '') ?? String(err));
   const fail = (kind: ConnectFailure['kind'], code: DriftwatchError['code'], message: string) => ({
     kind,
     error: new DriftwatchError(code, message, { cause: err }),
@@ -92,33 +77,31 @@ export function kafkaConnectFailure(err: unknown, kafka: KafkaSettings): Connect
       `Kafka at kafka.brokers ${broker} does not accept SASL mechanism ${sasl?.mechanism ?? '(none)'} on this listener: ${detail}; set kafka.sasl.mechanism to one it enables`,
     );
   }
-  const untrusted = codes.find((c) => UNTRUSTED.has(c));
-  if (untrusted) {
+  const tls = errors
+    .map((e) => ({ code: text(e.code), problem: tlsProblem(text(e.code), text(e.message)) }))
+    .find((t) => t.problem !== undefined);
+  if (tls?.problem === 'untrusted') {
     return fail(
       'fatal',
       'KAFKA_TLS_FAILED',
-      `the TLS certificate of Kafka broker ${broker} is not trusted (${untrusted}: ${detail}): set kafka.ssl.caFile to the PEM bundle of the CA that signed it${kafka.ssl?.caFile !== undefined ? ` (${kafka.ssl.caFile} is not that CA)` : ''}`,
+      `the TLS certificate of Kafka broker ${broker} is not trusted (${tls.code}: ${detail}): set kafka.ssl.caFile to the PEM bundle of the CA that signed it${kafka.ssl?.caFile !== undefined ? ` (${kafka.ssl.caFile} is not that CA)` : ''}`,
     );
   }
-  if (codes.includes('ERR_TLS_CERT_ALTNAME_INVALID')) {
+  if (tls?.problem === 'altname') {
     return fail(
       'fatal',
       'KAFKA_TLS_FAILED',
       `the TLS certificate of Kafka broker ${broker} does not name that host (${detail}): use a host name the certificate carries in kafka.brokers, or set kafka.ssl.servername`,
     );
   }
-  const sslAlert = codes.find((c) => c.startsWith('ERR_SSL_') && !c.includes('WRONG_VERSION'));
-  if (sslAlert) {
+  if (tls?.problem === 'handshake') {
     return fail(
       'fatal',
       'KAFKA_TLS_FAILED',
-      `the TLS handshake with Kafka broker ${broker} failed (${sslAlert}: ${detail}): if the listener requires client certificates, set kafka.ssl.certFile and kafka.ssl.keyFile to one it trusts`,
+      `the TLS handshake with Kafka broker ${broker} failed (${tls.code}: ${detail}): if the listener requires client certificates, set kafka.ssl.certFile and kafka.ssl.keyFile to one it trusts`,
     );
   }
-  const cutHandshake =
-    codes.some((c) => c.includes('WRONG_VERSION') || c === 'EPROTO') ||
-    messages.some((m) => /before secure TLS connection was established/.test(m));
-  if (kafka.ssl && cutHandshake) {
+  if (kafka.ssl && tls?.problem === 'not-tls') {
     return fail(
       'suspect',
       'KAFKA_SECURITY_MISMATCH',

@@ -1,11 +1,10 @@
 import { InfluxDB, Point, setLogger } from '@influxdata/influxdb-client';
+import { influxClient, type InfluxConnection } from './influx-client.js';
 import type { Logger } from '../logger.js';
 import { formatDuration } from '../config/duration.js';
 import { SUMMARY_METHOD, type WindowPoint } from '../drift/window-points.js';
 
-export interface InfluxTarget {
-  url: string;
-  token: string;
+export interface InfluxTarget extends InfluxConnection {
   org: string;
   bucket: string;
   measurement: string;
@@ -81,7 +80,7 @@ export class InfluxSink {
       error: (message, err) => child.debug({ err }, message),
       warn: (message, err) => child.debug({ err }, message),
     });
-    this.client = new InfluxDB({ url: target.url, token: target.token, timeout: 10_000 });
+    this.client = influxClient(target, 10_000);
   }
 
   /**

@@ -1,4 +1,5 @@
-import { flux, InfluxDB } from '@influxdata/influxdb-client';
+import { flux } from '@influxdata/influxdb-client';
+import { checkInfluxTls, influxClient, type InfluxConnection } from '../sinks/influx-client.js';
 import type { DriftObservation } from '../../alert-engine/model.js';
 import { compileGlob, globLiteralPrefix } from '../../alert-engine/glob.js';
 import { parseDuration } from '../config/duration.js';
@@ -75,9 +76,7 @@ export function observationFromRow(row: DriftRow): DriftObservation | undefined 
   };
 }
 
-export interface DriftSource {
-  url: string;
-  token: string;
+export interface DriftSource extends InfluxConnection {
   org: string;
   bucket: string;
   measurement: string;
@@ -125,9 +124,8 @@ export async function readDriftObservations(
   source: DriftSource,
   range: DriftRange,
 ): Promise<{ observations: DriftObservation[]; rows: number; skipped: number }> {
-  const api = new InfluxDB({ url: source.url, token: source.token, timeout: 120_000 }).getQueryApi(
-    source.org,
-  );
+  await checkInfluxTls(source);
+  const api = influxClient(source, 120_000).getQueryApi(source.org);
   const matchModel = range.model === undefined ? () => true : compileGlob(range.model);
   const observations: DriftObservation[] = [];
   let rows = 0;

@@ -23,6 +23,9 @@ export interface DaemonSettings {
   fallback?: 'drop' | 'reject' | 'newest' | { version: string };
   /** More top-level sections (smtp, alerts, drift…), written as given. */
   extra?: Record<string, unknown>;
+  /** More keys of the kafka and influx sections (ssl, sasl, tls…), written as given. */
+  kafka?: Record<string, unknown>;
+  influx?: Record<string, unknown>;
   /** Where the config file goes (default: a new temporary directory). */
   configDir?: string;
 }
@@ -44,12 +47,14 @@ export async function writeDaemonConfig(
       fromBeginning: true,
       // driftwatch's minimum: a killed daemon's partitions are reassigned quickly.
       sessionTimeout: '10s',
+      ...s.kafka,
     },
     influx: {
       url: services.influx.url,
       org: services.influx.org,
       bucket: services.influx.bucket,
       measurement: s.measurement,
+      ...s.influx,
     },
     windows: {
       size: s.windowSize,

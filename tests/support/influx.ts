@@ -1,6 +1,9 @@
 import { InfluxDB } from '@influxdata/influxdb-client';
 import type { ServiceEndpoints } from '../../scripts/services/endpoints.js';
 
+/** An InfluxDB to read from; `ca`: the PEM CA of one served over TLS. */
+export type InfluxEndpoint = ServiceEndpoints['influx'] & { ca?: string };
+
 export interface DriftRow {
   time: string;
   model: string;
@@ -26,11 +29,15 @@ export interface DriftRow {
  * By default only the PSI points (one per window and feature); `method: null` for all.
  */
 export async function queryDrift(
-  influx: ServiceEndpoints['influx'],
+  influx: InfluxEndpoint,
   measurement: string,
   method: string | null = 'psi',
 ): Promise<DriftRow[]> {
-  const api = new InfluxDB({ url: influx.url, token: influx.token }).getQueryApi(influx.org);
+  const api = new InfluxDB({
+    url: influx.url,
+    token: influx.token,
+    ...(influx.ca ? { transportOptions: { ca: influx.ca } } : {}),
+  }).getQueryApi(influx.org);
   const byMethod = method === null ? '' : `\n  |> filter(fn: (r) => r.method == "${method}")`;
   const flux = `from(bucket: "${influx.bucket}")
   |> range(start: 0)
@@ -60,7 +67,7 @@ export async function queryDrift(
 
 /** Polls until InfluxDB holds at least `count` PSI rows of `measurement` (one per window and feature). */
 export async function waitForDriftRows(
-  influx: ServiceEndpoints['influx'],
+  influx: InfluxEndpoint,
   measurement: string,
   count: number,
   timeoutMs = 120_000,

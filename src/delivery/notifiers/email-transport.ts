@@ -4,6 +4,7 @@ import nodemailer, {
   type SMTPTransportOptions,
   type Transporter,
 } from 'nodemailer';
+import type { ClientTlsOptions } from '../../config/tls-files.js';
 
 export interface SmtpSettings {
   host: string;
@@ -13,6 +14,8 @@ export interface SmtpSettings {
   requireTLS?: boolean | undefined;
   user?: string | undefined;
   password?: string | undefined;
+  /** Trust (a private CA) and verification of the server's certificate, implicit TLS or STARTTLS. */
+  tls?: ClientTlsOptions | undefined;
 }
 
 export interface MailTransportOptions {
@@ -42,6 +45,7 @@ export function createMailTransport(
     secure: smtp.secure,
     requireTLS: smtp.requireTLS ?? false,
     auth: smtp.user ? { user: smtp.user, pass: smtp.password ?? '' } : undefined,
+    ...(smtp.tls ? { tls: { ...smtp.tls } } : {}),
     connectionTimeout: timeout,
     greetingTimeout: timeout,
     ...(options.timeoutMs !== undefined ? { socketTimeout: options.timeoutMs } : {}),

@@ -9,6 +9,7 @@ import { createMailTransport } from './email-transport.js';
 import type { AlertNotification } from '../../../alert-engine/model.js';
 import { renderEmail, type RenderedEmail } from './email-render.js';
 import type { DeliveryOutcome, Notifier } from './notifier.js';
+import type { ClientTlsOptions } from '../../config/tls-files.js';
 
 export interface EmailNotifierOptions {
   name: string;
@@ -25,6 +26,8 @@ export interface EmailNotifierOptions {
     requireTLS?: boolean;
     user?: string;
     password?: string;
+    /** smtp.tls: a private CA, or no verification. */
+    tls?: ClientTlsOptions;
     pool?: { maxConnections: number; rateLimit?: number };
   };
   /** Connection, greeting and socket inactivity timeout (default 15 s). */
@@ -86,6 +89,7 @@ export class EmailNotifier implements Notifier {
         requireTLS: smtp.requireTLS,
         user: smtp.user,
         password: smtp.password,
+        tls: smtp.tls,
       },
       {
         pool: {

@@ -1,4 +1,5 @@
-import { InfluxDB, Point, setLogger } from '@influxdata/influxdb-client';
+import type { InfluxDB } from '@influxdata/influxdb-client';
+import { Point, setLogger } from '@influxdata/influxdb-client';
 import { influxClient, type InfluxConnection } from './influx-client.js';
 import type { Logger } from '../logger.js';
 import { formatDuration } from '../config/duration.js';

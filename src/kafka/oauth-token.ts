@@ -12,8 +12,12 @@ const OPAQUE_TOKEN_REUSE_MS = 60_000;
 /** A JWT is fetched anew this long before it expires. */
 const EXPIRY_MARGIN_MS = 60_000;
 
-function authFailed(message: string, cause?: unknown): DriftwatchError {
-  return new DriftwatchError('KAFKA_AUTH_FAILED', message, { cause });
+/**
+ * No `cause`: kafkajs' retrier passes on `err.cause || err`, so a cause would take the place
+ * of this error (and its message naming the key) on the way out.
+ */
+function authFailed(message: string): DriftwatchError {
+  return new DriftwatchError('KAFKA_AUTH_FAILED', message);
 }
 
 /** The `exp` of a JWT (ms), if the token is one; never verified here, only read. */
@@ -35,7 +39,7 @@ async function readTokenFile(file: string): Promise<string> {
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
-    throw authFailed(`kafka.sasl.tokenFile ${file} cannot be read: ${(err as Error).message}`, err);
+    throw authFailed(`kafka.sasl.tokenFile ${file} cannot be read: ${(err as Error).message}`);
   }
   const token = text.trim();
   if (token === '') throw authFailed(`kafka.sasl.tokenFile ${file} is empty`);
@@ -56,7 +60,6 @@ function runTokenCommand(argv: readonly string[]): Promise<string> {
           reject(
             authFailed(
               `kafka.sasl.tokenCommand ${command} failed: ${err.message.split('\n')[0]}${why ? `: ${why}` : ''}`,
-              err,
             ),
           );
           return;

@@ -7,7 +7,13 @@ export function createLogger(level: string, destination?: pino.DestinationStream
   const options = {
     level,
     base: { service: 'driftwatch' },
-    redact: ['*.token', '*.password', 'secrets', '*.secrets'],
+    redact: [
+      ...['token', 'password', 'secrets', 'kafkaPassword', 'smtpPassword', 'influxToken'].flatMap(
+        (key) => [key, `*.${key}`],
+      ),
+      // PEM private keys in TLS options (kafkajs' ssl, nodemailer's tls).
+      ...['ssl.key', 'tls.key'].flatMap((key) => [key, `*.${key}`]),
+    ],
   };
   return destination ? pino(options, destination) : pino(options);
 }

@@ -46,6 +46,14 @@ async function readTokenFile(file: string): Promise<string> {
   return token;
 }
 
+/** How a command ended, without its argv (which may carry a client secret). */
+function exitOf(err: Error & { code?: unknown; signal?: unknown; killed?: boolean }): string {
+  if (err.killed) return `no token within ${COMMAND_TIMEOUT_MS / 1000}s`;
+  if (typeof err.code === 'number') return `exit code ${err.code}`;
+  if (typeof err.signal === 'string') return `killed by ${err.signal}`;
+  return typeof err.code === 'string' ? err.code : 'failed to run';
+}
+
 function runTokenCommand(argv: readonly string[]): Promise<string> {
   const [command, ...args] = argv as [string, ...string[]];
   return new Promise((resolve, reject) => {
@@ -59,7 +67,7 @@ function runTokenCommand(argv: readonly string[]): Promise<string> {
           const why = stderr.trim().split('\n')[0] ?? '';
           reject(
             authFailed(
-              `kafka.sasl.tokenCommand ${command} failed: ${err.message.split('\n')[0]}${why ? `: ${why}` : ''}`,
+              `kafka.sasl.tokenCommand ${command} failed (${exitOf(err)})${why ? `: ${why}` : ''}`,
             ),
           );
           return;

@@ -211,7 +211,7 @@ describe(`Kafka over TLS and SASL (${inject('servicesMode')})`, () => {
     return parseConfig(yaml, path.join(dir, 'client.yaml'), env, 'kafka');
   };
 
-  it('SCRAM-SHA-256 and OAUTHBEARER (token file) reach the SASL_SSL listener', async () => {
+  it('SCRAM-SHA-256 and OAUTHBEARER (token file or command) reach the SASL_SSL listener; a failing token command is KAFKA_AUTH_FAILED', async () => {
     await checkKafkaAccess(
       clientConfig(
         {
@@ -239,6 +239,19 @@ describe(`Kafka over TLS and SASL (${inject('servicesMode')})`, () => {
     await admin.connect();
     expect(await admin.listTopics()).toContain(names.topic);
     await admin.disconnect();
+    const command = (tokenCommand: string[]) =>
+      clientConfig({
+        brokers: secure.kafka.saslSslBrokers,
+        ssl: { caFile: secure.pki.caFile },
+        sasl: { mechanism: 'oauthbearer', tokenCommand },
+      });
+    await checkKafkaAccess(command(['cat', tokenFile]));
+    await expect(checkKafkaAccess(command(['sh', '-c', 'exit 4']))).rejects.toSatisfy(
+      (err: unknown) =>
+        err instanceof DriftwatchError &&
+        err.code === 'KAFKA_AUTH_FAILED' &&
+        err.message.includes('kafka.sasl.tokenCommand sh failed (exit code 4)'),
+    );
   });
 
   it('mutual TLS: a client certificate is accepted, no certificate is refused with KAFKA_TLS_FAILED', async () => {

@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { testPkiIn } from './certs.js';
+import { request } from './http-request.js';
 import { ensureAll, ensureKubeconform } from './install.js';
 import { startNative, startSecureNative, stopNative, type NativePorts } from './native.js';
 import { httpOk, isAlive, portIsFree } from './process.js';
@@ -118,8 +121,16 @@ async function status(): Promise<number> {
   }
   const influxOk = await httpOk(`${state.endpoints.influx.url}/health`).catch(() => false);
   process.stdout.write(`influx /health ${influxOk ? 'pass' : 'FAIL'}\n`);
+  let tlsOk = true;
+  if (state.secure) {
+    const ca = readFileSync(testPkiIn(state.secure.tlsDir).caFile);
+    tlsOk = await request(`${state.secure.influxUrl}/health`, { ca })
+      .then((r) => r.status === 200)
+      .catch(() => false);
+    process.stdout.write(`influx-tls /health ${tlsOk ? 'pass' : 'FAIL'}\n`);
+  }
   printEnv();
-  return ok && influxOk ? 0 : 1;
+  return ok && influxOk && tlsOk ? 0 : 1;
 }
 
 const USAGE = 'usage: npm run services -- up|down|status|env|install\n';

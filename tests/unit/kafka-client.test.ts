@@ -70,7 +70,9 @@ describe('OAUTHBEARER tokens', () => {
     const err = await provider().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DriftwatchError);
     expect((err as DriftwatchError).code).toBe('KAFKA_AUTH_FAILED');
-    expect((err as DriftwatchError).message).toContain('kafka.sasl.tokenCommand sh failed (exit code 3)');
+    expect((err as DriftwatchError).message).toContain(
+      'kafka.sasl.tokenCommand sh failed (exit code 3)',
+    );
     expect((err as DriftwatchError).message).toContain('no credentials found');
     expect((err as DriftwatchError).message).not.toContain('secret-ish');
   });

@@ -5,6 +5,7 @@ import { configJsonSchema } from './config/json-schema.js';
 import { parseConfigFile, readConfigText } from './config/load.js';
 import { DriftwatchError } from './errors.js';
 import { eventSourceFor } from './prediction-log/event-source.js';
+import { InputTopics } from './ingest/input-topics.js';
 
 export const CONFIG_USAGE = `  driftwatch config schema
       Print the JSON Schema of the configuration file.
@@ -79,7 +80,11 @@ function validate(args: string[]): number {
   // A `multiple` option parses to a list, which ArgValues does not spell out.
   const given = v.header as unknown;
   const headerList = Array.isArray(given) ? given.map(String) : [];
-  const read = eventSourceFor(config.input).read(
+  // A topic that input.topics names or matches is read with its entry's settings; any other
+  // as the main topic (the sample may come from a topic the config is about to be given).
+  const inputs = InputTopics.resolve(config.kafka.topic, config.input, [topic]);
+  const input = inputs.has(topic) ? inputs.inputOf(topic) : config.input;
+  const read = eventSourceFor(input).read(
     { value, headers: headers(headerList), timestamp: recordTimestamp },
     topic,
   );

@@ -132,7 +132,12 @@ export class DaemonMetrics {
   });
   readonly partitionsAssigned = new Gauge({
     name: 'driftwatch_partitions_assigned',
-    help: 'Partitions of the prediction topic this instance holds',
+    help: 'Partitions of the input topics this instance holds',
+    registers: [this.registry],
+  });
+  readonly inputTopicsUnread = new Gauge({
+    name: 'driftwatch_input_topics_unread',
+    help: 'Topics an input.topics pattern matches that were created after the start and are not read until a restart',
     registers: [this.registry],
   });
   readonly watermark = new Gauge({

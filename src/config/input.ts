@@ -142,11 +142,34 @@ export const mappingSchema = z
     }
   });
 
-export const inputSchema = z.strictObject({
+/** How one topic's messages become events: the default JSON shape without a mapping. */
+const topicInputShape = {
   mapping: mappingSchema.optional(),
+};
+
+/**
+ * A further input topic, named or matched by a regular expression (topics matching it when the
+ * daemon starts), with its own mapping. A topic is read under the first entry that names or
+ * matches it; `kafka.topic` always under the top-level mapping.
+ */
+const topicInputSchema = z.union(
+  [
+    z.strictObject({ topic: z.string().min(1), ...topicInputShape }),
+    z.strictObject({ pattern: regexSchema, ...topicInputShape }),
+  ],
+  { error: 'expected { topic: name, mapping? } or { pattern: regex, mapping? }' },
+);
+
+export const inputSchema = z.strictObject({
+  ...topicInputShape,
+  /** More input topics, each with its own mapping (README "Several input topics"). */
+  topics: z.array(topicInputSchema).default([]),
 });
 
 export type InputConfig = z.output<typeof inputSchema>;
+/** The part of `input` that says how one topic's messages are read. */
+export type TopicInputConfig = Pick<InputConfig, keyof typeof topicInputShape>;
+export type ExtraTopicConfig = z.output<typeof topicInputSchema>;
 export type MappingConfig = z.output<typeof mappingSchema>;
 export type ValueSourceConfig = z.output<typeof valueSourceSchema>;
 export type TimestampSourceConfig = z.output<typeof timestampSourceSchema>;

@@ -11,7 +11,13 @@ import { InfluxSink } from '../sinks/influx.js';
 import { checkInfluxTls, influxTargetOf } from '../sinks/influx-client.js';
 import { createKafkaClient } from '../kafka/client.js';
 import { isRebalanceError } from '../kafka/failures.js';
-import { checkTopics, readLogEnds, readPartitionStarts } from '../kafka/kafka-io.js';
+import { readLogEnds, readPartitionStarts } from '../kafka/kafka-io.js';
+import {
+  readInputEnds,
+  readInputStarts,
+  resolveInputTopics,
+  unreadInputTopics,
+} from './input-io.js';
 import { checkKafkaAccess, reachKafka } from '../kafka/reach.js';
 import {
   evaluateGroupId,
@@ -22,11 +28,11 @@ import { StoppedWhileRetrying } from '../shared/retry.js';
 import { driftSettingsFrom } from '../drift/window-points.js';
 import type { EachBatchPayload } from 'kafkajs';
 import { IngestStage } from '../ingest/ingest-stage.js';
-import { eventSourceFor } from '../prediction-log/event-source.js';
+import type { InputTopics } from '../ingest/input-topics.js';
+import { eventSourceFor, routeByTopic } from '../prediction-log/event-source.js';
 import { EvaluateStage } from '../evaluate/evaluate-stage.js';
 import { WindowEmitter } from '../evaluate/window-emitter.js';
 import { decodeCheckpoint } from '../evaluate/checkpoint.js';
-import { decodeCommitMetadata } from '../kafka/offset-metadata.js';
 import { ensurePartialsTopic, internalPartitionCount } from '../partials/topic.js';
 
 /** The running daemon: Kafka in, InfluxDB out, /metrics and /healthz on the side. */
@@ -57,6 +63,7 @@ export class Daemon {
   private stopReload: () => void = () => undefined;
   private idleTimer: NodeJS.Timeout | undefined;
   private partitionTimer: NodeJS.Timeout | undefined;
+  private readonly unreadTopicsNoted = new Set<string>();
   /** Start-up in progress: a stop requested meanwhile waits for it to give up at its next step. */
   private starting: Promise<void> | undefined;
 
@@ -151,21 +158,24 @@ export class Daemon {
     await checkInfluxTls(influxTargetOf(config));
     await checkKafkaAccess(config, { isStopping: () => this.stopping });
     if (this.stopping) return;
-    const { inputPartitions, partials } = await reachKafka(config, async () => {
+    const { inputs, inputEnds, partials } = await reachKafka(config, async () => {
       await this.admin.connect();
-      const inputPartitions = await checkTopics(this.admin, k);
+      const inputs = await resolveInputTopics(this.admin, config);
+      const inputEnds = await readInputEnds(this.admin, inputs);
       const count = await internalPartitionCount(
         this.admin,
         k.groupId,
         config.scale.partitions,
-        inputPartitions.length,
+        (await readLogEnds(this.admin, k.topic)).size,
       );
       const topic = await ensurePartialsTopic(this.admin, k.groupId, count);
       await this.producer.connect();
-      return { inputPartitions, partials: { topic, count } };
+      return { inputs, inputEnds, partials: { topic, count } };
     });
     if (this.stopping) return;
-    let knownInputs: readonly number[] = inputPartitions;
+    // Every input partition's source: stage 2 closes a window once each has passed it.
+    const sourcesOf = (ends: ReadonlyMap<number, number>) => [...ends.keys()].sort((a, b) => a - b);
+    let knownInputs: readonly number[] = sourcesOf(inputEnds);
 
     const sink = new InfluxSink(influxTargetOf(config), logger);
     const alerting = (this.alerting = config.alerts
@@ -196,7 +206,6 @@ export class Daemon {
       kafka: this.kafka,
       topics: {
         consumerGroupId: k.groupId,
-        inputTopic: k.topic,
         partialsTopic: partials.topic,
         partialsPartitions: partials.count,
         partialsFormat: config.scale.partialsFormat,
@@ -212,25 +221,16 @@ export class Daemon {
         probeMaxAgeMs: Math.max(config.windows.idleTimeout, 4 * tickMs),
       },
       maxFutureSkewMs: config.windows.maxFutureSkew,
-      source: eventSourceFor(config.input),
+      inputs,
+      source: routeByTopic(
+        new Map(inputs.topics.map((t) => [t, eventSourceFor(inputs.inputOf(t))])),
+      ),
       metrics,
       logger,
-      readStarts: async (assigned) => {
-        const starts = await readPartitionStarts(this.admin, k, assigned, logger);
-        return new Map(
-          [...starts].map(([p, s]) => [
-            p,
-            {
-              resumeAt: s.resumeAt,
-              watermark: decodeCommitMetadata(s.metadata),
-              position: { readTo: s.resumeAt, end: s.end },
-            },
-          ]),
-        );
-      },
-      readLogEnds: () => readLogEnds(this.admin, k.topic),
-      seek: (partition, offset) =>
-        this.consumer.seek({ topic: k.topic, partition, offset: String(offset) }),
+      readStarts: (assigned) => readInputStarts(this.admin, config, inputs, assigned, logger),
+      readLogEnds: () => readInputEnds(this.admin, inputs),
+      seek: (topic, partition, offset) =>
+        this.consumer.seek({ topic, partition, offset: String(offset) }),
       isStopping: () => this.stopping,
     }));
     const evaluate = (this.evaluate = new EvaluateStage({
@@ -244,7 +244,7 @@ export class Daemon {
       metrics,
       logger,
       inputPartitions: () => knownInputs,
-      readInputEnds: () => readLogEnds(this.admin, k.topic),
+      readInputEnds: () => readInputEnds(this.admin, inputs),
       readStarts: async (assigned) => {
         const where = {
           groupId: evaluateGroupId(k.groupId),
@@ -272,13 +272,18 @@ export class Daemon {
     }));
 
     this.consumer.on(this.consumer.events.GROUP_JOIN, (e) => {
-      const assigned = e.payload.memberAssignment[k.topic] ?? [];
+      const assignment = e.payload.memberAssignment;
+      const assigned = inputs.sourcesOf(assignment);
       this.joined.ingest = true;
       ingest.onGroupJoin(assigned);
       metrics.partitionsAssigned.set(assigned.length);
-      metrics.keepLag('ingest', k.topic, assigned);
+      for (const t of inputs.topics) metrics.keepLag('ingest', t, assignment[t] ?? []);
       logger.info(
-        { stage: 'ingest', assigned, partitions: knownInputs.length },
+        {
+          stage: 'ingest',
+          assigned: inputs.topics.length === 1 ? assigned : assignment,
+          partitions: knownInputs.length,
+        },
         'joined consumer group',
       );
     });
@@ -297,8 +302,9 @@ export class Daemon {
     // Batches of transaction markers only never reach eachBatch, but reading moved past them.
     this.consumer.on(this.consumer.events.END_BATCH_PROCESS, (e) => {
       const { topic, partition, batchSize, offsetLag, highWatermark, lastOffset } = e.payload;
-      if (topic !== k.topic || batchSize !== 0) return;
+      if (batchSize !== 0) return;
       ingest.onMarkersRead(
+        topic,
         partition,
         offsetLag === '0' ? Number(highWatermark) : Number(lastOffset) + 1,
       );
@@ -316,7 +322,7 @@ export class Daemon {
 
     await this.consumer.connect();
     await this.evaluator.connect();
-    await this.consumer.subscribe({ topics: [k.topic], fromBeginning: k.fromBeginning });
+    await this.consumer.subscribe({ topics: [...inputs.topics], fromBeginning: k.fromBeginning });
     await this.evaluator.subscribe({ topics: [partials.topic], fromBeginning: true });
     if (this.stopping) return;
     const runStage = (
@@ -348,19 +354,41 @@ export class Daemon {
     // Partitions added to the input topic are waited for by stage 2 once known.
     this.partitionTimer = setInterval(() => {
       if (this.failed || this.stopping) return;
-      readLogEnds(this.admin, k.topic)
-        .then((ends) => (knownInputs = [...ends.keys()].sort((a, b) => a - b)))
+      readInputEnds(this.admin, inputs)
+        .then((ends) => (knownInputs = sourcesOf(ends)))
         .catch((err: unknown) => logger.debug({ err }, 'reading the input partitions failed'));
+      if (config.input.topics.some((e) => 'pattern' in e)) void this.noteUnreadTopics(inputs);
     }, 60_000);
     logger.info(
       {
-        topic: k.topic,
+        topics: inputs.topics,
         groupId: k.groupId,
         partials: partials.topic,
         partialsPartitions: partials.count,
       },
       'consuming',
     );
+  }
+
+  /**
+   * kafkajs subscribes once, at the start: a topic created later that a pattern matches is read
+   * after a restart. Said once per topic, and counted, so the gap is never silent.
+   */
+  private async noteUnreadTopics(inputs: InputTopics): Promise<void> {
+    try {
+      const unread = await unreadInputTopics(this.admin, this.config, inputs);
+      this.metrics.inputTopicsUnread.set(unread.length);
+      for (const topic of unread) {
+        if (this.unreadTopicsNoted.has(topic)) continue;
+        this.unreadTopicsNoted.add(topic);
+        this.logger.warn(
+          { topic, code: 'INPUT_TOPIC_UNREAD' },
+          'a topic matching an input.topics pattern was created after the start; restart the daemon to read it',
+        );
+      }
+    } catch (err) {
+      this.logger.debug({ err }, 'listing topics for input.topics patterns failed');
+    }
   }
 
   /**

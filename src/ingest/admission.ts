@@ -58,7 +58,8 @@ export class Admission {
   admit(
     message: KafkaMessage,
     topic: string,
-    partition: number,
+    /** The input partition's source number (InputTopics): the windower's clock. */
+    source: number,
     windower: Windower,
     futureLimit: number,
   ): boolean | Refusal {
@@ -66,9 +67,7 @@ export class Admission {
       const read = this.source.read(message, topic);
       if (!read.ok) return read;
       if (read.log !== undefined) {
-        return (
-          this.future(read.log, futureLimit) ?? this.add(read.log, message, partition, windower)
-        );
+        return this.future(read.log, futureLimit) ?? this.add(read.log, message, source, windower);
       }
       const logs = read.logs;
       if (logs.length === 0) {
@@ -81,7 +80,7 @@ export class Admission {
       }
       let added = false;
       for (const log of logs) {
-        const outcome = this.add(log, message, partition, windower);
+        const outcome = this.add(log, message, source, windower);
         // Every row of a batch shares model and version: the first has no baseline, none has.
         if (outcome !== true && outcome !== false) return outcome;
         added ||= outcome;
@@ -108,10 +107,10 @@ export class Admission {
   private add(
     log: PredictionLog,
     message: KafkaMessage,
-    partition: number,
+    source: number,
     windower: Windower,
   ): boolean | Refusal {
-    const outcome = windower.add(log, partition, Number(message.offset));
+    const outcome = windower.add(log, source, Number(message.offset));
     if (outcome === 'added') return true;
     if (outcome === 'late') {
       // Labelled by the baseline, never by the event: made-up versions (under

@@ -10,6 +10,7 @@ import { Windower, type WindowerSettings } from '../windows/windower.js';
 import { Admission } from './admission.js';
 import type { EventSource } from '../prediction-log/event-source.js';
 import { IngestPartition, type PartitionStart } from './ingest-partition.js';
+import type { InputTopics } from './input-topics.js';
 import {
   PartitionFenced,
   PartitionOutbox,
@@ -20,6 +21,8 @@ import {
 export interface IngestStageDeps {
   kafka: Kafka;
   topics: OutboxTopics;
+  /** The input topics and the source number of each of their partitions. */
+  inputs: InputTopics;
   baselines: BaselineStore;
   windows: WindowerSettings;
   maxFutureSkewMs: number;
@@ -27,12 +30,12 @@ export interface IngestStageDeps {
   source?: EventSource;
   metrics: DaemonMetrics;
   logger: Logger;
-  /** Per assigned partition, where it resumes (read after this member's producers fenced others). */
+  /** Per assigned source, where it resumes (read after this member's producers fenced others). */
   readStarts: (assigned: readonly number[]) => Promise<ReadonlyMap<number, PartitionStart>>;
-  /** Log end offsets of the input topic, read from the broker now (the lag probe). */
+  /** Log end offsets of the input topics by source, read from the broker now (the lag probe). */
   readLogEnds: () => Promise<ReadonlyMap<number, number>>;
   /** Moves a partition's read position (a batch fetched past the committed offset). */
-  seek: (partition: number, offset: number) => void;
+  seek: (topic: string, partition: number, offset: number) => void;
   isStopping: () => boolean;
   now?: () => number;
 }
@@ -64,8 +67,10 @@ export class IngestStage extends SerialStage {
   }
 
   /** kafkajs read past a partition's transaction markers (a batch with no messages). */
-  onMarkersRead(partition: number, readTo: number): void {
-    this.partitions.get(partition)?.windower.markRead(partition, readTo);
+  onMarkersRead(topic: string, partition: number, readTo: number): void {
+    if (!this.deps.inputs.has(topic)) return;
+    const source = this.deps.inputs.sourceOf(topic, partition);
+    this.partitions.get(source)?.windower.markRead(source, readTo);
   }
 
   async close(): Promise<void> {
@@ -81,12 +86,14 @@ export class IngestStage extends SerialStage {
     await this.closeOutboxes();
     const { deps } = this;
     const outboxes = await Promise.all(
-      assigned.map((p) => PartitionOutbox.open(deps.kafka, p, deps.topics)),
+      assigned.map((p) =>
+        PartitionOutbox.open(deps.kafka, p, deps.inputs.partitionOf(p), deps.topics),
+      ),
     );
     const starts = await deps.readStarts(assigned);
     const now = this.now();
     for (const outbox of outboxes) {
-      const p = outbox.partition;
+      const p = outbox.source;
       const start = starts.get(p) ?? {
         resumeAt: 0,
         watermark: undefined,
@@ -125,13 +132,18 @@ export class IngestStage extends SerialStage {
 
   protected async processBatch(payload: EachBatchPayload): Promise<void> {
     const { batch } = payload;
-    const state = this.partitions.get(batch.partition);
+    const { partition, messages, topic } = batch;
+    const source = this.deps.inputs.sourceOf(topic, partition);
+    const state = this.partitions.get(source);
     // Fetched for a partition another member owns now: not ours to process or commit.
     if (!state || state.fenced) return;
-    const startIndex = state.resume.firstUsableIndex(payload, this.deps.seek, this.deps.logger);
+    const startIndex = state.resume.firstUsableIndex(
+      payload,
+      (p, offset) => this.deps.seek(topic, p, offset),
+      this.deps.logger,
+    );
     if (startIndex === undefined) return;
     const { metrics } = this.deps;
-    const { partition, messages, topic } = batch;
     const { windower } = state;
     const deadLetters: Message[] = [];
     const readAt = this.now();
@@ -155,7 +167,7 @@ export class IngestStage extends SerialStage {
       }
       const message = messages[i] as KafkaMessage;
       consumed++;
-      const admitted = this.admission.admit(message, topic, partition, windower, futureLimit);
+      const admitted = this.admission.admit(message, topic, source, windower, futureLimit);
       if (admitted === true) added++;
       else if (admitted !== false) {
         deadLetters.push(this.admission.deadLetter(message, { topic, partition }, admitted));
@@ -172,7 +184,7 @@ export class IngestStage extends SerialStage {
     const highWatermark = Number(batch.highWatermark);
     const caughtUp = complete && (batch.offsetLag() === '0' || highWatermark <= last + 1);
     const readTo = caughtUp ? Math.max(highWatermark, last + 1) : last + 1;
-    windower.endBatch(partition, this.now(), readTo, added > 0);
+    windower.endBatch(source, this.now(), readTo, added > 0);
     metrics.setLag(
       'ingest',
       topic,
@@ -227,7 +239,7 @@ export class IngestStage extends SerialStage {
         onFailure: (err, attempt, retryInMs) => {
           metrics.partialsFailures.inc();
           logger.error(
-            { err, partition: state.partition, attempt, retryInMs },
+            { err, ...state.outbox.input, attempt, retryInMs },
             'committing partial windows failed; this partition waits and retries',
           );
         },
@@ -237,7 +249,7 @@ export class IngestStage extends SerialStage {
       // The group moved the partition on; kafkajs learns of the rebalance at its next
       // heartbeat. Nothing was committed: the new owner re-reads these events.
       state.fenced = true;
-      logger.warn({ partition: state.partition }, 'input partition taken over by another member');
+      logger.warn(state.outbox.input, 'input partition taken over by another member');
       return;
     }
     metrics.partialsProduced.inc(out.partials.length);

@@ -10,6 +10,7 @@ import {
 import { routeModel } from '../partials/route.js';
 import { TimeSlice } from '../shared/time-slice.js';
 import type { Window } from '../windows/window.js';
+import type { InputPartition } from './input-topics.js';
 
 /** What one input partition hands on in one step, committed together with its offset. */
 export interface PartitionOutput {
@@ -25,7 +26,6 @@ export interface PartitionOutput {
 
 export interface OutboxTopics {
   consumerGroupId: string;
-  inputTopic: string;
   partialsTopic: string;
   partialsPartitions: number;
   /** scale.partialsFormat: 1 while older replicas that read only format 1 still run. */
@@ -36,10 +36,12 @@ export interface OutboxTopics {
 /** Another member took the partition over (its transactional id was initialised elsewhere). */
 export class PartitionFenced extends Error {
   constructor(
-    readonly partition: number,
+    readonly input: InputPartition,
     cause: unknown,
   ) {
-    super(`input partition ${partition} was taken over by another member`, { cause });
+    super(`input partition ${input.topic}/${input.partition} was taken over by another member`, {
+      cause,
+    });
     this.name = 'PartitionFenced';
   }
 }
@@ -48,7 +50,8 @@ export class PartitionFenced extends Error {
 const SEND_BYTES = DEAD_LETTER_CHUNK_BYTES;
 
 /**
- * The transactional producer of one input partition (transactional id `<group>.ingest.<p>`).
+ * The transactional producer of one input partition (transactional id `<group>.ingest.<p>` for
+ * the main topic, `<group>.ingest.<topic>.<p>` for a further one).
  * Each step's partials, dead letters, progress and input offset are one Kafka transaction:
  * stage 2 (read_committed) sees them all or none, and a crash replays the step from the
  * committed offset, producing the same records again. Initialising the id fences a previous
@@ -56,37 +59,52 @@ const SEND_BYTES = DEAD_LETTER_CHUNK_BYTES;
  * the committed offset read afterwards is final.
  */
 export class PartitionOutbox {
-  readonly partition: number;
+  /** The input partition's source number (InputTopics). */
+  readonly source: number;
+  readonly input: InputPartition;
   private readonly producer: Producer;
   private readonly topics: OutboxTopics;
 
-  private constructor(partition: number, producer: Producer, topics: OutboxTopics) {
-    this.partition = partition;
+  private constructor(
+    source: number,
+    input: InputPartition,
+    producer: Producer,
+    topics: OutboxTopics,
+  ) {
+    this.source = source;
+    this.input = input;
     this.producer = producer;
     this.topics = topics;
   }
 
   static async open(
     kafka: Kafka,
-    partition: number,
+    source: number,
+    input: InputPartition,
     topics: OutboxTopics,
   ): Promise<PartitionOutbox> {
+    // The main topic's id is unchanged since before several topics existed: it still fences
+    // a replica of an earlier release.
+    const id =
+      source === input.partition
+        ? `${topics.consumerGroupId}.ingest.${input.partition}`
+        : `${topics.consumerGroupId}.ingest.${input.topic}.${input.partition}`;
     const producer = kafka.producer({
-      transactionalId: `${topics.consumerGroupId}.ingest.${partition}`,
+      transactionalId: id,
       idempotent: true,
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
     });
     await producer.connect();
-    return new PartitionOutbox(partition, producer, topics);
+    return new PartitionOutbox(source, input, producer, topics);
   }
 
   /** Writes one step; throws PartitionFenced when another member owns the partition now. */
   async commit(out: PartitionOutput): Promise<void> {
-    const { topics, partition } = this;
+    const { topics, source, input } = this;
     const records = await partialsRecords(
       out,
-      partition,
+      source,
       topics.partialsPartitions,
       topics.partialsFormat,
     );
@@ -103,15 +121,17 @@ export class PartitionOutbox {
         await tx.send({ topic: topics.deadLetterTopic, messages: chunk, acks: -1 });
       }
       // kafkajs passes `metadata` through, though its types do not list it.
-      const partitions = [{ partition, offset: String(out.offset), metadata: out.metadata }];
+      const partitions = [
+        { partition: input.partition, offset: String(out.offset), metadata: out.metadata },
+      ];
       await tx.sendOffsets({
         consumerGroupId: topics.consumerGroupId,
-        topics: [{ topic: topics.inputTopic, partitions }],
+        topics: [{ topic: input.topic, partitions }],
       });
       await tx.commit();
     } catch (err) {
       await tx.abort().catch(() => undefined);
-      if (isFencingError(err)) throw new PartitionFenced(partition, err);
+      if (isFencingError(err)) throw new PartitionFenced(input, err);
       throw err;
     }
   }

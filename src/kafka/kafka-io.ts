@@ -1,24 +1,5 @@
 import type { Admin } from 'kafkajs';
-import type { Config } from '../config/schema.js';
-import { DriftwatchError } from '../errors.js';
 import type { Logger } from '../logger.js';
-
-type KafkaSettings = Config['kafka'];
-
-/** The prediction and dead-letter topics must exist; returns the prediction topic's partitions. */
-export async function checkTopics(admin: Admin, kafka: KafkaSettings): Promise<number[]> {
-  const { topic, deadLetterTopic, brokers } = kafka;
-  const existing = new Set(await admin.listTopics());
-  const missing = [topic, deadLetterTopic].filter((t) => !existing.has(t));
-  if (missing.length > 0) {
-    throw new DriftwatchError(
-      'KAFKA_TOPIC_MISSING',
-      `Kafka topic(s) ${missing.map((t) => `"${t}"`).join(', ')} do not exist on ${brokers.join(',')}: create them (kafka.topic, kafka.deadLetterTopic)`,
-    );
-  }
-  const metadata = await admin.fetchTopicMetadata({ topics: [topic] });
-  return metadata.topics[0]?.partitions.map((p) => p.partitionId).sort((a, b) => a - b) ?? [];
-}
 
 /**
  * Where each assigned partition of `topic` resumes for `groupId`: the committed offset (else

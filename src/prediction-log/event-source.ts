@@ -1,4 +1,4 @@
-import type { InputConfig } from '../config/input.js';
+import type { TopicInputConfig } from '../config/input.js';
 import type { EventExtractor, Extraction } from './extract/extractor.js';
 import { compileMapping } from './extract/mapping.js';
 import { compileOipV2 } from './extract/oip-v2.js';
@@ -45,7 +45,7 @@ export function composeEventSource(
  * (JSON unless given); without a mapping, the default shape is extracted from the value.
  */
 export function eventSourceFor(
-  input: InputConfig,
+  input: TopicInputConfig,
   decoder: PayloadDecoder = jsonPayloadDecoder,
 ): EventSource {
   const mapping = input.mapping;
@@ -56,4 +56,24 @@ export function eventSourceFor(
   }
   const extractor = mapping.preset === 'oip-v2' ? compileOipV2(mapping) : compileMapping(mapping);
   return composeEventSource(decoder, extractor);
+}
+
+/**
+ * Reads each message with its topic's event source (several input topics, each with its own
+ * mapping). A batch holds one topic's messages, so the last lookup is kept.
+ */
+export function routeByTopic(sources: ReadonlyMap<string, EventSource>): EventSource {
+  if (sources.size === 1) return [...sources.values()][0] as EventSource;
+  let lastTopic: string | undefined;
+  let last: EventSource | undefined;
+  return {
+    read(message, topic) {
+      if (topic !== lastTopic) {
+        last = sources.get(topic);
+        lastTopic = topic;
+      }
+      if (!last) throw new Error(`no input settings for topic ${topic}`);
+      return last.read(message, topic);
+    },
+  };
 }

@@ -42,7 +42,7 @@ const kafkaSchema = z.strictObject({
     .min(16_384, 'expected at least 16384 bytes (16 KiB)')
     .max(10_485_760, 'expected at most 10485760 bytes (10 MiB)')
     .default(1_048_576),
-  /** TLS to the brokers (README "Connecting to secured Kafka"); absent: plaintext. */
+  /** TLS to the brokers (README "Connecting to your cluster"); absent: plaintext. */
   ssl: kafkaSslSchema.optional(),
   /** SASL authentication: plain, scram-sha-256, scram-sha-512 or oauthbearer. */
   sasl: kafkaSaslSchema.optional(),

@@ -3,6 +3,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { RULES_USAGE, notificationsCommand, rulesCommand } from './cli-alerts.js';
 import { BASELINE_USAGE, baselineCommand } from './cli-baseline.js';
 import { CONFIG_USAGE, configCommand } from './cli-config.js';
+import { REPORT_USAGE, reportCommand } from './cli-report.js';
 import { loadConfig } from './config/load.js';
 import { Daemon } from './daemon/daemon.js';
 import { DriftwatchError } from './errors.js';
@@ -13,7 +14,7 @@ const USAGE = `driftwatch — drift monitoring for ML models in production
 Usage:
   driftwatch run --config <driftwatch.yaml>
       Consume prediction logs, write drift series to InfluxDB, serve /metrics and /healthz.
-${CONFIG_USAGE}${BASELINE_USAGE}${RULES_USAGE}`;
+${CONFIG_USAGE}${BASELINE_USAGE}${RULES_USAGE}${REPORT_USAGE}`;
 
 async function main(argv: string[]): Promise<number> {
   const [verb, ...rest] = argv;
@@ -22,6 +23,7 @@ async function main(argv: string[]): Promise<number> {
   if (verb === 'rules') return rulesCommand(rest);
   if (verb === 'notifications') return notificationsCommand(rest);
   if (verb === 'config') return configCommand(rest);
+  if (verb === 'report') return reportCommand(rest);
   if (verb === undefined || verb === 'help' || verb === '--help' || verb === '-h') {
     process.stdout.write(USAGE);
     return verb === undefined ? 2 : 0;

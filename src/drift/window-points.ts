@@ -50,6 +50,12 @@ export interface WindowFeatureSummary extends WindowIdentity {
   /** Categorical features: distinct categories seen, and values of unseen ones. */
   categories?: number;
   unseen?: number;
+  /**
+   * The window's distribution in the baseline's terms (reports draw it against the baseline's):
+   * numeric, the count per baseline bin; categorical, the count per baseline category, then
+   * every other value pooled.
+   */
+  counts?: readonly number[];
 }
 
 export type WindowPoint = WindowDriftResult | WindowFeatureSummary;
@@ -87,7 +93,8 @@ function summaryOf(
 ): WindowFeatureSummary {
   if (aggregate instanceof NumericAggregate) {
     const { count, ...rest } = aggregate.summary();
-    return { ...identity, kind: 'summary', feature, n: count, ...rest };
+    const counts = Array.from(aggregate.binCounts);
+    return { ...identity, kind: 'summary', feature, n: count, ...rest, counts };
   }
   const s = aggregate.summary();
   return {
@@ -98,6 +105,7 @@ function summaryOf(
     missing: s.missing,
     categories: s.categories,
     unseen: s.unseen,
+    counts: [...aggregate.counts, s.unseen],
   };
 }
 

@@ -43,6 +43,8 @@ export function toPoint(result: WindowPoint, measurement: string): Point {
     float('max', result.max);
     int('categories', result.categories);
     int('unseen', result.unseen);
+    // One string field: a field per bin would make the series' schema depend on the baseline.
+    if (result.counts?.length) point.stringField('counts', result.counts.join(','));
     return point;
   }
   point

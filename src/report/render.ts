@@ -10,20 +10,44 @@ const THRESHOLD_COLOR = '#d62728';
 interface Ranked {
   feature: string;
   method: string;
-  /** Largest statistic / threshold seen (p-value methods: threshold / p-value). */
+  /** Worst point against its threshold: statistic / threshold, or alpha / p-value. */
   severity: number;
+  /** The worst point's value as the method decides on it (its statistic or its p-value). */
+  worst: string;
   drifted: number;
   windows: number;
-  last: SeriesPoint | undefined;
 }
 
-function severityOf(method: string, p: SeriesPoint): number {
-  if (p.pValue !== null && p.threshold !== null && p.threshold > 0 && method !== 'psi') {
-    // For p-value tests the threshold is alpha: smaller p is worse.
-    return p.pValue > 0 ? p.threshold / p.pValue : Infinity;
+/** A method decided on its p-value (the threshold is an alpha) rather than its statistic. */
+function decidesOnPValue(points: readonly SeriesPoint[]): boolean {
+  return points.some((p) => p.rule === 'p_value');
+}
+
+function rankMethod(feature: string, method: string, points: readonly SeriesPoint[]): Ranked {
+  const onP = decidesOnPValue(points);
+  let severity = 0;
+  let worst: SeriesPoint | undefined;
+  let drifted = 0;
+  for (const p of points) {
+    if (p.drifted) drifted++;
+    const s = onP
+      ? p.pValue !== null && p.threshold !== null
+        ? p.threshold / Math.max(p.pValue, Number.MIN_VALUE)
+        : 0
+      : p.statistic !== null && p.threshold !== null && p.threshold > 0
+        ? p.statistic / p.threshold
+        : 0;
+    if (s > severity || !worst) {
+      severity = s;
+      worst = p;
+    }
   }
-  if (p.statistic === null || p.threshold === null || p.threshold <= 0) return 0;
-  return p.statistic / p.threshold;
+  const text = !worst
+    ? '—'
+    : onP
+      ? `p ${fmt(worst.pValue)} (alpha ${fmt(worst.threshold)})`
+      : `${fmt(worst.statistic)} (threshold ${fmt(worst.threshold)})`;
+  return { feature, method, severity, worst: text, drifted, windows: points.length };
 }
 
 function rank(data: ReportData): Ranked[] {
@@ -32,27 +56,12 @@ function rank(data: ReportData): Ranked[] {
     if (feature === DATASET_FEATURE) continue;
     let best: Ranked | undefined;
     for (const [method, points] of methods) {
-      let severity = 0;
-      let drifted = 0;
-      for (const p of points) {
-        severity = Math.max(severity, severityOf(method, p));
-        if (p.drifted) drifted++;
-      }
-      const entry = {
-        feature,
-        method,
-        severity,
-        drifted,
-        windows: points.length,
-        last: points.at(-1),
-      };
-      if (
+      const entry = rankMethod(feature, method, points);
+      const better =
         !best ||
         entry.drifted > best.drifted ||
-        (entry.drifted === best.drifted && entry.severity > best.severity)
-      ) {
-        best = entry;
-      }
+        (entry.drifted === best.drifted && entry.severity > best.severity);
+      if (better) best = entry;
     }
     if (best) ranked.push(best);
   }
@@ -87,22 +96,32 @@ function proportions(counts: readonly number[]): number[] {
 
 function featureSection(data: ReportData, feature: string): string {
   const methods = data.series.get(feature) ?? new Map<string, readonly SeriesPoint[]>();
-  const lines: Line[] = [];
+  // Statistics against thresholds, and p-values against alphas: two scales, two charts.
+  const statistics: Line[] = [];
+  const pValues: Line[] = [];
   let color = 0;
   for (const [method, points] of methods) {
+    const onP = decidesOnPValue(points);
+    const lines = onP ? pValues : statistics;
     lines.push({
-      label: method,
+      label: onP ? `${method} p-value` : method,
       color: COLORS[color++ % COLORS.length] as string,
-      points: points.map((p) => [p.time, p.statistic] as const),
+      points: points.map((p) => [p.time, onP ? p.pValue : p.statistic] as const),
     });
     lines.push({
-      label: `${method} threshold`,
+      label: onP ? `${method} alpha` : `${method} threshold`,
       color: THRESHOLD_COLOR,
       dashed: true,
       points: points.map((p) => [p.time, p.threshold] as const),
     });
   }
-  const charts = [lineChart(`${feature}: statistic over time`, data.from, data.to, lines)];
+  const charts: string[] = [];
+  if (statistics.length > 0) {
+    charts.push(lineChart(`${feature}: statistics vs thresholds`, data.from, data.to, statistics));
+  }
+  if (pValues.length > 0) {
+    charts.push(lineChart(`${feature}: p-values vs alpha`, data.from, data.to, pValues));
+  }
   const ref = data.baseline?.features.get(feature);
   const counts = data.distribution?.counts.get(feature);
   if (ref && counts && data.distribution) {
@@ -166,7 +185,7 @@ export function renderReport(data: ReportData): string {
     .slice(0, 10)
     .map(
       (r) =>
-        `<tr><td><a href="#f-${esc(r.feature)}">${esc(r.feature)}</a></td><td>${esc(r.method)}</td><td class="${r.drifted > 0 ? 'drifted' : ''}">${r.drifted} / ${r.windows}</td><td>${fmt(r.last?.statistic ?? null)}</td><td>${fmt(r.last?.threshold ?? null)}</td><td>${fmt(r.severity)}</td></tr>`,
+        `<tr><td><a href="#f-${esc(r.feature)}">${esc(r.feature)}</a></td><td>${esc(r.method)}</td><td class="${r.drifted > 0 ? 'drifted' : ''}">${r.drifted} / ${r.windows}</td><td>${esc(r.worst)}</td></tr>`,
     )
     .join('');
   const dataset = data.series.get(DATASET_FEATURE)?.values().next().value;
@@ -192,7 +211,7 @@ export function renderReport(data: ReportData): string {
 <body><h1>${esc(title)}</h1>
 <p>${esc(iso(data.from))} to ${esc(iso(data.to))} · generated ${esc(iso(data.generatedAt))} by driftwatch</p>
 <h2>What drifted most</h2>
-<table><thead><tr><th>feature</th><th>method</th><th>drifted windows</th><th>last statistic</th><th>threshold</th><th>worst vs threshold</th></tr></thead><tbody>${ranking}</tbody></table>
+<table><thead><tr><th>feature</th><th>method</th><th>drifted windows</th><th>worst window</th></tr></thead><tbody>${ranking}</tbody></table>
 ${datasetChart}
 <h2>Alert episodes</h2>
 ${alertTable(data)}

@@ -9,6 +9,8 @@ export interface SeriesPoint {
   pValue: number | null;
   drifted: boolean;
   n: number;
+  /** Why the point flagged or not: `p_value` means the threshold is an alpha for the p-value. */
+  rule: string;
 }
 
 /** One alert transition in the range (the `driftwatch_alerts` measurement). */

@@ -89,6 +89,7 @@ export async function queryReport(
       pValue: num(r.p_value),
       drifted: r.drifted === true || r.drifted === 'true',
       n: num(r.n) ?? 0,
+      rule: String(r.rule),
     });
   }
   const ends = [...summaries.keys()].sort((a, b) => a - b);
@@ -129,7 +130,7 @@ async function newestVersion(source: ReportSource, flux: string, model: string):
   const rows = await source.client
     .getQueryApi(source.org)
     .collectRows<Record<string, unknown>>(
-      `${flux}\n  |> group()\n  |> sort(columns: ["_time"], desc: true)\n  |> limit(n: 1)`,
+      `${flux}\n  |> filter(fn: (r) => r._field == "n")\n  |> group()\n  |> sort(columns: ["_time"], desc: true)\n  |> limit(n: 1)`,
     );
   const version = rows[0]?.model_version;
   if (typeof version !== 'string') {

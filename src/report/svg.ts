@@ -34,10 +34,15 @@ export interface Line {
  * windows draws in ~2 × the chart's width in points, and no spike disappears.
  */
 function decimate(
-  points: ReadonlyArray<readonly [number, number | null]>,
+  all: ReadonlyArray<readonly [number, number | null]>,
   x: (t: number) => number,
 ): Array<readonly [number, number | null]> {
-  if (points.length <= PLOT_W * 2) return [...points];
+  // A run of equal values (a threshold, mostly) is a straight line: its ends draw it.
+  const points = all.filter(
+    (p, i) =>
+      i === 0 || i === all.length - 1 || p[1] !== all[i - 1]?.[1] || p[1] !== all[i + 1]?.[1],
+  );
+  if (points.length <= PLOT_W * 2) return points;
   const out: Array<readonly [number, number | null]> = [];
   let column = -1;
   let bucket: Array<readonly [number, number | null]> = [];

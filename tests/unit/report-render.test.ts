@@ -23,16 +23,20 @@ function baselineOf(numeric: string[]): Baseline {
   return toBaseline(parsed, hash, 'fraud-3.json');
 }
 
-function series(windows: number, drifting: boolean): SeriesPoint[] {
+function series(windows: number, drifting: boolean, rule = 'threshold'): SeriesPoint[] {
   return Array.from({ length: windows }, (_, i) => {
-    const statistic = drifting && i > windows / 2 ? 0.4 : 0.02 + (i % 7) / 1000;
+    const shifted = drifting && i > windows / 2;
+    const statistic = shifted ? 0.4 : 0.02 + (i % 7) / 1000;
+    const pValue = rule === 'p_value' ? (shifted ? 1e-9 : 0.3 + (i % 5) / 10) : null;
+    const threshold = rule === 'p_value' ? 0.05 : 0.2;
     return {
       time: T0 + (i + 1) * FIVE_MINUTES,
       statistic,
-      threshold: 0.2,
-      pValue: null,
-      drifted: statistic >= 0.2,
+      threshold,
+      pValue,
+      drifted: pValue === null ? statistic >= threshold : pValue < threshold,
       n: 300,
+      rule,
     };
   });
 }
@@ -47,7 +51,7 @@ function reportOf(features: number, windows: number): ReportData {
       name,
       new Map([
         ['psi', series(windows, name === 'f1')],
-        ['ks', series(windows, false)],
+        ['ks', series(windows, false, 'p_value')],
       ]),
     );
     const bins = ref.kind === 'numeric' ? ref.cuts.length + 1 : ref.categories.length + 1;
@@ -89,8 +93,8 @@ describe('drift report', () => {
     const ranking = html.slice(html.indexOf('What drifted most'), html.indexOf('Alert episodes'));
     expect(ranking.indexOf('>f1<')).toBeGreaterThan(0);
     expect(ranking.indexOf('>f1<')).toBeLessThan(ranking.indexOf('>f0<'));
-    // Dataset share, then per feature (country included): statistics and baseline vs window.
-    expect(html.match(/<svg class="chart"/g)).toHaveLength(1 + 4 * 2);
+    // Dataset share, then per feature (country included): statistics, p-values, baseline vs window.
+    expect(html.match(/<svg class="chart"/g)).toHaveLength(1 + 4 * 3);
     expect(html).toContain('feature_psi');
     expect(html).toContain('pending → firing');
   });
@@ -114,6 +118,6 @@ describe('drift report', () => {
     const bytes = Buffer.byteLength(html);
     // README "HTML drift report" states the figure; the charts keep ~2 points per pixel column.
     expect(bytes).toBeLessThan(4 * 1024 * 1024);
-    expect(html.match(/<svg class="chart"/g)).toHaveLength(1 + 51 * 2);
+    expect(html.match(/<svg class="chart"/g)).toHaveLength(1 + 51 * 3);
   });
 });

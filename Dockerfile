@@ -1,4 +1,4 @@
-FROM node:20-slim AS build
+FROM node:20-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
@@ -6,7 +6,17 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY src src
 COPY detectors detectors
 COPY alert-engine alert-engine
+
+FROM deps AS build
 RUN npm run build && npm prune --omit=dev
+
+# The demo producer of docker-compose.yml (scripts/produce.ts): dev dependencies kept, for tsx.
+FROM deps AS tools
+COPY scripts scripts
+COPY baselines baselines
+USER node
+ENTRYPOINT ["npx", "tsx"]
+CMD ["scripts/produce.ts", "--brokers", "kafka:9092", "--topic", "predictions"]
 
 FROM node:20-slim
 WORKDIR /app

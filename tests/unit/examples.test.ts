@@ -10,7 +10,7 @@ import { baselineJsonSchema } from '../../src/baseline/json-schema.js';
 const root = path.join(import.meta.dirname, '..', '..');
 
 describe('shipped examples stay valid', () => {
-  it.each(['examples/driftwatch.yaml', 'examples/driftwatch.compose.yaml'])('%s parses', (file) => {
+  it.each(['examples/driftwatch.yaml', 'examples/compose/driftwatch.yaml'])('%s parses', (file) => {
     const full = path.join(root, file);
     const config = parseConfig(readFileSync(full, 'utf8'), full, { INFLUX_TOKEN: 't' });
     expect(config.kafka.topic).toBe('predictions');

@@ -85,6 +85,14 @@ export async function ensureInfluxd(): Promise<string> {
   return bin;
 }
 
+/** Alertmanager from its Go module source (its web UI left out); a few minutes cold. */
+export async function ensureAlertmanager(): Promise<string> {
+  await run('bash', [path.join(SCRIPTS_DIR, 'build-alertmanager.sh')], {
+    env: { ALERTMANAGER_VERSION: VERSIONS.alertmanager },
+  });
+  return artifacts.alertmanager();
+}
+
 /** Everything the native services need, built in parallel where that helps. */
 export async function ensureAll(): Promise<{
   kafkaLibs: string;

@@ -140,6 +140,9 @@ export class ReceiverConsumer {
       // Not restarted by kafkajs: this receiver would silently stop delivering.
       if (!e.payload.restart && !this.stopping) this.deps.onFatal(e.payload.error);
     });
+    consumer.on(consumer.events.GROUP_JOIN, (e) => {
+      this.notifier.assigned?.(e.payload.memberAssignment[topic] ?? []);
+    });
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: true });
     await consumer.run({
@@ -222,7 +225,10 @@ export class ReceiverConsumer {
     }
     const firstTried = this.now();
     for (let attempt = 1; ; attempt++) {
-      const outcome = await this.heartbeating(payload, this.notifier.deliver(n, attempt));
+      const outcome = await this.heartbeating(
+        payload,
+        this.notifier.deliver(n, attempt, { partition: payload.batch.partition }),
+      );
       if (outcome.kind === 'delivered') {
         this.remember(n.id);
         metrics.notificationsDelivered.inc({ receiver: this.name, kind: n.kind });

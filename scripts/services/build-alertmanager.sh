@@ -12,23 +12,17 @@ VER="${ALERTMANAGER_VERSION:-v0.35.0}"
 CACHE="${DRIFTWATCH_CACHE:-$HOME/.cache/driftwatch}"
 OUT="$CACHE/alertmanager-$VER"
 KEY="$VER|$(go version)"
+# shellcheck source=go-module-copy.sh
+source "$(dirname "${BASH_SOURCE[0]}")/go-module-copy.sh"
 log() { printf '[build-alertmanager] %s\n' "$*" >&2; }
 
-if [[ -x "$OUT/bin/alertmanager" && -f "$OUT/key" && "$(cat "$OUT/key")" == "$KEY" ]]; then
-  log "cached: $OUT/bin/alertmanager"
-  exit 0
-fi
+exit_if_cached "$OUT" alertmanager "$KEY"
 
 mkdir -p "$OUT/bin"
 export GOFLAGS="${GOFLAGS:-} -modcacherw"
 export GOTOOLCHAIN=local
 
-log "downloading github.com/prometheus/alertmanager@$VER from the Go module proxy"
-SRC=$(go mod download -json "github.com/prometheus/alertmanager@$VER" |
-  python3 -c 'import json,sys; d=json.load(sys.stdin); print(d.get("Dir") or sys.exit(d.get("Error","no Dir")))')
-rm -rf "$OUT/src"
-cp -r "$SRC" "$OUT/src"
-chmod -R u+w "$OUT/src"
+copy_module github.com/prometheus/alertmanager "$VER" "$OUT/src"
 cd "$OUT/src"
 for ui in elm mantine; do
   mkdir -p "ui/app/dist/$ui"

@@ -223,6 +223,12 @@ describe(`the alertmanager receiver against a real Alertmanager (${inject('servi
         expect(firing[0]?.annotations.summary).toMatch(/^PSI [\d.]+ on b$/);
 
         await producer.send({ topic: names.topic, messages: events(5, 10) });
+        // Ended by the resolved notification, not by expiring: it was delivered.
+        await daemon.waitForLogs(
+          { msg: 'notification delivered', receiver: 'am', kind: 'resolved' },
+          1,
+          90_000,
+        );
         await waitUntil(
           'alert ended in Alertmanager',
           () => listed(rule),

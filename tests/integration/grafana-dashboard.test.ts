@@ -210,7 +210,9 @@ describe(`the Grafana dashboard's queries on a demo run (${inject('servicesMode'
     }
   });
 
-  // Without GRAFANA_URL the test is reported as skipped, its name saying why.
+  // Without GRAFANA_URL the test is reported as skipped, its name (and a line on stderr) saying why.
+  if (GRAFANA_URL === undefined)
+    process.stderr.write(`[grafana] Grafana server test ${NO_GRAFANA}\n`);
   (GRAFANA_URL === undefined ? it.skip : it)(
     `through a real Grafana server: provisioned, every Flux panel answers via /api/ds/query${GRAFANA_URL === undefined ? ` (${NO_GRAFANA})` : ''}`,
     async () => {

@@ -8,6 +8,7 @@ import { decodeEntry } from '../alerting/alert-log.js';
 import { produceDeadLetter } from './dead-letter.js';
 import { heartbeating, sleepHeartbeating } from '../kafka/heartbeat.js';
 import type { ReceiverSettings } from './receivers.js';
+import { ReceiverRestore } from './receiver-restore.js';
 
 export interface ReceiverConsumerDeps {
   kafka: Kafka;
@@ -55,12 +56,14 @@ export class ReceiverConsumer {
   private readonly recent = new Set<string>();
   private readonly now: () => number;
   private wake: (() => void) | undefined;
+  private readonly restore: ReceiverRestore;
 
   constructor(deps: ReceiverConsumerDeps, notifier: Notifier, settings: ReceiverSettings) {
     this.deps = deps;
     this.notifier = notifier;
     this.settings = settings;
     this.now = deps.now ?? Date.now;
+    this.restore = new ReceiverRestore(deps, this.groupId, settings.name, () => this.notifier);
   }
 
   get name(): string {
@@ -141,7 +144,7 @@ export class ReceiverConsumer {
       if (!e.payload.restart && !this.stopping) this.deps.onFatal(e.payload.error);
     });
     consumer.on(consumer.events.GROUP_JOIN, (e) => {
-      this.notifier.assigned?.(e.payload.memberAssignment[topic] ?? []);
+      this.restore.joined(e.payload.memberAssignment[topic] ?? []);
     });
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: true });
@@ -180,6 +183,8 @@ export class ReceiverConsumer {
       });
       committed = offset;
     };
+    // What the notifier rebuilds from partitions just gained comes before anything newer.
+    await this.heartbeating(payload, this.restore.ready());
     let complete = true;
     for (const message of batch.messages) {
       if (!payload.isRunning() || payload.isStale() || this.stopping) {

@@ -160,7 +160,7 @@ describe(`the alertmanager receiver against a real Alertmanager (${inject('servi
         rules,
         stringify({
           version: 1,
-          receivers: { am: { type: 'alertmanager', url: amUrl(), repost_interval: '5s' } },
+          receivers: { am: { type: 'alertmanager', url: amUrl(), repost_interval: '10s' } },
           rules: [
             {
               name: rule,
@@ -197,8 +197,9 @@ describe(`the alertmanager receiver against a real Alertmanager (${inject('servi
       await producer?.disconnect();
     });
 
-    it('drift fires an alert Alertmanager lists; recovery ends it', async () => {
-      const daemon = new DaemonProcess(configFile, { INFLUX_TOKEN: services.influx.token });
+    it('drift fires an alert Alertmanager lists; kept alive across kill -9; recovery ends it', async () => {
+      const env = { INFLUX_TOKEN: services.influx.token };
+      let daemon = new DaemonProcess(configFile, env);
       try {
         await producer.send({ topic: names.topic, messages: events(0, 5) });
         const firing = await waitUntil(
@@ -221,6 +222,22 @@ describe(`the alertmanager receiver against a real Alertmanager (${inject('servi
           /^http:\/\/grafana\.test\/d\/driftwatch\?var-model=fraud/,
         );
         expect(firing[0]?.annotations.summary).toMatch(/^PSI [\d.]+ on b$/);
+
+        // Killed while the alert fires: the restarted daemon rebuilds what it keeps alive from
+        // the alert log and re-posts it (endsAt moves on), with no new notification.
+        daemon.kill('SIGKILL');
+        await daemon.exited;
+        const before = Math.max(...(await listed(rule)).map((a) => Date.parse(a.endsAt)));
+        daemon = new DaemonProcess(configFile, env);
+        await daemon.waitForLogs({ msg: 'receiver state restored', receiver: 'am' }, 1, 90_000);
+        expect(
+          daemon.logsWith({ msg: 'receiver state restored', receiver: 'am' })[0]?.notifications,
+        ).toBeGreaterThan(0);
+        await waitUntil(
+          're-posted by the restarted daemon',
+          () => listed(rule),
+          (a) => a.length === 1 && Date.parse(a[0]?.endsAt ?? '') > before,
+        );
 
         await producer.send({ topic: names.topic, messages: events(5, 10) });
         // Ended by the resolved notification, not by expiring: it was delivered.

@@ -118,6 +118,16 @@ describe('AlertmanagerNotifier', () => {
     expect(notifier.firingCount).toBe(1);
   });
 
+  it('restored notifications (after a restart) are kept alive again without being sent', async () => {
+    notifier.restore(sampleNotification(), { partition: 1 });
+    expect(am.requests).toHaveLength(0);
+    expect(notifier.firingCount).toBe(2);
+    expect((await notifier.repost())?.kind).toBe('delivered');
+    expect(posted(0).map((a) => a.labels.feature)).toEqual(['amount', 'country']);
+    notifier.restore(resolvedNotification(), { partition: 1 });
+    expect(notifier.firingCount).toBe(0);
+  });
+
   it('stops re-posting the alerts of alert-log partitions it no longer holds', async () => {
     await notifier.deliver(sampleNotification(), 1, { partition: 2 });
     notifier.assigned([0, 1]);

@@ -114,14 +114,32 @@ export class AlertmanagerNotifier implements Notifier {
     }
     const outcome = await this.post(batch);
     if (outcome.kind !== 'delivered') return outcome;
-    const partition = context?.partition ?? 0;
-    for (const [fingerprint, alert] of firing) this.firing.set(fingerprint, { alert, partition });
-    for (const fingerprint of resolved.keys()) this.firing.delete(fingerprint);
-    this.schedule();
+    this.keep(firing, resolved, context?.partition ?? 0);
     return {
       kind: 'delivered',
       detail: `${outcome.detail}; ${firing.size} firing, ${resolved.size} resolved`,
     };
+  }
+
+  /** A notification handled before a restart or rebalance: its alerts are kept alive again. */
+  restore(n: AlertNotification, context: DeliveryContext): void {
+    if (n.retrain) return;
+    const { firing, resolved } = notificationAlerts(
+      n,
+      this.now(),
+      VALID_INTERVALS * this.repostIntervalMs,
+    );
+    this.keep(firing, resolved, context.partition);
+  }
+
+  private keep(
+    firing: ReadonlyMap<string, PostableAlert>,
+    resolved: ReadonlyMap<string, PostableAlert>,
+    partition: number,
+  ): void {
+    for (const [fingerprint, alert] of firing) this.firing.set(fingerprint, { alert, partition });
+    for (const fingerprint of resolved.keys()) this.firing.delete(fingerprint);
+    this.schedule();
   }
 
   /** The receiver now holds these alert-log partitions; others' alerts are not re-posted. */

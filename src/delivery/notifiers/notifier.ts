@@ -28,5 +28,11 @@ export interface Notifier {
   ): Promise<DeliveryOutcome>;
   /** The receiver's consumer now holds these alert-log partitions (after each rebalance). */
   assigned?(partitions: readonly number[]): void;
+  /**
+   * A notification this receiver handled before (delivered or dead-lettered), read back from
+   * the alert log when the receiver gains its partition; only notifiers that keep state across
+   * notifications need it. Sends nothing.
+   */
+  restore?(notification: AlertNotification, context: DeliveryContext): void;
   close(): Promise<void>;
 }

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { testPkiIn } from './certs.js';
 import { request } from './http-request.js';
 import { withAlertmanager } from './alertmanager.js';
-import { ensureAlertmanager, ensureAll, ensureKubeconform } from './install.js';
+import { ensureAlertmanager, ensureAll, ensureGrafanaLint, ensureKubeconform } from './install.js';
 import { startNative, startSecureNative, stopNative, type NativePorts } from './native.js';
 import { httpOk, isAlive, portIsFree } from './process.js';
 import { clearState, endpointsToEnv, readState, writeState } from './state.js';
@@ -164,7 +164,12 @@ async function main(verb: string | undefined): Promise<number> {
       printEnv();
       return 0;
     case 'install':
-      await Promise.all([ensureAll(), ensureKubeconform(), ensureAlertmanager()]);
+      await Promise.all([
+        ensureAll(),
+        ensureKubeconform(),
+        ensureAlertmanager(),
+        ensureGrafanaLint(),
+      ]);
       return 0;
     default:
       process.stderr.write(USAGE);

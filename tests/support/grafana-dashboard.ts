@@ -45,7 +45,9 @@ export interface Dashboard {
   uid: string;
   panels: Panel[];
   templating: { list: Variable[] };
-  annotations: { list: { name: string; datasource?: { uid: string }; target?: Target }[] };
+  annotations: {
+    list: { name: string; datasource?: { type: string; uid: string }; target?: Target }[];
+  };
 }
 
 export function loadDashboard(): Dashboard {

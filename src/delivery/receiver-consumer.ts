@@ -89,6 +89,7 @@ export class ReceiverConsumer {
     this.settings = settings;
     this.disabled = undefined;
     this.deps.metrics.receiverDisabled.set({ receiver: this.name }, 0);
+    this.restore.rebuild();
     void old.close();
   }
 
@@ -183,14 +184,15 @@ export class ReceiverConsumer {
       });
       committed = offset;
     };
-    // What the notifier rebuilds from partitions just gained comes before anything newer.
-    await this.heartbeating(payload, this.restore.ready());
     let complete = true;
     for (const message of batch.messages) {
       if (!payload.isRunning() || payload.isStale() || this.stopping) {
         complete = false;
         break;
       }
+      // What the notifier rebuilds from the log (partitions just gained, or a new notifier
+      // after a reload) comes before anything newer.
+      await this.heartbeating(payload, this.restore.ready());
       const outcome = await this.handle(message, payload);
       if (outcome === 'interrupted') {
         complete = false;

@@ -40,6 +40,13 @@ export class ReceiverRestore {
     this.pending = this.pending.then(() => this.restore(gained));
   }
 
+  /** The notifier was replaced (a rules reload): it rebuilds from every partition held. */
+  rebuild(): void {
+    if (this.held.size === 0 || !this.notifier().restore) return;
+    const partitions = [...this.held];
+    this.pending = this.pending.then(() => this.restore(partitions));
+  }
+
   /** Resolves once every restore begun so far is done (failed ones are logged). */
   ready(): Promise<void> {
     return this.pending;

@@ -13,7 +13,7 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['tests/integration/**/*.test.ts'],
-          globalSetup: ['tests/global-setup.ts'],
+          globalSetup: ['tests/global-setup.ts', 'tests/global-setup-alertmanager.ts'],
           // Two cores: one integration file at a time so their daemons don't starve each other.
           fileParallelism: false,
         },

@@ -66,7 +66,7 @@ export function ruleFromSettings(settings: RuleSettings): AlertRule {
 /** What the engine needs to know of a receiver: whom resolved goes to, and the retrain gate. */
 export interface ReceiverPolicy {
   name: string;
-  type: 'email' | 'webhook' | 'retrain';
+  type: 'email' | 'webhook' | 'retrain' | 'alertmanager';
   /** Overrides the rule's send_resolved when set. */
   sendResolved: boolean | undefined;
   gate?: RetrainGate;

@@ -77,7 +77,15 @@ export function snapshotOf(
   };
 }
 
-/** The dashboard link (config template) and the first runbook among the alerts. */
+/** Grafana's value of a multi-value variable that selects every option. */
+export const ALL_FEATURES = '$__all';
+
+/**
+ * The dashboard link (config template) and the first runbook among the alerts. The time range
+ * runs from one window before the earliest alert started to one window past the latest window
+ * end, so the firing window is inside it and not on its right edge; `feature` is the alerts'
+ * feature when they share one, else every feature.
+ */
 export function linksFor(
   alerts: readonly AlertSnapshot[],
   dashboardTemplate: string | undefined,
@@ -85,11 +93,13 @@ export function linksFor(
   const first = alerts[0];
   const runbook = alerts.find((a) => a.annotations.runbook_url)?.annotations.runbook_url ?? null;
   if (!first || !dashboardTemplate) return { dashboard: null, runbook };
-  const from = Math.min(...alerts.map((a) => a.startsAt)) - (first.windowEnd - first.windowStart);
-  const to = Math.max(...alerts.map((a) => a.windowEnd));
+  const from = Math.min(...alerts.map((a) => a.startsAt - (a.windowEnd - a.windowStart)));
+  const to = Math.max(...alerts.map((a) => a.windowEnd + (a.windowEnd - a.windowStart)));
+  const features = new Set(alerts.map((a) => a.feature));
+  const feature = features.size === 1 && first.feature !== '*' ? first.feature : ALL_FEATURES;
   const dashboard = fillTemplate(
     dashboardTemplate,
-    { model: first.model, model_version: first.modelVersion, from, to },
+    { model: first.model, model_version: first.modelVersion, feature, from, to },
     encodeURIComponent,
   );
   return { dashboard, runbook };

@@ -12,23 +12,17 @@ VER="${INFLUXD_VERSION:-v2.7.12}"
 CACHE="${DRIFTWATCH_CACHE:-$HOME/.cache/driftwatch}"
 OUT="$CACHE/influxd-$VER"
 KEY="$VER|$(go version)|$(rustc -V)"
+# shellcheck source=go-module-copy.sh
+source "$(dirname "${BASH_SOURCE[0]}")/go-module-copy.sh"
 log() { printf '[build-influxd] %s\n' "$*" >&2; }
 
-if [[ -x "$OUT/bin/influxd" && -f "$OUT/key" && "$(cat "$OUT/key")" == "$KEY" ]]; then
-  log "cached: $OUT/bin/influxd"
-  exit 0
-fi
+exit_if_cached "$OUT" influxd "$KEY"
 
 mkdir -p "$OUT/bin"
 export GOFLAGS="${GOFLAGS:-} -modcacherw"
 export GOTOOLCHAIN=local
 
-log "downloading github.com/influxdata/influxdb/v2@$VER from the Go module proxy"
-SRC=$(go mod download -json "github.com/influxdata/influxdb/v2@$VER" |
-  python3 -c 'import json,sys; d=json.load(sys.stdin); print(d.get("Dir") or sys.exit(d.get("Error","no Dir")))')
-rm -rf "$OUT/src"
-cp -r "$SRC" "$OUT/src"
-chmod -R u+w "$OUT/src"
+copy_module github.com/influxdata/influxdb/v2 "$VER" "$OUT/src"
 cd "$OUT/src"
 
 FLUX_VER=$(go list -m -f '{{.Version}}' github.com/influxdata/flux)

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { testPkiIn } from './certs.js';
 import { request } from './http-request.js';
-import { ensureAll, ensureKubeconform } from './install.js';
+import { withAlertmanager } from './alertmanager.js';
+import { ensureAlertmanager, ensureAll, ensureGrafanaLint, ensureKubeconform } from './install.js';
 import { startNative, startSecureNative, stopNative, type NativePorts } from './native.js';
 import { httpOk, isAlive, portIsFree } from './process.js';
 import { clearState, endpointsToEnv, readState, writeState } from './state.js';
@@ -57,9 +58,22 @@ function printEnv(): void {
   if (!state) return;
   for (const [k, v] of Object.entries(endpointsToEnv(state.endpoints, state.secure)))
     process.stdout.write(`export ${k}=${v}\n`);
+  if (state.alertmanager)
+    process.stdout.write(`export ALERTMANAGER_URL=${state.alertmanager.url}\n`);
 }
 
+/** Kafka, InfluxDB, Mailpit and the secure instances (see upCore), then Alertmanager. */
 export async function up(): Promise<void> {
+  await upCore();
+  const state = readState();
+  const added = state && (await withAlertmanager(state));
+  if (added) {
+    writeState(added);
+    process.stderr.write(`[services] Alertmanager up at ${added.alertmanager?.url}\n`);
+  }
+}
+
+async function upCore(): Promise<void> {
   const existing = readState();
   const ports = configuredPorts();
   if (existing && existing.processes.every((p) => isAlive(p.pid))) {
@@ -150,7 +164,12 @@ async function main(verb: string | undefined): Promise<number> {
       printEnv();
       return 0;
     case 'install':
-      await Promise.all([ensureAll(), ensureKubeconform()]);
+      await Promise.all([
+        ensureAll(),
+        ensureKubeconform(),
+        ensureAlertmanager(),
+        ensureGrafanaLint(),
+      ]);
       return 0;
     default:
       process.stderr.write(USAGE);

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { artifacts, cacheDir, SCRIPTS_DIR, VERSIONS } from './paths.js';
 
@@ -83,6 +84,36 @@ export async function ensureInfluxd(): Promise<string> {
     env: { INFLUXD_VERSION: VERSIONS.influxd },
   });
   return bin;
+}
+
+/**
+ * grafana-lint (scripts/grafana-lint): Grafana's dashboard schema from grafana-foundation-sdk,
+ * for the dashboard's unit test. Cached per content of its sources, so an edit rebuilds it.
+ */
+export async function ensureGrafanaLint(): Promise<string> {
+  const dir = path.join(SCRIPTS_DIR, '..', 'grafana-lint');
+  const hash = createHash('sha256');
+  for (const f of ['main.go', 'go.mod', 'go.sum']) hash.update(readFileSync(path.join(dir, f)));
+  const bin = path.join(
+    cacheDir(),
+    `grafana-lint-${hash.digest('hex').slice(0, 12)}`,
+    'grafana-lint',
+  );
+  if (existsSync(bin)) return bin;
+  say('building grafana-lint (Grafana dashboard schema) from the Go module proxy');
+  await run('go', ['build', '-o', bin, '.'], {
+    cwd: dir,
+    env: { GOFLAGS: '-modcacherw', GOTOOLCHAIN: 'local' },
+  });
+  return bin;
+}
+
+/** Alertmanager from its Go module source (its web UI left out); a few minutes cold. */
+export async function ensureAlertmanager(): Promise<string> {
+  await run('bash', [path.join(SCRIPTS_DIR, 'build-alertmanager.sh')], {
+    env: { ALERTMANAGER_VERSION: VERSIONS.alertmanager },
+  });
+  return artifacts.alertmanager();
 }
 
 /** Everything the native services need, built in parallel where that helps. */

@@ -8,6 +8,7 @@ export const VERSIONS = {
   influxd: 'v2.7.12',
   mailpit: 'v1.27.11',
   kubeconform: 'v0.8.0',
+  alertmanager: 'v0.35.0',
 } as const;
 
 export const SCRIPTS_DIR = path.dirname(fileURLToPath(import.meta.url));
@@ -23,5 +24,7 @@ export const artifacts = {
   mailpit: () => path.join(cacheDir(), `mailpit-${VERSIONS.mailpit}`, 'bin', 'mailpit'),
   kubeconform: () =>
     path.join(cacheDir(), `kubeconform-${VERSIONS.kubeconform}`, 'bin', 'kubeconform'),
+  alertmanager: () =>
+    path.join(cacheDir(), `alertmanager-${VERSIONS.alertmanager}`, 'bin', 'alertmanager'),
   runDir: () => path.join(cacheDir(), 'run'),
 };

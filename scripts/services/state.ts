@@ -9,6 +9,8 @@ export interface ServicesState {
   endpoints: ServiceEndpoints;
   /** Absent in a state written before the secure instances existed (`up` then adds them). */
   secure?: SecureEndpoints;
+  /** Added by `up` when missing (scripts/services/alertmanager.ts). */
+  alertmanager?: { url: string };
   processes: ServiceProcess[];
   dataDir: string;
   startedAt: string;

@@ -8,6 +8,7 @@ import { decodeEntry } from '../alerting/alert-log.js';
 import { produceDeadLetter } from './dead-letter.js';
 import { heartbeating, sleepHeartbeating } from '../kafka/heartbeat.js';
 import type { ReceiverSettings } from './receivers.js';
+import { ReceiverRestore } from './receiver-restore.js';
 
 export interface ReceiverConsumerDeps {
   kafka: Kafka;
@@ -55,12 +56,14 @@ export class ReceiverConsumer {
   private readonly recent = new Set<string>();
   private readonly now: () => number;
   private wake: (() => void) | undefined;
+  private readonly restore: ReceiverRestore;
 
   constructor(deps: ReceiverConsumerDeps, notifier: Notifier, settings: ReceiverSettings) {
     this.deps = deps;
     this.notifier = notifier;
     this.settings = settings;
     this.now = deps.now ?? Date.now;
+    this.restore = new ReceiverRestore(deps, this.groupId, settings.name, () => this.notifier);
   }
 
   get name(): string {
@@ -86,6 +89,7 @@ export class ReceiverConsumer {
     this.settings = settings;
     this.disabled = undefined;
     this.deps.metrics.receiverDisabled.set({ receiver: this.name }, 0);
+    this.restore.rebuild();
     void old.close();
   }
 
@@ -140,6 +144,9 @@ export class ReceiverConsumer {
       // Not restarted by kafkajs: this receiver would silently stop delivering.
       if (!e.payload.restart && !this.stopping) this.deps.onFatal(e.payload.error);
     });
+    consumer.on(consumer.events.GROUP_JOIN, (e) => {
+      this.restore.joined(e.payload.memberAssignment[topic] ?? []);
+    });
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: true });
     await consumer.run({
@@ -183,6 +190,9 @@ export class ReceiverConsumer {
         complete = false;
         break;
       }
+      // What the notifier rebuilds from the log (partitions just gained, or a new notifier
+      // after a reload) comes before anything newer.
+      await this.heartbeating(payload, this.restore.ready());
       const outcome = await this.handle(message, payload);
       if (outcome === 'interrupted') {
         complete = false;
@@ -222,7 +232,10 @@ export class ReceiverConsumer {
     }
     const firstTried = this.now();
     for (let attempt = 1; ; attempt++) {
-      const outcome = await this.heartbeating(payload, this.notifier.deliver(n, attempt));
+      const outcome = await this.heartbeating(
+        payload,
+        this.notifier.deliver(n, attempt, { partition: payload.batch.partition }),
+      );
       if (outcome.kind === 'delivered') {
         this.remember(n.id);
         metrics.notificationsDelivered.inc({ receiver: this.name, kind: n.kind });

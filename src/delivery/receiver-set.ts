@@ -52,6 +52,13 @@ export class ReceiverSet {
       mailDomain: mailDomainFor(config),
       env: this.deps.env ?? process.env,
       rulesFile: config.alerts.rules,
+      onRepostFailure: (receiver, error, alerts) => {
+        this.deps.metrics.notificationFailures.inc({ receiver });
+        this.deps.logger.warn(
+          { receiver, error, alerts },
+          'alertmanager re-post failed; trying again at the next interval',
+        );
+      },
     };
   }
 

@@ -1,4 +1,5 @@
 import type { Notifier } from './notifiers/notifier.js';
+import { AlertmanagerNotifier } from './notifiers/alertmanager.js';
 import { EmailNotifier } from './notifiers/email.js';
 import { WebhookNotifier } from './notifiers/webhook.js';
 import { TOOL_VERSION } from '../baseline/tool-version.js';
@@ -15,6 +16,8 @@ export interface ReceiverContext {
   mailDomain: string;
   env: NodeJS.ProcessEnv;
   rulesFile: string;
+  /** An Alertmanager receiver's periodic re-post failed (tried again at the next interval). */
+  onRepostFailure?: (receiver: string, error: string, alerts: number) => void;
 }
 
 /** Delivery settings of a receiver besides its notifier. */
@@ -83,6 +86,18 @@ function buildNotifier(name: string, spec: ReceiverSpec, ctx: ReceiverContext): 
         ...(ctx.smtpTls ? { tls: ctx.smtpTls } : {}),
         pool: { maxConnections: smtp.maxConnections },
       },
+    });
+  }
+  if (spec.type === 'alertmanager') {
+    const report = ctx.onRepostFailure;
+    return new AlertmanagerNotifier({
+      name,
+      url: spec.url,
+      repostIntervalMs: spec.repost_interval,
+      timeoutMs: spec.timeout,
+      headers: spec.headers,
+      userAgent: `driftwatch/${TOOL_VERSION}`,
+      ...(report ? { onRepostFailure: (error, alerts) => report(name, error, alerts) } : {}),
     });
   }
   const secrets: string[] = [];

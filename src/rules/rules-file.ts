@@ -118,6 +118,8 @@ function compileRule(spec: RuleSpec): AlertRule {
 }
 
 function policyOf(name: string, spec: ReceiverSpec): ReceiverPolicy {
+  // Alertmanager must hear every resolution: the receiver would keep re-posting the alert.
+  if (spec.type === 'alertmanager') return { name, type: spec.type, sendResolved: true };
   if (spec.type !== 'retrain') return { name, type: spec.type, sendResolved: spec.send_resolved };
   return {
     name,

@@ -196,6 +196,18 @@ const receiverSchema = z.discriminatedUnion('type', [
     ...receiverBase,
   }),
   z.strictObject({
+    type: z.literal('alertmanager'),
+    /** Alertmanager's base URL; alerts go to <url>/api/v2/alerts. */
+    url: httpUrl,
+    /** Firing alerts are posted again this often, each valid for 4 intervals (endsAt). */
+    repost_interval: durationSchema.prefault('1m').refine((ms) => ms >= 1_000, {
+      message: 'must be at least 1s',
+    }),
+    timeout: durationSchema.prefault('15s'),
+    max_age: durationSchema.prefault('24h'),
+    headers: headers.default({}),
+  }),
+  z.strictObject({
     type: z.literal('retrain'),
     ...webhookBase,
     max_age: durationSchema.prefault('72h'),

@@ -9,7 +9,7 @@
  * the signed body somewhere nobody configured.
  */
 import type { AlertNotification } from '../../../alert-engine/model.js';
-import { parseRetryAfter } from './backoff.js';
+import { checkHttpUrl, describeError, postOnce, redactUrl } from './http-post.js';
 import type { DeliveryOutcome, Notifier } from './notifier.js';
 import { parseSecret, signWebhook } from './signing.js';
 import { deliveryId, renderWebhookBody, type WebhookFormat } from './webhook-body.js';
@@ -34,67 +34,6 @@ export interface WebhookNotifierOptions {
 }
 
 export const DEFAULT_WEBHOOK_TIMEOUT_MS = 15_000;
-/** How much of an error response's body is read and quoted. */
-const ERROR_BODY_READ_BYTES = 4096;
-const ERROR_BODY_QUOTE_CHARS = 200;
-
-/** A URL as it may appear in logs: no user info, no query string, no fragment. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    return `${u.origin}${u.pathname}${u.search ? '?…' : ''}`;
-  } catch {
-    return '<invalid url>';
-  }
-}
-
-/** The first bytes of a response body as text (the rest is discarded, the stream released). */
-async function readPrefix(res: Response, maxBytes: number): Promise<string> {
-  if (!res.body) return '';
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  try {
-    while (size < maxBytes) {
-      const chunk = (await reader.read()) as { done: boolean; value?: Uint8Array };
-      if (chunk.done || !chunk.value) break;
-      chunks.push(chunk.value);
-      size += chunk.value.byteLength;
-    }
-  } finally {
-    await reader.cancel().catch(() => undefined);
-  }
-  return Buffer.concat(chunks).subarray(0, maxBytes).toString('utf8');
-}
-
-function resolveUrl(location: string, base: string): string {
-  try {
-    return new URL(location, base).href;
-  } catch {
-    return location;
-  }
-}
-
-function quote(body: string): string {
-  const text = body.replace(/\s+/g, ' ').trim();
-  if (text === '') return '';
-  const cut =
-    text.length > ERROR_BODY_QUOTE_CHARS ? `${text.slice(0, ERROR_BODY_QUOTE_CHARS)}…` : text;
-  return `: ${cut}`;
-}
-
-function describeError(err: unknown): string {
-  if (!(err instanceof Error)) return String(err);
-  // fetch() wraps socket errors: "fetch failed" with the useful part in `cause`.
-  const cause = (err as { cause?: unknown }).cause;
-  if (cause instanceof Error) {
-    const code = (cause as { code?: unknown }).code;
-    return typeof code === 'string' && !cause.message.includes(code)
-      ? `${code} ${cause.message}`
-      : cause.message;
-  }
-  return err.message;
-}
 
 export class WebhookNotifier implements Notifier {
   readonly name: string;
@@ -114,17 +53,7 @@ export class WebhookNotifier implements Notifier {
   constructor(opts: WebhookNotifierOptions) {
     this.name = opts.name;
     this.type = opts.type ?? 'webhook';
-    let parsed: URL;
-    try {
-      parsed = new URL(opts.url);
-    } catch {
-      throw new Error(`webhook receiver "${opts.name}": invalid url`);
-    }
-    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-      throw new Error(
-        `webhook receiver "${opts.name}": url must be http(s), got ${parsed.protocol}`,
-      );
-    }
+    checkHttpUrl(opts.url, `webhook receiver "${opts.name}"`);
     this.url = opts.url;
     this.shownUrl = redactUrl(opts.url);
     for (const s of opts.secrets) parseSecret(s); // a malformed whsec_ secret fails at startup
@@ -148,9 +77,6 @@ export class WebhookNotifier implements Notifier {
   }
 
   async deliver(n: AlertNotification, _attempt: number): Promise<DeliveryOutcome> {
-    if (this.closing.signal.aborted) {
-      return { kind: 'retry', error: `${this.where()}: notifier closed` };
-    }
     if (this.type === 'retrain' && !n.retrain) {
       return {
         kind: 'permanent',
@@ -184,42 +110,15 @@ export class WebhookNotifier implements Notifier {
       };
     }
 
-    const timeout = AbortSignal.timeout(this.timeoutMs);
-    const signal = AbortSignal.any([timeout, this.closing.signal]);
-    let res: Response;
-    let text: string;
-    try {
-      res = await fetch(this.url, { method: 'POST', headers, body, redirect: 'manual', signal });
-      const ok = res.status >= 200 && res.status < 300;
-      // Success bodies are not interesting; release them without reading much.
-      text = await readPrefix(res, ok ? 0 : ERROR_BODY_READ_BYTES);
-    } catch (err) {
-      const reason = timeout.aborted
-        ? `timed out after ${this.timeoutMs} ms`
-        : this.closing.signal.aborted
-          ? 'aborted: notifier closed'
-          : describeError(err);
-      return { kind: 'retry', error: `${this.where()}: ${reason}` };
-    }
-
-    const status = res.status;
-    if (status >= 200 && status < 300) {
-      return { kind: 'delivered', detail: `${this.where()}: HTTP ${status}` };
-    }
-    const error = `${this.where()}: HTTP ${status}${quote(text)}`;
-    if (status === 410) return { kind: 'permanent', error, disable: true };
-    if (status === 408 || status === 429 || status >= 500) {
-      const retryAfterMs = parseRetryAfter(res.headers.get('retry-after'), this.now());
-      return retryAfterMs === undefined
-        ? { kind: 'retry', error }
-        : { kind: 'retry', error, retryAfterMs };
-    }
-    if (status >= 300 && status < 400) {
-      const location = res.headers.get('location');
-      const to = location ? ` to ${redactUrl(resolveUrl(location, this.url))}` : '';
-      return { kind: 'permanent', error: `${error} (redirect${to} not followed)` };
-    }
-    return { kind: 'permanent', error };
+    return postOnce({
+      url: this.url,
+      headers,
+      body,
+      timeoutMs: this.timeoutMs,
+      closing: this.closing.signal,
+      where: this.where(),
+      now: this.now,
+    });
   }
 
   close(): Promise<void> {

@@ -60,6 +60,7 @@ export class Alerting {
         measurement: config.alerts.measurement,
         engine: {
           dashboardUrl: config.alerts.dashboardUrl,
+          runbookBaseUrl: config.alerts.runbookBaseUrl,
           // Well inside the log's retention, so live state is always in it.
           refreshAfterMs: config.alerts.retention / 4,
           forgetAfterMs: config.alerts.forgetAfter,

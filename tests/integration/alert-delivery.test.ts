@@ -59,7 +59,7 @@ function runCli(
   return new Promise((resolve) => {
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', path.join(ROOT, 'src', 'cli.ts'), ...args],
+      ['--import', 'tsx', path.join(ROOT, 'src', 'cli', 'main.ts'), ...args],
       {
         cwd: ROOT,
         env: { ...process.env, ...env },

@@ -7,7 +7,7 @@ export const ROOT = path.join(import.meta.dirname, '..', '..');
 export function cli(args: string[], env: NodeJS.ProcessEnv = {}) {
   return spawnSync(
     process.execPath,
-    ['--import', 'tsx', path.join(ROOT, 'src', 'cli.ts'), ...args],
+    ['--import', 'tsx', path.join(ROOT, 'src', 'cli', 'main.ts'), ...args],
     {
       cwd: ROOT,
       env: { ...process.env, ...env },

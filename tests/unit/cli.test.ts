@@ -116,9 +116,10 @@ http: { host: 127.0.0.1, port: ${port} }
     expect(result.stderr).not.toContain('hunter2');
   });
 
-  it('explains usage on an unknown command', () => {
+  it('names an unknown command once, without the whole usage, exit code 2', () => {
     const result = cli(['frobnicate']);
     expect(result.status).toBe(2);
-    expect(result.stderr).toContain('Usage:');
+    expect(result.stderr).toContain("unknown command 'frobnicate'");
+    expect(result.stderr).not.toContain('Usage:');
   });
 });

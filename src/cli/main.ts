@@ -45,8 +45,11 @@ function exitCodeOf(err: unknown): number {
     process.stderr.write(`driftwatch: error ${err.code}: ${err.message}\n`);
     return EXIT.usage;
   }
+  // A bug or an error nothing classified: still one line, with where it was thrown.
+  const where = err instanceof Error ? /\n\s+at (.+)/.exec(err.stack ?? '')?.[1] : undefined;
+  const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
   process.stderr.write(
-    `driftwatch: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    `driftwatch: unexpected error: ${message.split('\n')[0]}${where ? ` (at ${where})` : ''}\n`,
   );
   return EXIT.failed;
 }

@@ -16,28 +16,37 @@ function hostOf(url: string): string | undefined {
 /**
  * Warnings about the runbook links of a rules file as they would be resolved with
  * `alerts.runbookBaseUrl` = `base`: a link (or the base) still on an example host, or
- * `{{runbook_base}}` used without a base to fill it. Not errors: the rules still work.
+ * `{{runbook_base}}` used without a base to fill it. Not errors: the rules still work. The
+ * rules using the base share one warning about it.
  */
 export function runbookWarnings(loaded: LoadedRules, base: string | undefined): string[] {
   const out: string[] = [];
+  const usingBase: string[] = [];
   for (const rule of loaded.rules) {
     const url = rule.annotations.runbook_url;
     if (url === undefined) continue;
-    const key = `rules.${rule.name}.annotations.runbook_url`;
-    const resolved = fillRunbookBase(url, base);
-    if (resolved.includes(RUNBOOK_BASE)) {
-      out.push(
-        `${loaded.file}: ${key} uses ${RUNBOOK_BASE}, but no alerts.runbookBaseUrl is given (rules validate --config <driftwatch.yaml>)`,
-      );
+    if (url.includes(RUNBOOK_BASE)) {
+      usingBase.push(rule.name);
       continue;
     }
-    const host = hostOf(resolved);
+    const host = hostOf(url);
     if (host !== undefined && EXAMPLE_HOST.test(host)) {
-      const from = url.includes(RUNBOOK_BASE) ? 'alerts.runbookBaseUrl' : key;
       out.push(
-        `${loaded.file}: ${key} still points at the example host ${host} (${resolved}): set ${from} to where your runbooks are`,
+        `${loaded.file}: rules.${rule.name}.annotations.runbook_url still points at the example host ${host}: set it to where your runbooks are, or use ${RUNBOOK_BASE}`,
       );
     }
+  }
+  if (usingBase.length === 0) return out;
+  const users = `${RUNBOOK_BASE} in the runbook_url of ${usingBase.join(', ')}`;
+  const baseHost = base === undefined ? undefined : hostOf(fillRunbookBase(RUNBOOK_BASE, base));
+  if (base === undefined) {
+    out.push(
+      `${loaded.file}: ${users} stays unfilled: no alerts.runbookBaseUrl given (rules validate --config <driftwatch.yaml>)`,
+    );
+  } else if (baseHost !== undefined && EXAMPLE_HOST.test(baseHost)) {
+    out.push(
+      `${loaded.file}: ${users} points at the example host ${baseHost}: set alerts.runbookBaseUrl to where docs/runbooks/ is published`,
+    );
   }
   return out;
 }

@@ -103,6 +103,20 @@ describe('driftwatch rules validate / schema (CLI)', () => {
     expect(unknown.stderr).toContain("unknown command 'frobnicate'");
   });
 
+  it('warns (exit 0) while the example rules still link to the example runbook host', () => {
+    const rules = path.join(ROOT, 'examples', 'rules.yaml');
+    const result = cli([
+      'rules',
+      'validate',
+      rules,
+      '--config',
+      path.join(ROOT, 'examples', 'driftwatch.yaml'),
+    ]);
+    expect(result.status).toBe(0);
+    expect(result.stderr).toContain('example host runbooks.example.com');
+    expect(result.stderr).toContain('alerts.runbookBaseUrl');
+  });
+
   it('prints the JSON Schema of the rules file', () => {
     const result = cli(['rules', 'schema']);
     expect(result.status).toBe(0);

@@ -13,6 +13,7 @@ import {
   type DriftRange,
 } from '../tools/backtest.js';
 import { printJson, timeArg, required } from './args.js';
+import { plural } from '../shared/plural.js';
 
 interface BacktestOptions {
   config: string;
@@ -21,8 +22,6 @@ interface BacktestOptions {
   model?: string;
   json: boolean;
 }
-
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 export function registerRules(program: Command): void {
   const group = program

@@ -107,7 +107,7 @@ describe(`driftwatch doctor (${inject('servicesMode')})`, () => {
       'receiver training',
     ]);
     for (const [status] of Object.values(lines)) expect(status).toBe('ok');
-    expect(lines.kafka?.[1]).toContain(`${names.topic} (1 partitions)`);
+    expect(lines.kafka?.[1]).toContain(`${names.topic} (1 partition)`);
     expect(lines.influx?.[1]).toContain('the token may write');
     expect(receiver.requests).toEqual([]);
   });
@@ -173,41 +173,23 @@ describe(`driftwatch doctor (${inject('servicesMode')})`, () => {
   it('connects to a SASL_SSL broker with the security settings of the config', async () => {
     const secure = secureServices();
     const { scram } = SECURE_KAFKA_USERS;
-    const kafka = (passwordEnv: string) => ({
-      brokers: secure.kafka.saslSslBrokers,
-      kafka: {
-        ssl: { caFile: secure.pki.caFile },
-        sasl: { mechanism: 'scram-sha-512', username: scram.username, passwordEnv },
-      },
-    });
     const secureEnv = { ...env, RIGHT: scram.password, WRONG: 'not-the-password' };
-    const good = linesOf(
-      (
-        await cliAsync(
-          [
-            'doctor',
-            '--config',
-            configFile('secure', { ...kafka('RIGHT'), webhookUrl: receiver.url('/hooks') }),
-          ],
-          secureEnv,
-        )
-      ).stdout,
-    );
+    const doctorWith = async (name: string, passwordEnv: string) => {
+      const file = configFile(name, {
+        brokers: secure.kafka.saslSslBrokers,
+        kafka: {
+          ssl: { caFile: secure.pki.caFile },
+          sasl: { mechanism: 'scram-sha-512', username: scram.username, passwordEnv },
+        },
+        webhookUrl: receiver.url('/hooks'),
+      });
+      return linesOf((await cliAsync(['doctor', '--config', file], secureEnv)).stdout);
+    };
+    const good = await doctorWith('secure', 'RIGHT');
     // Logged in: the only possible complaint left is that the test topics are not there.
     expect(good.kafka?.[1]).not.toContain('KAFKA_AUTH_FAILED');
     expect(good.kafka?.[1]).toMatch(/broker|KAFKA_TOPIC_MISSING/);
-    const bad = linesOf(
-      (
-        await cliAsync(
-          [
-            'doctor',
-            '--config',
-            configFile('secure-bad', { ...kafka('WRONG'), webhookUrl: receiver.url('/hooks') }),
-          ],
-          secureEnv,
-        )
-      ).stdout,
-    );
+    const bad = await doctorWith('secure-bad', 'WRONG');
     expect(bad.kafka).toEqual(['failed', expect.stringContaining('KAFKA_AUTH_FAILED')]);
   });
 });

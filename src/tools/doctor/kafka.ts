@@ -3,6 +3,7 @@ import { createKafkaClient } from '../../kafka/client.js';
 import { checkKafkaAccess, reachKafka } from '../../kafka/reach.js';
 import { DriftwatchError } from '../../errors.js';
 import type { DoctorCheck } from './check.js';
+import { plural } from '../../shared/plural.js';
 
 /** The topics the daemon reads and writes but does not create. */
 const TOPIC_KEYS = ['topic', 'deadLetterTopic'] as const;
@@ -40,9 +41,9 @@ export function kafkaCheck(config: Config, timeoutMs: number): DoctorCheck {
           return { brokers: cluster.brokers.length, topics: metadata.topics };
         });
         const described = topics
-          .map((t) => `${t.name} (${t.partitions.length} partitions)`)
+          .map((t) => `${t.name} (${plural(t.partitions.length, 'partition')})`)
           .join(', ');
-        return `${brokers} broker${brokers === 1 ? '' : 's'} at kafka.brokers ${config.kafka.brokers.join(',')}; topics ${described}`;
+        return `${plural(brokers, 'broker')} at kafka.brokers ${config.kafka.brokers.join(',')}; topics ${described}`;
       } finally {
         await admin.disconnect().catch(() => undefined);
       }

@@ -17,11 +17,12 @@ function shorten(text: string): string {
 export function formatIssues(
   issues: readonly z.core.$ZodIssue[],
   max = Infinity,
-  where?: (path: readonly PropertyKey[]) => string,
+  lineOf?: (path: readonly PropertyKey[]) => number | undefined,
 ): string {
   const lines = issues.slice(0, max).map((issue) => {
-    const at = where ? `${where(issue.path)} ` : '';
-    return `  - ${at}${shorten(keyPathOf(issue.path))}: ${shorten(issue.message)}`;
+    const line = lineOf?.(issue.path);
+    const at = line !== undefined ? ` (line ${line})` : '';
+    return `  - ${shorten(keyPathOf(issue.path))}: ${shorten(issue.message)}${at}`;
   });
   if (issues.length > max) lines.push(`  - … and ${issues.length - max} more`);
   return lines.join('\n');

@@ -8,7 +8,7 @@ import { readSecrets, type SecretScope } from './secrets.js';
 
 /**
  * The file's YAML checked against the schema (defaults filled in); no secret is read. Every
- * problem is named with its line and key path (`driftwatch.yaml:3 kafka.brokers: …`).
+ * problem is named with its key path and line (`kafka.brokers: … (line 3)`).
  */
 export function parseConfigFile(text: string, source: string): FileConfig {
   const lines = new LineCounter();
@@ -24,13 +24,9 @@ export function parseConfigFile(text: string, source: string): FileConfig {
   const result = configSchema.safeParse(doc.toJS() ?? {});
   if (!result.success) {
     const lineOf = yamlLineOf(doc, lines);
-    const where = (path: readonly PropertyKey[]) => {
-      const line = lineOf(path);
-      return `${source}${line !== undefined ? `:${line}` : ''}`;
-    };
     throw new DriftwatchError(
       'CONFIG_INVALID',
-      `${source} is invalid:\n${formatIssues(result.error.issues, Infinity, where)}`,
+      `${source} is invalid:\n${formatIssues(result.error.issues, Infinity, lineOf)}`,
     );
   }
   return result.data;

@@ -113,8 +113,9 @@ describe('driftwatch config validate', () => {
     const result = cli(['config', 'validate', file]);
     expect(result.status).toBe(2);
     expect(result.stderr).toContain('error CONFIG_INVALID');
-    expect(result.stderr).toContain(`${file}:2 kafka.brokers: `);
-    expect(result.stderr).toContain(`${file}:5 influx.url: `);
+    expect(result.stderr).toContain(`${file} is invalid:`);
+    expect(result.stderr).toMatch(/ {2}- kafka\.brokers: [^\n]*\(line 2\)/);
+    expect(result.stderr).toMatch(/ {2}- influx\.url: [^\n]*\(line 5\)/);
     expect(result.stderr).toContain('baselines: ');
   });
 
@@ -124,7 +125,7 @@ describe('driftwatch config validate', () => {
     expect(invalid.status).toBe(2);
     expect(invalid.stderr).toContain('error CONFIG_INVALID');
     // Each problem with the file, its line and the key path.
-    expect(invalid.stderr).toContain(`${file}:8 input.mapping.timestamp`);
+    expect(invalid.stderr).toMatch(/ {2}- input\.mapping\.timestamp[^\n]*\(line 8\)/);
     expect(cli(['config', 'validate']).status).toBe(2);
     const { file: ok } = files(CONFIG);
     expect(

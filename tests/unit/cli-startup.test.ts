@@ -1,4 +1,5 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -9,7 +10,7 @@ import { cli } from '../support/cli.js';
  * is unreachable here on purpose), with one line on stderr naming the file and a stable code,
  * exit code 2, and never a stack trace.
  */
-function setUp(extra = '', baselinesDir = 'baselines') {
+function setUp(extra = '', baselinesDir = 'baselines', httpPort = 0) {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'dw-startup-'));
   mkdirSync(path.join(dir, 'baselines'));
   const file = path.join(dir, 'driftwatch.yaml');
@@ -18,7 +19,7 @@ function setUp(extra = '', baselinesDir = 'baselines') {
     `kafka: { brokers: ["127.0.0.1:1"], topic: p, deadLetterTopic: p.dlq }
 influx: { url: "http://127.0.0.1:1", org: o, bucket: b }
 baselines: { dir: ${baselinesDir} }
-http: { host: 127.0.0.1, port: 0 }
+http: { host: 127.0.0.1, port: ${httpPort} }
 ${extra}`,
   );
   return { dir, file };
@@ -34,7 +35,21 @@ function expectOneLineFailure(result: ReturnType<typeof cli>, code: string, name
 
 const run = (file: string) => cli(['run', '--config', file], { INFLUX_TOKEN: 'secret-token' });
 
-describe('driftwatch run: start-up failures of local files', () => {
+describe('driftwatch run: start-up failures (a port, local files)', () => {
+  it('http.port in use: HTTP_LISTEN_FAILED naming http.host and http.port', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const { port } = taken.address() as AddressInfo;
+    try {
+      const { file } = setUp('', 'baselines', port);
+      const result = run(file);
+      expectOneLineFailure(result, 'HTTP_LISTEN_FAILED', `http.host 127.0.0.1, http.port ${port}`);
+      expect(result.stderr).toContain('EADDRINUSE');
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
+    }
+  });
+
   it('a config path that cannot be read (a directory): CONFIG_NOT_FOUND', () => {
     const { dir } = setUp();
     expectOneLineFailure(run(path.join(dir, 'baselines')), 'CONFIG_NOT_FOUND', 'EISDIR');

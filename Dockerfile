@@ -26,5 +26,5 @@ COPY --from=build /app/dist dist
 COPY package.json ./
 USER node
 EXPOSE 9464
-ENTRYPOINT ["node", "dist/src/cli.js"]
+ENTRYPOINT ["node", "dist/src/cli/main.js"]
 CMD ["run", "--config", "/etc/driftwatch/driftwatch.yaml"]

@@ -12,6 +12,7 @@ import {
   type ReceiverPolicy,
 } from './rule.js';
 import { snapshotOf } from './snapshot.js';
+import { withRunbookBase } from './template.js';
 import { EngineStore, SEP, labelsOf, seriesKey, type StateRecord } from './engine-store.js';
 import {
   checkStale,
@@ -29,6 +30,8 @@ export { MAX_ALERTS_PER_NOTIFICATION } from './notification.js';
 export interface EngineOptions {
   /** Dashboard link template ({{model}}, {{model_version}}, {{from}}, {{to}} in ms). */
   dashboardUrl?: string | undefined;
+  /** `alerts.runbookBaseUrl`: what `{{runbook_base}}` in rule annotations stands for. */
+  runbookBaseUrl?: string | undefined;
   /**
    * Records unchanged this long (event time) are written again, so a time-bounded alert log
    * (retention) never drops live state; after a restore every record is written once.
@@ -102,7 +105,9 @@ export class AlertEngine {
    * evaluation; alerts of a rule that stays keep their state.
    */
   setRules(rules: readonly AlertRule[], receivers: readonly ReceiverPolicy[]): void {
-    this.rules = new Map(rules.map((r) => [r.name, r]));
+    this.rules = new Map(
+      rules.map((r) => [r.name, withRunbookBase(r, this.options.runbookBaseUrl)]),
+    );
     this.receivers = new Map(receivers.map((r) => [r.name, r]));
     this.store.orphansPossible = true;
   }

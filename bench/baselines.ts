@@ -15,7 +15,7 @@
  * (normal and log-normal, 6 significant digits, 1–4% empty cells), 3 categorical columns
  * (20 country codes with 1% empty, 200 product codes, true/false) and an integer column.
  *
- * driftwatch runs as a child process, `node --import tsx src/cli.ts baseline build`, so its
+ * driftwatch runs as a child process, `node --import tsx src/cli/main.ts baseline build`, so its
  * peak RSS is its own (process.resourceUsage().maxRSS, printed by a preloaded exit hook); its
  * progress lines (one per 10% when stderr is not a terminal) are forwarded with their times and
  * split the run into start-up (measured by `driftwatch help`, the fastest of three runs, since
@@ -43,7 +43,7 @@ import { createInterface } from 'node:readline';
 import { uniform53 } from '../scripts/sfc32.js';
 
 const ROOT = path.join(import.meta.dirname, '..');
-const CLI = path.join(ROOT, 'src', 'cli.ts');
+const CLI = path.join(ROOT, 'src', 'cli', 'main.ts');
 const say = (s: string) => process.stderr.write(`${s}\n`);
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000);
@@ -192,7 +192,7 @@ interface ChildRun {
   stdout: string;
 }
 
-/** Runs `node --import tsx src/cli.ts …args`, timing it and collecting its progress lines. */
+/** Runs `node --import tsx src/cli/main.ts …args`, timing it and collecting its progress lines. */
 function runCli(args: string[], nodeFlags: string[] = [], forward = false): Promise<ChildRun> {
   const flags = ['--import', 'tsx', '--import', RSS_HOOK, ...nodeFlags, CLI, ...args];
   const t0 = performance.now();

@@ -37,14 +37,14 @@ function nodeChild(args: string[], env: NodeJS.ProcessEnv): ChildProcess {
 
 let built = false;
 
-/** dist/src/cli.js, built from the current sources once per bench process. */
+/** dist/src/cli/main.js, built from the current sources once per bench process. */
 export function compiledCli(): string {
   if (!built) {
     const run = spawnSync('npm', ['run', '-s', 'build'], { cwd: ROOT, stdio: 'inherit' });
     if (run.status !== 0) throw new Error(`npm run build failed (exit ${run.status})`);
     built = true;
   }
-  return path.join(ROOT, 'dist', 'src', 'cli.js');
+  return path.join(ROOT, 'dist', 'src', 'cli', 'main.js');
 }
 
 /** Peak resident set (VmHWM) of a live process, in MB. */
@@ -100,7 +100,7 @@ export interface BenchDaemonOptions {
   /** drift.ksMethod (default: the daemon's). */
   ksMethod?: string;
   /**
-   * Run the build (`npm run build`, dist/src/cli.js) as users do, not the sources through tsx,
+   * Run the build (`npm run build`, dist/src/cli/main.js) as users do, not the sources through tsx,
    * whose loader and transformed-source cache add ~75 MB of RSS.
    */
   compiled?: boolean;
@@ -154,7 +154,7 @@ export async function startBenchDaemon(
   const env = { INFLUX_TOKEN: services.influx.token };
   const child = o.compiled
     ? nodeChild([compiledCli(), ...args], env)
-    : tsxChild([path.join(ROOT, 'src', 'cli.ts'), ...args], env);
+    : tsxChild([path.join(ROOT, 'src', 'cli', 'main.ts'), ...args], env);
   child.stdout?.resume();
   const exited = new Promise((r) => child.once('exit', r));
   return {

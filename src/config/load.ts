@@ -1,29 +1,32 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { LineCounter, parseDocument } from 'yaml';
 import { DriftwatchError } from '../errors.js';
-import { formatIssues } from '../zod-issues.js';
+import { formatIssues, yamlLineOf } from '../zod-issues.js';
 import { configSchema, type Config, type FileConfig } from './schema.js';
 import { readSecrets, type SecretScope } from './secrets.js';
 
-/** The file's YAML checked against the schema (defaults filled in); no secret is read. */
+/**
+ * The file's YAML checked against the schema (defaults filled in); no secret is read. Every
+ * problem is named with its key path and line (`kafka.brokers: … (line 3)`).
+ */
 export function parseConfigFile(text: string, source: string): FileConfig {
-  let raw: unknown;
-  try {
-    raw = parseYaml(text);
-  } catch (err) {
-    const where =
-      err instanceof YAMLParseError && err.linePos ? ` line ${err.linePos[0].line}` : '';
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines });
+  const [yamlError] = doc.errors;
+  if (yamlError) {
+    const where = yamlError.linePos ? ` line ${yamlError.linePos[0].line}` : '';
     throw new DriftwatchError(
       'CONFIG_INVALID',
-      `${source}${where}: not valid YAML: ${(err as Error).message}`,
+      `${source}${where}: not valid YAML: ${yamlError.message}`,
     );
   }
-  const result = configSchema.safeParse(raw ?? {});
+  const result = configSchema.safeParse(doc.toJS() ?? {});
   if (!result.success) {
+    const lineOf = yamlLineOf(doc, lines);
     throw new DriftwatchError(
       'CONFIG_INVALID',
-      `${source} is invalid:\n${formatIssues(result.error.issues)}`,
+      `${source} is invalid:\n${formatIssues(result.error.issues, Infinity, lineOf)}`,
     );
   }
   return result.data;

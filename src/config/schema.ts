@@ -162,6 +162,8 @@ const alertsSchema = z.strictObject({
   measurement: z.string().min(1).default('driftwatch_alerts'),
   /** Link in every notification; {{model}}, {{model_version}}, {{from}}, {{to}} (ms) filled in. */
   dashboardUrl: z.string().optional(),
+  /** Where the runbooks are (docs/runbooks/ published): `{{runbook_base}}` in rule annotations. */
+  runbookBaseUrl: z.url({ protocol: /^https?$/ }).optional(),
   /** This installation's name: CloudEvents `source`, email Message-ID domain. */
   source: z.string().min(1).default('driftwatch'),
   mailDomain: z.string().min(1).optional(),

@@ -11,6 +11,7 @@ import { AlertPartitions } from '../alerting/alert-partitions.js';
 import { ReceiverSet, type BuiltReceiver } from '../delivery/receiver-set.js';
 import { loadRulesFile, type LoadedRules } from '../rules/rules-file.js';
 import { RulesReloader } from '../rules/rules-reload.js';
+import { runbookWarnings } from '../rules/runbook-links.js';
 
 export interface AlertingDeps {
   config: Config & { alerts: NonNullable<Config['alerts']> };
@@ -60,6 +61,7 @@ export class Alerting {
         measurement: config.alerts.measurement,
         engine: {
           dashboardUrl: config.alerts.dashboardUrl,
+          runbookBaseUrl: config.alerts.runbookBaseUrl,
           // Well inside the log's retention, so live state is always in it.
           refreshAfterMs: config.alerts.retention / 4,
           forgetAfterMs: config.alerts.forgetAfter,
@@ -94,6 +96,10 @@ export class Alerting {
    */
   static async start(deps: AlertingDeps): Promise<Alerting> {
     const loaded = loadRulesFile(deps.config.alerts.rules);
+    // Links on-call would follow at 3 a.m.: said now, once, not when the first alert goes out.
+    for (const warning of runbookWarnings(loaded, deps.config.alerts.runbookBaseUrl)) {
+      deps.logger.warn({ rules: loaded.file }, warning);
+    }
     const alerting = new Alerting(deps, loaded);
     // Every receiver is constructed (secrets read) before anything starts.
     const notifiers = alerting.receivers.build(loaded);

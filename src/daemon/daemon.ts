@@ -34,6 +34,7 @@ import { EvaluateStage } from '../evaluate/evaluate-stage.js';
 import { WindowEmitter } from '../evaluate/window-emitter.js';
 import { decodeCheckpoint } from '../evaluate/checkpoint.js';
 import { ensurePartialsTopic, internalPartitionCount } from '../partials/topic.js';
+import { loadRulesFile } from '../rules/rules-file.js';
 
 /** The running daemon: Kafka in, InfluxDB out, /metrics and /healthz on the side. */
 export class Daemon {
@@ -120,6 +121,9 @@ export class Daemon {
       maxFileSize,
     );
     await loadBaselinesAtStart(baselines, logger, metrics);
+    // Local files before the network: an unreadable or invalid rules file stops the start now,
+    // not once Kafka answered (or after 30 s of waiting for it). Alerting reads it again.
+    if (config.alerts) loadRulesFile(config.alerts.rules);
     if (this.stopping) return;
     this.stopReload = startBaselineReload(
       baselines,

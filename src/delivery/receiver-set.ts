@@ -7,13 +7,12 @@ import type { AlertTopics } from '../alerting/alert-log.js';
 import { ReceiverConsumer } from './receiver-consumer.js';
 import {
   createNotifier,
-  mailDomainFor,
+  receiverContextOf,
   settingsOf,
   type ReceiverContext,
   type ReceiverSettings,
 } from './receivers.js';
 import type { LoadedRules } from '../rules/rules-file.js';
-import { clientTlsOptions } from '../config/tls-files.js';
 
 export interface BuiltReceiver {
   notifier: Notifier;
@@ -43,15 +42,8 @@ export class ReceiverSet {
   }
 
   private context(): ReceiverContext {
-    const { config } = this.deps;
     return {
-      smtp: config.smtp,
-      smtpPassword: config.secrets.smtpPassword,
-      smtpTls: clientTlsOptions(config.smtp?.tls, config.secrets.tls?.smtp),
-      source: config.alerts.source,
-      mailDomain: mailDomainFor(config),
-      env: this.deps.env ?? process.env,
-      rulesFile: config.alerts.rules,
+      ...receiverContextOf(this.deps.config, this.deps.env ?? process.env),
       onRepostFailure: (receiver, error, alerts) => {
         this.deps.metrics.notificationFailures.inc({ receiver });
         this.deps.logger.warn(

@@ -4,7 +4,7 @@ import { EmailNotifier } from './notifiers/email.js';
 import { WebhookNotifier } from './notifiers/webhook.js';
 import { TOOL_VERSION } from '../baseline/tool-version.js';
 import type { Config } from '../config/schema.js';
-import type { ClientTlsOptions } from '../config/tls-files.js';
+import { clientTlsOptions, type ClientTlsOptions } from '../config/tls-files.js';
 import { DriftwatchError } from '../errors.js';
 import type { ReceiverSpec } from '../rules/rules-schema.js';
 
@@ -45,6 +45,22 @@ export function mailDomainFor(config: Config): string {
   const from = config.smtp?.from ?? '';
   const at = /@([A-Za-z0-9.-]+)>?\s*$/.exec(from);
   return at?.[1] ?? `${config.alerts?.source ?? 'driftwatch'}.invalid`;
+}
+
+/** What building a receiver needs from the config (SMTP, secrets, names), alerts configured. */
+export function receiverContextOf(
+  config: Config & { alerts: NonNullable<Config['alerts']> },
+  env: NodeJS.ProcessEnv,
+): ReceiverContext {
+  return {
+    smtp: config.smtp,
+    smtpPassword: config.secrets.smtpPassword,
+    smtpTls: clientTlsOptions(config.smtp?.tls, config.secrets.tls?.smtp),
+    source: config.alerts.source,
+    mailDomain: mailDomainFor(config),
+    env,
+    rulesFile: config.alerts.rules,
+  };
 }
 
 /** A notifier for a receiver of the rules file; secrets are read from the environment now. */

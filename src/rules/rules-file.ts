@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { isNode, LineCounter, parseDocument } from 'yaml';
+import { LineCounter, parseDocument } from 'yaml';
 import { compileGlob, type Matcher } from '../../alert-engine/glob.js';
 import {
   defaultMethodPattern,
@@ -8,6 +8,7 @@ import {
   type RuleStatistic,
 } from '../../alert-engine/rule.js';
 import { DriftwatchError } from '../errors.js';
+import { keyPathOf, yamlLineOf } from '../zod-issues.js';
 import {
   rulesFileSchema,
   type ReceiverSpec,
@@ -29,14 +30,6 @@ export interface RulesProblem {
   message: string;
 }
 
-function keyPath(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const key of path) {
-    out += typeof key === 'number' ? `[${key}]` : out ? `.${String(key)}` : String(key);
-  }
-  return out || '(root)';
-}
-
 /** Every problem of a rules file's text, each with its key path and line; empty when valid. */
 export function checkRulesText(
   text: string,
@@ -55,17 +48,14 @@ export function checkRulesText(
   }
   const result = rulesFileSchema.safeParse(doc.toJS() ?? {});
   if (result.success) return { ok: true, value: result.data };
+  const lineOf = yamlLineOf(doc, lines);
   return {
     ok: false,
-    problems: result.error.issues.map((issue) => {
-      // The deepest node that exists along the path gives the line.
-      let line: number | undefined;
-      for (let n = issue.path.length; n >= 0 && line === undefined; n--) {
-        const node = doc.getIn(issue.path.slice(0, n) as unknown[], true);
-        if (isNode(node) && node.range) line = lines.linePos(node.range[0]).line;
-      }
-      return { path: keyPath(issue.path), line, message: issue.message };
-    }),
+    problems: result.error.issues.map((issue) => ({
+      path: keyPathOf(issue.path),
+      line: lineOf(issue.path),
+      message: issue.message,
+    })),
   };
 }
 

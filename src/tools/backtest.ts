@@ -1,4 +1,4 @@
-import { AlertEngine } from '../../alert-engine/engine.js';
+import { AlertEngine, type EngineOptions } from '../../alert-engine/engine.js';
 import type {
   AlertTransition,
   DriftObservation,
@@ -96,11 +96,9 @@ const compareText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 export function backtest(
   observations: Iterable<DriftObservation>,
   rules: BacktestRules,
-  options: { dashboardUrl?: string | undefined } = {},
+  options: Pick<EngineOptions, 'dashboardUrl' | 'runbookBaseUrl'> = {},
 ): BacktestResult {
-  const engine = new AlertEngine(rules.rules, rules.policies, {
-    dashboardUrl: options.dashboardUrl,
-  });
+  const engine = new AlertEngine(rules.rules, rules.policies, options);
   const byEnd = new Map<number, DriftObservation[]>();
   const models = new Set<string>();
   let count = 0;

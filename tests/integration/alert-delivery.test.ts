@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,6 +6,7 @@ import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { verifyWebhook } from '../../src/delivery/notifiers/signing.js';
 import { predictionLogs, type SyntheticSpec } from '../../scripts/synthetic.js';
+import { cliAsync } from '../support/cli.js';
 import { DaemonProcess, writeDaemonConfig } from '../support/daemon-process.js';
 import { createTopics, testKafka } from '../support/kafka.js';
 import { metric, waitForMetric } from '../support/metrics.js';
@@ -18,7 +18,6 @@ const T0 = Date.parse('2026-04-01T00:00:00.000Z');
 const MINUTE = 60_000;
 const PER_WINDOW = 300;
 const SECRET = 'whsec_c2VjcmV0LWZvci1kZWxpdmVyeS10ZXN0cy0wMDAw';
-const ROOT = path.resolve(import.meta.dirname, '..', '..');
 
 const spec: SyntheticSpec = {
   model: 'churn',
@@ -50,26 +49,6 @@ function writeRules(file: string, rules: unknown[], url: string): void {
       rules,
     }),
   );
-}
-
-function runCli(
-  args: string[],
-  env: NodeJS.ProcessEnv,
-): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', path.join(ROOT, 'src', 'cli.ts'), ...args],
-      {
-        cwd: ROOT,
-        env: { ...process.env, ...env },
-      },
-    );
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    child.once('exit', (code) => resolve({ code, out }));
-  });
 }
 
 const header = (r: ReceivedRequest, k: string) => r.headers[k] as string | undefined;
@@ -158,11 +137,11 @@ describe(`alert delivery failures, replay and rule reloads (${inject('servicesMo
 
       // The endpoint is fixed; the operator replays the dead letter.
       receiver.respond = (req) => (req.path === '/gone' ? 410 : 200);
-      const replay = await runCli(
+      const replay = await cliAsync(
         ['notifications', 'replay', '--config', configFile, '--receiver', 'ops'],
         env,
       );
-      expect(replay.code, replay.out).toBe(0);
+      expect(replay.status, replay.stdout + replay.stderr).toBe(0);
       await receiver.waitFor(
         (rs) => rs.some((r) => r.path === '/ops' && r.status === 200),
         'replayed delivery',

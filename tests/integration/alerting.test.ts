@@ -22,6 +22,9 @@ const PER_WINDOW = 300;
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 const FEATURES = featureNames(16);
 const DRIFTING = FEATURES.slice(0, 15);
+const RUNBOOK_BASE = 'https://runbooks.internal.test/driftwatch';
+/** The rule's `{{runbook_base}}/feature-drift.md?model={{model}}` as delivered. */
+const RUNBOOK_LINK = `${RUNBOOK_BASE}/feature-drift.md?model=fraud`;
 
 const base: SyntheticSpec = {
   model: 'fraud',
@@ -75,7 +78,8 @@ function rulesFile(dir: string, webhookUrl: string, retrainUrl: string, to: stri
           severity: 'warning',
           annotations: {
             summary: 'PSI {{value}} on {{feature}} of {{model}}@{{model_version}}',
-            runbook_url: 'https://runbooks.example.com/drift/{{model}}',
+            // Resolved with alerts.runbookBaseUrl (its trailing slash not doubled).
+            runbook_url: '{{runbook_base}}/feature-drift.md?model={{model}}',
           },
           receivers: ['oncall', 'ops', 'training'],
           group_interval: '1m',
@@ -90,7 +94,12 @@ function rulesFile(dir: string, webhookUrl: string, retrainUrl: string, to: stri
 interface Body {
   id: string;
   type: string;
-  data: { alerts: { feature: string }[]; status: string; retrain?: { request_id?: string } };
+  data: {
+    alerts: { feature: string }[];
+    status: string;
+    links: { runbook: string | null };
+    retrain?: { request_id?: string };
+  };
 }
 
 const parse = (r: ReceivedRequest) => JSON.parse(r.body) as Body;
@@ -145,6 +154,7 @@ describe(`alerting end to end: real Kafka, InfluxDB and SMTP (${inject('services
           measurement: transitionsMeasurement,
           dashboardUrl:
             'https://grafana.example.com/d/drift?var-model={{model}}&from={{from}}&to={{to}}',
+          runbookBaseUrl: `${RUNBOOK_BASE}/`,
           retryInitialDelay: '200ms',
           retryMaxDelay: '1s',
         },
@@ -227,7 +237,7 @@ describe(`alerting end to end: real Kafka, InfluxDB and SMTP (${inject('services
       expect(resolved[0]?.h('In-Reply-To')).toEqual(firing[0]?.h('In-Reply-To'));
       const text = firing[0]?.m.Text ?? '';
       for (const f of DRIFTING) expect(text).toContain(f);
-      expect(text).toContain('https://runbooks.example.com/drift/fraud');
+      expect(text).toContain(RUNBOOK_LINK);
       expect(text).toContain('https://grafana.example.com/d/drift');
       expect(text).toMatch(/samples|n = /i);
 
@@ -239,6 +249,7 @@ describe(`alerting end to end: real Kafka, InfluxDB and SMTP (${inject('services
       const delivered = receiver.accepted('/ops').map(parse);
       expect(delivered.map((b) => b.data.status)).toEqual(['firing', 'resolved']);
       expect(delivered[0]?.data.alerts.map((a) => a.feature).sort()).toEqual([...DRIFTING].sort());
+      expect(delivered[0]?.data.links.runbook).toBe(RUNBOOK_LINK);
       expect(new Set(receiver.accepted('/ops').map((r) => r.headers['webhook-id'])).size).toBe(2);
 
       // Retraining: once for the episode, signed, with the evidence.

@@ -88,7 +88,7 @@ export class DaemonProcess {
   constructor(configFile: string, env: NodeJS.ProcessEnv) {
     this.child = spawn(
       process.execPath,
-      ['--import', 'tsx', path.join(ROOT, 'src', 'cli.ts'), 'run', '--config', configFile],
+      ['--import', 'tsx', path.join(ROOT, 'src', 'cli', 'main.ts'), 'run', '--config', configFile],
       {
         cwd: ROOT,
         env: { ...process.env, ...env },

@@ -108,12 +108,24 @@ describe('driftwatch config validate', () => {
     ]);
   });
 
+  it('takes the file as an argument too, and names every bad key with its line', () => {
+    const { file } = files('kafka:\n  brokers: []\n  topic: p\ninflux:\n  url: not-a-url\n');
+    const result = cli(['config', 'validate', file]);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain('error CONFIG_INVALID');
+    expect(result.stderr).toContain(`${file} is invalid:`);
+    expect(result.stderr).toMatch(/ {2}- kafka\.brokers: [^\n]*\(line 2\)/);
+    expect(result.stderr).toMatch(/ {2}- influx\.url: [^\n]*\(line 5\)/);
+    expect(result.stderr).toContain('baselines: ');
+  });
+
   it('exits 2 naming the bad key of an invalid mapping, and on usage errors', () => {
     const { file } = files(CONFIG.replace('unit: s', 'unit: hours'));
     const invalid = cli(['config', 'validate', '--config', file]);
     expect(invalid.status).toBe(2);
     expect(invalid.stderr).toContain('error CONFIG_INVALID');
-    expect(invalid.stderr).toContain('input.mapping.timestamp');
+    // Each problem with the file, its line and the key path.
+    expect(invalid.stderr).toMatch(/ {2}- input\.mapping\.timestamp[^\n]*\(line 8\)/);
     expect(cli(['config', 'validate']).status).toBe(2);
     const { file: ok } = files(CONFIG);
     expect(

@@ -97,11 +97,24 @@ describe('driftwatch rules validate / schema (CLI)', () => {
     expect(missing.stderr).toContain('error RULES_INVALID: cannot read rules file');
     const usage = cli(['rules', 'validate']);
     expect(usage.status).toBe(2);
-    expect(usage.stderr).toContain('error CLI_USAGE: rules validate needs one file');
-    expect(usage.stderr).toContain('driftwatch rules backtest <rules.yaml>');
+    expect(usage.stderr).toContain("missing required argument 'rules.yaml'");
     const unknown = cli(['rules', 'frobnicate']);
     expect(unknown.status).toBe(2);
-    expect(unknown.stderr).toContain('unknown rules command "frobnicate"');
+    expect(unknown.stderr).toContain("unknown command 'frobnicate'");
+  });
+
+  it('warns (exit 0) while the example rules still link to the example runbook host', () => {
+    const rules = path.join(ROOT, 'examples', 'rules.yaml');
+    const result = cli([
+      'rules',
+      'validate',
+      rules,
+      '--config',
+      path.join(ROOT, 'examples', 'driftwatch.yaml'),
+    ]);
+    expect(result.status).toBe(0);
+    expect(result.stderr).toContain('example host runbooks.example.com');
+    expect(result.stderr).toContain('alerts.runbookBaseUrl');
   });
 
   it('prints the JSON Schema of the rules file', () => {

@@ -18,6 +18,14 @@ export function evaluateAllMethods(window: Window): WindowPoint[] {
 export const keyOf = (p: WindowPoint) =>
   `${p.feature}/${p.kind === 'summary' ? 'summary' : p.method}`;
 
+/** Object.is, element by element for arrays (a summary point's counts). */
+function same(a: unknown, b: unknown): boolean {
+  if (Array.isArray(a) && Array.isArray(b)) {
+    return a.length === b.length && a.every((x, i) => Object.is(x, b[i]));
+  }
+  return Object.is(a, b);
+}
+
 /** Every field of every point that differs (Object.is: last bits and signed zeros count). */
 export function differences(a: readonly WindowPoint[], b: readonly WindowPoint[]): string[] {
   expect(b.map(keyOf)).toEqual(a.map(keyOf));
@@ -25,7 +33,7 @@ export function differences(a: readonly WindowPoint[], b: readonly WindowPoint[]
   a.forEach((pa, i) => {
     const pb = b[i] as unknown as Record<string, unknown>;
     for (const [key, value] of Object.entries(pa)) {
-      if (!Object.is(value, pb[key]))
+      if (!same(value, pb[key]))
         out.push(`${keyOf(pa)}.${key}: ${String(value)} ≠ ${String(pb[key])}`);
     }
     for (const key of Object.keys(pb)) {

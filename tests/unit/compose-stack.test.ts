@@ -54,7 +54,10 @@ describe('docker compose stack', () => {
     // The rules file sits beside the config in the container, as alerts.rules says.
     const rulesName = config.alerts?.rules;
     expect(rulesName).toBeDefined();
-    const rulesFile = m.get(path.posix.join('/etc/driftwatch', rulesName as string)) as string;
+    // (parsed: resolved against the config file's directory, /etc/driftwatch in the container)
+    const rulesFile = m.get(
+      path.posix.join('/etc/driftwatch', path.basename(rulesName as string)),
+    ) as string;
     expect(loadRulesFile(rulesFile).rules.length).toBeGreaterThan(0);
     // The producer writes the topic the daemon reads, of a model the baselines dir holds.
     const producer = producerOptions(services.producer?.command?.slice(1) ?? []);

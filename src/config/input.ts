@@ -142,7 +142,14 @@ export const mappingSchema = z
     }
   });
 
+export const INPUT_FORMATS = ['json', 'schema-registry'] as const;
+
 export const inputSchema = z.strictObject({
+  /**
+   * How a message's bytes are read: `json` (UTF-8 JSON text) or `schema-registry` (Confluent
+   * wire format: Avro, JSON Schema or Protobuf, schemas from the `schemaRegistry` section).
+   */
+  format: z.enum(INPUT_FORMATS).default('json'),
   mapping: mappingSchema.optional(),
 });
 

@@ -53,6 +53,12 @@ export function parseConfig(
   scope: SecretScope = 'all',
 ): Config {
   const file = parseConfigFile(text, source);
+  if (file.input.format === 'schema-registry' && !file.schemaRegistry) {
+    throw new DriftwatchError(
+      'CONFIG_INVALID',
+      `${source}: input.format is schema-registry, so the schemaRegistry section (url, …) is required`,
+    );
+  }
   const secrets = readSecrets(file, source, env, scope);
   const relative = (p: string) => path.resolve(path.dirname(source), p);
   const alerts = file.alerts && { ...file.alerts, rules: relative(file.alerts.rules) };

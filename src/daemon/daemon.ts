@@ -23,11 +23,15 @@ import { driftSettingsFrom } from '../drift/window-points.js';
 import type { EachBatchPayload } from 'kafkajs';
 import { IngestStage } from '../ingest/ingest-stage.js';
 import { eventSourceFor } from '../prediction-log/event-source.js';
+import { jsonPayloadDecoder, type PayloadDecoder } from '../prediction-log/payload-decoder.js';
 import { EvaluateStage } from '../evaluate/evaluate-stage.js';
 import { WindowEmitter } from '../evaluate/window-emitter.js';
 import { decodeCheckpoint } from '../evaluate/checkpoint.js';
 import { decodeCommitMetadata } from '../kafka/offset-metadata.js';
 import { ensurePartialsTopic, internalPartitionCount } from '../partials/topic.js';
+import { SchemaRegistryDecoder } from '../prediction-log/registry/registry-decoder.js';
+import type { SchemaRegistryClient } from '../schema-registry/client.js';
+import { checkSchemaRegistry, schemaRegistryClientOf } from '../schema-registry/reach.js';
 
 /** The running daemon: Kafka in, InfluxDB out, /metrics and /healthz on the side. */
 export class Daemon {
@@ -44,6 +48,8 @@ export class Daemon {
   private readonly producer: Producer;
   private readonly admin: Admin;
   private readonly kafka: Kafka;
+  /** The schema registry of `input.format: schema-registry`, when configured. */
+  private readonly registry: SchemaRegistryClient | undefined;
   private alerting: Alerting | undefined;
   private server: Server | undefined;
   private ingest: IngestStage | undefined;
@@ -70,6 +76,7 @@ export class Daemon {
     this.producer = kafka.producer({ allowAutoTopicCreation: false });
     this.consumer = kafka.consumer(predictionConsumerOptions(config.kafka));
     this.evaluator = kafka.consumer(partialsConsumerOptions(config.kafka));
+    this.registry = schemaRegistryClientOf(config);
   }
 
   /**
@@ -136,6 +143,7 @@ export class Daemon {
         stopping: this.stopping,
         lastBatchAt: this.lastBatchAt ? new Date(this.lastBatchAt).toISOString() : null,
         messagesConsumed: this.ingest?.messagesConsumed ?? 0,
+        ...(this.registry ? { schemaRegistry: this.registry.state } : {}),
       }),
     );
     this.server = server;
@@ -150,6 +158,12 @@ export class Daemon {
     // Configuration errors of either end stop the start; an InfluxDB that is down does not.
     await checkInfluxTls(influxTargetOf(config));
     await checkKafkaAccess(config, { isStopping: () => this.stopping });
+    if (this.registry && config.schemaRegistry) {
+      await checkSchemaRegistry(this.registry, config.schemaRegistry.url, {
+        timeoutMs: config.schemaRegistry.startTimeout,
+        isStopping: () => this.stopping,
+      });
+    }
     if (this.stopping) return;
     const { inputPartitions, partials } = await reachKafka(config, async () => {
       await this.admin.connect();
@@ -212,7 +226,7 @@ export class Daemon {
         probeMaxAgeMs: Math.max(config.windows.idleTimeout, 4 * tickMs),
       },
       maxFutureSkewMs: config.windows.maxFutureSkew,
-      source: eventSourceFor(config.input),
+      source: eventSourceFor(config.input, this.payloadDecoder()),
       metrics,
       logger,
       readStarts: async (assigned) => {
@@ -393,6 +407,15 @@ export class Daemon {
     this.onBatchError(err);
   }
 
+  /** How input bytes are decoded: JSON, or the Confluent wire format with the registry's schemas. */
+  private payloadDecoder(): PayloadDecoder {
+    const registry = this.registry;
+    if (this.config.input.format !== 'schema-registry' || !registry) return jsonPayloadDecoder;
+    const decoder = new SchemaRegistryDecoder(registry, this.config.schemaRegistry?.cacheSize ?? 1);
+    this.metrics.cachedSchemas = () => decoder.cachedSchemas;
+    return decoder;
+  }
+
   /** Re-reads the rules file (SIGHUP); false when there is none or it is invalid. */
   reloadRules(): Promise<boolean> {
     return this.alerting?.reload('SIGHUP') ?? Promise.resolve(false);
@@ -438,6 +461,7 @@ export class Daemon {
       ['receivers', () => this.alerting?.stop() ?? Promise.resolve()],
       ['producer', () => this.producer.disconnect()],
       ['admin', () => this.admin.disconnect()],
+      ['registry', () => Promise.resolve(this.registry?.close())],
       ['http', () => new Promise((r) => (this.server ? this.server.close(r) : r(undefined)))],
     ];
     for (const [what, step] of steps) {

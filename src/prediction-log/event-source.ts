@@ -15,6 +15,8 @@ export type ReadResult = Extraction | Extract<DecodedPayload, { ok: false }>;
 
 /** Kafka record → events: a payload decoder followed by an event extractor. */
 export interface EventSource {
+  /** The decoder's `prepare`, when it has one: awaited before a batch is read. */
+  prepare?(messages: readonly InputMessage[], from: number): Promise<void>;
   read(message: InputMessage, topic: string): ReadResult;
 }
 
@@ -31,13 +33,15 @@ export function composeEventSource(
   decoder: PayloadDecoder,
   extractor: EventExtractor,
 ): EventSource {
-  return {
+  const source: EventSource = {
     read(message, topic) {
       const decoded = decoder.decode(message);
       if (!decoded.ok) return decoded;
       return extractor.extract(decoded.value, decoded.controls, message, topic);
     },
   };
+  if (decoder.prepare) source.prepare = decoder.prepare.bind(decoder);
+  return source;
 }
 
 /**

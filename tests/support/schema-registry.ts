@@ -11,8 +11,12 @@ export interface RegisteredSchemas {
   ids: Record<RegistryFormat, number>;
 }
 
-export async function registerTestSchemas(url: string, prefix: string): Promise<RegisteredSchemas> {
-  const registry = new SchemaRegistry({ host: url });
+export async function registerTestSchemas(
+  url: string,
+  prefix: string,
+  auth?: { username: string; password: string },
+): Promise<RegisteredSchemas> {
+  const registry = new SchemaRegistry({ host: url, ...(auth ? { auth } : {}) });
   const subject = (name: string) => ({ subject: `${prefix}-${name}-value` });
   const avro = await registry.register(
     { type: SchemaType.AVRO, schema: AVRO_SCHEMA },

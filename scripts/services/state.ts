@@ -9,6 +9,8 @@ export interface ServicesState {
   endpoints: ServiceEndpoints;
   /** Absent in a state written before the secure instances existed (`up` then adds them). */
   secure?: SecureEndpoints;
+  /** The test Schema Registry (Confluent API); absent in a state written before it existed. */
+  schemaRegistry?: { url: string };
   processes: ServiceProcess[];
   dataDir: string;
   startedAt: string;

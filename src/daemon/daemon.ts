@@ -410,7 +410,7 @@ export class Daemon {
   /** How input bytes are decoded: JSON, or the Confluent wire format with the registry's schemas. */
   private payloadDecoder(): PayloadDecoder {
     const registry = this.registry;
-    if (this.config.input.format !== 'schema-registry' || !registry) return jsonPayloadDecoder;
+    if (!registry) return jsonPayloadDecoder;
     const decoder = new SchemaRegistryDecoder(registry, this.config.schemaRegistry?.cacheSize ?? 1);
     this.metrics.cachedSchemas = () => decoder.cachedSchemas;
     return decoder;

@@ -39,6 +39,16 @@ const schemaResponse = z.object({
 /** A schema is at most this large: a registry answering more is not answering a schema. */
 const MAX_RESPONSE_BYTES = 8 * 1024 * 1024;
 
+/** A 404 whose body is the registry's own error (Confluent error codes 40401…40499). */
+function isRegistryNotFound(body: string): boolean {
+  try {
+    const code = (JSON.parse(body) as { error_code?: unknown }).error_code;
+    return typeof code === 'number' && code >= 40400 && code <= 40499;
+  } catch {
+    return false;
+  }
+}
+
 interface Reply {
   status: number;
   body: string;
@@ -73,7 +83,12 @@ export class SchemaRegistryClient implements SchemaSource {
   /** The schema of `id`; undefined when the registry answers 404 (no such id). */
   async fetch(id: number): Promise<RegisteredSchema | undefined> {
     const reply = await this.get(`schemas/ids/${id}`);
-    if (reply.status === 404) return undefined;
+    if (reply.status === 404) {
+      // Only the registry's own "no such schema" (error codes 404xx) is an answer about the id;
+      // any other 404 (a proxy, a wrong base path) would dead-letter every message: an outage.
+      if (isRegistryNotFound(reply.body)) return undefined;
+      throw this.notTheApi(`schemas/ids/${id}`);
+    }
     let parsed: z.infer<typeof schemaResponse>;
     try {
       parsed = schemaResponse.parse(JSON.parse(reply.body));
@@ -92,7 +107,16 @@ export class SchemaRegistryClient implements SchemaSource {
 
   /** One cheap request (the global compatibility config) proving the registry answers us. */
   async check(): Promise<void> {
-    await this.get('config');
+    const reply = await this.get('config');
+    if (reply.status === 404) throw this.notTheApi('config');
+  }
+
+  private notTheApi(path: string): RegistryUnavailable {
+    this.state = 'unreachable';
+    return new RegistryUnavailable(
+      'unavailable',
+      `schema registry at ${this.conn.url} answered 404 to GET /${path} without a registry error: is the URL the base of the Confluent API (Apicurio: …/apis/ccompat/v7)?`,
+    );
   }
 
   close(): void {

@@ -5,10 +5,13 @@ import { RegistryUnavailable, SchemaRegistryClient } from './client.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** The registry client of `schemaRegistry` with its secrets; undefined without the section. */
+/**
+ * The registry client of `schemaRegistry` with its secrets; undefined unless the input is read
+ * through it (`input.format: schema-registry`).
+ */
 export function schemaRegistryClientOf(config: Config): SchemaRegistryClient | undefined {
   const r = config.schemaRegistry;
-  if (!r) return undefined;
+  if (!r || config.input.format !== 'schema-registry') return undefined;
   return new SchemaRegistryClient({
     url: r.url,
     username: r.auth?.username,

@@ -140,7 +140,7 @@ describe('the schema registry client against a real registry', () => {
     expect(await checkCode(unverified, tlsRegistry.url)).toBe('ok');
   });
 
-  it('treats a refused connection, a 5xx and a timeout as an outage: SCHEMA_REGISTRY_UNAVAILABLE at start-up', async () => {
+  it('treats a refused connection, a 5xx, a 404 that is no registry error and a timeout as an outage: SCHEMA_REGISTRY_UNAVAILABLE at start-up', async () => {
     const closed = `http://127.0.0.1:${await freePort()}`;
     const refused = client({ url: closed, timeoutMs: 5_000 });
     await expect(refused.fetch(1)).rejects.toSatisfy(
@@ -148,7 +148,7 @@ describe('the schema registry client against a real registry', () => {
     );
     expect(refused.state).toBe('unreachable');
     expect(await checkCode(refused, closed)).toBe('SCHEMA_REGISTRY_UNAVAILABLE');
-    for (const status of [503, undefined]) {
+    for (const status of [503, 404, undefined]) {
       const server = await fakeServer(status);
       try {
         const c = client({ url: server.url, timeoutMs: 200 });

@@ -17,6 +17,7 @@ import { checkSchemaRegistry } from '../../src/schema-registry/reach.js';
 import { DaemonProcess, writeDaemonConfig } from '../support/daemon-process.js';
 import { registerTestSchemas } from '../support/schema-registry.js';
 import { baselineDirFor, uniqueNames } from '../support/scenario.js';
+import { schemaSourceContract } from '../support/schema-source-contract.js';
 
 const services = inject('services');
 const PASSWORD = 'registry-secret-4711';
@@ -161,6 +162,27 @@ describe('the schema registry client against a real registry', () => {
       }
     }
   });
+});
+
+schemaSourceContract('the HTTP client against a real registry process', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'driftwatch-registry-contract-'));
+  const port = await freePort();
+  let registry = await startSchemaRegistry({ dir, port, detached: false });
+  const { ids } = await registerTestSchemas(registry.url, 'contract');
+  const source = new SchemaRegistryClient({ url: registry.url, timeoutMs: 5_000 });
+  return {
+    source,
+    ids,
+    unknownId: 999_999,
+    takeDown: () => stopSchemaRegistry(registry),
+    bringUp: async () => {
+      registry = await startSchemaRegistry({ dir, port, detached: false });
+    },
+    close: async () => {
+      source.close();
+      await stopSchemaRegistry(registry);
+    },
+  };
 });
 
 describe('the daemon with an unreachable schema registry', () => {

@@ -10,6 +10,7 @@ import {
 } from '../../src/prediction-log/registry/registry-decoder.js';
 import { MISSING_RETRY_MS, SchemaCache } from '../../src/prediction-log/registry/schema-cache.js';
 import { writeZigzagVarint } from '../../src/prediction-log/registry/wire-format.js';
+import { schemaSourceContract } from '../support/schema-source-contract.js';
 import {
   AVRO_SCHEMA,
   JSON_SCHEMA,
@@ -199,5 +200,16 @@ describe('schema cache', () => {
       await decoder.prepare([msg(Buffer.concat([wireHeader(id), Buffer.from('x')]))], 0);
     }
     expect(decoder.cachedSchemas).toBe(2);
+  });
+});
+
+schemaSourceContract('the map of the unit tests', () => {
+  const source = new MapSource();
+  return Promise.resolve({
+    source,
+    ids: { avro: AVRO, json: JSON_ID, protobuf: PROTO },
+    unknownId: 99,
+    takeDown: () => Promise.resolve(void (source.down = true)),
+    bringUp: () => Promise.resolve(void (source.down = false)),
   });
 });

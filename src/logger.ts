@@ -8,9 +8,16 @@ export function createLogger(level: string, destination?: pino.DestinationStream
     level,
     base: { service: 'driftwatch' },
     redact: [
-      ...['token', 'password', 'secrets', 'kafkaPassword', 'smtpPassword', 'influxToken'].flatMap(
-        (key) => [key, `*.${key}`],
-      ),
+      ...[
+        'token',
+        'password',
+        'secrets',
+        'kafkaPassword',
+        'smtpPassword',
+        'influxToken',
+        'schemaRegistryPassword',
+        'authorization',
+      ].flatMap((key) => [key, `*.${key}`]),
       // PEM private keys in TLS options (kafkajs' ssl, nodemailer's tls).
       ...['ssl.key', 'tls.key'].flatMap((key) => [key, `*.${key}`]),
     ],

@@ -22,6 +22,19 @@ export class DaemonMetrics {
     help: 'Valid messages that carry no event (an OIP message kind not in input.mapping.oip.messages, or a batch of 0 rows)',
     registers: [this.registry],
   });
+  readonly schemaRegistryFailures = new Counter({
+    name: 'driftwatch_schema_registry_failures_total',
+    help: 'Failed requests to the schema registry (unreachable, 5xx, timeout, refused credentials): retried while the partition waits',
+    registers: [this.registry],
+  });
+  /** How many schemas the decoder holds: set by the daemon when it reads through a registry. */
+  cachedSchemas: () => number = () => 0;
+  readonly schemasCached: Gauge = new Gauge({
+    name: 'driftwatch_schemas_cached',
+    help: 'Schemas (and ids the registry does not know) held in memory, by id',
+    registers: [this.registry],
+    collect: (): void => this.schemasCached.set(this.cachedSchemas()),
+  });
   readonly deadLetterFailures = new Counter({
     name: 'driftwatch_dead_letter_failures_total',
     help: 'Failed attempts to produce to the dead-letter topic (retried)',

@@ -1,6 +1,11 @@
 import type { TestProject } from 'vitest/node';
 import type { SecureEndpoints, ServiceEndpoints } from '../scripts/services/endpoints.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { freePorts, startNative, stopNative } from '../scripts/services/native.js';
+import { freePort } from '../scripts/services/process.js';
+import { startSchemaRegistry, stopSchemaRegistry } from '../scripts/services/schema-registry.js';
 import { endpointsFromEnv, secureFromEnv } from '../scripts/services/state.js';
 import { dockerAnswers, startWithTestcontainers } from './support/containers.js';
 
@@ -10,6 +15,38 @@ declare module 'vitest' {
     servicesMode: 'env' | 'testcontainers' | 'native';
     /** The SASL_SSL/mTLS broker and the TLS InfluxDB, or why there are none (tests then fail). */
     secureServices: { endpoints: SecureEndpoints } | { missing: string };
+    /** A Schema Registry speaking the Confluent API (SCHEMA_REGISTRY_URL, else started here). */
+    schemaRegistry: { url: string };
+  }
+}
+
+const REGISTRY_HOW_TO_FIX = `The Schema Registry tests need a registry speaking the Confluent REST API. Either set
+SCHEMA_REGISTRY_URL to one (e.g. \`eval "$(npm run -s services -- env)"\` after \`npm run services -- up\`),
+or let the tests start scripts/services/schema-registry-server.ts (node + tsx from this repository's
+devDependencies: run \`npm ci\`).`;
+
+/** The registry of the tests: SCHEMA_REGISTRY_URL, else one started natively until teardown. */
+async function schemaRegistryForTests(project: TestProject): Promise<() => Promise<void>> {
+  const fromEnv = process.env.SCHEMA_REGISTRY_URL;
+  if (fromEnv) {
+    say(`using the schema registry at SCHEMA_REGISTRY_URL ${fromEnv}`);
+    project.provide('schemaRegistry', { url: fromEnv });
+    return async () => {};
+  }
+  try {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'driftwatch-registry-'));
+    const registry = await startSchemaRegistry({ dir, port: await freePort(), detached: false });
+    say(`schema registry started natively at ${registry.url}`);
+    project.provide('schemaRegistry', { url: registry.url });
+    return async () => {
+      await stopSchemaRegistry(registry);
+      rmSync(dir, { recursive: true, force: true });
+    };
+  } catch (err) {
+    throw new Error(
+      `could not start a schema registry: ${err instanceof Error ? err.message : String(err)}\n\n${REGISTRY_HOW_TO_FIX}`,
+      { cause: err },
+    );
   }
 }
 
@@ -30,8 +67,23 @@ function say(message: string): void {
   process.stderr.write(`[test services] ${message}\n`);
 }
 
-/** Finds real services: env endpoints, else Testcontainers when Docker answers, else native processes. */
+/** Real services and the schema registry; the teardown stops what was started here. */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const stopServices = await setupServices(project);
+  try {
+    const stopRegistry = await schemaRegistryForTests(project);
+    return async () => {
+      await stopRegistry();
+      await stopServices();
+    };
+  } catch (err) {
+    await stopServices();
+    throw err;
+  }
+}
+
+/** Finds real services: env endpoints, else Testcontainers when Docker answers, else native processes. */
+async function setupServices(project: TestProject): Promise<() => Promise<void>> {
   const fromEnv = endpointsFromEnv(process.env);
   if (fromEnv.endpoints) {
     say(

@@ -6,6 +6,7 @@ import { withAlertmanager } from './alertmanager.js';
 import { ensureAlertmanager, ensureAll, ensureGrafanaLint, ensureKubeconform } from './install.js';
 import { startNative, startSecureNative, stopNative, type NativePorts } from './native.js';
 import { httpOk, isAlive, portIsFree } from './process.js';
+import { startSchemaRegistry } from './schema-registry.js';
 import { clearState, endpointsToEnv, readState, writeState } from './state.js';
 
 /** Fixed ports for `up` (the demo and manual runs), away from the services' usual ports. */
@@ -56,21 +57,47 @@ async function checkPortsFree(ports: [string, number][]): Promise<void> {
 function printEnv(): void {
   const state = readState();
   if (!state) return;
-  for (const [k, v] of Object.entries(endpointsToEnv(state.endpoints, state.secure)))
-    process.stdout.write(`export ${k}=${v}\n`);
-  if (state.alertmanager)
-    process.stdout.write(`export ALERTMANAGER_URL=${state.alertmanager.url}\n`);
+  const env = endpointsToEnv(state.endpoints, state.secure);
+  if (state.schemaRegistry) env.SCHEMA_REGISTRY_URL = state.schemaRegistry.url;
+  if (state.alertmanager) env.ALERTMANAGER_URL = state.alertmanager.url;
+  for (const [k, v] of Object.entries(env)) process.stdout.write(`export ${k}=${v}\n`);
 }
 
-/** Kafka, InfluxDB, Mailpit and the secure instances (see upCore), then Alertmanager. */
+/** Kafka, InfluxDB, Mailpit and the secure instances (see upCore), the test Schema Registry, then Alertmanager. */
 export async function up(): Promise<void> {
   await upCore();
+  await ensureSchemaRegistry();
   const state = readState();
   const added = state && (await withAlertmanager(state));
   if (added) {
     writeState(added);
     process.stderr.write(`[services] Alertmanager up at ${added.alertmanager?.url}\n`);
   }
+}
+
+/**
+ * The test Schema Registry (scripts/services/schema-registry-server.ts), added to running
+ * services that lack it; the others are left alone (tests of other work may be using them).
+ */
+async function ensureSchemaRegistry(): Promise<void> {
+  const state = readState();
+  if (!state) return;
+  const running = state.processes.find((p) => p.name === 'schema-registry');
+  if (state.schemaRegistry && running && isAlive(running.pid)) return;
+  const variable = 'DRIFTWATCH_SCHEMA_REGISTRY_PORT';
+  const port = Number(process.env[variable] ?? 18081);
+  await checkPortsFree([[variable, port]]);
+  const registry = await startSchemaRegistry({
+    dir: path.join(state.dataDir, 'schema-registry'),
+    port,
+    detached: true,
+  });
+  writeState({
+    ...state,
+    schemaRegistry: { url: registry.url },
+    processes: [...state.processes.filter((p) => p !== running), registry.proc],
+  });
+  process.stderr.write(`[services] schema registry up at ${registry.url}\n`);
 }
 
 async function upCore(): Promise<void> {
@@ -143,8 +170,13 @@ async function status(): Promise<number> {
       .catch(() => false);
     process.stdout.write(`influx-tls /health ${tlsOk ? 'pass' : 'FAIL'}\n`);
   }
+  let registryOk = true;
+  if (state.schemaRegistry) {
+    registryOk = await httpOk(`${state.schemaRegistry.url}/config`).catch(() => false);
+    process.stdout.write(`schema-registry /config ${registryOk ? 'pass' : 'FAIL'}\n`);
+  }
   printEnv();
-  return ok && influxOk && tlsOk ? 0 : 1;
+  return ok && influxOk && tlsOk && registryOk ? 0 : 1;
 }
 
 const USAGE = 'usage: npm run services -- up|down|status|env|install\n';

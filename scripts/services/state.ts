@@ -11,6 +11,8 @@ export interface ServicesState {
   secure?: SecureEndpoints;
   /** Added by `up` when missing (scripts/services/alertmanager.ts). */
   alertmanager?: { url: string };
+  /** The test Schema Registry (Confluent API); absent in a state written before it existed. */
+  schemaRegistry?: { url: string };
   processes: ServiceProcess[];
   dataDir: string;
   startedAt: string;

@@ -142,8 +142,15 @@ export const mappingSchema = z
     }
   });
 
+export const INPUT_FORMATS = ['json', 'schema-registry'] as const;
+
 /** How one topic's messages become events: the default JSON shape without a mapping. */
 const topicInputShape = {
+  /**
+   * How a message's bytes are read: `json` (UTF-8 JSON text) or `schema-registry` (Confluent
+   * wire format: Avro, JSON Schema or Protobuf, schemas from the `schemaRegistry` section).
+   */
+  format: z.enum(INPUT_FORMATS).default('json'),
   mapping: mappingSchema.optional(),
 };
 
@@ -157,7 +164,7 @@ const topicInputSchema = z.union(
     z.strictObject({ topic: z.string().min(1), ...topicInputShape }),
     z.strictObject({ pattern: regexSchema, ...topicInputShape }),
   ],
-  { error: 'expected { topic: name, mapping? } or { pattern: regex, mapping? }' },
+  { error: 'expected { topic: name, format?, mapping? } or { pattern: regex, format?, mapping? }' },
 );
 
 export const inputSchema = z.strictObject({
@@ -167,6 +174,11 @@ export const inputSchema = z.strictObject({
 });
 
 export type InputConfig = z.output<typeof inputSchema>;
+
+/** Whether any input topic is read in the Schema Registry wire format. */
+export function readsSchemaRegistry(input: InputConfig): boolean {
+  return [input, ...input.topics].some((t) => t.format === 'schema-registry');
+}
 /** The part of `input` that says how one topic's messages are read. */
 export type TopicInputConfig = Pick<InputConfig, keyof typeof topicInputShape>;
 export type ExtraTopicConfig = z.output<typeof topicInputSchema>;

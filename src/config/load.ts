@@ -1,3 +1,4 @@
+import { readsSchemaRegistry } from './input.js';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
@@ -56,6 +57,12 @@ export function parseConfig(
   scope: SecretScope = 'all',
 ): Config {
   const file = parseConfigFile(text, source);
+  if (readsSchemaRegistry(file.input) && !file.schemaRegistry) {
+    throw new DriftwatchError(
+      'CONFIG_INVALID',
+      `${source}: input.format (or an input.topics entry's format) is schema-registry, so the schemaRegistry section (url, …) is required`,
+    );
+  }
   const secrets = readSecrets(file, source, env, scope);
   const relative = (p: string) => path.resolve(path.dirname(source), p);
   const alerts = file.alerts && { ...file.alerts, rules: relative(file.alerts.rules) };

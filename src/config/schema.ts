@@ -10,6 +10,7 @@ import { durationSchema } from './duration.js';
 import { DEFAULT_BASELINE_FILE_SIZE, MAX_BASELINE_FILE_SIZE } from '../baseline/limits.js';
 import { brokerSchema, hostSchema, httpUrlSchema } from './network.js';
 import { inputSchema } from './input.js';
+import { schemaRegistrySchema } from './schema-registry.js';
 import { clientTlsSchema, envName, kafkaSaslSchema, kafkaSslSchema } from './security-schema.js';
 import type { PemMaterial } from './tls-files.js';
 
@@ -188,6 +189,8 @@ export const configSchema = z.strictObject({
   influx: influxSchema,
   /** How messages become events (README "Input formats and field mapping"); default shape without. */
   input: inputSchema.prefault({}),
+  /** The Schema Registry of `input.format: schema-registry` (README "Schema Registry input"). */
+  schemaRegistry: schemaRegistrySchema.optional(),
   windows: windowsSchema.default({
     size: 300_000,
     allowedLateness: 0,
@@ -250,8 +253,15 @@ export interface Secrets {
   smtpPassword?: string;
   /** The password of kafka.sasl (plain, scram-*). */
   kafkaPassword?: string;
-  /** Contents of the `*File` keys of kafka.ssl, influx.tls and smtp.tls, read at start-up. */
-  tls?: { kafka?: PemMaterial; influx?: PemMaterial; smtp?: PemMaterial };
+  /** The basic-auth password of schemaRegistry.auth. */
+  schemaRegistryPassword?: string;
+  /** Contents of the `*File` keys of kafka.ssl, influx.tls, smtp.tls and schemaRegistry.tls. */
+  tls?: {
+    kafka?: PemMaterial;
+    influx?: PemMaterial;
+    smtp?: PemMaterial;
+    schemaRegistry?: PemMaterial;
+  };
 }
 
 /** The validated configuration the daemon runs with: the file plus secrets from env. */

@@ -1,5 +1,6 @@
 import { DriftwatchError } from '../errors.js';
 import type { FileConfig, Secrets } from './schema.js';
+import { DEFAULT_SCHEMA_REGISTRY_PASSWORD_ENV } from './schema-registry.js';
 import { DEFAULT_KAFKA_PASSWORD_ENV } from './security-schema.js';
 import { readConfigFile, readPemFiles } from './tls-files.js';
 
@@ -17,37 +18,40 @@ function fromEnv(source: string, env: NodeJS.ProcessEnv, key: string, name: stri
   return value;
 }
 
-/** The SASL password: from kafka.sasl.passwordFile, else the env variable passwordEnv names. */
-function kafkaPassword(
-  file: FileConfig,
+/**
+ * A password from `<at>.passwordFile`, else from the env variable `<at>.passwordEnv` names
+ * (`defaultEnv` when neither key is set).
+ */
+function password(
+  at: string,
+  keys: { passwordFile?: string | undefined; passwordEnv?: string | undefined },
+  defaultEnv: string,
   source: string,
   env: NodeJS.ProcessEnv,
-): string | undefined {
-  const sasl = file.kafka.sasl;
-  if (!sasl || sasl.mechanism === 'oauthbearer') return undefined;
-  if (sasl.passwordFile !== undefined) {
+): string {
+  if (keys.passwordFile !== undefined) {
     // A mounted secret usually ends with a newline that is no part of the password.
-    const password = readConfigFile(
+    const text = readConfigFile(
       source,
-      'kafka.sasl.passwordFile',
-      sasl.passwordFile,
+      `${at}.passwordFile`,
+      keys.passwordFile,
       'CONFIG_SECRET_MISSING',
     ).replace(/\r?\n$/, '');
-    if (password === '') {
+    if (text === '') {
       throw new DriftwatchError(
         'CONFIG_SECRET_MISSING',
-        `${source}: kafka.sasl.passwordFile (${sasl.passwordFile}) is empty`,
+        `${source}: ${at}.passwordFile (${keys.passwordFile}) is empty`,
       );
     }
-    return password;
+    return text;
   }
   return fromEnv(
     source,
     env,
-    sasl.passwordEnv === undefined
-      ? `kafka.sasl.passwordEnv (default ${DEFAULT_KAFKA_PASSWORD_ENV})`
-      : 'kafka.sasl.passwordEnv',
-    sasl.passwordEnv ?? DEFAULT_KAFKA_PASSWORD_ENV,
+    keys.passwordEnv === undefined
+      ? `${at}.passwordEnv (default ${defaultEnv})`
+      : `${at}.passwordEnv`,
+    keys.passwordEnv ?? defaultEnv,
   );
 }
 
@@ -62,8 +66,10 @@ export function readSecrets(
   scope: SecretScope = 'all',
 ): Secrets {
   const secrets: Secrets = { influxToken: '' };
-  const password = kafkaPassword(file, source, env);
-  if (password !== undefined) secrets.kafkaPassword = password;
+  const sasl = file.kafka.sasl;
+  if (sasl && sasl.mechanism !== 'oauthbearer') {
+    secrets.kafkaPassword = password('kafka.sasl', sasl, DEFAULT_KAFKA_PASSWORD_ENV, source, env);
+  }
   const tls: NonNullable<Secrets['tls']> = {};
   if (file.kafka.ssl) tls.kafka = readPemFiles(source, 'kafka.ssl', file.kafka.ssl);
   if (scope === 'all') {
@@ -78,6 +84,19 @@ export function readSecrets(
     if (smtpPassword) secrets.smtpPassword = smtpPassword;
     if (file.influx.tls) tls.influx = readPemFiles(source, 'influx.tls', file.influx.tls);
     if (file.smtp?.tls) tls.smtp = readPemFiles(source, 'smtp.tls', file.smtp.tls);
+    const registry = file.schemaRegistry;
+    if (registry?.auth) {
+      secrets.schemaRegistryPassword = password(
+        'schemaRegistry.auth',
+        registry.auth,
+        DEFAULT_SCHEMA_REGISTRY_PASSWORD_ENV,
+        source,
+        env,
+      );
+    }
+    if (registry?.tls) {
+      tls.schemaRegistry = readPemFiles(source, 'schemaRegistry.tls', registry.tls);
+    }
   }
   if (Object.keys(tls).length > 0) secrets.tls = tls;
   return secrets;

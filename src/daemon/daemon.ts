@@ -30,11 +30,15 @@ import type { EachBatchPayload } from 'kafkajs';
 import { IngestStage } from '../ingest/ingest-stage.js';
 import type { InputTopics } from '../ingest/input-topics.js';
 import { eventSourceFor, routeByTopic } from '../prediction-log/event-source.js';
+import { jsonPayloadDecoder, type PayloadDecoder } from '../prediction-log/payload-decoder.js';
 import { EvaluateStage } from '../evaluate/evaluate-stage.js';
 import { WindowEmitter } from '../evaluate/window-emitter.js';
 import { decodeCheckpoint } from '../evaluate/checkpoint.js';
 import { ensurePartialsTopic, internalPartitionCount } from '../partials/topic.js';
 import { loadRulesFile } from '../rules/rules-file.js';
+import { SchemaRegistryDecoder } from '../prediction-log/registry/registry-decoder.js';
+import type { SchemaRegistryClient } from '../schema-registry/client.js';
+import { checkSchemaRegistry, schemaRegistryClientOf } from '../schema-registry/reach.js';
 
 /** The running daemon: Kafka in, InfluxDB out, /metrics and /healthz on the side. */
 export class Daemon {
@@ -51,6 +55,8 @@ export class Daemon {
   private readonly producer: Producer;
   private readonly admin: Admin;
   private readonly kafka: Kafka;
+  /** The schema registry of `input.format: schema-registry`, when configured. */
+  private readonly registry: SchemaRegistryClient | undefined;
   private alerting: Alerting | undefined;
   private server: Server | undefined;
   private ingest: IngestStage | undefined;
@@ -78,6 +84,7 @@ export class Daemon {
     this.producer = kafka.producer({ allowAutoTopicCreation: false });
     this.consumer = kafka.consumer(predictionConsumerOptions(config.kafka));
     this.evaluator = kafka.consumer(partialsConsumerOptions(config.kafka));
+    this.registry = schemaRegistryClientOf(config);
   }
 
   /**
@@ -147,6 +154,7 @@ export class Daemon {
         stopping: this.stopping,
         lastBatchAt: this.lastBatchAt ? new Date(this.lastBatchAt).toISOString() : null,
         messagesConsumed: this.ingest?.messagesConsumed ?? 0,
+        ...(this.registry ? { schemaRegistry: this.registry.state } : {}),
       }),
     );
     this.server = server;
@@ -161,6 +169,12 @@ export class Daemon {
     // Configuration errors of either end stop the start; an InfluxDB that is down does not.
     await checkInfluxTls(influxTargetOf(config));
     await checkKafkaAccess(config, { isStopping: () => this.stopping });
+    if (this.registry && config.schemaRegistry) {
+      await checkSchemaRegistry(this.registry, config.schemaRegistry.url, {
+        timeoutMs: config.schemaRegistry.startTimeout,
+        isStopping: () => this.stopping,
+      });
+    }
     if (this.stopping) return;
     const { inputs, inputEnds, partials } = await reachKafka(config, async () => {
       await this.admin.connect();
@@ -226,9 +240,7 @@ export class Daemon {
       },
       maxFutureSkewMs: config.windows.maxFutureSkew,
       inputs,
-      source: routeByTopic(
-        new Map(inputs.topics.map((t) => [t, eventSourceFor(inputs.inputOf(t))])),
-      ),
+      source: this.eventSourceOf(inputs),
       metrics,
       logger,
       readStarts: (assigned) => readInputStarts(this.admin, config, inputs, assigned, logger),
@@ -425,6 +437,29 @@ export class Daemon {
     this.onBatchError(err);
   }
 
+  /**
+   * How each input topic's messages become events: its mapping over its format's decoder (JSON,
+   * or the Confluent wire format with the registry's schemas, one cache for every topic).
+   */
+  private eventSourceOf(inputs: InputTopics) {
+    const registry = this.registry;
+    let decoder: PayloadDecoder | undefined;
+    if (registry) {
+      const d = new SchemaRegistryDecoder(registry, this.config.schemaRegistry?.cacheSize ?? 1);
+      this.metrics.cachedSchemas = () => d.cachedSchemas;
+      decoder = d;
+    }
+    return routeByTopic(
+      new Map(
+        inputs.topics.map((t) => {
+          const input = inputs.inputOf(t);
+          const fromRegistry = input.format === 'schema-registry' && decoder;
+          return [t, eventSourceFor(input, fromRegistry ? decoder : jsonPayloadDecoder)];
+        }),
+      ),
+    );
+  }
+
   /** Re-reads the rules file (SIGHUP); false when there is none or it is invalid. */
   reloadRules(): Promise<boolean> {
     return this.alerting?.reload('SIGHUP') ?? Promise.resolve(false);
@@ -470,6 +505,7 @@ export class Daemon {
       ['receivers', () => this.alerting?.stop() ?? Promise.resolve()],
       ['producer', () => this.producer.disconnect()],
       ['admin', () => this.admin.disconnect()],
+      ['registry', () => Promise.resolve(this.registry?.close())],
       ['http', () => new Promise((r) => (this.server ? this.server.close(r) : r(undefined)))],
     ];
     for (const [what, step] of steps) {

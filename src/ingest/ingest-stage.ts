@@ -143,6 +143,7 @@ export class IngestStage extends SerialStage {
       this.deps.logger,
     );
     if (startIndex === undefined) return;
+    await this.prepare(payload, startIndex);
     const { metrics } = this.deps;
     const { windower } = state;
     const deadLetters: Message[] = [];
@@ -196,6 +197,30 @@ export class IngestStage extends SerialStage {
       deadLetters,
       batchContext(() => payload.heartbeat(), this.deps.isStopping),
     );
+  }
+
+  /**
+   * Fetches what reading the batch needs (the schemas of its messages) before any message is
+   * read: an outage of the schema registry makes the partition wait here (heartbeating), so
+   * nothing is dead-lettered or skipped for it. Counted per failed attempt, logged once.
+   */
+  private async prepare(payload: EachBatchPayload, startIndex: number): Promise<void> {
+    const source = this.deps.source;
+    if (source?.prepare === undefined) return;
+    const { metrics, logger, isStopping } = this.deps;
+    const { topic, partition, messages } = payload.batch;
+    await retryUntilSuccess(() => source.prepare!(messages, startIndex, topic), {
+      what: 'fetching schemas from the schema registry',
+      context: batchContext(() => payload.heartbeat(), isStopping),
+      onFailure: (err, attempt, retryInMs) => {
+        metrics.schemaRegistryFailures.inc();
+        if (attempt > 1) return;
+        logger.error(
+          { err, topic, partition, offset: messages[startIndex]?.offset, retryInMs },
+          'the schema registry cannot answer; this partition waits and retries (see driftwatch_schema_registry_failures_total)',
+        );
+      },
+    });
   }
 
   /**

@@ -15,6 +15,8 @@ export type ReadResult = Extraction | Extract<DecodedPayload, { ok: false }>;
 
 /** Kafka record → events: a payload decoder followed by an event extractor. */
 export interface EventSource {
+  /** The decoder's `prepare`, when it has one: awaited before a batch (of `topic`) is read. */
+  prepare?(messages: readonly InputMessage[], from: number, topic: string): Promise<void>;
   read(message: InputMessage, topic: string): ReadResult;
 }
 
@@ -31,13 +33,15 @@ export function composeEventSource(
   decoder: PayloadDecoder,
   extractor: EventExtractor,
 ): EventSource {
-  return {
+  const source: EventSource = {
     read(message, topic) {
       const decoded = decoder.decode(message);
       if (!decoded.ok) return decoded;
       return extractor.extract(decoded.value, decoded.controls, message, topic);
     },
   };
+  if (decoder.prepare) source.prepare = decoder.prepare.bind(decoder);
+  return source;
 }
 
 /**
@@ -66,7 +70,7 @@ export function routeByTopic(sources: ReadonlyMap<string, EventSource>): EventSo
   if (sources.size === 1) return [...sources.values()][0] as EventSource;
   let lastTopic: string | undefined;
   let last: EventSource | undefined;
-  return {
+  const routed: EventSource = {
     read(message, topic) {
       if (topic !== lastTopic) {
         last = sources.get(topic);
@@ -76,4 +80,10 @@ export function routeByTopic(sources: ReadonlyMap<string, EventSource>): EventSo
       return last.read(message, topic);
     },
   };
+  // Only when a topic's decoder prepares: plain JSON batches skip the call altogether.
+  if ([...sources.values()].some((s) => s.prepare !== undefined)) {
+    routed.prepare = (messages, from, topic) =>
+      sources.get(topic)?.prepare?.(messages, from, topic) ?? Promise.resolve();
+  }
+  return routed;
 }

@@ -29,10 +29,17 @@ export type DecodedPayload =
   | PayloadFailure;
 
 /**
- * Step 1 of reading a message: bytes → a JS value. JSON today; a Schema Registry decoder
- * (Avro, Protobuf, JSON Schema) is another implementation. Never throws on bad input.
+ * Step 1 of reading a message: bytes → a JS value. JSON, or the Schema Registry decoder (Avro,
+ * Protobuf, JSON Schema). Never throws on bad input. A decoder that needs I/O (schemas) does
+ * it in `prepare`, awaited once per batch before any of its messages is decoded: `decode`
+ * stays synchronous, and a decoder without `prepare` (JSON) costs the batch nothing more.
  */
 export interface PayloadDecoder {
+  /**
+   * Makes `decode` ready for `messages` (from index `from`). Rejects when a service it needs
+   * cannot answer (an outage: the caller retries the batch, nothing is decoded meanwhile).
+   */
+  prepare?(messages: readonly InputMessage[], from: number): Promise<void>;
   decode(message: InputMessage): DecodedPayload;
 }
 

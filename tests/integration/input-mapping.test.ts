@@ -1,4 +1,5 @@
 import type { Message } from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
   events,
   native,
@@ -7,10 +8,10 @@ import {
   oipMessages,
   spec,
 } from '../support/input-shapes.js';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { DaemonProcess, writeDaemonConfig } from '../support/daemon-process.js';
+import type { DaemonProcess } from '../support/daemon-process.js';
+import { startInputRuns } from '../support/input-runs.js';
 import { queryDrift, waitForDriftRows } from '../support/influx.js';
-import { createTopics, readAll, toolingKafka } from '../support/kafka.js';
+import { readAll, toolingKafka } from '../support/kafka.js';
 import { baselineDirFor, uniqueNames } from '../support/scenario.js';
 
 const services = inject('services');
@@ -58,23 +59,17 @@ describe(`input formats against real Kafka and InfluxDB (${inject('servicesMode'
       { value: JSON.stringify(mismatched) },
       ...tensors.slice(100),
     ];
-    const producer = kafka.producer();
-    await producer.connect();
-    try {
-      for (const run of Object.values(runs)) {
-        await createTopics(kafka, [run.names.topic, run.names.deadLetterTopic]);
-        await producer.send({ topic: run.names.topic, messages: run.messages });
-        const { file } = await writeDaemonConfig(services, {
-          ...run.names,
-          baselinesDir,
-          windowSize: '1m',
+    daemons.push(
+      ...(await startInputRuns(
+        kafka,
+        services,
+        baselinesDir,
+        Object.values(runs).map((run) => ({
+          ...run,
           extra: run.input === undefined ? {} : { input: run.input },
-        });
-        daemons.push(new DaemonProcess(file, { INFLUX_TOKEN: services.influx.token }));
-      }
-    } finally {
-      await producer.disconnect();
-    }
+        })),
+      )),
+    );
   });
 
   afterAll(async () => {

@@ -274,7 +274,7 @@ describe('input.mapping in the config file', () => {
   };
 
   it('is optional: without it, messages are the default shape', () => {
-    expect(configSchema.parse(base).input).toEqual({ topics: [] });
+    expect(configSchema.parse(base).input).toEqual({ format: 'json', topics: [] });
   });
 
   it('names the bad key of a mapping', () => {

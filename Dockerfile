@@ -1,4 +1,5 @@
-FROM node:20-slim AS deps
+# Node: the current LTS line (26) in the image; the code also runs on Node 20.19+, which CI tests.
+FROM node:26-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
@@ -18,7 +19,7 @@ USER node
 ENTRYPOINT ["npx", "tsx"]
 CMD ["scripts/produce.ts", "--brokers", "kafka:9092", "--topic", "predictions"]
 
-FROM node:20-slim
+FROM node:26-slim
 WORKDIR /app
 ENV NODE_ENV=production
 COPY --from=build /app/node_modules node_modules

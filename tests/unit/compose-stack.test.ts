@@ -6,11 +6,14 @@ import { parseConfig } from '../../src/config/load.js';
 import { loadRulesFile } from '../../src/rules/rules-file.js';
 import { DEMO_SPEC } from '../../scripts/demo-spec.js';
 import { producerOptions } from '../../scripts/produce.js';
+import { cli } from '../support/cli.js';
 
 const root = path.join(import.meta.dirname, '..', '..');
 
 interface Service {
   image?: string;
+  healthcheck?: { test: string[] };
+  depends_on?: Record<string, { condition: string }>;
   build?: { context: string; target?: string };
   command?: string[];
   volumes?: string[];
@@ -39,6 +42,32 @@ function mounts(name: string): Map<string, string> {
  * producer, Prometheus target, Grafana provisioning).
  */
 describe('docker compose stack', () => {
+  it('pins every image to a version and builds the rest from the Dockerfile', () => {
+    for (const [name, service] of Object.entries(services)) {
+      if (service.build) continue;
+      expect(service.image, name).toMatch(/^[\w./-]+:v?\d+(\.\d+)+/);
+    }
+  });
+
+  it('declares a healthcheck for every long-running service and waits on conditions', () => {
+    // kafka-init runs once; the producer serves nothing to check.
+    const withoutHealth = new Set(['kafka-init', 'producer']);
+    for (const [name, service] of Object.entries(services)) {
+      if (!withoutHealth.has(name))
+        expect(service.healthcheck?.test.length, name).toBeGreaterThan(0);
+      for (const [dependency, { condition }] of Object.entries(service.depends_on ?? {})) {
+        const target = services[dependency];
+        expect(target, `${name} → ${dependency}`).toBeDefined();
+        if (condition === 'service_healthy') {
+          expect(target?.healthcheck, `${name} waits for ${dependency}'s health`).toBeDefined();
+        }
+        expect(['service_healthy', 'service_started', 'service_completed_successfully']).toContain(
+          condition,
+        );
+      }
+    }
+  });
+
   it('mounts only files and directories that exist', () => {
     for (const name of Object.keys(services)) {
       for (const host of mounts(name).values()) expect(existsSync(host), host).toBe(true);
@@ -48,6 +77,9 @@ describe('docker compose stack', () => {
   it("runs the daemon with a valid config, its rules and the producer's baseline", () => {
     const m = mounts('driftwatch');
     const configFile = m.get('/etc/driftwatch/driftwatch.yaml') as string;
+    const validated = cli(['config', 'validate', configFile]);
+    expect(validated.stderr).toContain('valid');
+    expect(validated.status).toBe(0);
     const config = parseConfig(readFileSync(configFile, 'utf8'), configFile, {
       INFLUX_TOKEN: services.driftwatch?.environment?.INFLUX_TOKEN,
     });

@@ -175,9 +175,16 @@ export const inputSchema = z.strictObject({
 
 export type InputConfig = z.output<typeof inputSchema>;
 
+/** The key of the first input read in the Schema Registry wire format, if any. */
+export function schemaRegistryFormatKey(input: InputConfig): string | undefined {
+  if (input.format === 'schema-registry') return 'input.format';
+  const i = input.topics.findIndex((t) => t.format === 'schema-registry');
+  return i < 0 ? undefined : `input.topics[${i}].format`;
+}
+
 /** Whether any input topic is read in the Schema Registry wire format. */
 export function readsSchemaRegistry(input: InputConfig): boolean {
-  return [input, ...input.topics].some((t) => t.format === 'schema-registry');
+  return schemaRegistryFormatKey(input) !== undefined;
 }
 /** The part of `input` that says how one topic's messages are read. */
 export type TopicInputConfig = Pick<InputConfig, keyof typeof topicInputShape>;

@@ -1,4 +1,4 @@
-import { readsSchemaRegistry } from './input.js';
+import { schemaRegistryFormatKey } from './input.js';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
@@ -57,10 +57,11 @@ export function parseConfig(
   scope: SecretScope = 'all',
 ): Config {
   const file = parseConfigFile(text, source);
-  if (readsSchemaRegistry(file.input) && !file.schemaRegistry) {
+  const registryKey = schemaRegistryFormatKey(file.input);
+  if (registryKey !== undefined && !file.schemaRegistry) {
     throw new DriftwatchError(
       'CONFIG_INVALID',
-      `${source}: input.format (or an input.topics entry's format) is schema-registry, so the schemaRegistry section (url, …) is required`,
+      `${source}: ${registryKey} is schema-registry, so the schemaRegistry section (url, …) is required`,
     );
   }
   const secrets = readSecrets(file, source, env, scope);

@@ -58,6 +58,13 @@ describe('input.format and the schemaRegistry section', () => {
     expect(codeOf(() => parse({ input: { format: 'schema-registry' } }))).toMatch(
       /^CONFIG_INVALID: [\s\S]*input\.format is schema-registry, so the schemaRegistry section/,
     );
+    expect(
+      codeOf(() =>
+        parse({ input: { topics: [{ topic: 'x' }, { topic: 'y', format: 'schema-registry' }] } }),
+      ),
+    ).toMatch(
+      /^CONFIG_INVALID: [\s\S]*input\.topics\[1\]\.format is schema-registry, so the schemaRegistry/,
+    );
     expect(codeOf(() => parse({ input: { format: 'avro' } }))).toMatch(
       /^CONFIG_INVALID: [\s\S]*input\.format/,
     );

@@ -11,32 +11,17 @@ import { InfluxSink } from '../sinks/influx.js';
 import { checkInfluxTls, influxTargetOf } from '../sinks/influx-client.js';
 import { createKafkaClient } from '../kafka/client.js';
 import { isRebalanceError } from '../kafka/failures.js';
-import { readLogEnds, readPartitionStarts } from '../kafka/kafka-io.js';
-import {
-  readInputEnds,
-  readInputStarts,
-  resolveInputTopics,
-  unreadInputTopics,
-} from './input-io.js';
+import { readLogEnds } from '../kafka/kafka-io.js';
+import { inputEventSource, readInputEnds, resolveInputTopics, UnreadTopics } from './input-io.js';
+import { createEvaluateStage, createIngestStage, type StageWiring } from './stages.js';
 import { checkKafkaAccess, reachKafka } from '../kafka/reach.js';
-import {
-  evaluateGroupId,
-  predictionConsumerOptions,
-  partialsConsumerOptions,
-} from '../kafka/consumer-options.js';
+import { predictionConsumerOptions, partialsConsumerOptions } from '../kafka/consumer-options.js';
 import { StoppedWhileRetrying } from '../shared/retry.js';
-import { driftSettingsFrom } from '../drift/window-points.js';
 import type { EachBatchPayload } from 'kafkajs';
-import { IngestStage } from '../ingest/ingest-stage.js';
-import type { InputTopics } from '../ingest/input-topics.js';
-import { eventSourceFor, routeByTopic } from '../prediction-log/event-source.js';
-import { jsonPayloadDecoder, type PayloadDecoder } from '../prediction-log/payload-decoder.js';
-import { EvaluateStage } from '../evaluate/evaluate-stage.js';
-import { WindowEmitter } from '../evaluate/window-emitter.js';
-import { decodeCheckpoint } from '../evaluate/checkpoint.js';
+import type { IngestStage } from '../ingest/ingest-stage.js';
+import type { EvaluateStage } from '../evaluate/evaluate-stage.js';
 import { ensurePartialsTopic, internalPartitionCount } from '../partials/topic.js';
 import { loadRulesFile } from '../rules/rules-file.js';
-import { SchemaRegistryDecoder } from '../prediction-log/registry/registry-decoder.js';
 import type { SchemaRegistryClient } from '../schema-registry/client.js';
 import { checkSchemaRegistry, schemaRegistryClientOf } from '../schema-registry/reach.js';
 
@@ -70,7 +55,7 @@ export class Daemon {
   private stopReload: () => void = () => undefined;
   private idleTimer: NodeJS.Timeout | undefined;
   private partitionTimer: NodeJS.Timeout | undefined;
-  private readonly unreadTopicsNoted = new Set<string>();
+  private unreadTopics: UnreadTopics | undefined;
   /** Start-up in progress: a stop requested meanwhile waits for it to give up at its next step. */
   private starting: Promise<void> | undefined;
 
@@ -220,72 +205,33 @@ export class Daemon {
       : undefined);
     if (this.stopping) return;
 
-    const ingest = (this.ingest = new IngestStage({
+    const wiring: StageWiring = {
+      config,
       kafka: this.kafka,
-      topics: {
-        consumerGroupId: k.groupId,
-        partialsTopic: partials.topic,
-        partialsPartitions: partials.count,
-        partialsFormat: config.scale.partialsFormat,
-        deadLetterTopic: k.deadLetterTopic,
-      },
+      admin: this.admin,
       baselines,
-      windows: {
-        sizeMs: config.windows.size,
-        latenessMs: config.windows.allowedLateness,
-        idleTimeoutMs: config.windows.idleTimeout,
-        // A probe proves "nothing to read" only for a while: if probes stop (Kafka unreachable),
-        // partitions stop counting as idle and windows wait instead of dropping events as late.
-        probeMaxAgeMs: Math.max(config.windows.idleTimeout, 4 * tickMs),
-      },
-      maxFutureSkewMs: config.windows.maxFutureSkew,
       inputs,
-      source: this.eventSourceOf(inputs),
+      partials,
       metrics,
       logger,
-      readStarts: (assigned) => readInputStarts(this.admin, config, inputs, assigned, logger),
-      readLogEnds: () => readInputEnds(this.admin, inputs),
+      tickMs,
+      isStopping: () => this.stopping,
+    };
+    const ingest = (this.ingest = createIngestStage(wiring, {
+      source: inputEventSource(inputs, this.registry, config.schemaRegistry, metrics),
       seek: (topic, partition, offset) =>
         this.consumer.seek({ topic, partition, offset: String(offset) }),
-      isStopping: () => this.stopping,
     }));
-    const evaluate = (this.evaluate = new EvaluateStage({
-      baselines,
-      emitter: new WindowEmitter({
-        drift: driftSettingsFrom(config.drift),
-        metrics,
-        logger,
-        writeResults: (results) => sink.write(results),
-      }),
-      metrics,
-      logger,
-      inputPartitions: () => knownInputs,
-      readInputEnds: () => readInputEnds(this.admin, inputs),
-      readStarts: async (assigned) => {
-        const where = {
-          groupId: evaluateGroupId(k.groupId),
-          topic: partials.topic,
-          fromBeginning: true,
-        };
-        const starts = await readPartitionStarts(this.admin, where, assigned, logger);
-        return new Map(
-          [...starts].map(([q, s]) => [
-            q,
-            { resumeAt: s.resumeAt, checkpoint: decodeCheckpoint(s.metadata) },
-          ]),
-        );
-      },
-      ...(alerting
-        ? {
-            assignAlerts: (partitions) => alerting.assign(partitions),
-            onEmitted: (q, points, watermark, context) =>
-              alerting.onWindows(q, points, watermark, context),
-          }
-        : {}),
+    const evaluate = (this.evaluate = createEvaluateStage(wiring, {
+      sink,
+      alerting,
+      knownInputs: () => knownInputs,
       seek: (partition, offset) =>
         this.evaluator.seek({ topic: partials.topic, partition, offset: String(offset) }),
-      isStopping: () => this.stopping,
     }));
+    if (config.input.topics.some((e) => 'pattern' in e)) {
+      this.unreadTopics = new UnreadTopics(this.admin, config, metrics, logger);
+    }
 
     this.consumer.on(this.consumer.events.GROUP_JOIN, (e) => {
       const assignment = e.payload.memberAssignment;
@@ -373,7 +319,7 @@ export class Daemon {
       readInputEnds(this.admin, inputs)
         .then((ends) => (knownInputs = sourcesOf(ends)))
         .catch((err: unknown) => logger.debug({ err }, 'reading the input partitions failed'));
-      if (config.input.topics.some((e) => 'pattern' in e)) void this.noteUnreadTopics(inputs);
+      void this.unreadTopics?.check(inputs);
     }, 60_000);
     logger.info(
       {
@@ -384,27 +330,6 @@ export class Daemon {
       },
       'consuming',
     );
-  }
-
-  /**
-   * kafkajs subscribes once, at the start: a topic created later that a pattern matches is read
-   * after a restart. Said once per topic, and counted, so the gap is never silent.
-   */
-  private async noteUnreadTopics(inputs: InputTopics): Promise<void> {
-    try {
-      const unread = await unreadInputTopics(this.admin, this.config, inputs);
-      this.metrics.inputTopicsUnread.set(unread.length);
-      for (const topic of unread) {
-        if (this.unreadTopicsNoted.has(topic)) continue;
-        this.unreadTopicsNoted.add(topic);
-        this.logger.warn(
-          { topic, code: 'INPUT_TOPIC_UNREAD' },
-          'a topic matching an input.topics pattern was created after the start; restart the daemon to read it',
-        );
-      }
-    } catch (err) {
-      this.logger.debug({ err }, 'listing topics for input.topics patterns failed');
-    }
   }
 
   /**
@@ -435,29 +360,6 @@ export class Daemon {
       return;
     }
     this.onBatchError(err);
-  }
-
-  /**
-   * How each input topic's messages become events: its mapping over its format's decoder (JSON,
-   * or the Confluent wire format with the registry's schemas, one cache for every topic).
-   */
-  private eventSourceOf(inputs: InputTopics) {
-    const registry = this.registry;
-    let decoder: PayloadDecoder | undefined;
-    if (registry) {
-      const d = new SchemaRegistryDecoder(registry, this.config.schemaRegistry?.cacheSize ?? 1);
-      this.metrics.cachedSchemas = () => d.cachedSchemas;
-      decoder = d;
-    }
-    return routeByTopic(
-      new Map(
-        inputs.topics.map((t) => {
-          const input = inputs.inputOf(t);
-          const fromRegistry = input.format === 'schema-registry' && decoder;
-          return [t, eventSourceFor(input, fromRegistry ? decoder : jsonPayloadDecoder)];
-        }),
-      ),
-    );
   }
 
   /** Re-reads the rules file (SIGHUP); false when there is none or it is invalid. */

@@ -6,6 +6,11 @@ import type { PartitionStart } from '../ingest/ingest-partition.js';
 import { readLogEnds, readPartitionStarts } from '../kafka/kafka-io.js';
 import { decodeCommitMetadata } from '../kafka/offset-metadata.js';
 import type { Logger } from '../logger.js';
+import type { DaemonMetrics } from '../metrics.js';
+import { eventSourceFor, routeByTopic, type EventSource } from '../prediction-log/event-source.js';
+import { jsonPayloadDecoder, type PayloadDecoder } from '../prediction-log/payload-decoder.js';
+import { SchemaRegistryDecoder } from '../prediction-log/registry/registry-decoder.js';
+import type { SchemaRegistryClient } from '../schema-registry/client.js';
 
 /** driftwatch's own topics: never read as input, whatever a pattern matches. */
 function internalTopics(config: Config): (topic: string) => boolean {
@@ -80,4 +85,63 @@ export async function readInputStarts(
     }
   }
   return starts;
+}
+
+/**
+ * How each input topic's messages become events: its mapping over its format's decoder (JSON,
+ * or the Confluent wire format with the registry's schemas, one cache for every topic).
+ */
+export function inputEventSource(
+  inputs: InputTopics,
+  registry: SchemaRegistryClient | undefined,
+  settings: Config['schemaRegistry'],
+  metrics: DaemonMetrics,
+): EventSource {
+  let decoder: PayloadDecoder | undefined;
+  if (registry) {
+    const d = new SchemaRegistryDecoder(registry, settings?.cacheSize ?? 1);
+    metrics.cachedSchemas = () => d.cachedSchemas;
+    decoder = d;
+  }
+  return routeByTopic(
+    new Map(
+      inputs.topics.map((t) => {
+        const input = inputs.inputOf(t);
+        const fromRegistry = input.format === 'schema-registry' && decoder;
+        return [t, eventSourceFor(input, fromRegistry ? decoder : jsonPayloadDecoder)];
+      }),
+    ),
+  );
+}
+
+/**
+ * kafkajs subscribes once, at the start: a topic created later that a pattern matches is read
+ * after a restart. Said once per topic, and counted, so the gap is never silent.
+ */
+export class UnreadTopics {
+  private readonly noted = new Set<string>();
+
+  constructor(
+    private readonly admin: Admin,
+    private readonly config: Config,
+    private readonly metrics: DaemonMetrics,
+    private readonly logger: Logger,
+  ) {}
+
+  async check(inputs: InputTopics): Promise<void> {
+    try {
+      const unread = await unreadInputTopics(this.admin, this.config, inputs);
+      this.metrics.inputTopicsUnread.set(unread.length);
+      for (const topic of unread) {
+        if (this.noted.has(topic)) continue;
+        this.noted.add(topic);
+        this.logger.warn(
+          { topic, code: 'INPUT_TOPIC_UNREAD' },
+          'a topic matching an input.topics pattern was created after the start; restart the daemon to read it',
+        );
+      }
+    } catch (err) {
+      this.logger.debug({ err }, 'listing topics for input.topics patterns failed');
+    }
+  }
 }

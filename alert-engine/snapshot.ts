@@ -2,6 +2,7 @@ import { labelsOf } from './engine-store.js';
 import type { InstanceState } from './instance.js';
 import type { AlertSnapshot, AlertState } from './model.js';
 import type { AlertRule } from './rule.js';
+import { STALE_ANNOTATION_PREFIX } from './stale.js';
 import { fillTemplate } from './template.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -38,6 +39,8 @@ export function snapshotOf(
   };
   const annotations: Record<string, string> = {};
   for (const [k, v] of Object.entries(rule.annotations)) {
+    // A stale alert's own annotations (stale.ts) are never shown under their prefixed names.
+    if (k.startsWith(STALE_ANNOTATION_PREFIX)) continue;
     annotations[k] = fillTemplate(v, values, k.endsWith('_url') ? encodeURIComponent : undefined);
   }
   return {

@@ -34,6 +34,18 @@ export function staleRuleOf(rule: AlertRule, staleAfterMs: number): AlertRule {
     annotations: {
       summary: `No data for {{model}}@{{model_version}}: no window with enough samples for ${Math.round(staleAfterMs / 60_000)} min`,
       ...(rule.annotations.runbook_url ? { runbook_url: rule.annotations.runbook_url } : {}),
+      ...staleAnnotations(rule.annotations),
     },
   };
+}
+
+/** Annotations only the stale alert of a rule carries: `stale_<key>` becomes its `<key>`. */
+export const STALE_ANNOTATION_PREFIX = 'stale_';
+
+function staleAnnotations(all: Readonly<Record<string, string>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(all)) {
+    if (k.startsWith(STALE_ANNOTATION_PREFIX)) out[k.slice(STALE_ANNOTATION_PREFIX.length)] = v;
+  }
+  return out;
 }

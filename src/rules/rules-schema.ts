@@ -127,7 +127,14 @@ const ruleSchema = z
       .refine((a) => a.runbook_url === undefined || /^(https?:\/\/|\{\{)/.test(a.runbook_url), {
         message: 'runbook_url must be an http(s) URL (templates allowed)',
         path: ['runbook_url'],
-      }),
+      })
+      .refine(
+        (a) => a.stale_runbook_url === undefined || /^(https?:\/\/|\{\{)/.test(a.stale_runbook_url),
+        {
+          message: 'stale_runbook_url must be an http(s) URL (templates allowed)',
+          path: ['stale_runbook_url'],
+        },
+      ),
     receivers: z.array(name).min(1),
     repeat_interval: durationSchema.prefault('4h'),
     send_resolved: z.boolean().default(true),

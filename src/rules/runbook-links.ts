@@ -13,6 +13,9 @@ function hostOf(url: string): string | undefined {
   }
 }
 
+/** The annotations holding runbook links: the rule's, and its stale alert's own. */
+const RUNBOOK_KEYS = ['runbook_url', 'stale_runbook_url'] as const;
+
 /**
  * Warnings about the runbook links of a rules file as they would be resolved with
  * `alerts.runbookBaseUrl` = `base`: a link (or the base) still on an example host, or
@@ -23,17 +26,19 @@ export function runbookWarnings(loaded: LoadedRules, base: string | undefined): 
   const out: string[] = [];
   const usingBase: string[] = [];
   for (const rule of loaded.rules) {
-    const url = rule.annotations.runbook_url;
-    if (url === undefined) continue;
-    if (url.includes(RUNBOOK_BASE)) {
-      usingBase.push(rule.name);
-      continue;
-    }
-    const host = hostOf(url);
-    if (host !== undefined && EXAMPLE_HOST.test(host)) {
-      out.push(
-        `${loaded.file}: rules.${rule.name}.annotations.runbook_url still points at the example host ${host}: set it to where your runbooks are, or use ${RUNBOOK_BASE}`,
-      );
+    for (const key of RUNBOOK_KEYS) {
+      const url = rule.annotations[key];
+      if (url === undefined) continue;
+      if (url.includes(RUNBOOK_BASE)) {
+        if (!usingBase.includes(rule.name)) usingBase.push(rule.name);
+        continue;
+      }
+      const host = hostOf(url);
+      if (host !== undefined && EXAMPLE_HOST.test(host)) {
+        out.push(
+          `${loaded.file}: rules.${rule.name}.annotations.${key} still points at the example host ${host}: set it to where your runbooks are, or use ${RUNBOOK_BASE}`,
+        );
+      }
     }
   }
   if (usingBase.length === 0) return out;

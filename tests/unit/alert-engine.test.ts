@@ -637,6 +637,33 @@ describe('stale_after', () => {
     expect(moves(back.transitions)).toEqual(['firing>resolved']);
   });
 
+  it('gives the stale alert its stale_ annotations, and the drift alert never sees them', () => {
+    const annotated = rule({
+      stale_after: '30m',
+      annotations: {
+        summary: 'PSI {{value}} on {{feature}}',
+        runbook_url: 'https://runbooks.test/feature-drift.md',
+        stale_runbook_url: 'https://runbooks.test/stale-data.md',
+        stale_summary: 'no data from {{model}} for {{value}} s',
+      },
+    });
+    const engine = engineOf([annotated]);
+    const drifting = concat(feed(engine, 1, repeatRow({ amount: 0.9 }, 3)));
+    const driftAlert = only(only(drifting.notifications).alerts);
+    expect(driftAlert.annotations).toEqual({
+      summary: 'PSI 0.9 on amount',
+      runbook_url: 'https://runbooks.test/feature-drift.md',
+    });
+    const stale = engine.tick(endOf(3) + 30 * MINUTE);
+    const staleNotice = stale.notifications.find((n) => n.groupLabels.rule === 'psi-high:stale');
+    const staleAlert = only(staleNotice?.alerts ?? []);
+    expect(staleAlert.annotations).toEqual({
+      summary: 'no data from fraud for 1800 s',
+      runbook_url: 'https://runbooks.test/stale-data.md',
+    });
+    expect(staleNotice?.links.runbook).toBe('https://runbooks.test/stale-data.md');
+  });
+
   it('insufficient windows do not count as data: it goes stale while they keep coming', () => {
     const engine = engineOf([staleRule]);
     feed(engine, 1, [{ amount: 0.1 }]);

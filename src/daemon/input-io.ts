@@ -1,4 +1,6 @@
 import type { Admin } from 'kafkajs';
+import { alertTopicsFor } from '../alerting/alert-log.js';
+import { partialsTopicFor } from '../partials/topic.js';
 import type { Config } from '../config/schema.js';
 import { DriftwatchError } from '../errors.js';
 import { InputTopics } from '../ingest/input-topics.js';
@@ -15,10 +17,15 @@ import type { SchemaRegistryClient } from '../schema-registry/client.js';
 /** driftwatch's own topics: never read as input, whatever a pattern matches. */
 function internalTopics(config: Config): (topic: string) => boolean {
   const { groupId, deadLetterTopic } = config.kafka;
-  const named = new Set([deadLetterTopic]);
-  if (config.alerts?.topic) named.add(config.alerts.topic);
-  if (config.alerts?.deadLetterTopic) named.add(config.alerts.deadLetterTopic);
-  return (t) => named.has(t) || t.startsWith(`${groupId}.`);
+  // The alert topics' default names too: alerting may be switched on later.
+  const alerts = alertTopicsFor(groupId, config.alerts ?? { retention: 0 });
+  const named = new Set([
+    deadLetterTopic,
+    partialsTopicFor(groupId),
+    alerts.topic,
+    alerts.deadLetterTopic,
+  ]);
+  return (t) => named.has(t);
 }
 
 /**

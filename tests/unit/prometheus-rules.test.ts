@@ -53,11 +53,14 @@ describe('deploy/prometheus/driftwatch-rules.yaml', () => {
   let promtool: string | Error;
 
   beforeAll(async () => {
-    promtool = process.env.PROMTOOL
-      ? process.env.PROMTOOL
-      : await ensurePromtool().catch((err: unknown) =>
-          err instanceof Error ? err : new Error(String(err)),
-        );
+    const given = process.env.PROMTOOL;
+    if (given) {
+      promtool = existsSync(given) ? given : new Error(`PROMTOOL=${given} does not exist`);
+      return;
+    }
+    promtool = await ensurePromtool().catch((err: unknown) =>
+      err instanceof Error ? err : new Error(String(err)),
+    );
   }, 1_800_000);
 
   it('passes `promtool check rules`', async () => {

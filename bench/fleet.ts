@@ -156,15 +156,15 @@ async function watch(
   while (Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, 500));
     const consumed = await daemon.consumed();
-    const lag = await daemon.metric('driftwatch_nodejs_eventloop_lag_max_seconds');
+    const lag = await daemon.metric('nodejs_eventloop_lag_max_seconds');
     if (flowing() || consumed > 0) w.stallMs = Math.max(w.stallMs, lag * 1_000);
-    const heap = await daemon.metric('driftwatch_nodejs_heap_size_used_bytes');
-    const external = await daemon.metric('driftwatch_nodejs_external_memory_bytes');
+    const heap = await daemon.metric('nodejs_heap_size_used_bytes');
+    const external = await daemon.metric('nodejs_external_memory_bytes');
     w.heapMb = Math.max(w.heapMb, heap / 1e6);
     w.externalMb = Math.max(w.externalMb, external / 1e6);
     w.emitted = await daemon.metric('driftwatch_windows_emitted_total');
     if (process.env.BENCH_TRACE) {
-      const rss = await daemon.metric('driftwatch_process_resident_memory_bytes');
+      const rss = await daemon.metric('process_resident_memory_bytes');
       say(
         `trace consumed=${consumed} windows=${w.emitted} rss=${(rss / 1e6).toFixed(0)} heap=${(heap / 1e6).toFixed(0)} external=${(external / 1e6).toFixed(0)} lag=${(lag * 1e3).toFixed(0)}ms`,
       );

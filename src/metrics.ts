@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { TOOL_VERSION } from './baseline/tool-version.js';
 
 /** The two consumer groups of every replica: input → partials, partials → results. */
 export type Stage = 'ingest' | 'evaluate';
@@ -6,6 +7,13 @@ export type Stage = 'ingest' | 'evaluate';
 /** The daemon's own health, scraped by Prometheus at /metrics. Names are documented in the README. */
 export class DaemonMetrics {
   readonly registry = new Registry();
+  /** Always 1: the labels say which build and runtime answer (joins onto other series). */
+  readonly buildInfo = new Gauge({
+    name: 'driftwatch_build_info',
+    help: 'Always 1, labelled with the driftwatch version (package.json) and the Node.js version running it',
+    labelNames: ['version', 'node'] as const,
+    registers: [this.registry],
+  });
   readonly messagesConsumed = new Counter({
     name: 'driftwatch_messages_consumed_total',
     help: 'Kafka messages read from the prediction topic',
@@ -192,6 +200,13 @@ export class DaemonMetrics {
     labelNames: ['receiver', 'kind'] as const,
     registers: [this.registry],
   });
+  readonly notificationDeliveryLatency = new Histogram({
+    name: 'driftwatch_notification_delivery_seconds',
+    help: 'Per notification a receiver accepted: from its record in the alert log (Kafka timestamp) to the accepting answer, retries included, by receiver',
+    labelNames: ['receiver'] as const,
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600],
+    registers: [this.registry],
+  });
   readonly notificationFailures = new Counter({
     name: 'driftwatch_notification_attempt_failures_total',
     help: 'Failed delivery attempts that will be retried, by receiver',
@@ -255,8 +270,13 @@ export class DaemonMetrics {
     }
   }
 
+  /**
+   * `withProcessMetrics`: prom-client's process and Node.js metrics, under their standard names
+   * (process_cpu_seconds_total, nodejs_eventloop_lag_seconds, …) so the usual Node.js
+   * dashboards and alerts work unchanged.
+   */
   constructor(withProcessMetrics = true) {
-    if (withProcessMetrics)
-      collectDefaultMetrics({ register: this.registry, prefix: 'driftwatch_' });
+    this.buildInfo.set({ version: TOOL_VERSION, node: process.version }, 1);
+    if (withProcessMetrics) collectDefaultMetrics({ register: this.registry });
   }
 }

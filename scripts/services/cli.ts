@@ -3,7 +3,13 @@ import path from 'node:path';
 import { testPkiIn } from './certs.js';
 import { request } from './http-request.js';
 import { withAlertmanager } from './alertmanager.js';
-import { ensureAlertmanager, ensureAll, ensureGrafanaLint, ensureKubeconform } from './install.js';
+import {
+  ensureAlertmanager,
+  ensureAll,
+  ensureGrafanaLint,
+  ensureKubeconform,
+  ensurePromtool,
+} from './install.js';
 import { startNative, startSecureNative, stopNative, type NativePorts } from './native.js';
 import { httpOk, isAlive, portIsFree } from './process.js';
 import { startSchemaRegistry } from './schema-registry.js';
@@ -201,6 +207,7 @@ async function main(verb: string | undefined): Promise<number> {
         ensureKubeconform(),
         ensureAlertmanager(),
         ensureGrafanaLint(),
+        ensurePromtool(),
       ]);
       return 0;
     default:

@@ -116,6 +116,17 @@ export async function ensureAlertmanager(): Promise<string> {
   return artifacts.alertmanager();
 }
 
+/**
+ * promtool (Prometheus's rule checker and rule unit tester) for deploy/prometheus's rules test;
+ * only the command is built from the Prometheus module, niced, one package at a time.
+ */
+export async function ensurePromtool(): Promise<string> {
+  await run('bash', [path.join(SCRIPTS_DIR, 'build-promtool.sh')], {
+    env: { PROMTOOL_VERSION: VERSIONS.promtool },
+  });
+  return artifacts.promtool();
+}
+
 /** Everything the native services need, built in parallel where that helps. */
 export async function ensureAll(): Promise<{
   kafkaLibs: string;

@@ -9,6 +9,7 @@ export const VERSIONS = {
   mailpit: 'v1.27.11',
   kubeconform: 'v0.8.0',
   alertmanager: 'v0.35.0',
+  promtool: 'v0.316.0',
 } as const;
 
 export const SCRIPTS_DIR = path.dirname(fileURLToPath(import.meta.url));
@@ -26,5 +27,6 @@ export const artifacts = {
     path.join(cacheDir(), `kubeconform-${VERSIONS.kubeconform}`, 'bin', 'kubeconform'),
   alertmanager: () =>
     path.join(cacheDir(), `alertmanager-${VERSIONS.alertmanager}`, 'bin', 'alertmanager'),
+  promtool: () => path.join(cacheDir(), `promtool-${VERSIONS.promtool}`, 'bin', 'promtool'),
   runDir: () => path.join(cacheDir(), 'run'),
 };

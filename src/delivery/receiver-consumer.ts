@@ -231,6 +231,10 @@ export class ReceiverConsumer {
       return 'handled';
     }
     const firstTried = this.now();
+    // When the notification was written to the alert log (a replay is a new record: it starts
+    // afresh); without a usable timestamp, the first attempt.
+    const producedAt = Number(message.timestamp);
+    const queuedAt = Number.isFinite(producedAt) ? producedAt : firstTried;
     for (let attempt = 1; ; attempt++) {
       const outcome = await this.heartbeating(
         payload,
@@ -239,6 +243,10 @@ export class ReceiverConsumer {
       if (outcome.kind === 'delivered') {
         this.remember(n.id);
         metrics.notificationsDelivered.inc({ receiver: this.name, kind: n.kind });
+        metrics.notificationDeliveryLatency.observe(
+          { receiver: this.name },
+          Math.max(0, this.now() - queuedAt) / 1000,
+        );
         logger.info(
           { receiver: this.name, id: n.id, kind: n.kind, attempt, detail: outcome.detail },
           'notification delivered',
@@ -258,9 +266,7 @@ export class ReceiverConsumer {
         return 'handled';
       }
       metrics.notificationFailures.inc({ receiver: this.name });
-      // Age since the notification was written to the alert log (a replay starts afresh).
-      const producedAt = Number(message.timestamp);
-      const age = this.now() - (Number.isFinite(producedAt) ? producedAt : firstTried);
+      const age = this.now() - queuedAt;
       if (age >= this.settings.maxAgeMs) {
         await this.deadLetter(
           message,

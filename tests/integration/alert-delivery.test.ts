@@ -162,6 +162,17 @@ describe(`alert delivery failures, replay and rule reloads (${inject('servicesMo
         ),
       ).toBe(true);
       expect(JSON.parse(delivered.body)).toMatchObject({ data: { status: 'firing' } });
+      // The accepted delivery is timed; the scrape carries build info and the standard
+      // (unprefixed) process metrics.
+      await waitForMetric(
+        httpPort,
+        /driftwatch_notification_delivery_seconds_count\{receiver="ops"\} (\d+)/,
+        1,
+      );
+      const scrape = await fetch(`http://127.0.0.1:${httpPort}/metrics`).then((r) => r.text());
+      expect(scrape).toMatch(/^driftwatch_build_info\{version="[^"]+",node="v[^"]+"\} 1$/m);
+      expect(scrape).toMatch(/^process_cpu_seconds_total \d/m);
+      expect(scrape).not.toMatch(/^driftwatch_process_/m);
       expect(daemon.child.exitCode).toBeNull();
     } finally {
       daemon.kill('SIGTERM');

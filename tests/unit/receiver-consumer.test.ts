@@ -15,6 +15,7 @@ async function harness(
     deliver?: () => Promise<DeliveryOutcome>;
     sendDeadLetter?: () => Promise<void>;
     admin?: Partial<Admin>;
+    now?: () => number;
   } = {},
 ) {
   let eachBatch: ((p: EachBatchPayload) => Promise<void>) | undefined;
@@ -56,6 +57,7 @@ async function harness(
     close: () => Promise.resolve(),
   };
   const fatal: unknown[] = [];
+  const metrics = new DaemonMetrics(false);
   const receiver = new ReceiverConsumer(
     {
       kafka: { consumer: () => consumer } as unknown as Kafka,
@@ -65,10 +67,11 @@ async function harness(
       topic: TOPIC,
       deadLetterTopic: `${TOPIC}.dlq`,
       retry: { baseMs: 1, capMs: 1 },
-      metrics: new DaemonMetrics(),
+      metrics,
       logger: pino({ level: 'silent' }),
       onFatal: (err) => fatal.push(err),
       heartbeatEveryMs: 5,
+      ...(opts.now ? { now: opts.now } : {}),
     },
     notifier,
     { name: 'hook', maxAgeMs: 86_400_000, digest: 'd' },
@@ -78,7 +81,7 @@ async function harness(
   const crash = (error: Error, restart: boolean) => {
     for (const l of crashListeners) l({ payload: { error, restart } });
   };
-  return { receiver, eachBatch, crash, fatal, delivered, deadLetters };
+  return { receiver, eachBatch, crash, fatal, delivered, deadLetters, metrics };
 }
 
 function record(offset: number, value: string): KafkaMessage {
@@ -150,6 +153,40 @@ describe('ReceiverConsumer', () => {
     await h.eachBatch(p.payload);
     expect(h.delivered).toEqual(['n1']);
     expect(p.commits).toEqual(['13', '18']);
+  });
+
+  it('observes delivery latency per receiver: from the alert-log record to the accepting answer, retries included', async () => {
+    const written = 1_700_000_000_000;
+    let clock = written;
+    let attempts = 0;
+    const h = await harness({
+      now: () => clock,
+      // The first attempt fails 10 s after the record was written, the retry succeeds at 42 s.
+      deliver: () => {
+        attempts++;
+        clock = written + (attempts === 1 ? 10_000 : 42_000);
+        return Promise.resolve(
+          attempts === 1
+            ? { kind: 'retry' as const, error: 'HTTP 503' }
+            : { kind: 'delivered' as const, detail: '200' },
+        );
+      },
+    });
+    stop = () => h.receiver.stop();
+    const message = { ...notification(3, 'n1', ['hook']), timestamp: String(written) };
+    const batch = payload([message], 3).payload;
+    // The back-off sleep heartbeats while it waits: time passes on the fake clock there.
+    batch.heartbeat = () => {
+      clock += 1_000;
+      return Promise.resolve();
+    };
+    await h.eachBatch(batch);
+    expect(h.delivered).toEqual(['n1']);
+    const metric = await h.metrics.notificationDeliveryLatency.get();
+    const value = (name: string) =>
+      metric.values.find((v) => v.metricName === name && v.labels.receiver === 'hook')?.value;
+    expect(value('driftwatch_notification_delivery_seconds_count')).toBe(1);
+    expect(value('driftwatch_notification_delivery_seconds_sum')).toBe(42);
   });
 
   it('a batch of nothing for this receiver commits once', async () => {

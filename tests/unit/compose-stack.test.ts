@@ -106,11 +106,15 @@ describe('docker compose stack', () => {
   it('lets Prometheus scrape the daemon and Grafana load the dashboard it links to', () => {
     const prometheus = parse(
       readFileSync(mounts('prometheus').get('/etc/prometheus/prometheus.yml') as string, 'utf8'),
-    ) as { scrape_configs: { static_configs: { targets: string[] }[] }[] };
+    ) as { rule_files: string[]; scrape_configs: { static_configs: { targets: string[] }[] }[] };
     const targets = prometheus.scrape_configs.flatMap((c) =>
       c.static_configs.flatMap((s) => s.targets),
     );
     expect(targets).toContain('driftwatch:9464');
+    // The self-monitoring rules are loaded (relative to the config, where they are mounted).
+    const loaded = prometheus.rule_files.map((f) => path.posix.join('/etc/prometheus', f));
+    for (const f of loaded) expect(mounts('prometheus').get(f), f).toBeDefined();
+    expect(loaded).toContain('/etc/prometheus/driftwatch-rules.yaml');
     const grafana = mounts('grafana');
     const provisioning = grafana.get('/etc/grafana/provisioning') as string;
     const providers = parse(

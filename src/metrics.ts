@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { TOOL_VERSION } from './baseline/tool-version.js';
+import { TOOL_VERSION } from './version.js';
 
 /** The two consumer groups of every replica: input → partials, partials → results. */
 export type Stage = 'ingest' | 'evaluate';

@@ -24,7 +24,7 @@ import {
   type FeatureEntry,
 } from './file-format.js';
 import { ProfileSink } from './profile-sink.js';
-import { TOOL_VERSION } from './tool-version.js';
+import { TOOL_VERSION } from '../version.js';
 
 export interface BuildOptions {
   model: string;

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
-import { TOOL_VERSION } from '../baseline/tool-version.js';
+import { TOOL_VERSION } from '../version.js';
 import { DriftwatchError } from '../errors.js';
 import { checkRequired } from './args.js';
 import { registerBaseline } from './baseline.js';

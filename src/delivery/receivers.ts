@@ -2,7 +2,7 @@ import type { Notifier } from './notifiers/notifier.js';
 import { AlertmanagerNotifier } from './notifiers/alertmanager.js';
 import { EmailNotifier } from './notifiers/email.js';
 import { WebhookNotifier } from './notifiers/webhook.js';
-import { TOOL_VERSION } from '../baseline/tool-version.js';
+import { TOOL_VERSION } from '../version.js';
 import type { Config } from '../config/schema.js';
 import { clientTlsOptions, type ClientTlsOptions } from '../config/tls-files.js';
 import { DriftwatchError } from '../errors.js';

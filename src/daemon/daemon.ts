@@ -11,7 +11,6 @@ import { InfluxSink } from '../sinks/influx.js';
 import { checkInfluxTls, influxTargetOf } from '../sinks/influx-client.js';
 import { createKafkaClient } from '../kafka/client.js';
 import { isRebalanceError } from '../kafka/failures.js';
-import { readLogEnds } from '../kafka/kafka-io.js';
 import { inputEventSource, readInputEnds, resolveInputTopics, UnreadTopics } from './input-io.js';
 import { createEvaluateStage, createIngestStage, type StageWiring } from './stages.js';
 import { checkKafkaAccess, reachKafka } from '../kafka/reach.js';
@@ -169,7 +168,8 @@ export class Daemon {
         this.admin,
         k.groupId,
         config.scale.partitions,
-        (await readLogEnds(this.admin, k.topic)).size,
+        // The main topic's partitions: read with the other topics' just above.
+        inputs.byTopic([...inputEnds.keys()]).get(k.topic)?.size ?? 0,
       );
       const topic = await ensurePartialsTopic(this.admin, k.groupId, count);
       await this.producer.connect();

@@ -219,7 +219,7 @@ describe(`scale-out: several replicas, one result (${inject('servicesMode')})`, 
     prefix: string,
     scale: number[],
     alerts?: { hookPath: string; count: number },
-  ): Promise<Record<string, number> | undefined> {
+  ): Promise<{ deliveries: Record<string, number>; kills: number } | undefined> {
     const hookPath = alerts?.hookPath;
     const topic = await freshTopic(prefix);
     const settings = runSettings(topic, prefix, hookPath);
@@ -245,7 +245,8 @@ describe(`scale-out: several replicas, one result (${inject('servicesMode')})`, 
         MULTI_REPLICA_WAIT_MS,
       );
       expectIdenticalPoints(actual, expected);
-      return alerts ? settledDeliveries(alerts.hookPath, alerts.count) : undefined;
+      if (!alerts) return undefined;
+      return { deliveries: await settledDeliveries(alerts.hookPath, alerts.count), kills: set.kills };
     });
   }
 
@@ -253,13 +254,19 @@ describe(`scale-out: several replicas, one result (${inject('servicesMode')})`, 
     await churnRun('scale-churn', [1, 2, 3, 1]);
   }, 420_000);
 
-  it('with 3 replicas and kill -9s, every notification of the single-daemon run is delivered exactly once', async () => {
+  it('with 3 replicas and kill -9s, every notification of the single-daemon run is delivered, a repeat only for a kill in flight', async () => {
     const expected = (await reference()).notifications;
-    const actual = await churnRun('scale-alerts', [3, 3, 3, 3], {
+    const run = await churnRun('scale-alerts', [3, 3, 3, 3], {
       hookPath: '/churn',
       count: Object.keys(expected).length,
     });
-    // Same ids (none lost, none new), each accepted once (none sent twice).
-    expect(actual).toEqual(expected);
+    if (!run) throw new Error('the churn run returned no deliveries');
+    // Same ids (none lost, none new).
+    expect(Object.keys(run.deliveries).sort()).toEqual(Object.keys(expected).sort());
+    // HTTP cannot be exactly once (an accepted POST and a kill before its offset commit are
+    // indistinguishable from a lost POST): each kill -9 may repeat, under the same webhook-id,
+    // the one notification its receiver had in flight — never more.
+    const repeats = Object.values(run.deliveries).reduce((sum, n) => sum + (n - 1), 0);
+    expect(repeats).toBeLessThanOrEqual(run.kills);
   }, 420_000);
 });

@@ -246,7 +246,10 @@ describe(`scale-out: several replicas, one result (${inject('servicesMode')})`, 
       );
       expectIdenticalPoints(actual, expected);
       if (!alerts) return undefined;
-      return { deliveries: await settledDeliveries(alerts.hookPath, alerts.count), kills: set.kills };
+      return {
+        deliveries: await settledDeliveries(alerts.hookPath, alerts.count),
+        kills: set.kills,
+      };
     });
   }
 

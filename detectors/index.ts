@@ -45,3 +45,13 @@ export type { DriftResult, DriftStatus, FeatureAggregate } from './decision.js';
 export type { DatasetDrift } from './window-decision.js';
 export { DEFAULT_DRIFT_SETTINGS, NUMERIC_METHODS, CATEGORICAL_METHODS } from './settings.js';
 export type { DriftMethod, CategoricalMethod, DriftSettings, DriftThresholds } from './settings.js';
+export {
+  ClassificationQuality,
+  CALIBRATION_BINS,
+  DEFAULT_MAX_SCORES,
+  MAX_QUALITY_CLASSES,
+  OTHER_CLASS,
+} from './quality/classification.js';
+export type { ClassificationMetrics, ClassQuality } from './quality/classification.js';
+export { RegressionQuality } from './quality/regression.js';
+export type { RegressionMetrics } from './quality/regression.js';

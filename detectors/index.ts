@@ -55,3 +55,9 @@ export {
 export type { ClassificationMetrics, ClassQuality } from './quality/classification.js';
 export { RegressionQuality } from './quality/regression.js';
 export type { RegressionMetrics } from './quality/regression.js';
+export {
+  QuantileSketch,
+  DEFAULT_SKETCH_ALPHA,
+  DEFAULT_SKETCH_MAX_BUCKETS,
+} from './quantile-sketch.js';
+export type { QuantileSketchState } from './quantile-sketch.js';

@@ -134,7 +134,8 @@ export class ClassificationQuality {
   private indexOf(cls: string): number {
     let i = this.classIndex.get(cls);
     if (i !== undefined) return i;
-    if (this.k >= MAX_QUALITY_CLASSES) return this.indexOf(OTHER_CLASS);
+    // The last slot is kept for the pooled class, so pooling never recurses.
+    if (this.k >= MAX_QUALITY_CLASSES - 1 && cls !== OTHER_CLASS) return this.indexOf(OTHER_CLASS);
     i = this.k;
     this.classIndex.set(cls, i);
     this.classNames.push(cls);

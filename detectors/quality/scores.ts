@@ -19,7 +19,14 @@ export class ScoreList {
   }
 
   append(other: ScoreList): void {
-    for (let i = 0; i < other.length; i++) this.push(other.values[i] as number);
+    const length = this.length + other.length;
+    if (length > this.values.length) {
+      const grown = new Float64Array(Math.max(length, this.values.length * 2));
+      grown.set(this.values.subarray(0, this.length));
+      this.values = grown;
+    }
+    this.values.set(other.values.subarray(0, other.length), this.length);
+    this.length = length;
   }
 
   /** The scores so far, ascending (a copy). */

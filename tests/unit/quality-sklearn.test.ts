@@ -6,7 +6,12 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ClassificationQuality, RegressionQuality } from '../../detectors/index.js';
+import {
+  ClassificationQuality,
+  MAX_QUALITY_CLASSES,
+  OTHER_CLASS,
+  RegressionQuality,
+} from '../../detectors/index.js';
 
 interface ClassificationCase {
   name: string;
@@ -107,6 +112,16 @@ describe('classification quality = scikit-learn', () => {
     expect(m.scoresCapped).toBe(true);
     expect(close(m.logLoss, c.want.log_loss)).toBe(true);
     expect(close(m.accuracy, c.want.accuracy)).toBe(true);
+  });
+
+  it('classes past the tracked number are pooled into one, counted whole', () => {
+    const q = new ClassificationQuality();
+    for (let i = 0; i < MAX_QUALITY_CLASSES + 50; i++) q.add(`c${i}`, `c${i}`);
+    const m = q.metrics();
+    expect(m.n).toBe(MAX_QUALITY_CLASSES + 50);
+    expect(m.classes).toHaveLength(MAX_QUALITY_CLASSES);
+    expect(m.classes.find((c) => c.class === OTHER_CLASS)?.support).toBe(51);
+    expect(m.accuracy).toBe(1);
   });
 
   it('scores outside [0, 1] or missing are not scored; no labels means no metrics', () => {

@@ -23,8 +23,11 @@ import {
   type LifecycleContext,
 } from './lifecycle.js';
 import { notificationOf } from './notification.js';
+import { SilenceSet } from './silence.js';
+import { holdSilenced, releaseSilenced, type SilencedAlert } from './silence-hold.js';
 
 export type { StateRecord } from './engine-store.js';
+export type { SilencedAlert } from './silence-hold.js';
 export { MAX_ALERTS_PER_NOTIFICATION } from './notification.js';
 
 export interface EngineOptions {
@@ -49,7 +52,11 @@ export interface EngineOptions {
 export interface StepOutput {
   transitions: AlertTransition[];
   notifications: AlertNotification[];
+  /** Alerts whose notifications a silence began holding. */
+  silenced: SilencedAlert[];
 }
+
+const emptyOutput = (): StepOutput => ({ transitions: [], notifications: [], silenced: [] });
 
 /**
  * The alert rules over drift series: a pure, deterministic state machine. The same sequence of
@@ -61,6 +68,7 @@ export class AlertEngine {
   private rules = new Map<string, AlertRule>();
   private receivers = new Map<string, ReceiverPolicy>();
   private readonly store = new EngineStore();
+  private silences = new SilenceSet();
   private readonly options: EngineOptions;
 
   constructor(
@@ -112,11 +120,19 @@ export class AlertEngine {
     this.store.orphansPossible = true;
   }
 
+  /**
+   * The silences in force (all of them, past and future: each holds only within its own time
+   * range, at the engine's event-time clock). Applied from the next group decision on.
+   */
+  setSilences(silences: SilenceSet): void {
+    this.silences = silences;
+  }
+
   // ---- evaluation ----
 
   /** Evaluates closed windows' points; windows already evaluated (a replay) are skipped. */
   evaluate(observations: readonly DriftObservation[]): StepOutput {
-    const out: StepOutput = { transitions: [], notifications: [] };
+    const out = emptyOutput();
     const windows = new Map<string, DriftObservation[]>();
     let last: DriftObservation | undefined;
     let list: DriftObservation[] = [];
@@ -160,7 +176,7 @@ export class AlertEngine {
 
   /** Event time moved on without windows to evaluate (the watermark): timers and staleness. */
   tick(clock: number): StepOutput {
-    const out: StepOutput = { transitions: [], notifications: [] };
+    const out = emptyOutput();
     if (clock > this.store.clock) this.advance(clock, out);
     return out;
   }
@@ -252,7 +268,9 @@ export class AlertEngine {
         .sort(byLabels);
       const before = JSON.stringify(group);
       if (live) group.settings = settingsOf(live);
-      const decision = decideGroup(group, members, rule, this.store.clock);
+      // Silenced members change state as ever; the group decides as if they were not there.
+      const told = holdSilenced(members, rule, this.silences, this.store.clock, out.silenced);
+      const decision = decideGroup(group, told, rule, this.store.clock);
       if (decision) {
         const n = notificationOf(
           group,
@@ -264,11 +282,12 @@ export class AlertEngine {
         );
         if (n) out.notifications.push(n);
       }
+      releaseSilenced(told, new Set(decision?.members.map((m) => m.st)));
       for (const m of members) this.store.touch(m);
       out.notifications.push(
         ...planRetraining(
           group,
-          members,
+          told,
           rule,
           this.receivers,
           this.store.cooldowns,

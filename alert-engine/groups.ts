@@ -62,6 +62,8 @@ const isFiring = (m: InstanceState) => m.state === 'firing' || m.state === 'reco
 function unnotified(m: InstanceState): boolean {
   if (m.flapping !== m.notifiedFlapping) return true;
   if (m.flapping) return false;
+  // Out of a silence and still firing: told once, whatever receivers heard before it.
+  if (isFiring(m) && m.silencedBy) return true;
   if (isFiring(m)) return m.notified !== 'firing' || m.notifiedSeverity !== m.severity;
   return m.resolvedPending;
 }

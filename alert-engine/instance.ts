@@ -8,6 +8,7 @@ import type {
 
 export type { SeriesIdentity } from './model.js';
 import { stableId } from './ids.js';
+import type { SilenceNote } from './silence.js';
 import { breaches, recovered, severityFor, windowsFor, type AlertRule } from './rule.js';
 
 /** Everything one alert instance remembers; persisted (as JSON) so a restart resumes it. */
@@ -40,6 +41,11 @@ export interface InstanceState extends SeriesIdentity {
   notifiedSeverity: Severity | null;
   notifiedFlapping: boolean;
   resolvedPending: boolean;
+  /**
+   * The silence holding (or last holding) its notifications, until receivers were told about
+   * the alert after it; absent in state written before silences existed.
+   */
+  silencedBy?: SilenceNote | null;
 }
 
 export function fingerprintOf(rule: string, s: SeriesIdentity): string {
@@ -77,6 +83,7 @@ export function newInstance(
     notifiedSeverity: null,
     notifiedFlapping: false,
     resolvedPending: false,
+    silencedBy: null,
   };
 }
 

@@ -4,6 +4,8 @@
  * rule engine, the notifiers, the daemon and the backtest.
  */
 
+import type { SilenceNote } from './silence.js';
+
 export type Severity = 'info' | 'warning' | 'critical';
 export const SEVERITIES: readonly Severity[] = ['info', 'warning', 'critical'];
 export const severityRank = (s: Severity): number => SEVERITIES.indexOf(s);
@@ -91,6 +93,11 @@ export interface AlertSnapshot extends SeriesIdentity {
   annotations: Record<string, string>;
   /** Why the state is what it is when it is not the plain condition (stale, flapping, …). */
   stateReason: string | null;
+  /**
+   * Set in the first notification after a silence held this alert: which silence, its time
+   * range (endsAt is when it was expired, if it was) and who made it.
+   */
+  silenced: SilenceNote | null;
 }
 
 /**

@@ -77,6 +77,7 @@ export function snapshotOf(
     },
     annotations,
     stateReason: st.stateReason,
+    silenced: st.silencedBy ?? null,
   };
 }
 

@@ -25,7 +25,9 @@ export type ErrorCode =
   | 'WINDOW_MERGE_MISMATCH'
   | 'PARTIAL_BASELINE_UNKNOWN'
   | 'PARTIAL_UNREADABLE'
-  | 'INTERNAL_TOPIC_MISMATCH';
+  | 'INTERNAL_TOPIC_MISMATCH'
+  | 'SILENCE_INVALID'
+  | 'SILENCE_NOT_FOUND';
 
 /** An error a user can act on: a stable code plus a message naming the offending input. */
 export class DriftwatchError extends Error {

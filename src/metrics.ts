@@ -194,6 +194,22 @@ export class DaemonMetrics {
     labelNames: ['kind'] as const,
     registers: [this.registry],
   });
+  readonly alertsSilenced = new Counter({
+    name: 'driftwatch_alerts_silenced_total',
+    help: 'Alerts whose notifications a silence began holding (their state still changes), by rule',
+    labelNames: ['rule'] as const,
+    registers: [this.registry],
+  });
+  readonly silencesActive = new Gauge({
+    name: 'driftwatch_silences_active',
+    help: 'Silences in effect now (wall clock), as this replica read them from the silences topic',
+    registers: [this.registry],
+  });
+  readonly silenceFailures = new Counter({
+    name: 'driftwatch_silence_failures_total',
+    help: 'Unreadable silence records skipped and silence-topic consumer crashes (restarted)',
+    registers: [this.registry],
+  });
   readonly notificationsDelivered = new Counter({
     name: 'driftwatch_notifications_delivered_total',
     help: 'Notifications a receiver accepted, by receiver and kind',

@@ -21,6 +21,8 @@ const NOTIFICATION_PREFIX = 'n/';
 export interface AlertTopics {
   topic: string;
   deadLetterTopic: string;
+  /** `<groupId>.silences`: every replica reads all of it (see silence-feed.ts). */
+  silencesTopic: string;
   retentionMs: number;
 }
 
@@ -32,6 +34,7 @@ export function alertTopicsFor(
   return {
     topic,
     deadLetterTopic: alerts.deadLetterTopic ?? `${topic}.dlq`,
+    silencesTopic: `${groupId}.silences`,
     retentionMs: alerts.retention,
   };
 }

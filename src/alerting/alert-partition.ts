@@ -131,6 +131,7 @@ export class AlertPartition {
     const out: StepOutput = {
       transitions: [...evaluated.transitions, ...(ticked?.transitions ?? [])],
       notifications: [...evaluated.notifications, ...(ticked?.notifications ?? [])],
+      silenced: [...evaluated.silenced, ...(ticked?.silenced ?? [])],
     };
     const changes = this.engine.takeChanges();
     if (changes.length === 0 && out.transitions.length === 0 && out.notifications.length === 0) {
@@ -169,6 +170,7 @@ export class AlertPartition {
       metrics.alertTransitions.inc(t.labels);
       if (t.log) logger.info(t.log, 'alert transition');
     }
+    for (const a of e.silenced) metrics.alertsSilenced.inc({ rule: a.rule });
     for (const n of e.notifications) {
       metrics.notificationsQueued.inc({ kind: n.kind });
       logger.info({ ...n, partition: this.partition }, 'notification queued');

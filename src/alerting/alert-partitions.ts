@@ -1,6 +1,7 @@
 import type { Admin } from 'kafkajs';
 import type { WindowPoint } from '../drift/window-points.js';
 import type { BatchContext } from '../shared/batch-context.js';
+import { SilenceSet } from '../../alert-engine/silence.js';
 import { restoreAlertLog } from './alert-log.js';
 import { AlertPartition, type AlertPartitionDeps, type RuleSet } from './alert-partition.js';
 
@@ -21,6 +22,7 @@ export class AlertPartitions {
   private readonly deps: AlertPartitionsDeps;
   private readonly owned = new Map<number, AlertPartition>();
   private rules: RuleSet;
+  private silences = new SilenceSet();
 
   constructor(deps: AlertPartitionsDeps, rules: RuleSet) {
     this.deps = deps;
@@ -55,7 +57,10 @@ export class AlertPartitions {
     await Promise.all(revoked.map((p) => p.close()));
     const added = new Map<number, AlertPartition>();
     for (const q of [...wanted].sort((a, b) => a - b)) {
-      if (!this.owned.has(q)) added.set(q, new AlertPartition(this.deps, q, this.rules, count > 1));
+      if (this.owned.has(q)) continue;
+      const p = new AlertPartition(this.deps, q, this.rules, count > 1);
+      p.engine.setSilences(this.silences);
+      added.set(q, p);
     }
     if (added.size > 0) {
       try {
@@ -122,6 +127,12 @@ export class AlertPartitions {
     this.rules = { rules, policies };
     for (const p of this.owned.values()) p.engine.setRules(rules, policies);
     this.warnAboutScopedGroups();
+  }
+
+  /** The silences (all of them) for every engine, and for those of partitions assigned later. */
+  setSilences(silences: SilenceSet): void {
+    this.silences = silences;
+    for (const p of this.owned.values()) p.engine.setSilences(silences);
   }
 
   /** Instances per rule, severity and state, over every partition held. */

@@ -1,6 +1,6 @@
 import type { Point } from '@influxdata/influxdb-client';
 import type { Message } from 'kafkajs';
-import type { StateRecord, StepOutput } from '../../alert-engine/engine.js';
+import type { SilencedAlert, StateRecord, StepOutput } from '../../alert-engine/engine.js';
 import type { AlertNotification } from '../../alert-engine/model.js';
 import { toTransitionPoint } from '../sinks/influx-alerts.js';
 import { alertLogMessages } from './alert-log.js';
@@ -25,6 +25,8 @@ export interface PendingEvaluation {
     alerts: number;
     group: AlertNotification['groupLabels'];
   }[];
+  /** Alerts a silence began holding (counted once written). */
+  silenced: SilencedAlert[];
 }
 
 /** The engine's output of one evaluation as it is written (and counted, and logged) later. */
@@ -61,5 +63,6 @@ export function serialiseEvaluation(
       alerts: n.alerts.length,
       group: { ...n.groupLabels },
     })),
+    silenced: [...out.silenced],
   };
 }

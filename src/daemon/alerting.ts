@@ -8,6 +8,8 @@ import type { WindowPoint } from '../drift/window-points.js';
 import { alertTopicsFor, ensureAlertTopics, type AlertTopics } from '../alerting/alert-log.js';
 import { AlertLogWriter } from '../alerting/alert-log-writer.js';
 import { AlertPartitions } from '../alerting/alert-partitions.js';
+import { SilenceFeed } from '../alerting/silence-feed.js';
+import { ensureSilencesTopic } from '../alerting/silences-topic.js';
 import { ReceiverSet, type BuiltReceiver } from '../delivery/receiver-set.js';
 import { loadRulesFile, type LoadedRules } from '../rules/rules-file.js';
 import { RulesReloader } from '../rules/rules-reload.js';
@@ -42,6 +44,8 @@ export class Alerting {
   private readonly partitions: AlertPartitions;
   private readonly receivers: ReceiverSet;
   private readonly rules: RulesReloader<BuiltReceiver>;
+  /** Every silence, followed from the silences topic; the HTTP API writes through it. */
+  readonly silences: SilenceFeed;
 
   private constructor(deps: AlertingDeps, loaded: LoadedRules) {
     this.deps = deps;
@@ -69,6 +73,14 @@ export class Alerting {
       },
       loaded,
     );
+    this.silences = new SilenceFeed({
+      kafka: deps.kafka,
+      admin: deps.admin,
+      topic: this.topics.silencesTopic,
+      metrics: deps.metrics,
+      logger: deps.logger,
+      onChange: (silences) => this.partitions.setSilences(silences),
+    });
     this.receivers = new ReceiverSet({
       config,
       kafka: deps.kafka,
@@ -104,7 +116,10 @@ export class Alerting {
     // Every receiver is constructed (secrets read) before anything starts.
     const notifiers = alerting.receivers.build(loaded);
     await ensureAlertTopics(deps.admin, alerting.topics, deps.partitions);
+    await ensureSilencesTopic(deps.admin, alerting.topics.silencesTopic);
     try {
+      // Before any evaluation: a restart must hold what the silences hold.
+      await alerting.silences.start();
       await alerting.fencePreviousRelease();
       // Takes over each partition's transactional id first: its previous owner (a rolling
       // deploy, a rebalance) is fenced, and the read is of a partition nobody else writes to.
@@ -187,6 +202,7 @@ export class Alerting {
 
   private updateGauges(): void {
     const { alertsActive } = this.deps.metrics;
+    this.silences.updateGauge(Date.now());
     alertsActive.reset();
     for (const [key, count] of this.partitions.countByState()) {
       const [rule = '', severity = '', state = ''] = key.split('\u0000');
@@ -202,11 +218,19 @@ export class Alerting {
     return this.rules.reload(trigger);
   }
 
+  /** The silences topic (the HTTP API appends to it). */
+  get silencesTopic(): string {
+    return this.topics.silencesTopic;
+  }
+
   async stop(): Promise<void> {
     this.rules.stop();
     try {
       await this.receivers.stop();
     } finally {
+      await this.silences.stop().catch((err: unknown) => {
+        this.deps.logger.warn({ err }, 'stopping the silences consumer failed');
+      });
       await this.partitions.close();
     }
   }

@@ -24,6 +24,7 @@ function internalTopics(config: Config): (topic: string) => boolean {
     partialsTopicFor(groupId),
     alerts.topic,
     alerts.deadLetterTopic,
+    alerts.silencesTopic,
   ]);
   return (t) => named.has(t);
 }

@@ -51,6 +51,7 @@ export function sampleAlert(overrides: Partial<AlertSnapshot> = {}): AlertSnapsh
       runbook_url: RUNBOOK_URL,
     },
     stateReason: null,
+    silenced: null,
     ...overrides,
   };
 }

@@ -112,6 +112,7 @@ export function concat(outputs: readonly StepOutput[]): StepOutput {
   return {
     transitions: outputs.flatMap((o) => o.transitions),
     notifications: outputs.flatMap((o) => o.notifications),
+    silenced: outputs.flatMap((o) => o.silenced),
   };
 }
 

@@ -258,7 +258,7 @@ describe('instance state machine', () => {
         const engine = engineOf([rule({ min_samples: 100 })]);
         const start = feed(engine, 1, [{ amount: 0.3 }]);
         const gap = feed(engine, 2, repeatRow({ amount: 0.01 }, 3), extra);
-        expect(concat(gap)).toEqual({ transitions: [], notifications: [] });
+        expect(concat(gap)).toEqual({ transitions: [], notifications: [], silenced: [] });
         const back = feed(engine, 5, [{ amount: 0.3 }, { amount: 0.1 }]);
         expect(moves(concat(back).transitions)).toEqual(['firing>resolved']);
         const all = [...start, ...gap, ...back];
@@ -792,11 +792,13 @@ describe('replays and persistence', () => {
     expect(engine.evaluate(windowOf(1, { amount: 0.3 }))).toEqual({
       transitions: [],
       notifications: [],
+      silenced: [],
     });
     // Even with a different value: that window was already decided.
     expect(engine.evaluate(windowOf(1, { amount: 0.01 }))).toEqual({
       transitions: [],
       notifications: [],
+      silenced: [],
     });
     feed(engine, 2, [{ amount: 0.3 }]);
     // An older window is skipped as well.
@@ -946,7 +948,7 @@ describe('setRules', () => {
     ]);
     // Afterwards the removed rule is not evaluated any more.
     const later = feed(engine, 3, [{ a: 0.9, b: 0.9 }]);
-    expect(concat(later)).toEqual({ transitions: [], notifications: [] });
+    expect(concat(later)).toEqual({ transitions: [], notifications: [], silenced: [] });
   });
 
   // BUG (alert-engine/engine.ts, resolveRetired): once a removed rule's alerts are resolved and told,

@@ -8,6 +8,7 @@
  * a few re-post intervals ahead (as Prometheus does), so Alertmanager resolves them by itself
  * if driftwatch stops re-posting; resolved alerts carry their end, at the latest now.
  */
+import { silencedText } from './silence-text.js';
 import type { AlertNotification, AlertSnapshot } from '../../../alert-engine/model.js';
 
 export interface PostableAlert {
@@ -52,7 +53,8 @@ function annotationsOf(a: AlertSnapshot, dashboard: string | null): Record<strin
     description:
       `${a.rule}: ${a.statistic} ${num(a.value)} ${a.op} ${num(a.threshold)} in the window ` +
       `${iso(a.windowStart)} – ${iso(a.windowEnd)} (${a.samples} samples, baseline ${a.baseline})` +
-      (a.stateReason ? `; ${a.stateReason}` : ''),
+      (a.stateReason ? `; ${a.stateReason}` : '') +
+      (a.silenced ? `; ${silencedText(a.silenced)}` : ''),
     ...a.annotations,
   };
   if (dashboard) annotations.dashboard = dashboard;

@@ -2,6 +2,7 @@
  * A format-neutral description of a notification that both email bodies are rendered from,
  * so they cannot disagree.
  */
+import { silencedText } from './silence-text.js';
 import type {
   AlertNotification,
   AlertSnapshot,
@@ -147,6 +148,8 @@ function alertSection(a: AlertSnapshot, index: number, total: number): Section {
     ['state', txt(a.flapping ? `${a.state} — FLAPPING (held until stable)` : a.state)],
   ];
   if (a.stateReason) rows.push(['reason', txt(a.stateReason)]);
+  // Notifications were held: on-call learns why this is the first word since.
+  if (a.silenced) rows.push(['silenced', txt(silencedText(a.silenced))]);
   rows.push(
     ['samples', txt(`n = ${fmtCount(a.samples)}`)],
     ['window range', txt(`${iso(a.windowStart)} – ${iso(a.windowEnd)}`)],

@@ -39,6 +39,7 @@
  *
  * `slack` — a Slack-compatible incoming-webhook message (`text` fallback + mrkdwn `blocks`).
  */
+import { silencedJson, silencedText } from './silence-text.js';
 import type {
   AlertNotification,
   AlertSnapshot,
@@ -127,6 +128,7 @@ function snapshot(a: AlertSnapshot): Record<string, unknown> {
     labels: a.labels,
     annotations: a.annotations,
     state_reason: a.stateReason,
+    silenced: silencedJson(a.silenced),
   };
 }
 
@@ -195,7 +197,8 @@ function formatValue(v: number | null): string {
 function alertLine(a: AlertSnapshot): string {
   const reason = a.stateReason ? ` [${a.stateReason}]` : '';
   const flap = a.flapping ? ' [flapping]' : '';
-  return `${a.feature} ${a.method} ${a.statistic}=${formatValue(a.value)} (${a.op} ${formatValue(a.threshold)})${reason}${flap}`;
+  const silenced = a.silenced ? ` [${silencedText(a.silenced)}]` : '';
+  return `${a.feature} ${a.method} ${a.statistic}=${formatValue(a.value)} (${a.op} ${formatValue(a.threshold)})${reason}${flap}${silenced}`;
 }
 
 function headline(n: AlertNotification): string {
@@ -271,6 +274,7 @@ export function pagerDutyBody(n: AlertNotification, opts: WebhookBodyOptions): o
           samples: a.samples,
           state_reason: a.stateReason,
           flapping: a.flapping,
+          silenced: silencedJson(a.silenced),
         })),
         ...(n.retrain ? { retrain: retrainEvidence(n.retrain) } : {}),
       },

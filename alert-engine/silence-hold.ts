@@ -1,0 +1,63 @@
+import { labelsOf } from './engine-store.js';
+import type { InstanceState } from './instance.js';
+import type { AlertRule } from './rule.js';
+import { noteOf, type SilenceSet } from './silence.js';
+
+/** An alert a silence began holding: counted by the daemon (driftwatch_alerts_silenced_total). */
+export interface SilencedAlert {
+  rule: string;
+  fingerprint: string;
+  silenceId: string;
+}
+
+/** The labels a silence matches an alert by: those its notifications show. */
+export function silenceLabelsOf(st: InstanceState, rule: AlertRule): Record<string, string> {
+  return { rule: st.rule, ...labelsOf(st), severity: st.severity, ...rule.labels };
+}
+
+/**
+ * Splits a group's members at event time `clock` into those receivers may hear about and those
+ * a silence holds. A held member keeps a note of its silence (refreshed, so an expiry shows
+ * its real end) until the notification after the silence; newly held ones are reported.
+ */
+export function holdSilenced(
+  members: readonly InstanceState[],
+  rule: AlertRule,
+  silences: SilenceSet,
+  clock: number,
+  started: SilencedAlert[],
+): InstanceState[] {
+  if (silences.size === 0 && members.every((m) => !m.silencedBy)) return [...members];
+  const told: InstanceState[] = [];
+  for (const m of members) {
+    const silence = silences.find(silenceLabelsOf(m, rule), clock);
+    if (silence) {
+      if (m.silencedBy?.id !== silence.id) {
+        started.push({ rule: m.rule, fingerprint: m.fingerprint, silenceId: silence.id });
+      }
+      m.silencedBy = noteOf(silence);
+      continue;
+    }
+    if (m.silencedBy) {
+      const current = silences.get(m.silencedBy.id);
+      if (current) m.silencedBy = noteOf(current);
+    }
+    told.push(m);
+  }
+  return told;
+}
+
+/**
+ * After a group decision: members just told forget their silence (told once), and so do
+ * members out of a silence with nothing left to tell (neither firing nor a pending resolve).
+ */
+export function releaseSilenced(
+  told: readonly InstanceState[],
+  notified: ReadonlySet<InstanceState>,
+): void {
+  for (const m of told) {
+    if (!m.silencedBy) continue;
+    const firing = m.state === 'firing' || m.state === 'recovering';
+    if (notified.has(m) || (!firing && !m.resolvedPending)) m.silencedBy = null;
+  }
+}

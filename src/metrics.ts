@@ -210,6 +210,12 @@ export class DaemonMetrics {
     help: 'Unreadable silence records skipped and silence-topic consumer crashes (restarted)',
     registers: [this.registry],
   });
+  readonly apiRefused = new Counter({
+    name: 'driftwatch_api_requests_refused_total',
+    help: 'HTTP API requests refused for a wrong or missing bearer token, by reason',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
   readonly notificationsDelivered = new Counter({
     name: 'driftwatch_notifications_delivered_total',
     help: 'Notifications a receiver accepted, by receiver and kind',

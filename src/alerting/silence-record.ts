@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { Silence, SilenceMatcher } from '../../alert-engine/silence.js';
 import { parseDuration } from '../config/duration.js';
 import { DriftwatchError } from '../errors.js';
+import { formatIssues } from '../zod-issues.js';
 
 /**
  * Silences as records of the silences topic: keyed by silence id, the newest record per id is
@@ -36,6 +37,9 @@ const silenceSchema = z
     updatedAt: z.number().int(),
   })
   .strict();
+
+/** `silence list --json`: what `rules backtest --silences` reads back. */
+export const silenceListSchema = z.array(silenceSchema.omit({ v: true }));
 
 export function silenceMessage(s: Silence): Message {
   return { key: s.id, value: JSON.stringify({ v: SILENCE_RECORD_VERSION, ...s }) };
@@ -70,6 +74,18 @@ export const newSilenceSchema = z
   })
   .strict();
 export type NewSilence = z.input<typeof newSilenceSchema>;
+
+/** A request from a person (CLI, HTTP) validated once; SILENCE_INVALID naming every bad key. */
+export function parseNewSilence(input: unknown): z.output<typeof newSilenceSchema> {
+  const parsed = newSilenceSchema.safeParse(input);
+  if (!parsed.success) {
+    throw new DriftwatchError(
+      'SILENCE_INVALID',
+      `invalid silence:\n${formatIssues(parsed.error.issues, 10)}`,
+    );
+  }
+  return parsed.data;
+}
 
 const toMs = (t: string | number): number => (typeof t === 'number' ? t : Date.parse(t));
 

@@ -11,6 +11,7 @@ import { registerNotifications } from './notifications.js';
 import { registerReport } from './report.js';
 import { registerRules } from './rules.js';
 import { registerRun } from './run.js';
+import { registerSilence } from './silence.js';
 
 /**
  * The whole command tree. Settings made here before `.command()` are inherited by every
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
   registerRules(program);
   registerNotifications(program);
   registerReport(program);
+  registerSilence(program);
   return program;
 }
 

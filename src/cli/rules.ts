@@ -1,4 +1,11 @@
+import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { pino } from 'pino';
+import type { Silence } from '../../alert-engine/silence.js';
+import { silenceListSchema } from '../alerting/silence-record.js';
+import { createLogger } from '../logger.js';
+import { listSilences, withSilencesTopic } from '../tools/silences.js';
+import { formatIssues } from '../zod-issues.js';
 import { loadConfig, parseConfigFile, readConfigText } from '../config/load.js';
 import { DriftwatchError } from '../errors.js';
 import { loadRulesFile } from '../rules/rules-file.js';
@@ -21,6 +28,8 @@ interface BacktestOptions {
   to: string;
   model?: string;
   json: boolean;
+  silences?: string;
+  kafkaSilences: boolean;
 }
 
 export function registerRules(program: Command): void {
@@ -66,6 +75,12 @@ export function registerRules(program: Command): void {
     .addOption(required('--from <time>', 'first window end: ISO 8601 or epoch ms'))
     .addOption(required('--to <time>', 'last window end: ISO 8601 or epoch ms'))
     .option('--model <glob>', 'only these models')
+    .option('--silences <file>', 'silences to apply (JSON of `driftwatch silence list --json`)')
+    .option(
+      '--kafka-silences',
+      "apply the silences in the config's Kafka (<groupId>.silences), as the daemon does",
+      false,
+    )
     .option('--json', 'print JSON instead of the timeline', false)
     .action(runBacktest);
 }
@@ -87,10 +102,34 @@ async function runBacktest(rulesFile: string, v: BacktestOptions): Promise<void>
   if (skipped > 0) {
     process.stderr.write(`driftwatch: ${skipped} rows without a readable drift series skipped\n`);
   }
+  const silences = [
+    ...(v.silences !== undefined ? readSilencesFile(v.silences) : []),
+    ...(v.kafkaSilences
+      ? await withSilencesTopic(config, createLogger('warn', pino.destination(2)), listSilences)
+      : []),
+  ];
   const result = backtest(observations, rules, {
     dashboardUrl: config.alerts?.dashboardUrl,
     runbookBaseUrl: config.alerts?.runbookBaseUrl,
+    silences,
   });
   if (v.json) printJson(backtestJson(result, range, rulesFile));
   else process.stdout.write(formatBacktest(result, range, rulesFile));
+}
+
+function readSilencesFile(file: string): Silence[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new DriftwatchError('SILENCE_INVALID', `--silences ${file}: ${(err as Error).message}`);
+  }
+  const checked = silenceListSchema.safeParse(parsed);
+  if (!checked.success) {
+    throw new DriftwatchError(
+      'SILENCE_INVALID',
+      `--silences ${file} is not a list of silences (driftwatch silence list --json):\n${formatIssues(checked.error.issues, 10)}`,
+    );
+  }
+  return checked.data;
 }

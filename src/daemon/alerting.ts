@@ -1,4 +1,5 @@
 import type { Admin, Kafka, Producer } from 'kafkajs';
+import type { Silence } from '../../alert-engine/silence.js';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../logger.js';
 import type { DaemonMetrics } from '../metrics.js';
@@ -9,7 +10,10 @@ import { alertTopicsFor, ensureAlertTopics, type AlertTopics } from '../alerting
 import { AlertLogWriter } from '../alerting/alert-log-writer.js';
 import { AlertPartitions } from '../alerting/alert-partitions.js';
 import { SilenceFeed } from '../alerting/silence-feed.js';
-import { ensureSilencesTopic } from '../alerting/silences-topic.js';
+import { ensureSilencesTopic, writeSilence } from '../alerting/silences-topic.js';
+import { createSilence, expireSilence, parseNewSilence } from '../alerting/silence-record.js';
+import { DriftwatchError } from '../errors.js';
+import type { SilenceOperations } from './silence-api.js';
 import { ReceiverSet, type BuiltReceiver } from '../delivery/receiver-set.js';
 import { loadRulesFile, type LoadedRules } from '../rules/rules-file.js';
 import { RulesReloader } from '../rules/rules-reload.js';
@@ -218,9 +222,41 @@ export class Alerting {
     return this.rules.reload(trigger);
   }
 
-  /** The silences topic (the HTTP API appends to it). */
-  get silencesTopic(): string {
-    return this.topics.silencesTopic;
+  /**
+   * What the HTTP API does with silences: written to the silences topic (every replica follows
+   * it) and applied here at once.
+   */
+  get silenceOperations(): SilenceOperations {
+    const { producer, logger } = this.deps;
+    const topic = this.topics.silencesTopic;
+    const store = async (s: Silence, what: string) => {
+      await writeSilence(producer, topic, s);
+      this.silences.apply(s);
+      logger.info(
+        {
+          silence: s.id,
+          matchers: s.matchers,
+          startsAt: s.startsAt,
+          endsAt: s.endsAt,
+          createdBy: s.createdBy,
+        },
+        what,
+      );
+      return s;
+    };
+    return {
+      list: () => this.silences.list(),
+      add: (request) => store(createSilence(parseNewSilence(request), Date.now()), 'silence added'),
+      expire: (id) => {
+        const found = this.silences.get(id);
+        if (!found) {
+          return Promise.reject(
+            new DriftwatchError('SILENCE_NOT_FOUND', `no silence with id ${id} in ${topic}`),
+          );
+        }
+        return store(expireSilence(found, Date.now()), 'silence expired');
+      },
+    };
   }
 
   async stop(): Promise<void> {

@@ -5,6 +5,7 @@ import { BaselineStore } from '../baseline/store.js';
 import { loadBaselinesAtStart, startBaselineReload } from './baseline-reload.js';
 import type { Config } from '../config/schema.js';
 import { startHttpServer } from './http-server.js';
+import { API_TOKEN_ENV } from './silence-api.js';
 import type { Logger } from '../logger.js';
 import { DaemonMetrics } from '../metrics.js';
 import { InfluxSink } from '../sinks/influx.js';
@@ -140,10 +141,19 @@ export class Daemon {
         messagesConsumed: this.ingest?.messagesConsumed ?? 0,
         ...(this.registry ? { schemaRegistry: this.registry.state } : {}),
       }),
+      {
+        // Never logged: only whether it is set.
+        token: process.env[API_TOKEN_ENV] || undefined,
+        operations: () => this.alerting?.silenceOperations,
+        onRefused: (reason) => metrics.apiRefused.inc({ reason }),
+      },
     );
     this.server = server;
     this.httpPort = port;
-    logger.info({ host: config.http.host, port }, 'serving /metrics and /healthz');
+    logger.info(
+      { host: config.http.host, port, silenceApi: process.env[API_TOKEN_ENV] ? 'on' : 'off' },
+      'serving /metrics and /healthz',
+    );
   }
 
   private async run(baselines: BaselineStore): Promise<void> {

@@ -2,21 +2,27 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import { DriftwatchError } from '../errors.js';
+import { handleSilenceApi, type SilenceApi } from './silence-api.js';
 
 export interface HealthReport {
   healthy: boolean;
   [detail: string]: unknown;
 }
 
-/** /metrics for Prometheus and /healthz for orchestrators; nothing else is served. */
+/**
+ * /metrics for Prometheus and /healthz for orchestrators; with a token configured, the silence
+ * API (silence-api.ts). Nothing else is served.
+ */
 export async function startHttpServer(
   host: string,
   port: number,
   registry: Registry,
   health: () => HealthReport,
+  silenceApi?: SilenceApi,
 ): Promise<{ server: Server; port: number }> {
   const server = createServer((req, res) => {
     const url = req.url?.split('?')[0];
+    if (silenceApi && url !== undefined && handleSilenceApi(req, res, url, silenceApi)) return;
     if (req.method === 'GET' && url === '/metrics') {
       registry.metrics().then(
         (body) => {

@@ -6,6 +6,7 @@ import type {
   Severity,
 } from '../../alert-engine/model.js';
 import type { AlertRule, ReceiverPolicy } from '../../alert-engine/rule.js';
+import { SilenceSet, type Silence } from '../../alert-engine/silence.js';
 
 /**
  * `driftwatch rules backtest`: the drift series of a time range, read back from InfluxDB, run
@@ -96,9 +97,13 @@ const compareText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 export function backtest(
   observations: Iterable<DriftObservation>,
   rules: BacktestRules,
-  options: Pick<EngineOptions, 'dashboardUrl' | 'runbookBaseUrl'> = {},
+  options: Pick<EngineOptions, 'dashboardUrl' | 'runbookBaseUrl'> & {
+    /** Silences, each holding within its own time range as in the daemon. */
+    silences?: readonly Silence[];
+  } = {},
 ): BacktestResult {
   const engine = new AlertEngine(rules.rules, rules.policies, options);
+  engine.setSilences(new SilenceSet(options.silences ?? []));
   const byEnd = new Map<number, DriftObservation[]>();
   const models = new Set<string>();
   let count = 0;

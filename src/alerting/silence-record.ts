@@ -89,7 +89,10 @@ export function parseNewSilence(input: unknown): z.output<typeof newSilenceSchem
 
 const toMs = (t: string | number): number => (typeof t === 'number' ? t : Date.parse(t));
 
-/** A new silence from a validated request; its id is random. Throws SILENCE_INVALID. */
+/**
+ * A new silence from a validated request; its id is random. Throws SILENCE_INVALID. A range in
+ * the past is allowed: silences hold in event time, and a replay of old windows meets it.
+ */
 export function createSilence(input: z.output<typeof newSilenceSchema>, now: number): Silence {
   const startsAt = input.startsAt === undefined ? now : toMs(input.startsAt);
   let endsAt: number;
@@ -111,12 +114,6 @@ export function createSilence(input: z.output<typeof newSilenceSchema>, now: num
     throw new DriftwatchError(
       'SILENCE_INVALID',
       `the end (${new Date(endsAt).toISOString()}) must be after the start (${new Date(startsAt).toISOString()})`,
-    );
-  }
-  if (endsAt <= now) {
-    throw new DriftwatchError(
-      'SILENCE_INVALID',
-      `the end (${new Date(endsAt).toISOString()}) is already past: a silence holds only notifications still to come`,
     );
   }
   return {

@@ -1,0 +1,230 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Producer } from 'kafkajs';
+import { stringify } from 'yaml';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { predictionLogs, type SyntheticSpec } from '../../scripts/synthetic.js';
+import { cliAsync } from '../support/cli.js';
+import { DaemonProcess, writeDaemonConfig } from '../support/daemon-process.js';
+import { testKafka } from '../support/kafka.js';
+import { metric, waitForMetric } from '../support/metrics.js';
+import { baselineDirFor, uniqueNames } from '../support/scenario.js';
+import { WebhookReceiver } from '../support/webhook-receiver.js';
+
+const services = inject('services');
+const T0 = Date.parse('2026-05-01T00:00:00.000Z');
+const MINUTE = 60_000;
+const PER_WINDOW = 300;
+const TOKEN = 'test-token-0123456789abcdef';
+const iso = (ms: number) => new Date(ms).toISOString();
+
+const spec: SyntheticSpec = {
+  model: 'churn',
+  modelVersion: '7',
+  numericFeatures: ['a', 'b'],
+  shifted: { features: ['a', 'b'], shift: 2, shiftFrom: T0 + 2 * MINUTE },
+  seed: 17,
+};
+
+interface WebhookAlert {
+  status: string;
+  feature: string;
+  starts_at: string;
+  silenced: {
+    id: string;
+    starts_at: string;
+    ends_at: string;
+    created_by: string;
+    comment: string;
+  } | null;
+}
+interface WebhookBody {
+  data: { kind: string; alerts: WebhookAlert[] };
+}
+
+describe(`silences (${inject('servicesMode')})`, () => {
+  const names = uniqueNames('silences');
+  const receiver = new WebhookReceiver();
+  let producer: Producer;
+  let configFile: string;
+  let httpPort: number;
+  const env = { INFLUX_TOKEN: services.influx.token };
+  const send = (from: number, minutes: number) =>
+    producer.send({
+      topic: names.topic,
+      messages: [...predictionLogs(spec, from, MINUTE / PER_WINDOW, minutes * PER_WINDOW)].map(
+        (l) => ({ value: JSON.stringify(l) }),
+      ),
+    });
+  const bodies = () => receiver.accepted('/ops').map((r) => JSON.parse(r.body) as WebhookBody);
+
+  beforeAll(async () => {
+    ({ producer } = await testKafka(services.kafkaBrokers, [names.topic, names.deadLetterTopic]));
+    await receiver.start();
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'driftwatch-silences-'));
+    const rulesFile = path.join(dir, 'rules.yaml');
+    writeFileSync(
+      rulesFile,
+      stringify({
+        receivers: { ops: { type: 'webhook', url: receiver.url('/ops'), timeout: '5s' } },
+        rules: [
+          {
+            name: 'psi_drift',
+            match: { method: 'psi' },
+            when: 'value > 0.2',
+            min_samples: 50,
+            receivers: ['ops'],
+          },
+        ],
+      }),
+    );
+    ({ file: configFile, httpPort } = await writeDaemonConfig(services, {
+      ...names,
+      configDir: dir,
+      baselinesDir: baselineDirFor(spec),
+      windowSize: '1m',
+      extra: { alerts: { rules: rulesFile, retryInitialDelay: '200ms', retryMaxDelay: '1s' } },
+    }));
+  });
+
+  afterAll(async () => {
+    await producer?.disconnect();
+    await receiver.stop();
+  });
+
+  it('holds notifications across a restart (state still changes), then tells the alert once, naming the silence', async () => {
+    // Event time: the drift starts at T0+2m; the silence holds T0 .. T0+6m.
+    const add = await cliAsync(
+      [
+        'silence',
+        'add',
+        '-c',
+        configFile,
+        '--match',
+        'model=churn',
+        '--match',
+        'feature~*',
+        '--start',
+        iso(T0),
+        '--end',
+        iso(T0 + 6 * MINUTE),
+        '--created-by',
+        'ana',
+        '--comment',
+        'feature store migration',
+      ],
+      env,
+    );
+    expect(add.status, add.stderr).toBe(0);
+    const id = add.stdout.trim();
+    expect(id).toMatch(/^[0-9a-f-]{36}$/);
+
+    // First run: no API token, so the API is off and the port stays read-only.
+    await send(T0, 5);
+    const first = new DaemonProcess(configFile, env);
+    try {
+      await waitForMetric(
+        httpPort,
+        /driftwatch_alerts_silenced_total\{rule="psi_drift"\} (\d+)/,
+        1,
+      );
+      const off = await fetch(`http://127.0.0.1:${httpPort}/api/v1/silences`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${TOKEN}` },
+        body: '{}',
+      });
+      expect(off.status).toBe(404);
+      expect(receiver.requests).toHaveLength(0);
+      // The state changed anyway: the alerts are firing.
+      await waitForMetric(
+        httpPort,
+        /driftwatch_alerts\{[^}]*state="firing"[^}]*\} (\d+)/,
+        1,
+      );
+    } finally {
+      await first.stopGracefully();
+    }
+    expect(receiver.requests).toHaveLength(0);
+
+    // Second run, past the silence's end: one notification, saying it was silenced.
+    await send(T0 + 5 * MINUTE, 4);
+    const second = new DaemonProcess(configFile, { ...env, DRIFTWATCH_API_TOKEN: TOKEN });
+    try {
+      await receiver.waitFor(
+        (r) => r.some((x) => x.path === '/ops'),
+        'the notification after the silence',
+      );
+      // Long enough for a wrong second notification to show up at the next windows.
+      await waitForMetric(httpPort, /driftwatch_windows_emitted_total\{[^}]*\} (\d+)/, 4);
+      const told = bodies();
+      expect(told.map((b) => b.data.kind)).toEqual(['firing']);
+      const alerts = told[0]?.data.alerts ?? [];
+      expect(alerts.map((a) => a.feature).sort()).toEqual(['a', 'b']);
+      for (const a of alerts) {
+        expect(a.silenced).toEqual({
+          id,
+          starts_at: iso(T0),
+          ends_at: iso(T0 + 6 * MINUTE),
+          created_by: 'ana',
+          comment: 'feature store migration',
+        });
+        // It started firing while silenced: only the notification was held.
+        expect(Date.parse(a.starts_at)).toBeLessThan(T0 + 6 * MINUTE);
+      }
+      expect(second.output).not.toContain(TOKEN);
+      await checkApi(httpPort, configFile, env);
+    } finally {
+      await second.stopGracefully();
+    }
+  });
+});
+
+/** The HTTP API with the token set: auth, validation, create, list, expire (seen by the CLI). */
+async function checkApi(port: number, configFile: string, env: NodeJS.ProcessEnv): Promise<void> {
+  const url = `http://127.0.0.1:${port}/api/v1/silences`;
+  const call = (method: string, token: string | undefined, body?: unknown, at = url) =>
+    fetch(at, {
+      method,
+      headers: {
+        'content-type': 'application/json',
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  expect((await call('GET', undefined)).status).toBe(401);
+  expect((await call('GET', 'wrong-token')).status).toBe(401);
+  expect((await call('POST', 'x', { matchers: [] })).status).toBe(401);
+  expect(
+    await metric(port, /driftwatch_api_requests_refused_total\{reason="wrong token"\} (\d+)/),
+  ).toBe(2);
+
+  const invalid = await call('POST', TOKEN, { matchers: [{ name: 'model' }], createdBy: 'bob' });
+  expect(invalid.status).toBe(400);
+  expect(((await invalid.json()) as { code: string }).code).toBe('SILENCE_INVALID');
+
+  const created = await call('POST', TOKEN, {
+    matchers: [{ name: 'model', value: 'fraud' }],
+    duration: '2h',
+    createdBy: 'bob',
+    comment: 'upstream incident',
+  });
+  expect(created.status).toBe(201);
+  const { id } = (await created.json()) as { id: string };
+  const listed = (await (await call('GET', TOKEN)).json()) as { id: string }[];
+  expect(listed.map((s) => s.id)).toContain(id);
+
+  const expired = await call('DELETE', TOKEN, undefined, `${url}/${id}`);
+  expect(expired.status).toBe(200);
+  expect(((await expired.json()) as { endsAt: number }).endsAt).toBeLessThanOrEqual(Date.now());
+  expect((await call('DELETE', TOKEN, undefined, `${url}/no-such-id`)).status).toBe(404);
+
+  // Written to the topic: the CLI reads it back as expired, by whom and why.
+  const list = await cliAsync(['silence', 'list', '-c', configFile], env);
+  expect(list.status, list.stderr).toBe(0);
+  expect(list.stdout).toMatch(
+    new RegExp(`${id}  expired .* model=fraud  by bob  "upstream incident"`),
+  );
+  const expire = await cliAsync(['silence', 'expire', 'no-such-id', '-c', configFile], env);
+  expect(expire.stderr).toContain('SILENCE_NOT_FOUND');
+}

@@ -137,11 +137,7 @@ describe(`silences (${inject('servicesMode')})`, () => {
       expect(off.status).toBe(404);
       expect(receiver.requests).toHaveLength(0);
       // The state changed anyway: the alerts are firing.
-      await waitForMetric(
-        httpPort,
-        /driftwatch_alerts\{[^}]*state="firing"[^}]*\} (\d+)/,
-        1,
-      );
+      await waitForMetric(httpPort, /driftwatch_alerts\{[^}]*state="firing"[^}]*\} (\d+)/, 1);
     } finally {
       await first.stopGracefully();
     }

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { AlertEngine, StepOutput } from '../../alert-engine/engine.js';
 import { SilenceSet, type Silence } from '../../alert-engine/silence.js';
-import { endOf, engineOf, rule, windowOf } from '../support/rules.js';
+import { backtest } from '../../src/tools/backtest.js';
+import { compileText, endOf, engineOf, rule, rulesText, windowOf } from '../support/rules.js';
 
 function silence(p: Partial<Silence> = {}): Silence {
   return {
@@ -135,5 +136,25 @@ describe('alert engine with silences', () => {
     const out = restored.evaluate(windowOf(3, { amount: 0.3 }));
     expect(out.notifications.map((n) => n.kind)).toEqual(['firing']);
     expect(out.notifications[0]?.alerts[0]?.silenced?.id).toBe('s1');
+  });
+});
+
+describe('rules backtest with silences', () => {
+  it('holds what the daemon holds: the notification moves to the silence end', () => {
+    const rules = compileText(rulesText([rule()]));
+    const points = [1, 2, 3, 4, 5].flatMap((i) => windowOf(i, { amount: 0.3 }));
+    const times = (silences: Silence[]) =>
+      backtest(points, rules, { silences })
+        .events.filter((e) => e.type === 'notification')
+        .map((e) => e.time);
+    expect(times([])).toEqual([endOf(1)]);
+    expect(times([silence({ startsAt: endOf(1), endsAt: endOf(3) })])).toEqual([endOf(3)]);
+    // The engine given the same silences decides the same.
+    const engine = engineOf([rule()]);
+    engine.setSilences(new SilenceSet([silence({ startsAt: endOf(1), endsAt: endOf(3) })]));
+    const live = run(engine, [0.3, 0.3, 0.3, 0.3, 0.3]).flatMap((o) =>
+      o.notifications.map((n) => n.time),
+    );
+    expect(live).toEqual([endOf(3)]);
   });
 });

@@ -116,6 +116,24 @@ describe('renderEmail', () => {
     expect(text).toContain('psi = n/a');
   });
 
+  it('says when and by whom an alert was silenced, and why (the notification after a silence)', () => {
+    const silenced = {
+      id: 'c0ffee',
+      startsAt: Date.parse('2026-01-15T09:00:00Z'),
+      endsAt: Date.parse('2026-01-15T10:30:00Z'),
+      createdBy: 'ana',
+      comment: 'feature <store> migration',
+    };
+    const { text, html } = renderEmail(
+      sampleNotification({ alerts: [sampleAlert({ silenced })] }),
+      OPTS,
+    );
+    expect(text).toContain(
+      'silenced 2026-01-15T09:00:00.000Z – 2026-01-15T10:30:00.000Z by ana (silence c0ffee): feature <store> migration',
+    );
+    expect(html).toContain('by ana (silence c0ffee): feature &lt;store&gt; migration');
+  });
+
   it('escapes every untrusted string in the HTML part and links only http(s) URLs', () => {
     const evil = '<script>alert(1)</script>';
     const n = sampleNotification({

@@ -7,11 +7,11 @@ import {
   matches,
   settingsOf,
   ruleFromSettings,
-  statisticOf,
   type AlertRule,
   type ReceiverPolicy,
 } from './rule.js';
 import { snapshotOf } from './snapshot.js';
+import { readCondition, readsSiblings, siblingsOf } from './condition.js';
 import { withRunbookBase } from './template.js';
 import { EngineStore, SEP, labelsOf, seriesKey, type StateRecord } from './engine-store.js';
 import {
@@ -183,16 +183,13 @@ export class AlertEngine {
 
   private evaluateRule(rule: AlertRule, points: DriftObservation[], out: StepOutput): void {
     let sufficiency: Map<string, { o: DriftObservation; enough: boolean }> | undefined;
+    const siblings = readsSiblings(rule) ? siblingsOf(points) : undefined;
     for (const o of points) {
       if (!matches(rule, o)) continue;
-      const value = statisticOf(rule, o);
-      if (value === undefined) continue;
-      // drift_share's n counts features (each already held to drift.minSamples).
-      const samples = rule.statistic === 'missing_share' ? o.n + o.missing : o.n;
-      const enough =
-        value !== null &&
-        o.status === 'ok' &&
-        (rule.statistic === 'drift_share' || samples >= rule.minSamples);
+      const reading = readCondition(rule, o, siblings);
+      if (reading === undefined) continue;
+      const { value } = reading;
+      const enough = value !== null;
       if (rule.staleAfterMs !== undefined) {
         sufficiency ??= new Map();
         const seen = sufficiency.get(o.window);
@@ -202,7 +199,10 @@ export class AlertEngine {
       let st = this.store.instanceBySeries(identity);
       if (!st) {
         // Most series are quiet most of the time: nothing is kept for them until they breach.
-        const breaching = enough ? breaches(rule, value) : rule.insufficientData === 'breach';
+        const breaching =
+          value !== null
+            ? (reading.holds ?? breaches(rule, value))
+            : rule.insufficientData === 'breach';
         if (!breaching) continue;
         const series: SeriesIdentity = {
           model: o.model,
@@ -215,16 +215,15 @@ export class AlertEngine {
         this.store.addInstance(st);
       }
       const transitions = stepInstance(rule, st, {
-        value: enough ? value : null,
+        value,
+        holds: reading.holds,
+        criterion: reading.criterion,
         correction: rule.statistic === 'p_value' ? o.correction : null,
-        samples,
+        samples: reading.samples,
         baseline: o.baseline,
         windowStart: o.windowStart,
         windowEnd: o.windowEnd,
-        insufficientReason:
-          value === null || o.status !== 'ok'
-            ? `no value this window (${o.status})`
-            : `insufficient data: ${samples} samples < min_samples ${rule.minSamples}`,
+        insufficientReason: reading.insufficientReason,
       });
       out.transitions.push(...transitions);
       if (st.state !== 'inactive' || st.resolvedPending) this.store.ensureGroup(rule, st);

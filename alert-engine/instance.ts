@@ -10,6 +10,7 @@ export type { SeriesIdentity } from './model.js';
 import { stableId } from './ids.js';
 import type { SilenceNote } from './silence.js';
 import { breaches, recovered, severityFor, windowsFor, type AlertRule } from './rule.js';
+import type { Criterion } from './condition.js';
 
 /** Everything one alert instance remembers; persisted (as JSON) so a restart resumes it. */
 export interface InstanceState extends SeriesIdentity {
@@ -28,6 +29,9 @@ export interface InstanceState extends SeriesIdentity {
   value: number | null;
   /** The correction behind `value` (p_value rules); absent in state written before it existed. */
   correction?: PValueAdjustment | null;
+  /** `drifted` rules: the decision's operator and threshold in the last window; absent for
+   * comparisons (the rule's own are reported). */
+  criterion?: Criterion | null;
   baseline: string;
   windowStart: number;
   windowEnd: number;
@@ -93,6 +97,9 @@ export interface InstanceInput {
   value: number | null;
   /** The correction behind an adjusted p-value (p_value rules only). */
   correction?: PValueAdjustment | null;
+  /** Compound and drifted conditions: whether the condition holds (no hysteresis band). */
+  holds?: boolean | undefined;
+  criterion?: Criterion | null;
   samples: number;
   baseline: string;
   windowStart: number;
@@ -126,11 +133,16 @@ export function transitionOf(
     method: st.method,
     window: st.window,
     value: st.value,
-    threshold: rule.threshold,
+    threshold: criterionOf(st, rule).threshold,
     samples: st.samples,
     time,
     reason: st.stateReason,
   };
+}
+
+/** The operator and threshold an instance reports: the decision's (drifted), else the rule's. */
+export function criterionOf(st: InstanceState, rule: AlertRule): Criterion {
+  return st.criterion ?? { op: rule.op, threshold: rule.threshold };
 }
 
 type Verdict = 'breach' | 'band' | 'clear' | 'none';
@@ -141,6 +153,7 @@ function verdictOf(rule: AlertRule, input: InstanceInput): Verdict {
     if (rule.insufficientData === 'breach') return 'breach';
     return 'none';
   }
+  if (input.holds !== undefined) return input.holds ? 'breach' : 'clear';
   if (breaches(rule, input.value)) return 'breach';
   return recovered(rule, input.value) ? 'clear' : 'band';
 }
@@ -162,6 +175,7 @@ export function stepInstance(
   const verdict = verdictOf(rule, input);
   st.value = input.value;
   st.correction = input.value === null ? null : (input.correction ?? null);
+  if (input.criterion) st.criterion = input.criterion;
   st.samples = input.samples;
   st.baseline = input.baseline;
   st.windowStart = input.windowStart;

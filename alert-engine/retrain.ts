@@ -91,12 +91,12 @@ export function planRetraining(
             severity: top.severity,
             episodeId,
             firingSince: group.firstAt,
-            driftedFeatures: alerts.map((a) => ({
+            driftedFeatures: snaps.map((a) => ({
               feature: a.feature,
               method: a.method,
-              statistic: rule.statistic === 'value' ? a.method : rule.statistic,
+              statistic: a.statistic,
               value: a.value,
-              threshold: rule.threshold,
+              threshold: a.threshold,
               samples: a.samples,
             })),
           },

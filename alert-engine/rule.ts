@@ -10,6 +10,25 @@ export type GroupLabel = 'model' | 'model_version' | 'feature' | 'method' | 'win
 /** A count of windows, or a duration turned into windows of the series' length. */
 export type WindowsOrDuration = number | { ms: number };
 
+/**
+ * One comparison of a condition. `method` set: the statistic is read from the point of that
+ * method of the same feature and window (`ks.p_value < 0.001` next to a PSI rule).
+ */
+export interface Comparison {
+  statistic: RuleStatistic;
+  method: string | undefined;
+  op: Operator;
+  threshold: number;
+}
+
+/**
+ * When a rule breaches: comparisons joined by all/any (the plain `when: "value > 0.25"` is one
+ * comparison), or `drifted`: the daemon's own decision carried on the point (drift config's
+ * thresholds, correction and min samples), so one threshold lives in one place.
+ */
+export type RuleCondition =
+  { kind: 'compare'; combine: 'all' | 'any'; comparisons: Comparison[] } | { kind: 'drifted' };
+
 /** A rule as the engine runs it (validated and compiled from the rules file). */
 export interface AlertRule {
   name: string;
@@ -20,6 +39,9 @@ export interface AlertRule {
     method: Matcher;
     window: Matcher;
   };
+  condition: RuleCondition;
+  /** The first comparison (drifted: the point's statistic, `>=` 0): what is reported as the
+   * alert's value, and what recover_threshold and escalate apply to. */
   statistic: RuleStatistic;
   op: Operator;
   threshold: number;
@@ -45,7 +67,10 @@ export interface AlertRule {
 
 /** A rule without its matchers: what a group remembers, so it can finish its episode even
  * after the rule left the rules file (a reload, or a restart with a new file). */
-export type RuleSettings = Omit<AlertRule, 'match'>;
+export type RuleSettings = Omit<AlertRule, 'match' | 'condition'> & {
+  /** Absent in settings remembered before conditions existed: one comparison then. */
+  condition?: RuleCondition;
+};
 
 const never: Matcher = () => false;
 
@@ -55,10 +80,24 @@ export function settingsOf(rule: AlertRule): RuleSettings {
   return settings as RuleSettings;
 }
 
+/** The condition of a plain rule: its one comparison. */
+export function plainCondition(
+  rule: Pick<AlertRule, 'statistic' | 'op' | 'threshold'>,
+): RuleCondition {
+  const { statistic, op, threshold } = rule;
+  return {
+    kind: 'compare',
+    combine: 'all',
+    comparisons: [{ statistic, method: undefined, op, threshold }],
+  };
+}
+
 /** A rule that matches nothing: the remembered settings of a rule that is gone. */
 export function ruleFromSettings(settings: RuleSettings): AlertRule {
   return {
     ...settings,
+    // Settings remembered before conditions existed hold one comparison.
+    condition: settings.condition ?? plainCondition(settings),
     match: { model: never, modelVersion: never, feature: never, method: never, window: never },
   };
 }
@@ -101,12 +140,15 @@ export function matches(rule: AlertRule, o: DriftObservation): boolean {
 }
 
 /**
- * The number the rule tests, or undefined when the statistic does not exist for this point
- * (a PSI point has no p-value): such series are not the rule's business at all.
+ * The number a statistic reads from a point, or undefined when the statistic does not exist
+ * for this point (a PSI point has no p-value): such series are not the rule's business at all.
  * null: the point exists but carried no number this window (insufficient or unavailable).
  */
-export function statisticOf(rule: AlertRule, o: DriftObservation): number | null | undefined {
-  switch (rule.statistic) {
+export function statisticOf(
+  statistic: RuleStatistic,
+  o: DriftObservation,
+): number | null | undefined {
+  switch (statistic) {
     case 'value':
     case 'drift_share':
       return o.statistic;
@@ -122,6 +164,10 @@ export function statisticOf(rule: AlertRule, o: DriftObservation): number | null
       return o.n > 0 ? o.unseen / o.n : null;
   }
 }
+
+/** Values a statistic counts (missing_share: every event, missing or not). */
+export const samplesOf = (statistic: RuleStatistic, o: DriftObservation): number =>
+  statistic === 'missing_share' ? o.n + o.missing : o.n;
 
 /** `value op threshold`: whether the condition holds. */
 export function compare(op: Operator, value: number, threshold: number): boolean {

@@ -1,5 +1,5 @@
 import { labelsOf } from './engine-store.js';
-import type { InstanceState } from './instance.js';
+import { criterionOf, type InstanceState } from './instance.js';
 import type { AlertSnapshot, AlertState } from './model.js';
 import type { AlertRule } from './rule.js';
 import { STALE_ANNOTATION_PREFIX } from './stale.js';
@@ -21,15 +21,16 @@ export function snapshotOf(
       ? st.method
       : rule.statistic;
   const series = labelsOf(st);
+  const { op, threshold } = criterionOf(st, rule);
   const values = {
     rule: st.rule,
     ...series,
     baseline: st.baseline,
     statistic,
     value: st.value,
-    op: rule.op,
-    threshold: rule.threshold,
-    recover_threshold: rule.recoverThreshold,
+    op,
+    threshold,
+    recover_threshold: rule.condition.kind === 'drifted' ? threshold : rule.recoverThreshold,
     severity: st.severity,
     samples: st.samples,
     min_samples: rule.minSamples,
@@ -61,9 +62,9 @@ export function snapshotOf(
     statistic,
     value: st.value,
     correction: st.correction ?? null,
-    op: rule.op,
-    threshold: rule.threshold,
-    recoverThreshold: rule.recoverThreshold,
+    op,
+    threshold,
+    recoverThreshold: rule.condition.kind === 'drifted' ? threshold : rule.recoverThreshold,
     windowStart: st.windowStart,
     windowEnd: st.windowEnd,
     samples: st.samples,

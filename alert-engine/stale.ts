@@ -1,4 +1,4 @@
-import type { AlertRule } from './rule.js';
+import { plainCondition, type AlertRule } from './rule.js';
 
 /** The monitor-stale alert of rule `r` is named `r:stale`. */
 export const STALE_SUFFIX = ':stale';
@@ -17,13 +17,15 @@ export interface StaleCursor {
 
 /** The monitor-stale alert of a rule: "seconds without a sufficient window >= stale_after". */
 export function staleRuleOf(rule: AlertRule, staleAfterMs: number): AlertRule {
+  const threshold = staleAfterMs / 1000;
   return {
     ...rule,
     name: `${rule.name}${STALE_SUFFIX}`,
+    condition: plainCondition({ statistic: 'value', op: '>=', threshold }),
     statistic: 'value',
     op: '>=',
-    threshold: staleAfterMs / 1000,
-    recoverThreshold: staleAfterMs / 1000,
+    threshold,
+    recoverThreshold: threshold,
     escalate: undefined,
     forWindows: 0,
     keepFiringFor: 0,

@@ -11,6 +11,8 @@ import { DriftwatchError } from '../errors.js';
 import { loadRulesFile } from '../rules/rules-file.js';
 import { rulesJsonSchema } from '../rules/rules-schema.js';
 import { runbookWarnings } from '../rules/runbook-links.js';
+import { thresholdWarnings } from '../rules/threshold-check.js';
+import { DEFAULT_WINDOW_DRIFT_SETTINGS, driftSettingsFrom } from '../drift/window-points.js';
 import { influxTargetOf } from '../sinks/influx-client.js';
 import {
   backtest,
@@ -40,20 +42,29 @@ export function registerRules(program: Command): void {
     .command('validate')
     .description(
       'Check a rules file: every problem with its line and key path (no secrets needed). ' +
-        'Warns about runbook links still on an example host (resolved with --config).',
+        'Warns about runbook links still on an example host (resolved with --config) and ' +
+        "thresholds that contradict the drift config's (the defaults without --config).",
     )
     .argument('<rules.yaml>', 'the rules file')
     .option(
       '-c, --config <file>',
-      'the daemon config: alerts.runbookBaseUrl fills {{runbook_base}}',
+      'the daemon config: alerts.runbookBaseUrl fills {{runbook_base}}; drift thresholds',
     )
     .action((file: string, opts: { config?: string }) => {
       const loaded = loadRulesFile(file);
-      const base =
+      const config =
         opts.config !== undefined
-          ? parseConfigFile(readConfigText(opts.config), opts.config).alerts?.runbookBaseUrl
+          ? parseConfigFile(readConfigText(opts.config), opts.config)
           : undefined;
-      for (const warning of runbookWarnings(loaded, base)) {
+      const base = config?.alerts?.runbookBaseUrl;
+      const drift = config
+        ? thresholdWarnings(loaded, driftSettingsFrom(config.drift), opts.config ?? '')
+        : thresholdWarnings(
+            loaded,
+            DEFAULT_WINDOW_DRIFT_SETTINGS,
+            'the default drift config (--config checks yours)',
+          );
+      for (const warning of [...runbookWarnings(loaded, base), ...drift]) {
         process.stderr.write(`warning: ${warning}\n`);
       }
       process.stdout.write(

@@ -72,8 +72,10 @@ function methodMatcher(pattern: string | string[] | undefined, statistic: RuleSt
   return statistic === 'value' ? (m) => m !== 'drift_share' && glob(m) : glob;
 }
 
+const DEFAULT_MIN_SAMPLES = 100;
+
 function compileRule(spec: RuleSpec): AlertRule {
-  const { statistic, op, threshold } = spec.when;
+  const { condition, statistic, op, threshold } = spec.when;
   return {
     name: spec.name,
     match: {
@@ -83,6 +85,7 @@ function compileRule(spec: RuleSpec): AlertRule {
       method: methodMatcher(spec.match.method, statistic),
       window: compileGlob(spec.match.window),
     },
+    condition,
     statistic,
     op,
     threshold,
@@ -90,7 +93,8 @@ function compileRule(spec: RuleSpec): AlertRule {
     escalate: spec.escalate,
     forWindows: spec.for,
     keepFiringFor: spec.keep_firing_for,
-    minSamples: spec.min_samples,
+    // drifted: the point's status already holds the drift config's minimum.
+    minSamples: condition.kind === 'drifted' ? 0 : (spec.min_samples ?? DEFAULT_MIN_SAMPLES),
     insufficientData: spec.insufficient_data,
     staleAfterMs: spec.stale_after,
     staleSeverity: spec.stale_severity,

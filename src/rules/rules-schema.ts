@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { SEVERITIES } from '../../alert-engine/model.js';
-import { OPERATORS, type Operator } from '../../alert-engine/rule.js';
+import { isPlain, whenSchema } from './condition-schema.js';
 import { durationSchema, parseDuration } from '../config/duration.js';
 
 /**
@@ -43,37 +43,6 @@ const headers = z.record(z.string(), z.string()).superRefine((record, ctx) => {
 /** A glob (`*`, `?`) or a list of them; a series matches when any matches. */
 const pattern = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]);
 
-export const STATISTICS = [
-  'value',
-  'p_value',
-  'drift_share',
-  'missing_share',
-  'unseen_share',
-] as const;
-type RuleStatistic = (typeof STATISTICS)[number];
-export { OPERATORS };
-
-const CONDITION = new RegExp(
-  `^\\s*(${STATISTICS.join('|')})\\s*(>=|<=|>|<)\\s*([-+]?(?:\\d+\\.?\\d*|\\.\\d+)(?:[eE][-+]?\\d+)?)\\s*$`,
-);
-
-/** `"value > 0.25"`, `"p_value < 0.001"`, `"missing_share >= 0.1"`. */
-export const conditionSchema = z.string().transform((text, ctx) => {
-  const m = CONDITION.exec(text);
-  if (!m) {
-    ctx.addIssue({
-      code: 'custom',
-      message: `expected "<statistic> <op> <number>" with statistic one of ${STATISTICS.join(', ')} and op one of ${OPERATORS.join(' ')}, got ${JSON.stringify(text)}`,
-    });
-    return z.NEVER;
-  }
-  return {
-    statistic: m[1] as RuleStatistic,
-    op: m[2] as Operator,
-    threshold: Number(m[3]),
-  };
-});
-
 /** A count of windows, or a duration converted to windows of the series' length (rounded up). */
 const windowsOrDuration = z
   .union([z.number().int().min(0), z.string()])
@@ -105,15 +74,18 @@ const ruleSchema = z
         window: pattern.default('*'),
       })
       .prefault({}),
-    when: conditionSchema,
-    /** Hysteresis: firing ends only once the statistic is back past this (default: threshold). */
+    /** `"value > 0.25"`, `{all: [...]}`, `{any: [...]}` or `{drifted: true}`. */
+    when: whenSchema,
+    /** Hysteresis of a plain comparison: firing ends only once the statistic is back past this
+     * (default: threshold). */
     recover_threshold: z.number().optional(),
     /** A second, stricter threshold that raises the severity while it is breached. */
     escalate: z.strictObject({ threshold: z.number(), severity }).optional(),
     for: windowsOrDuration.default(0),
     keep_firing_for: windowsOrDuration.default(0),
     /** Windows with fewer values (n) than this are insufficient: see `insufficient_data`. */
-    min_samples: z.number().int().min(0).default(100),
+    /** Default 100; `drifted` rules take the drift config's minSamples instead. */
+    min_samples: z.number().int().min(0).optional(),
     /** keep_last: state unchanged (never a false "resolved"); ok: counts as not breaching; breach. */
     insufficient_data: z.enum(['keep_last', 'ok', 'breach']).default('keep_last'),
     /** A separate "<rule>:stale" alert when a model has had no sufficient window this long. */
@@ -154,12 +126,29 @@ const ruleSchema = z
     const { op, threshold } = rule.when;
     const upward = op === '>' || op === '>=';
     const r = rule.recover_threshold;
-    if (r !== undefined && (upward ? r > threshold : r < threshold)) {
+    const drifted = rule.when.condition.kind === 'drifted';
+    if (r !== undefined && !isPlain(rule.when)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['recover_threshold'],
+        message:
+          'applies to a single comparison only; with all/any or drifted, use keep_firing_for against flapping',
+      });
+    } else if (r !== undefined && (upward ? r > threshold : r < threshold)) {
       ctx.addIssue({
         code: 'custom',
         path: ['recover_threshold'],
         message: `must be ${upward ? 'at most' : 'at least'} the threshold ${threshold} of "${op}"`,
       });
+    }
+    for (const key of ['escalate', 'min_samples'] as const) {
+      if (drifted && rule[key] !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          message: `not with drifted: true (the drift config decides; use a comparison such as "value >= 1" for ${key === 'escalate' ? 'a second threshold' : 'other sample minimums'})`,
+        });
+      }
     }
     const e = rule.escalate?.threshold;
     if (e !== undefined && (upward ? e < threshold : e > threshold)) {

@@ -73,9 +73,22 @@ describe('driftwatch rules validate / schema (CLI)', () => {
     const file = tempFile('rules.yaml', VALID);
     const env = { DW_TEST_UNSET_WEBHOOK_SECRET: '', DW_TEST_UNSET_ROUTING_KEY: '' };
     const result = cli(['rules', 'validate', file], env);
-    expect(result.stderr).toBe('');
+    // Only the warnings about thresholds that differ from the default drift config's.
+    expect(result.stderr.split('\n').filter((l) => l && !l.startsWith('warning: rule '))).toEqual(
+      [],
+    );
     expect(result.stdout).toBe('ok: 2 rules, 3 receivers\n');
     expect(result.status).toBe(0);
+  });
+
+  it('warns (exit 0) about a threshold that contradicts the drift config', () => {
+    const file = tempFile('rules.yaml', VALID);
+    const env = { DW_TEST_UNSET_WEBHOOK_SECRET: '', DW_TEST_UNSET_ROUTING_KEY: '' };
+    const result = cli(['rules', 'validate', file], env);
+    expect(result.status).toBe(0);
+    expect(result.stderr).toMatch(
+      /^warning: rule "psi-high": "value > 0.25" on psi contradicts drift\.thresholds\.psi of the default drift config/m,
+    );
   });
 
   it('lists every problem with file, line and key path, exit code 2', () => {

@@ -27,6 +27,11 @@ export function labelsOf(s: SeriesIdentity): Record<string, string> {
   };
 }
 
+/** An alert's labels as notifications show them; silences and inhibit rules match these. */
+export function alertLabels(st: InstanceState, rule: AlertRule): Record<string, string> {
+  return { rule: st.rule, ...labelsOf(st), severity: st.severity, ...rule.labels };
+}
+
 /**
  * Everything the alert engine remembers, and its persistence as keyed records: `i/` instances,
  * `g/` groups, `e/` evaluation cursors, `s/` staleness cursors, `r/` retrain cooldowns, `t/` the

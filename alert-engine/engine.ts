@@ -13,7 +13,14 @@ import {
 import { snapshotOf } from './snapshot.js';
 import { readCondition, readsSiblings, siblingsOf } from './condition.js';
 import { withRunbookBase } from './template.js';
-import { EngineStore, SEP, labelsOf, seriesKey, type StateRecord } from './engine-store.js';
+import {
+  EngineStore,
+  SEP,
+  alertLabels,
+  labelsOf,
+  seriesKey,
+  type StateRecord,
+} from './engine-store.js';
 import {
   checkStale,
   forgetGone,
@@ -25,6 +32,7 @@ import {
 import { notificationOf } from './notification.js';
 import { SilenceSet } from './silence.js';
 import { holdSilenced, releaseSilenced, type SilencedAlert } from './silence-hold.js';
+import { inhibitedAlerts, type InhibitRule } from './inhibition.js';
 
 export type { StateRecord } from './engine-store.js';
 export type { SilencedAlert } from './silence-hold.js';
@@ -66,6 +74,7 @@ const emptyOutput = (): StepOutput => ({ transitions: [], notifications: [], sil
  */
 export class AlertEngine {
   private rules = new Map<string, AlertRule>();
+  private inhibitions: readonly InhibitRule[] = [];
   private receivers = new Map<string, ReceiverPolicy>();
   private readonly store = new EngineStore();
   private silences = new SilenceSet();
@@ -75,9 +84,10 @@ export class AlertEngine {
     rules: readonly AlertRule[],
     receivers: readonly ReceiverPolicy[],
     options: EngineOptions = {},
+    inhibitions: readonly InhibitRule[] = [],
   ) {
     this.options = options;
-    this.setRules(rules, receivers);
+    this.setRules(rules, receivers, inhibitions);
   }
 
   get now(): number {
@@ -112,7 +122,12 @@ export class AlertEngine {
    * New rules (a reload). Alerts of a rule that is gone resolve with that reason at the next
    * evaluation; alerts of a rule that stays keep their state.
    */
-  setRules(rules: readonly AlertRule[], receivers: readonly ReceiverPolicy[]): void {
+  setRules(
+    rules: readonly AlertRule[],
+    receivers: readonly ReceiverPolicy[],
+    inhibitions: readonly InhibitRule[] = [],
+  ): void {
+    this.inhibitions = inhibitions;
     this.rules = new Map(
       rules.map((r) => [r.name, withRunbookBase(r, this.options.runbookBaseUrl)]),
     );
@@ -251,7 +266,20 @@ export class AlertEngine {
     this.store.refreshOld(this.options.refreshAfterMs);
   }
 
+  /** Alerts held back by inhibit rules now (decided once per flush, before any group). */
+  private inhibited(): ReadonlySet<string> {
+    if (this.inhibitions.length === 0) return new Set();
+    const alerts = this.store.sortedInstances().flatMap((st) => {
+      const group = this.store.groups.get(st.groupKey);
+      const rule =
+        liveRule(this.rules, st.rule) ?? (group ? ruleFromSettings(group.settings) : undefined);
+      return rule ? [{ st, labels: alertLabels(st, rule) }] : [];
+    });
+    return inhibitedAlerts(alerts, this.inhibitions);
+  }
+
   private flushGroups(out: StepOutput): void {
+    const inhibited = this.inhibited();
     // In key order, members in label order: the same output live, after a restore and in a
     // backtest, whatever order the state was built in.
     for (const groupKey of [...this.store.groups.keys()].sort()) {
@@ -267,8 +295,10 @@ export class AlertEngine {
         .sort(byLabels);
       const before = JSON.stringify(group);
       if (live) group.settings = settingsOf(live);
-      // Silenced members change state as ever; the group decides as if they were not there.
-      const told = holdSilenced(members, rule, this.silences, this.store.clock, out.silenced);
+      // Inhibited and silenced members change state as ever; the group decides without them.
+      const uninhibited =
+        inhibited.size === 0 ? members : members.filter((m) => !inhibited.has(m.fingerprint));
+      const told = holdSilenced(uninhibited, rule, this.silences, this.store.clock, out.silenced);
       const decision = decideGroup(group, told, rule, this.store.clock);
       if (decision) {
         const n = notificationOf(

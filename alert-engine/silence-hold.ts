@@ -1,4 +1,4 @@
-import { labelsOf } from './engine-store.js';
+import { alertLabels } from './engine-store.js';
 import type { InstanceState } from './instance.js';
 import type { AlertRule } from './rule.js';
 import { noteOf, type SilenceSet } from './silence.js';
@@ -8,11 +8,6 @@ export interface SilencedAlert {
   rule: string;
   fingerprint: string;
   silenceId: string;
-}
-
-/** The labels a silence matches an alert by: those its notifications show. */
-export function silenceLabelsOf(st: InstanceState, rule: AlertRule): Record<string, string> {
-  return { rule: st.rule, ...labelsOf(st), severity: st.severity, ...rule.labels };
 }
 
 /**
@@ -30,7 +25,7 @@ export function holdSilenced(
   if (silences.size === 0 && members.every((m) => !m.silencedBy)) return [...members];
   const told: InstanceState[] = [];
   for (const m of members) {
-    const silence = silences.find(silenceLabelsOf(m, rule), clock);
+    const silence = silences.find(alertLabels(m, rule), clock);
     if (silence) {
       if (m.silencedBy?.id !== silence.id) {
         started.push({ rule: m.rule, fingerprint: m.fingerprint, silenceId: silence.id });

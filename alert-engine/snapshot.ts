@@ -1,4 +1,4 @@
-import { labelsOf } from './engine-store.js';
+import { alertLabels, labelsOf } from './engine-store.js';
 import { criterionOf, type InstanceState } from './instance.js';
 import type { AlertSnapshot, AlertState } from './model.js';
 import type { AlertRule } from './rule.js';
@@ -70,12 +70,7 @@ export function snapshotOf(
     samples: st.samples,
     startsAt: st.startsAt ?? st.windowEnd,
     endsAt: status === 'resolved' ? (st.endsAt ?? st.windowEnd) : null,
-    labels: {
-      rule: st.rule,
-      ...series,
-      severity: st.severity,
-      ...rule.labels,
-    },
+    labels: alertLabels(st, rule),
     annotations,
     stateReason: st.stateReason,
     silenced: st.silencedBy ?? null,

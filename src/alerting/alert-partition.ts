@@ -1,6 +1,7 @@
 import type { Kafka } from 'kafkajs';
 import { AlertEngine, type EngineOptions, type StepOutput } from '../../alert-engine/engine.js';
 import type { AlertRule, ReceiverPolicy } from '../../alert-engine/rule.js';
+import type { InhibitRule } from '../../alert-engine/inhibition.js';
 import { writeSkippingRefused } from '../sinks/influx-write.js';
 import type { BatchContext } from '../shared/batch-context.js';
 import { retryUntilSuccess, type RetryOptions } from '../shared/retry.js';
@@ -36,6 +37,7 @@ export interface AlertPartitionDeps {
 export interface RuleSet {
   rules: readonly AlertRule[];
   policies: readonly ReceiverPolicy[];
+  inhibitions?: readonly InhibitRule[];
 }
 
 /** The transactional id of partition q's writer: one owner per partition, the last fencing. */
@@ -80,10 +82,12 @@ export class AlertPartition {
           allowAutoTopicCreation: false,
         }),
     });
-    this.engine = new AlertEngine(rules.rules, rules.policies, {
-      ...deps.engine,
-      groupScope: scoped ? String(partition) : undefined,
-    });
+    this.engine = new AlertEngine(
+      rules.rules,
+      rules.policies,
+      { ...deps.engine, groupScope: scoped ? String(partition) : undefined },
+      rules.inhibitions,
+    );
   }
 
   /**

@@ -123,9 +123,13 @@ export class AlertPartitions {
   }
 
   /** New rules (a reload) for every engine, and for those of partitions assigned later. */
-  setRules(rules: RuleSet['rules'], policies: RuleSet['policies']): void {
-    this.rules = { rules, policies };
-    for (const p of this.owned.values()) p.engine.setRules(rules, policies);
+  setRules(
+    rules: RuleSet['rules'],
+    policies: RuleSet['policies'],
+    inhibitions: RuleSet['inhibitions'] = [],
+  ): void {
+    this.rules = { rules, policies, inhibitions };
+    for (const p of this.owned.values()) p.engine.setRules(rules, policies, inhibitions);
     this.warnAboutScopedGroups();
   }
 

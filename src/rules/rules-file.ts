@@ -7,7 +7,9 @@ import {
   type ReceiverPolicy,
   type RuleStatistic,
 } from '../../alert-engine/rule.js';
+import type { InhibitRule } from '../../alert-engine/inhibition.js';
 import { DriftwatchError } from '../errors.js';
+import { compileInhibit } from './inhibit-schema.js';
 import { keyPathOf, yamlLineOf } from '../zod-issues.js';
 import {
   rulesFileSchema,
@@ -20,6 +22,7 @@ export interface LoadedRules {
   file: string;
   rules: AlertRule[];
   policies: ReceiverPolicy[];
+  inhibitions: InhibitRule[];
   receivers: Record<string, ReceiverSpec>;
 }
 
@@ -132,6 +135,7 @@ export function compileRules(file: string, value: RulesFile): LoadedRules {
   return {
     file,
     rules: value.rules.map(compileRule),
+    inhibitions: value.inhibit.map(compileInhibit),
     policies: Object.entries(value.receivers).map(([name, spec]) => policyOf(name, spec)),
     receivers: value.receivers,
   };

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { SEVERITIES } from '../../alert-engine/model.js';
 import { isPlain, whenSchema } from './condition-schema.js';
+import { inhibitSchema } from './inhibit-schema.js';
 import { durationSchema, parseDuration } from '../config/duration.js';
 
 /**
@@ -221,6 +222,8 @@ export const rulesFileSchema = z
     version: z.literal(1).default(1),
     receivers: z.record(name, receiverSchema),
     rules: z.array(ruleSchema).default([]),
+    /** While a source alert fires, matching targets with equal labels are not notified. */
+    inhibit: z.array(inhibitSchema).default([]),
   })
   .superRefine((file, ctx) => {
     const seen = new Map<string, number>();

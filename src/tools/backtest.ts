@@ -7,6 +7,7 @@ import type {
 } from '../../alert-engine/model.js';
 import type { AlertRule, ReceiverPolicy } from '../../alert-engine/rule.js';
 import { SilenceSet, type Silence } from '../../alert-engine/silence.js';
+import type { InhibitRule } from '../../alert-engine/inhibition.js';
 
 /**
  * `driftwatch rules backtest`: the drift series of a time range, read back from InfluxDB, run
@@ -30,6 +31,8 @@ export { backtestJson, formatBacktest } from './backtest-report.js';
 export interface BacktestRules {
   rules: readonly AlertRule[];
   policies: readonly ReceiverPolicy[];
+  /** The rules file's inhibit rules (none when absent). */
+  inhibitions?: readonly InhibitRule[];
 }
 
 /** An engine transition as the timeline shows it: without the instance's own bookkeeping. */
@@ -102,7 +105,7 @@ export function backtest(
     silences?: readonly Silence[];
   } = {},
 ): BacktestResult {
-  const engine = new AlertEngine(rules.rules, rules.policies, options);
+  const engine = new AlertEngine(rules.rules, rules.policies, options, rules.inhibitions);
   engine.setSilences(new SilenceSet(options.silences ?? []));
   const byEnd = new Map<number, DriftObservation[]>();
   const models = new Set<string>();

@@ -70,8 +70,9 @@ export const RECEIVERS: Record<string, unknown> = {
 export function rulesText(
   rules: readonly Record<string, unknown>[],
   receivers: Record<string, unknown> = RECEIVERS,
+  extra: Record<string, unknown> = {},
 ): string {
-  return stringify({ version: 1, receivers, rules });
+  return stringify({ version: 1, receivers, rules, ...extra });
 }
 
 /** Validates and compiles rules text; throws listing every problem when it is invalid. */
@@ -102,9 +103,10 @@ export function engineOf(
   rules: readonly Record<string, unknown>[],
   receivers: Record<string, unknown> = RECEIVERS,
   options: EngineOptions = {},
+  extra: Record<string, unknown> = {},
 ): AlertEngine {
-  const loaded = compileText(rulesText(rules, receivers));
-  return new AlertEngine(loaded.rules, loaded.policies, options);
+  const loaded = compileText(rulesText(rules, receivers, extra));
+  return new AlertEngine(loaded.rules, loaded.policies, options, loaded.inhibitions);
 }
 
 /** Several step outputs as one. */

@@ -13,14 +13,7 @@ import {
 import { snapshotOf } from './snapshot.js';
 import { readCondition, readsSiblings, siblingsOf } from './condition.js';
 import { withRunbookBase } from './template.js';
-import {
-  EngineStore,
-  SEP,
-  alertLabels,
-  labelsOf,
-  seriesKey,
-  type StateRecord,
-} from './engine-store.js';
+import { EngineStore, SEP, labelsOf, seriesKey, type StateRecord } from './engine-store.js';
 import {
   checkStale,
   forgetGone,
@@ -32,7 +25,7 @@ import {
 import { notificationOf } from './notification.js';
 import { SilenceSet } from './silence.js';
 import { holdSilenced, releaseSilenced, type SilencedAlert } from './silence-hold.js';
-import { inhibitedAlerts, type InhibitRule } from './inhibition.js';
+import { inhibitedNow, type InhibitRule } from './inhibition.js';
 
 export type { StateRecord } from './engine-store.js';
 export type { SilencedAlert } from './silence-hold.js';
@@ -266,20 +259,8 @@ export class AlertEngine {
     this.store.refreshOld(this.options.refreshAfterMs);
   }
 
-  /** Alerts held back by inhibit rules now (decided once per flush, before any group). */
-  private inhibited(): ReadonlySet<string> {
-    if (this.inhibitions.length === 0) return new Set();
-    const alerts = this.store.sortedInstances().flatMap((st) => {
-      const group = this.store.groups.get(st.groupKey);
-      const rule =
-        liveRule(this.rules, st.rule) ?? (group ? ruleFromSettings(group.settings) : undefined);
-      return rule ? [{ st, labels: alertLabels(st, rule) }] : [];
-    });
-    return inhibitedAlerts(alerts, this.inhibitions);
-  }
-
   private flushGroups(out: StepOutput): void {
-    const inhibited = this.inhibited();
+    const inhibited = inhibitedNow(this.store, this.rules, this.inhibitions);
     // In key order, members in label order: the same output live, after a restore and in a
     // backtest, whatever order the state was built in.
     for (const groupKey of [...this.store.groups.keys()].sort()) {

@@ -1,5 +1,8 @@
 import type { Matcher } from './glob.js';
 import type { InstanceState } from './instance.js';
+import { ruleFromSettings, type AlertRule } from './rule.js';
+import { alertLabels, type EngineStore } from './engine-store.js';
+import { liveRule } from './lifecycle.js';
 
 /**
  * Inhibition (Alertmanager's `inhibit_rules`): while an alert matching `source` is firing, the
@@ -51,4 +54,19 @@ export function inhibitedAlerts(
     }
   }
   return inhibited;
+}
+
+/** The alerts of the engine's state held back now (decided once per flush, before any group). */
+export function inhibitedNow(
+  store: EngineStore,
+  rules: ReadonlyMap<string, AlertRule>,
+  inhibitions: readonly InhibitRule[],
+): ReadonlySet<string> {
+  if (inhibitions.length === 0) return new Set();
+  const alerts = store.sortedInstances().flatMap((st) => {
+    const group = store.groups.get(st.groupKey);
+    const rule = liveRule(rules, st.rule) ?? (group ? ruleFromSettings(group.settings) : undefined);
+    return rule ? [{ st, labels: alertLabels(st, rule) }] : [];
+  });
+  return inhibitedAlerts(alerts, inhibitions);
 }

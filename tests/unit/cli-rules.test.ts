@@ -136,7 +136,12 @@ describe('driftwatch rules validate / schema (CLI)', () => {
     const schema = JSON.parse(result.stdout) as Record<string, unknown>;
     expect(schema.title).toBe('driftwatch alert rules');
     expect(schema.type).toBe('object');
-    expect(Object.keys(schema.properties as object)).toEqual(['version', 'receivers', 'rules', 'inhibit']);
+    expect(Object.keys(schema.properties as object)).toEqual([
+      'version',
+      'receivers',
+      'rules',
+      'inhibit',
+    ]);
   });
 
   it('the committed rules.schema.json matches the zod definition (regenerate: npm run schema)', () => {

@@ -40,6 +40,14 @@ export interface DriftObservation extends SeriesIdentity {
   n: number;
   missing: number;
   unseen: number | null;
+  /**
+   * Numeric summary points: values outside the training minimum–maximum, and outside its
+   * 0.1–99.9 % quantiles. Absent when the feature has no training range (categorical, a
+   * format-1 baseline) or the window's counts are unknown (merged with an older-format partial);
+   * outOfQuantiles null when the baseline file predates its tail quantiles.
+   */
+  outOfRange?: number | null;
+  outOfQuantiles?: number | null;
 }
 
 /** A multiple-test correction as the on-call engineer reads it: method and family size. */

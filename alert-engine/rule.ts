@@ -1,7 +1,14 @@
 import type { Matcher } from './glob.js';
 import type { DriftObservation, Severity } from './model.js';
 
-export type RuleStatistic = 'value' | 'p_value' | 'drift_share' | 'missing_share' | 'unseen_share';
+export type RuleStatistic =
+  | 'value'
+  | 'p_value'
+  | 'drift_share'
+  | 'missing_share'
+  | 'unseen_share'
+  | 'out_of_range_share'
+  | 'out_of_quantile_share';
 export const OPERATORS = ['>', '>=', '<', '<='] as const;
 export type Operator = (typeof OPERATORS)[number];
 export const isOperator = (op: string): op is Operator =>
@@ -118,14 +125,19 @@ export interface RetrainGate {
   cooldownMs: number;
 }
 
+const SUMMARY_STATISTICS: ReadonlySet<RuleStatistic> = new Set([
+  'missing_share',
+  'unseen_share',
+  'out_of_range_share',
+  'out_of_quantile_share',
+]);
+
 /** Methods a statistic reads when the rule does not name them. */
 export function defaultMethodPattern(statistic: RuleStatistic): string {
   if (statistic === 'drift_share') return 'drift_share';
-  if (statistic === 'missing_share' || statistic === 'unseen_share') return 'summary';
+  if (SUMMARY_STATISTICS.has(statistic)) return 'summary';
   return '*';
 }
-
-const SUMMARY_STATISTICS: ReadonlySet<RuleStatistic> = new Set(['missing_share', 'unseen_share']);
 
 export function matches(rule: AlertRule, o: DriftObservation): boolean {
   const m = rule.match;
@@ -162,12 +174,22 @@ export function statisticOf(
     case 'unseen_share':
       if (o.unseen === null) return undefined;
       return o.n > 0 ? o.unseen / o.n : null;
+    case 'out_of_range_share':
+      return shareOf(o.outOfRange, o.n);
+    case 'out_of_quantile_share':
+      return shareOf(o.outOfQuantiles, o.n);
   }
 }
 
 /** Values a statistic counts (missing_share: every event, missing or not). */
 export const samplesOf = (statistic: RuleStatistic, o: DriftObservation): number =>
   statistic === 'missing_share' ? o.n + o.missing : o.n;
+
+/** A count's share of the window's values: absent series stay absent, unknown counts null. */
+function shareOf(count: number | null | undefined, n: number): number | null | undefined {
+  if (count === undefined) return undefined;
+  return count !== null && n > 0 ? count / n : null;
+}
 
 /** `value op threshold`: whether the condition holds. */
 export function compare(op: Operator, value: number, threshold: number): boolean {

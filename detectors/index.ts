@@ -16,6 +16,7 @@ export { sortInPlace, sortedCopy } from './sort.js';
 export { quantileSorted, quantileCuts } from './quantile.js';
 export { toReferenceSample } from './reference.js';
 export type {
+  TrainingRange,
   ReferenceSample,
   NumericReference,
   CategoricalReference,
@@ -28,6 +29,7 @@ export {
   OVERFLOW_CATEGORY,
 } from './aggregates/categorical.js';
 export { Moments } from './aggregates/moments.js';
+export type { OutOfRangeState, OutOfRangeSummary } from './aggregates/out-of-range.js';
 export { CELL_STRIDE, forEachCell } from './aggregates/state.js';
 export type {
   CategoricalAggregateState,

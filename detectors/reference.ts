@@ -38,6 +38,20 @@ export interface NumericReference {
   std: number;
   /** Needed by KS and Wasserstein; baselines without one support only the binned methods. */
   sample: ReferenceSample | undefined;
+  /** What training covered, for out-of-range counts; undefined: the file does not say (format 1). */
+  range?: TrainingRange | undefined;
+}
+
+/**
+ * The training values' exact extremes and their 0.1 % / 99.9 % quantiles (numpy linear). The
+ * quantiles are NaN when the baseline file predates them: comparisons with NaN are false, so
+ * nothing is counted, and the window reports no tail counts.
+ */
+export interface TrainingRange {
+  min: number;
+  max: number;
+  low: number;
+  high: number;
 }
 
 export interface CategoricalReference {

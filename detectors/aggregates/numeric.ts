@@ -3,6 +3,7 @@ import { sortedIndexOf, type SortedIndex } from '../sorted-index.js';
 import { scalesOf, sumAt } from './fixed-point.js';
 import { KsCells } from './ks-cells.js';
 import { Moments, type FeatureSummary } from './moments.js';
+import { OutOfRangeCounts, type OutOfRangeSummary } from './out-of-range.js';
 import { PerSource } from './per-source.js';
 import { SourceFloats } from './source-floats.js';
 import { checkNumericState, type NumericAggregateState } from './state.js';
@@ -36,6 +37,8 @@ export class NumericAggregate {
   /** Against the reference sample (KsCells: held values while small, else dense slots). */
   private readonly ks: KsCells | undefined;
   private readonly floats = new PerSource(() => new SourceFloats());
+  /** Undefined when the baseline does not say what training covered (format 1). */
+  private readonly outOfRange: OutOfRangeCounts | undefined;
   private count = 0;
   missing = 0;
   nonFinite = 0;
@@ -49,6 +52,7 @@ export class NumericAggregate {
     this.binCounts = new Float64Array(reference.cuts.length + 1);
     this.binIndex = sortedIndexOf(reference.cuts);
     this.ks = reference.sample && new KsCells(reference.sample);
+    this.outOfRange = reference.range && new OutOfRangeCounts(reference.range);
     const values = reference.sample?.values;
     this.sampleFirst = values?.[0] ?? NaN;
     this.sampleLast = values?.[values.length - 1] ?? NaN;
@@ -72,6 +76,7 @@ export class NumericAggregate {
     this.count++;
     const bin = this.binIndex.countAtMost(x);
     this.binCounts[bin] = (this.binCounts[bin] as number) + 1;
+    this.outOfRange?.add(x);
     const floats = this.floats.get(source);
     floats.add(x);
     if (this.ks !== undefined) {
@@ -99,6 +104,7 @@ export class NumericAggregate {
       this.binCounts[i] = (this.binCounts[i] as number) + (other.binCounts[i] as number);
     }
     if (other.ks !== undefined) this.ks?.merge(other.ks);
+    this.outOfRange?.merge(other.outOfRange);
     for (const [source, floats] of other.floats.inOrder()) this.floats.get(source).merge(floats);
     this.count += other.count;
     this.missing += other.missing;
@@ -115,6 +121,7 @@ export class NumericAggregate {
       binCounts: Float64Array.from(this.binCounts),
       ks: this.ks?.state() ?? { form: 'cells', cells: new Float64Array(0) },
       sources: this.floats.inOrder().map(([source, floats]) => floats.toState(source)),
+      outOfRange: this.outOfRange?.state(),
     };
   }
 
@@ -132,6 +139,7 @@ export class NumericAggregate {
     // Kept as they are (a decoded state is not used again): the caller hands them over.
     aggregate.ks?.restore(state.ks);
     for (const floats of state.sources) aggregate.floats.get(floats.source).setState(floats);
+    aggregate.outOfRange?.restore(state.outOfRange);
     return aggregate;
   }
 
@@ -154,6 +162,11 @@ export class NumericAggregate {
       min: m.n > 0 ? m.min : null,
       max: m.n > 0 ? m.max : null,
     };
+  }
+
+  /** Values outside the training range; undefined when unknown for this window. */
+  outOfRangeSummary(): OutOfRangeSummary | undefined {
+    return this.outOfRange?.summary();
   }
 
   /**

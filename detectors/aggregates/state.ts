@@ -1,5 +1,6 @@
 import { DetectorInputError } from '../errors.js';
 import { isSum } from './fixed-point.js';
+import type { OutOfRangeState } from './out-of-range.js';
 
 /**
  * Plain-data states of the window aggregates: everything an aggregate holds, so one rebuilt
@@ -63,6 +64,11 @@ export interface NumericAggregateState {
   ks: KsState;
   /** Ascending source. */
   sources: SourceFloatsState[];
+  /**
+   * Values outside the training range; undefined when unknown (a partial of an older format,
+   * or a baseline without a range).
+   */
+  outOfRange: OutOfRangeState | undefined;
 }
 
 export interface CategoricalAggregateState {
@@ -141,6 +147,14 @@ export function checkNumericState(
     n += floats.n;
   }
   check(fn, n === state.count, `sources count ${n} values, count is ${state.count}`);
+  const range = state.outOfRange;
+  if (range !== undefined) {
+    for (const key of ['belowMin', 'aboveMax', 'belowLow', 'aboveHigh'] as const) {
+      const value = range[key];
+      checkCount(fn, key, value);
+      check(fn, value <= state.count, `${key} is ${value}, count is ${state.count}`);
+    }
+  }
 }
 
 /** `u`: distinct reference values (−1: no reference sample, so no cells). */

@@ -32,8 +32,11 @@ export function adjustmentOf(method: unknown, tests: unknown): PValueAdjustment 
   return { method, tests };
 }
 
-/** A summary point (a feature's missing and unseen counts): no statistic, never drifted. */
-export function summaryObservation(base: ObservationBase, unseen: number | null): DriftObservation {
+/** What a summary point counts besides missing values. */
+export type SummaryCounts = Pick<DriftObservation, 'unseen' | 'outOfRange' | 'outOfQuantiles'>;
+
+/** A summary point (a feature's missing, unseen, out-of-range counts): no statistic, never drifted. */
+export function summaryObservation(base: ObservationBase, counts: SummaryCounts): DriftObservation {
   return {
     ...base,
     method: SUMMARY_METHOD,
@@ -44,7 +47,21 @@ export function summaryObservation(base: ObservationBase, unseen: number | null)
     correction: null,
     threshold: null,
     drifted: false,
-    unseen,
+    ...counts,
+  };
+}
+
+/** Out-of-range counts as rules read them: absent when the point has none, null when partial. */
+export function outOfRangeCounts(
+  belowMin: number | null | undefined,
+  aboveMax: number | null | undefined,
+  belowLow: number | null | undefined,
+  aboveHigh: number | null | undefined,
+): Pick<DriftObservation, 'outOfRange' | 'outOfQuantiles'> {
+  if (belowMin == null || aboveMax == null) return {};
+  return {
+    outOfRange: belowMin + aboveMax,
+    outOfQuantiles: belowLow == null || aboveHigh == null ? null : belowLow + aboveHigh,
   };
 }
 
@@ -61,7 +78,12 @@ export function toObservation(p: WindowPoint): DriftObservation {
     n: p.n,
     missing: p.missing,
   };
-  if (p.kind === 'summary') return summaryObservation(common, p.unseen ?? null);
+  if (p.kind === 'summary') {
+    return summaryObservation(common, {
+      unseen: p.unseen ?? null,
+      ...outOfRangeCounts(p.belowMin, p.aboveMax, p.belowLow, p.aboveHigh),
+    });
+  }
   return {
     ...common,
     method: p.method,

@@ -6,7 +6,7 @@ import {
   type FeatureReference,
 } from '../../detectors/index.js';
 import type { BaselineFileV1 } from './file-format-v1.js';
-import type { BaselineFile, BaselineFileV2 } from './file-format.js';
+import { TAIL_QUANTILES, type BaselineFile, type BaselineFileV2 } from './file-format.js';
 
 /** A feature's baseline is exactly what the detectors compare windows against. */
 export type FeatureBaseline = FeatureReference;
@@ -55,6 +55,12 @@ function fromV2(parsed: BaselineFileV2): Map<string, FeatureBaseline> {
       binCounts: countsOf(f.proportions, f.count),
       count: f.count,
       std: f.summary.std,
+      range: {
+        min: f.summary.min,
+        max: f.summary.max,
+        low: f.quantiles.find((q) => q.q === TAIL_QUANTILES[0])?.value ?? NaN,
+        high: f.quantiles.find((q) => q.q === TAIL_QUANTILES[1])?.value ?? NaN,
+      },
       // A quantile sketch stands for the whole column (KS uses its count as n_ref).
       sample: toReferenceSample(
         f.sample.values,

@@ -1,5 +1,5 @@
 import { Moments, quantileCuts, quantileSorted, sortInPlace } from '../../detectors/index.js';
-import { SUMMARY_QUANTILES, type FeatureEntry } from './file-format.js';
+import { SUMMARY_QUANTILES, TAIL_QUANTILES, type FeatureEntry } from './file-format.js';
 
 /** Numeric columns with at most this many distinct values get per-value bins (as Evidently). */
 export const MAX_DISCRETE_VALUES = 20;
@@ -120,7 +120,10 @@ export function numericFeature(
       min: sorted[0] as number,
       max: sorted[sorted.length - 1] as number,
     },
-    quantiles: SUMMARY_QUANTILES.map((q) => ({ q, value: quantileSorted(sorted, q) })),
+    quantiles: [TAIL_QUANTILES[0], ...SUMMARY_QUANTILES, TAIL_QUANTILES[1]].map((q) => ({
+      q,
+      value: quantileSorted(sorted, q),
+    })),
     cuts: [...cuts],
     proportions: [...counts].map((c) => c / sorted.length),
     sample: referenceSample(sorted, opts.sampleSize),

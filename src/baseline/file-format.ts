@@ -11,6 +11,11 @@ export const REFERENCE_SAMPLE_SIZE = 10_000;
 export const DEFAULT_TOP_K = 1_000;
 /** Quantiles stored per numeric feature for people (inspect, dashboards). */
 export const SUMMARY_QUANTILES = [0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99] as const;
+/**
+ * The tail quantiles a window's out-of-range counts compare against, stored with the summary
+ * quantiles; files written before they were added load without them (no tail counts).
+ */
+export const TAIL_QUANTILES = [0.001, 0.999] as const;
 
 const count = z.number().int().nonnegative();
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'expected a lowercase hex SHA-256');
@@ -29,7 +34,7 @@ const numericFeature = z
       min: z.number(),
       max: z.number(),
     }),
-    /** numpy linear quantiles at SUMMARY_QUANTILES. */
+    /** numpy linear quantiles at SUMMARY_QUANTILES (and, since they were added, TAIL_QUANTILES). */
     quantiles: z.array(z.strictObject({ q: z.number().gt(0).lt(1), value: z.number() })),
     /** Ascending interior cut points; bins are (-inf, c1), [c1, c2), …, [ck, +inf). */
     cuts: z.array(z.number()).min(1),

@@ -51,6 +51,15 @@ export interface WindowFeatureSummary extends WindowIdentity {
   categories?: number;
   unseen?: number;
   /**
+   * Numeric features whose baseline says what training covered: values below its minimum,
+   * above its maximum, below its 0.1 % and above its 99.9 % quantile (null: the baseline file
+   * predates the quantiles). Absent when unknown for this window (see OutOfRangeCounts).
+   */
+  belowMin?: number;
+  aboveMax?: number;
+  belowLow?: number | null;
+  aboveHigh?: number | null;
+  /**
    * The window's distribution in the baseline's terms (reports draw it against the baseline's):
    * numeric, the count per baseline bin; categorical, the count per baseline category, then
    * every other value pooled.
@@ -94,7 +103,8 @@ function summaryOf(
   if (aggregate instanceof NumericAggregate) {
     const { count, ...rest } = aggregate.summary();
     const counts = Array.from(aggregate.binCounts);
-    return { ...identity, kind: 'summary', feature, n: count, ...rest, counts };
+    const outOfRange = aggregate.outOfRangeSummary();
+    return { ...identity, kind: 'summary', feature, n: count, ...rest, ...outOfRange, counts };
   }
   const s = aggregate.summary();
   return {

@@ -10,6 +10,7 @@ import {
   forEachCell,
   type NumericAggregateState,
   type NumericReference,
+  type OutOfRangeState,
   type SourceFloatsState,
 } from '../../detectors/index.js';
 import type { ByteReader, ByteWriter } from './bytes.js';
@@ -31,6 +32,10 @@ const CELL_BELOW = 1;
 const CELL_SUM_LO = 2;
 const CELL_SUM_HI = 4;
 const CELL_EQUAL = 8;
+
+/** Format 4: whether a numeric aggregate's out-of-range counts follow (absent: unknown). */
+const RANGE_ABSENT = 0;
+const RANGE_COUNTS = 1;
 
 /** Smallest encodings, to bound entry counts by the bytes left. */
 const MIN_SPARSE_ENTRY = 2;
@@ -65,7 +70,7 @@ function readSparseCounts(input: ByteReader, what: string, length: number): Floa
   return counts;
 }
 
-function writeNumeric(out: ByteWriter, state: NumericAggregateState): void {
+function writeNumeric(out: ByteWriter, state: NumericAggregateState, format: number): void {
   out.varint(state.count);
   out.varint(state.missing);
   out.varint(state.nonFinite);
@@ -82,6 +87,28 @@ function writeNumeric(out: ByteWriter, state: NumericAggregateState): void {
     out.varint(s.n);
     for (const x of [s.mean, s.m2, s.min, s.max, s.below, s.above]) out.f64(x);
   }
+  if (format < 4) return;
+  const range = state.outOfRange;
+  out.u8(range === undefined ? RANGE_ABSENT : RANGE_COUNTS);
+  if (range === undefined) return;
+  out.varint(range.belowMin);
+  out.varint(range.aboveMax);
+  out.varint(range.belowLow);
+  out.varint(range.aboveHigh);
+}
+
+/** Formats 1–3 carry no counts: the window's out-of-range counts are unknown. */
+function readOutOfRange(input: ByteReader, format: number): OutOfRangeState | undefined {
+  if (format < 4) return undefined;
+  const flag = input.u8('out-of-range flag');
+  if (flag === RANGE_ABSENT) return undefined;
+  if (flag !== RANGE_COUNTS) input.fail('out-of-range flag', `is ${flag}`);
+  return {
+    belowMin: input.varint('values below the training minimum'),
+    aboveMax: input.varint('values above the training maximum'),
+    belowLow: input.varint('values below the training 0.1 % quantile'),
+    aboveHigh: input.varint('values above the training 99.9 % quantile'),
+  };
 }
 
 function writeCells(out: ByteWriter, cells: Float64Array): void {
@@ -133,6 +160,7 @@ function readNumeric(
   input: ByteReader,
   reference: NumericReference,
   held: boolean,
+  format: number,
 ): NumericAggregateState {
   const count = input.varint('count');
   const missing = input.varint('missing');
@@ -155,7 +183,8 @@ function readNumeric(
     sources.push(readSource(input, source));
     next = source + 1;
   }
-  return { kind: 'numeric', count, missing, nonFinite, binCounts, ks, sources };
+  const outOfRange = readOutOfRange(input, format);
+  return { kind: 'numeric', count, missing, nonFinite, binCounts, ks, sources, outOfRange };
 }
 
 function writeCategorical(out: ByteWriter, state: CategoricalAggregateState): void {
@@ -195,7 +224,7 @@ export function writeAggregate(out: ByteWriter, aggregate: FeatureAggregate, for
       state = { ...state, ks: { form: 'cells', cells: aggregate.ksCells() } };
     }
     out.u8(state.ks.form === 'held' ? KIND_NUMERIC_HELD : KIND_NUMERIC);
-    writeNumeric(out, state);
+    writeNumeric(out, state, format);
   } else {
     out.u8(KIND_CATEGORICAL);
     writeCategorical(out, aggregate.toState());
@@ -203,7 +232,7 @@ export function writeAggregate(out: ByteWriter, aggregate: FeatureAggregate, for
 }
 
 /**
- * The aggregate of the feature `name` against its `reference`. A state that does not fit the
+ * The aggregate of the feature `name` against its `reference`, as `format` wrote it. A state that does not fit the
  * reference makes fromState throw DetectorInputError (the caller turns it into
  * PARTIAL_UNREADABLE).
  */
@@ -211,6 +240,7 @@ export function readAggregate(
   input: ByteReader,
   name: string,
   reference: FeatureReference,
+  format: number,
 ): FeatureAggregate {
   const kind = input.u8(`kind of feature ${name}`);
   const numeric = kind === KIND_NUMERIC || kind === KIND_NUMERIC_HELD;
@@ -220,7 +250,7 @@ export function readAggregate(
   return reference.kind === 'numeric'
     ? NumericAggregate.fromState(
         reference,
-        readNumeric(input, reference, kind === KIND_NUMERIC_HELD),
+        readNumeric(input, reference, kind === KIND_NUMERIC_HELD, format),
       )
     : CategoricalAggregate.fromState(reference, readCategorical(input, reference));
 }

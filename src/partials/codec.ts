@@ -10,12 +10,13 @@ import { ByteReader, ByteWriter } from './bytes.js';
  * Records of the `<groupId>.partials` topic (scale-design.md): a window partial (one input
  * partition's aggregates of one window) or a batch of progress records. Layout:
  *
- *   format version (u8 = 3) · kind (u8: 1 partial, 2 progress) · body · CRC-32 (u32, of
+ *   format version (u8 = 4) · kind (u8: 1 partial, 2 progress) · body · CRC-32 (u32, of
  *   everything before it)
  *
  * Format 2 adds a numeric feature holding its values (aggregate-codec.ts); format 3 adds to an
  * idle claim the input offset it was made at (stage 2 checks it against the log end before it
- * closes a window on the claim). Records of older formats (left in the topic by an earlier
+ * closes a window on the claim); format 4 adds to a numeric feature its out-of-range counts
+ * (a flag, then four varints). Records of older formats (left in the topic by an earlier
  * release) read as before, and a release that reads only older formats refuses a newer record
  * by name instead of misreading it.
  *
@@ -31,10 +32,10 @@ import { ByteReader, ByteWriter } from './bytes.js';
  * wrong numbers (Kafka checks its batches, but not what a buggy producer put in them).
  */
 
-export const PARTIALS_FORMAT_VERSION = 3;
+export const PARTIALS_FORMAT_VERSION = 4;
 /** What a replica writes (scale.partialsFormat); it reads every one of them. */
-export type PartialsFormat = 1 | 2 | 3;
-const READABLE_VERSIONS: readonly number[] = [1, 2, 3];
+export type PartialsFormat = 1 | 2 | 3 | 4;
+const READABLE_VERSIONS: readonly number[] = [1, 2, 3, 4];
 const KIND_PARTIAL = 1;
 const KIND_PROGRESS = 2;
 const HEADER_BYTES = 2;
@@ -222,6 +223,7 @@ function readPartialBody(
   body: ByteReader,
   head: ReturnType<typeof readPartialHead>,
   baseline: Baseline,
+  version: number,
 ): Window {
   const size = baseline.features.size;
   const features = body.varint('feature count');
@@ -229,7 +231,7 @@ function readPartialBody(
     body.fail('feature count', `is ${features}, baseline ${baseline.hash} has ${size}`);
   }
   const aggregates = [...baseline.features].map(([name, reference]) =>
-    readAggregate(body, name, reference),
+    readAggregate(body, name, reference, version),
   );
   body.end('the last feature');
   return Window.restore({ ...head, baseline }, head, aggregates);
@@ -265,7 +267,7 @@ export function decodePartialsRecord(bytes: Uint8Array, lookup: BaselineLookup):
         `${preview(head.baselineVersion)} hash ${preview(head.hash)}, which is not loaded`,
     );
   }
-  const window = guarded(() => readPartialBody(body, head, baseline));
+  const window = guarded(() => readPartialBody(body, head, baseline, version));
   return { kind: 'partial', source: head.source, window };
 }
 

@@ -16,6 +16,8 @@ export const STATISTICS = [
   'drift_share',
   'missing_share',
   'unseen_share',
+  'out_of_range_share',
+  'out_of_quantile_share',
 ] as const;
 
 /** Methods a comparison may name to read another point of the same feature (`ks.p_value`). */

@@ -43,6 +43,10 @@ export function toPoint(result: WindowPoint, measurement: string): Point {
     float('max', result.max);
     int('categories', result.categories);
     int('unseen', result.unseen);
+    int('below_min', result.belowMin);
+    int('above_max', result.aboveMax);
+    int('below_q001', result.belowLow ?? undefined);
+    int('above_q999', result.aboveHigh ?? undefined);
     // One string field: a field per bin would make the series' schema depend on the baseline.
     if (result.counts?.length) point.stringField('counts', result.counts.join(','));
     return point;

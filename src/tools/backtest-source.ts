@@ -7,6 +7,7 @@ import { SUMMARY_METHOD } from '../drift/window-points.js';
 import {
   adjustmentOf,
   finiteOrNull as num,
+  outOfRangeCounts,
   summaryObservation,
   type ObservationBase,
 } from '../alerting/observation.js';
@@ -58,7 +59,17 @@ export function observationFromRow(row: DriftRow): DriftObservation | undefined 
     n: num(row.n) ?? 0,
     missing: num(row.missing) ?? 0,
   };
-  if (method === SUMMARY_METHOD) return summaryObservation(common, num(row.unseen));
+  if (method === SUMMARY_METHOD) {
+    return summaryObservation(common, {
+      unseen: num(row.unseen),
+      ...outOfRangeCounts(
+        num(row.below_min),
+        num(row.above_max),
+        num(row.below_q001),
+        num(row.above_q999),
+      ),
+    });
+  }
   const pValue = num(row.p_value);
   return {
     ...common,

@@ -2,6 +2,7 @@ import { newGroup, type GroupState } from './groups.js';
 import { isForgettable, type InstanceState, type SeriesIdentity } from './instance.js';
 import type { AlertRule } from './rule.js';
 import type { StaleCursor } from './stale.js';
+import type { Supersession, VersionSpan } from './versions.js';
 
 /** A persisted piece of engine state: key → JSON value, null once it is gone. */
 export interface StateRecord {
@@ -47,6 +48,10 @@ export class EngineStore {
   readonly persisted = new Set<string>();
   /** Per model and version: the newest window end evaluated (replays of older ones are skipped). */
   readonly evaluated = new Map<string, number>();
+  /** Per model and version (same keys): its first window's start and newest window's length. */
+  readonly versionStarts = new Map<string, { first: number; windowMs: number }>();
+  /** Versions superseded or retired at the clock (derived, not persisted). */
+  superseded = new Map<string, Supersession>();
   readonly stale = new Map<string, StaleCursor>();
   /** Per retrain receiver and model: event time of the last request (cooldown). */
   readonly cooldowns = new Map<string, number>();
@@ -78,7 +83,10 @@ export class EngineStore {
     const [kind, id = ''] = [key.slice(0, 1), key.slice(2)];
     if (kind === 'i') return this.instances.get(id) ?? null;
     if (kind === 'g') return this.groups.get(id) ?? null;
-    if (kind === 'e') return this.evaluated.has(id) ? { upTo: this.evaluated.get(id) } : null;
+    if (kind === 'e') {
+      const upTo = this.evaluated.get(id);
+      return upTo === undefined ? null : { upTo, ...this.versionStarts.get(id) };
+    }
     if (kind === 's') return this.stale.get(id) ?? null;
     if (kind === 'r') return this.cooldowns.has(id) ? { at: this.cooldowns.get(id) } : null;
     if (kind === 't') return { clock: this.clock };
@@ -93,7 +101,7 @@ export class EngineStore {
       this.writtenAt.delete(key);
       if (kind === 'i') this.dropInstance(id);
       else if (kind === 'g') this.groups.delete(id);
-      else if (kind === 'e') this.evaluated.delete(id);
+      else if (kind === 'e') this.forgetVersion(id);
       else if (kind === 's') this.stale.delete(id);
       else if (kind === 'r') this.cooldowns.delete(id);
       return;
@@ -106,10 +114,47 @@ export class EngineStore {
       this.dropInstance(id);
       this.addInstance(value as InstanceState);
     } else if (kind === 'g') this.groups.set(id, value as GroupState);
-    else if (kind === 'e') this.evaluated.set(id, Number(v.upTo));
-    else if (kind === 's') this.stale.set(id, value as StaleCursor);
+    else if (kind === 'e') {
+      const upTo = Number(v.upTo);
+      this.evaluated.set(id, upTo);
+      // Records of older versions lack the start: the newest window is the best known.
+      this.versionStarts.set(id, {
+        first: typeof v.first === 'number' ? v.first : upTo,
+        windowMs: typeof v.windowMs === 'number' ? v.windowMs : 0,
+      });
+    } else if (kind === 's') this.stale.set(id, value as StaleCursor);
     else if (kind === 'r') this.cooldowns.set(id, Number(v.at));
     else if (kind === 't') this.clock = Math.max(this.clock, Number(v.clock));
+  }
+
+  /** A window of a model version evaluated: its cursor moves and its span grows. */
+  noteEvaluated(modelKey: string, windowStart: number, windowEnd: number): void {
+    this.evaluated.set(modelKey, windowEnd);
+    const known = this.versionStarts.get(modelKey);
+    const windowMs = windowEnd - windowStart;
+    if (!known) this.versionStarts.set(modelKey, { first: windowStart, windowMs });
+    else known.windowMs = windowMs;
+    this.dirty.add(`e/${modelKey}`);
+  }
+
+  forgetVersion(modelKey: string): void {
+    this.evaluated.delete(modelKey);
+    this.versionStarts.delete(modelKey);
+  }
+
+  /** Every model version's span, for supersession. */
+  *versionSpans(): Generator<VersionSpan> {
+    for (const [key, last] of this.evaluated) {
+      const [model = '', version = ''] = key.split(SEP);
+      const start = this.versionStarts.get(key);
+      yield {
+        model,
+        version,
+        first: start?.first ?? last,
+        last,
+        windowMs: start?.windowMs ?? 0,
+      };
+    }
   }
 
   /** Records unchanged this long (event time) are written again: the log has a retention. */

@@ -20,16 +20,24 @@ import {
   liveRule,
   noteSufficiency,
   resolveOrphans,
+  supersedeVersions,
   type LifecycleContext,
 } from './lifecycle.js';
 import { notificationOf } from './notification.js';
 import { SilenceSet } from './silence.js';
 import { holdSilenced, releaseSilenced, type SilencedAlert } from './silence-hold.js';
 import { inhibitedNow, type InhibitRule } from './inhibition.js';
+import { DEFAULT_VERSION_POLICY, isRetired, type VersionPolicy } from './versions.js';
 
 export type { StateRecord } from './engine-store.js';
 export type { SilencedAlert } from './silence-hold.js';
 export { MAX_ALERTS_PER_NOTIFICATION } from './notification.js';
+
+/** What a rules file sets beside its rules and receivers. */
+export interface RuleExtras {
+  inhibitions?: readonly InhibitRule[];
+  versions?: VersionPolicy;
+}
 
 export interface EngineOptions {
   /** Dashboard link template ({{model}}, {{model_version}}, {{from}}, {{to}} in ms). */
@@ -68,6 +76,7 @@ const emptyOutput = (): StepOutput => ({ transitions: [], notifications: [], sil
 export class AlertEngine {
   private rules = new Map<string, AlertRule>();
   private inhibitions: readonly InhibitRule[] = [];
+  private versionPolicy: VersionPolicy = DEFAULT_VERSION_POLICY;
   private receivers = new Map<string, ReceiverPolicy>();
   private readonly store = new EngineStore();
   private silences = new SilenceSet();
@@ -77,10 +86,10 @@ export class AlertEngine {
     rules: readonly AlertRule[],
     receivers: readonly ReceiverPolicy[],
     options: EngineOptions = {},
-    inhibitions: readonly InhibitRule[] = [],
+    extras: RuleExtras = {},
   ) {
     this.options = options;
-    this.setRules(rules, receivers, inhibitions);
+    this.setRules(rules, receivers, extras);
   }
 
   get now(): number {
@@ -118,9 +127,10 @@ export class AlertEngine {
   setRules(
     rules: readonly AlertRule[],
     receivers: readonly ReceiverPolicy[],
-    inhibitions: readonly InhibitRule[] = [],
+    extras: RuleExtras = {},
   ): void {
-    this.inhibitions = inhibitions;
+    this.inhibitions = extras.inhibitions ?? [];
+    this.versionPolicy = extras.versions ?? DEFAULT_VERSION_POLICY;
     this.rules = new Map(
       rules.map((r) => [r.name, withRunbookBase(r, this.options.runbookBaseUrl)]),
     );
@@ -173,9 +183,11 @@ export class AlertEngine {
       }
       const modelKey = `${first.model}${SEP}${first.modelVersion}`;
       if ((this.store.evaluated.get(modelKey) ?? -Infinity) >= first.windowEnd) continue;
-      for (const rule of this.rules.values()) this.evaluateRule(rule, points, out);
-      this.store.evaluated.set(modelKey, first.windowEnd);
-      this.store.dirty.add(`e/${modelKey}`);
+      // A retired version's windows are still written; no rule reads them.
+      if (!isRetired(this.versionPolicy, first.model, first.modelVersion)) {
+        for (const rule of this.rules.values()) this.evaluateRule(rule, points, out);
+      }
+      this.store.noteEvaluated(modelKey, first.windowStart, first.windowEnd);
       pendingClock = first.windowEnd;
     }
     if (pendingClock !== undefined) this.advance(pendingClock, out);
@@ -252,6 +264,7 @@ export class AlertEngine {
       rules: this.rules,
       groupScope: this.options.groupScope,
     };
+    supersedeVersions(ctx, this.versionPolicy, out);
     checkStale(ctx, out);
     forgetGone(ctx, this.options.forgetAfterMs, out);
     resolveOrphans(ctx, out);

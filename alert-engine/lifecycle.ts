@@ -16,6 +16,7 @@ import type { AlertTransition, DriftObservation } from './model.js';
 import { ruleFromSettings, type AlertRule } from './rule.js';
 import { SEP, labelsOf, seriesKey, type EngineStore } from './engine-store.js';
 import { baseRuleName, staleRuleOf, STALE_SUFFIX } from './stale.js';
+import { supersededVersions, type VersionPolicy } from './versions.js';
 
 const DEFAULT_FORGET_AFTER_MS = 7 * 86_400_000;
 
@@ -100,7 +101,7 @@ export function forgetGone(
   const limit = store.clock - (forgetAfterMs ?? DEFAULT_FORGET_AFTER_MS);
   for (const [key, upTo] of store.evaluated) {
     if (upTo >= limit) continue;
-    store.evaluated.delete(key);
+    store.forgetVersion(key);
     store.dirty.add(`e/${key}`);
   }
   for (const key of [...store.stale.keys()].sort()) {
@@ -118,6 +119,44 @@ export function forgetGone(
     const rule = ruleFor(ctx, st.rule, st.groupKey);
     if (rule) forceResolve(store, st, rule, 'series gone: no window for a long time', out);
     else store.dropInstance(st.fingerprint);
+  }
+}
+
+/**
+ * Versions superseded by a newer one or retired: their active alerts (stale ones too) resolve
+ * with the reason, told once per group unless the policy says not to, and their staleness
+ * cursors go (a superseded version never raises `stale`). Recomputed at every clock step;
+ * acting only on versions newly superseded keeps it cheap and idempotent after a restore.
+ */
+export function supersedeVersions(
+  ctx: LifecycleContext,
+  policy: VersionPolicy,
+  out: TransitionSink,
+): void {
+  const { store } = ctx;
+  const now = supersededVersions(store.versionSpans(), policy, SEP);
+  const fresh = [...now.keys()].filter((k) => !store.superseded.has(k));
+  store.superseded = now;
+  if (fresh.length === 0) return;
+  const newly = new Set(fresh);
+  for (const key of [...store.stale.keys()].sort()) {
+    const cursor = store.stale.get(key);
+    if (!cursor || !newly.has(`${cursor.model}${SEP}${cursor.modelVersion}`)) continue;
+    store.stale.delete(key);
+    store.dirty.add(`s/${key}`);
+  }
+  for (const st of store.sortedInstances()) {
+    const why = newly.has(`${st.model}${SEP}${st.modelVersion}`)
+      ? now.get(`${st.model}${SEP}${st.modelVersion}`)
+      : undefined;
+    if (!why || st.state === 'inactive') continue;
+    const rule = ruleFor(ctx, st.rule, st.groupKey);
+    if (!rule) continue;
+    forceResolve(store, st, rule, why.reason, out);
+    if (!policy.notify) {
+      st.resolvedPending = false;
+      store.touch(st);
+    }
   }
 }
 

@@ -14,6 +14,7 @@ import { AlertLogFenced, AlertLogWriter } from './alert-log-writer.js';
 import { toObservation } from './observation.js';
 import { serialiseEvaluation, type PendingEvaluation } from './pending-evaluation.js';
 import { PendingWrites } from './pending-writes.js';
+import type { VersionPolicy } from '../../alert-engine/versions.js';
 
 type AlertWriteRetry = Omit<RetryOptions, 'what' | 'isPermanent'>;
 
@@ -38,6 +39,7 @@ export interface RuleSet {
   rules: readonly AlertRule[];
   policies: readonly ReceiverPolicy[];
   inhibitions?: readonly InhibitRule[];
+  versions?: VersionPolicy;
 }
 
 /** The transactional id of partition q's writer: one owner per partition, the last fencing. */
@@ -86,7 +88,7 @@ export class AlertPartition {
       rules.rules,
       rules.policies,
       { ...deps.engine, groupScope: scoped ? String(partition) : undefined },
-      rules.inhibitions,
+      rules,
     );
   }
 

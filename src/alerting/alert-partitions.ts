@@ -126,10 +126,10 @@ export class AlertPartitions {
   setRules(
     rules: RuleSet['rules'],
     policies: RuleSet['policies'],
-    inhibitions: RuleSet['inhibitions'] = [],
+    extras: Omit<RuleSet, 'rules' | 'policies'> = {},
   ): void {
-    this.rules = { rules, policies, inhibitions };
-    for (const p of this.owned.values()) p.engine.setRules(rules, policies, inhibitions);
+    this.rules = { rules, policies, ...extras };
+    for (const p of this.owned.values()) p.engine.setRules(rules, policies, extras);
     this.warnAboutScopedGroups();
   }
 

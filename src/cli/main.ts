@@ -7,6 +7,7 @@ import { registerBaseline } from './baseline.js';
 import { registerConfig } from './config.js';
 import { registerDoctor } from './doctor.js';
 import { EXIT } from './exit-codes.js';
+import { registerModel } from './model.js';
 import { registerNotifications } from './notifications.js';
 import { registerReport } from './report.js';
 import { registerRules } from './rules.js';
@@ -36,6 +37,7 @@ export function buildProgram(): Command {
   registerNotifications(program);
   registerReport(program);
   registerSilence(program);
+  registerModel(program);
   return program;
 }
 

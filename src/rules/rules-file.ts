@@ -8,6 +8,7 @@ import {
   type RuleStatistic,
 } from '../../alert-engine/rule.js';
 import type { InhibitRule } from '../../alert-engine/inhibition.js';
+import type { VersionPolicy } from '../../alert-engine/versions.js';
 import { DriftwatchError } from '../errors.js';
 import { compileInhibit } from './inhibit-schema.js';
 import { keyPathOf, yamlLineOf } from '../zod-issues.js';
@@ -23,6 +24,7 @@ export interface LoadedRules {
   rules: AlertRule[];
   policies: ReceiverPolicy[];
   inhibitions: InhibitRule[];
+  versions: VersionPolicy;
   receivers: Record<string, ReceiverSpec>;
 }
 
@@ -136,6 +138,11 @@ export function compileRules(file: string, value: RulesFile): LoadedRules {
     file,
     rules: value.rules.map(compileRule),
     inhibitions: value.inhibit.map(compileInhibit),
+    versions: {
+      supersedeAfter: value.versions.supersede_after,
+      notify: value.versions.notify_superseded,
+      retired: value.versions.retired.map((r) => ({ model: r.model, version: r.version })),
+    },
     policies: Object.entries(value.receivers).map(([name, spec]) => policyOf(name, spec)),
     receivers: value.receivers,
   };

@@ -212,7 +212,7 @@ export class RulesReloader<R> {
       );
       return false;
     }
-    this.deps.engine.setRules(next.rules, next.policies, next.inhibitions);
+    this.deps.engine.setRules(next.rules, next.policies, next);
     // Removed receivers stop only now, once no rule names them anymore.
     await receivers.reconcile(notifiers, started);
     metrics.rulesLoaded.set(next.rules.length);

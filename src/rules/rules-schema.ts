@@ -224,6 +224,25 @@ export const rulesFileSchema = z
     rules: z.array(ruleSchema).default([]),
     /** While a source alert fires, matching targets with equal labels are not notified. */
     inhibit: z.array(inhibitSchema).default([]),
+    /** Model versions that stop serving: superseded by a newer one, or retired by hand. */
+    versions: z
+      .strictObject({
+        /** A newer version served alone this long (windows of the older one, or a duration). */
+        supersede_after: windowsOrDuration.default(2),
+        /** false: a superseded version's alerts resolve without a message. */
+        notify_superseded: z.boolean().default(true),
+        retired: z
+          .array(
+            z.strictObject({
+              model: z.string().min(1),
+              version: z.string().min(1),
+              /** Why, for whoever reads the file later. */
+              comment: z.string().optional(),
+            }),
+          )
+          .default([]),
+      })
+      .prefault({}),
   })
   .superRefine((file, ctx) => {
     const seen = new Map<string, number>();

@@ -8,6 +8,7 @@ import type {
 import type { AlertRule, ReceiverPolicy } from '../../alert-engine/rule.js';
 import { SilenceSet, type Silence } from '../../alert-engine/silence.js';
 import type { InhibitRule } from '../../alert-engine/inhibition.js';
+import type { VersionPolicy } from '../../alert-engine/versions.js';
 
 /**
  * `driftwatch rules backtest`: the drift series of a time range, read back from InfluxDB, run
@@ -33,6 +34,8 @@ export interface BacktestRules {
   policies: readonly ReceiverPolicy[];
   /** The rules file's inhibit rules (none when absent). */
   inhibitions?: readonly InhibitRule[];
+  /** The rules file's versions: section (the defaults when absent). */
+  versions?: VersionPolicy;
 }
 
 /** An engine transition as the timeline shows it: without the instance's own bookkeeping. */
@@ -105,7 +108,7 @@ export function backtest(
     silences?: readonly Silence[];
   } = {},
 ): BacktestResult {
-  const engine = new AlertEngine(rules.rules, rules.policies, options, rules.inhibitions);
+  const engine = new AlertEngine(rules.rules, rules.policies, options, rules);
   engine.setSilences(new SilenceSet(options.silences ?? []));
   const byEnd = new Map<number, DriftObservation[]>();
   const models = new Set<string>();

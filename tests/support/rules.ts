@@ -106,7 +106,7 @@ export function engineOf(
   extra: Record<string, unknown> = {},
 ): AlertEngine {
   const loaded = compileText(rulesText(rules, receivers, extra));
-  return new AlertEngine(loaded.rules, loaded.policies, options, loaded.inhibitions);
+  return new AlertEngine(loaded.rules, loaded.policies, options, loaded);
 }
 
 /** Several step outputs as one. */

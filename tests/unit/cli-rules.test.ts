@@ -141,6 +141,7 @@ describe('driftwatch rules validate / schema (CLI)', () => {
       'receivers',
       'rules',
       'inhibit',
+      'versions',
     ]);
   });
 

@@ -1,6 +1,7 @@
 import type { DriftObservation } from './model.js';
 import {
   compare,
+  gatedByMinSamples,
   samplesOf,
   statisticOf,
   type AlertRule,
@@ -67,9 +68,10 @@ function operand(
   const value = statisticOf(statistic, o);
   if (value === undefined) return undefined;
   const samples = samplesOf(statistic, o);
-  // drift_share's n counts features (each already held to drift.minSamples).
+  // drift_share's n counts features (each already held to drift.minSamples); a volume rule
+  // must see a window with few events.
   const enough =
-    value !== null && o.status === 'ok' && (statistic === 'drift_share' || samples >= minSamples);
+    value !== null && o.status === 'ok' && (!gatedByMinSamples(statistic) || samples >= minSamples);
   const reason =
     value === null || o.status !== 'ok'
       ? `no value this window (${label}${o.status})`

@@ -48,7 +48,29 @@ export interface DriftObservation extends SeriesIdentity {
    */
   outOfRange?: number | null;
   outOfQuantiles?: number | null;
+  /** Numeric summary points: values of the wrong type (text, booleans), apart from missing. */
+  wrongType?: number;
+  /**
+   * The model-level points' numbers (`ops`, `schema`, `prediction_class` methods), by the
+   * statistic rules name them with; null when the window had none (no latency logged).
+   */
+  measures?: Readonly<Partial<Record<MeasureName, number | null>>>;
 }
+
+/** Numbers of the model-level points that rules read directly. */
+export const MEASURES = [
+  'events',
+  'events_per_second',
+  'error_share',
+  'latency_p50',
+  'latency_p90',
+  'latency_p99',
+  'missing_features',
+  'new_features',
+  'wrong_type_features',
+  'class_share',
+] as const;
+export type MeasureName = (typeof MEASURES)[number];
 
 /** A multiple-test correction as the on-call engineer reads it: method and family size. */
 export interface PValueAdjustment {

@@ -1,5 +1,5 @@
 import type { Matcher } from './glob.js';
-import type { DriftObservation, Severity } from './model.js';
+import type { DriftObservation, MeasureName, Severity } from './model.js';
 
 export type RuleStatistic =
   | 'value'
@@ -8,7 +8,9 @@ export type RuleStatistic =
   | 'missing_share'
   | 'unseen_share'
   | 'out_of_range_share'
-  | 'out_of_quantile_share';
+  | 'out_of_quantile_share'
+  | 'wrong_type_share'
+  | MeasureName;
 export const OPERATORS = ['>', '>=', '<', '<='] as const;
 export type Operator = (typeof OPERATORS)[number];
 export const isOperator = (op: string): op is Operator =>
@@ -125,23 +127,61 @@ export interface RetrainGate {
   cooldownMs: number;
 }
 
-const SUMMARY_STATISTICS: ReadonlySet<RuleStatistic> = new Set([
-  'missing_share',
-  'unseen_share',
-  'out_of_range_share',
-  'out_of_quantile_share',
+/**
+ * Points that are not a drift method's, by method tag: each read only by its own statistics
+ * (a `value` rule over every method never compares a summary's or an ops point's numbers).
+ */
+const POINT_STATISTICS: ReadonlyMap<string, ReadonlySet<RuleStatistic>> = new Map([
+  [
+    'summary',
+    new Set<RuleStatistic>([
+      'missing_share',
+      'unseen_share',
+      'out_of_range_share',
+      'out_of_quantile_share',
+      'wrong_type_share',
+    ]),
+  ],
+  [
+    'ops',
+    new Set<RuleStatistic>([
+      'events',
+      'events_per_second',
+      'error_share',
+      'latency_p50',
+      'latency_p90',
+      'latency_p99',
+    ]),
+  ],
+  ['schema', new Set<RuleStatistic>(['missing_features', 'new_features', 'wrong_type_features'])],
+  ['prediction_class', new Set<RuleStatistic>(['class_share'])],
+  ['new_feature', new Set<RuleStatistic>()],
 ]);
+
+/** Statistics that count windows' events or features, not values: min_samples does not gate. */
+const UNGATED: ReadonlySet<RuleStatistic> = new Set([
+  'drift_share',
+  'events',
+  'events_per_second',
+  'missing_features',
+  'new_features',
+  'wrong_type_features',
+]);
+export const gatedByMinSamples = (statistic: RuleStatistic): boolean => !UNGATED.has(statistic);
 
 /** Methods a statistic reads when the rule does not name them. */
 export function defaultMethodPattern(statistic: RuleStatistic): string {
   if (statistic === 'drift_share') return 'drift_share';
-  if (SUMMARY_STATISTICS.has(statistic)) return 'summary';
+  for (const [method, statistics] of POINT_STATISTICS) {
+    if (statistics.has(statistic)) return method;
+  }
   return '*';
 }
 
 export function matches(rule: AlertRule, o: DriftObservation): boolean {
   const m = rule.match;
-  if (o.method === 'summary' && !SUMMARY_STATISTICS.has(rule.statistic)) return false;
+  const own = POINT_STATISTICS.get(o.method);
+  if (own && !own.has(rule.statistic)) return false;
   return (
     m.model(o.model) &&
     m.modelVersion(o.modelVersion) &&
@@ -168,8 +208,13 @@ export function statisticOf(
       if (o.method !== 'ks' && o.method !== 'chi_square') return undefined;
       return o.adjustedPValue ?? o.pValue;
     case 'missing_share': {
-      const total = o.n + o.missing;
+      const total = o.n + o.missing + (o.wrongType ?? 0);
       return total > 0 ? o.missing / total : null;
+    }
+    case 'wrong_type_share': {
+      if (o.wrongType === undefined) return undefined;
+      const total = o.n + o.missing + o.wrongType;
+      return total > 0 ? o.wrongType / total : null;
     }
     case 'unseen_share':
       if (o.unseen === null) return undefined;
@@ -178,12 +223,16 @@ export function statisticOf(
       return shareOf(o.outOfRange, o.n);
     case 'out_of_quantile_share':
       return shareOf(o.outOfQuantiles, o.n);
+    default:
+      return o.measures === undefined ? undefined : o.measures[statistic];
   }
 }
 
-/** Values a statistic counts (missing_share: every event, missing or not). */
+/** Values a statistic counts (the shares of a feature's events: every event, missing or not). */
 export const samplesOf = (statistic: RuleStatistic, o: DriftObservation): number =>
-  statistic === 'missing_share' ? o.n + o.missing : o.n;
+  statistic === 'missing_share' || statistic === 'wrong_type_share'
+    ? o.n + o.missing + (o.wrongType ?? 0)
+    : o.n;
 
 /** A count's share of the window's values: absent series stay absent, unknown counts null. */
 function shareOf(count: number | null | undefined, n: number): number | null | undefined {

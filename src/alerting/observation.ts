@@ -1,4 +1,9 @@
-import type { DriftObservation, PValueAdjustment } from '../../alert-engine/model.js';
+import {
+  MEASURES,
+  type DriftObservation,
+  type MeasureName,
+  type PValueAdjustment,
+} from '../../alert-engine/model.js';
 import { formatDuration } from '../config/duration.js';
 import { SUMMARY_METHOD, type WindowPoint } from '../drift/window-points.js';
 
@@ -33,7 +38,10 @@ export function adjustmentOf(method: unknown, tests: unknown): PValueAdjustment 
 }
 
 /** What a summary point counts besides missing values. */
-export type SummaryCounts = Pick<DriftObservation, 'unseen' | 'outOfRange' | 'outOfQuantiles'>;
+export type SummaryCounts = Pick<
+  DriftObservation,
+  'unseen' | 'outOfRange' | 'outOfQuantiles' | 'wrongType'
+>;
 
 /** A summary point (a feature's missing, unseen, out-of-range counts): no statistic, never drifted. */
 export function summaryObservation(base: ObservationBase, counts: SummaryCounts): DriftObservation {
@@ -65,6 +73,38 @@ export function outOfRangeCounts(
   };
 }
 
+/** A model-level point (ops, schema, a class): its measures, no statistic, never drifted. */
+export function modelObservation(
+  base: ObservationBase,
+  method: string,
+  measures: NonNullable<DriftObservation['measures']>,
+): DriftObservation {
+  return {
+    ...base,
+    method,
+    status: 'ok',
+    statistic: null,
+    pValue: null,
+    adjustedPValue: null,
+    correction: null,
+    threshold: null,
+    drifted: false,
+    unseen: null,
+    measures,
+  };
+}
+
+/** The measures rules read from a model-level point's fields (numbers; others absent). */
+export function measuresOf(
+  fields: Readonly<Record<string, unknown>>,
+): NonNullable<DriftObservation['measures']> {
+  const measures: Partial<Record<MeasureName, number | null>> = {};
+  for (const name of MEASURES) {
+    if (name in fields) measures[name] = finiteOrNull(fields[name]);
+  }
+  return measures;
+}
+
 /** A drift point as rules read it; the backtest builds the same from InfluxDB rows. */
 export function toObservation(p: WindowPoint): DriftObservation {
   const common: ObservationBase = {
@@ -82,7 +122,11 @@ export function toObservation(p: WindowPoint): DriftObservation {
     return summaryObservation(common, {
       unseen: p.unseen ?? null,
       ...outOfRangeCounts(p.belowMin, p.aboveMax, p.belowLow, p.aboveHigh),
+      ...(p.wrongType === undefined ? {} : { wrongType: p.wrongType }),
     });
+  }
+  if (p.kind === 'model') {
+    return modelObservation(common, p.method, measuresOf({ ...p.ints, ...p.floats }));
   }
   return {
     ...common,

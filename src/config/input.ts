@@ -113,6 +113,10 @@ export const mappingSchema = z
     features: featuresSchema.optional(),
     prediction: pathSchema.optional(),
     label: pathSchema.optional(),
+    /** The serving latency in milliseconds (ops series: latency quantiles). */
+    latency: pathSchema.optional(),
+    /** An error flag: true, a non-empty message or a non-zero code (ops series: error share). */
+    error: pathSchema.optional(),
     oip: oipSchema.optional(),
   })
   .superRefine((m, ctx) => {

@@ -231,7 +231,9 @@ export const configSchema = z.strictObject({
        * Format of the partials this replica writes: an older one only during a rolling upgrade
        * from a release that reads no newer format (README "Upgrading across a partials format").
        */
-      partialsFormat: z.union([z.literal(1), z.literal(2), z.literal(3), z.literal(4)]).default(4),
+      partialsFormat: z
+        .union([z.literal(1), z.literal(2), z.literal(3), z.literal(4), z.literal(5)])
+        .default(5),
     })
     .prefault({}),
   smtp: smtpSchema.optional(),

@@ -14,6 +14,7 @@ import {
 } from '../../detectors/index.js';
 import type { FileConfig } from '../config/schema.js';
 import type { Window } from '../windows/window.js';
+import { modelPoints, type WindowModelPoint } from './model-points.js';
 
 /** Method tag of the dataset-level point: the share of the window's features that drifted. */
 export const DATASET_METHOD = 'drift_share';
@@ -59,6 +60,8 @@ export interface WindowFeatureSummary extends WindowIdentity {
   aboveMax?: number;
   belowLow?: number | null;
   aboveHigh?: number | null;
+  /** Numeric features: values of the wrong type (text, booleans), not counted as missing. */
+  wrongType?: number;
   /**
    * The window's distribution in the baseline's terms (reports draw it against the baseline's):
    * numeric, the count per baseline bin; categorical, the count per baseline category, then
@@ -67,7 +70,7 @@ export interface WindowFeatureSummary extends WindowIdentity {
   counts?: readonly number[];
 }
 
-export type WindowPoint = WindowDriftResult | WindowFeatureSummary;
+export type WindowPoint = WindowDriftResult | WindowFeatureSummary | WindowModelPoint;
 
 /** Per-feature settings that replace the window-wide ones (config `drift.features.<name>`). */
 export interface FeatureOverride {
@@ -99,12 +102,23 @@ function summaryOf(
   feature: string,
   aggregate: FeatureAggregate,
   identity: WindowIdentity,
+  wrongType: number | undefined,
 ): WindowFeatureSummary {
   if (aggregate instanceof NumericAggregate) {
     const { count, ...rest } = aggregate.summary();
     const counts = Array.from(aggregate.binCounts);
     const outOfRange = aggregate.outOfRangeSummary();
-    return { ...identity, kind: 'summary', feature, n: count, ...rest, ...outOfRange, counts };
+    const summary: WindowFeatureSummary = {
+      ...identity,
+      kind: 'summary',
+      feature,
+      n: count,
+      ...rest,
+      ...outOfRange,
+      counts,
+    };
+    if (wrongType !== undefined) summary.wrongType = wrongType;
+    return summary;
   }
   const s = aggregate.summary();
   return {
@@ -133,9 +147,12 @@ export function evaluateWindow(window: Window, settings: WindowDriftSettings): W
   };
   const perFeature: DriftResult[] = [];
   const summaries: WindowFeatureSummary[] = [];
+  let i = 0;
   for (const [feature, aggregate] of window.featureAggregates()) {
     perFeature.push(...evaluateFeature(feature, aggregate, settingsFor(feature, settings)));
-    summaries.push(summaryOf(feature, aggregate, identity));
+    const wrongType = window.ops.known ? window.ops.wrongType[i] : undefined;
+    summaries.push(summaryOf(feature, aggregate, identity, wrongType));
+    i++;
   }
   const corrected = correctWindow(perFeature, settings.correction);
   const dataset = datasetDrift(corrected, settings.datasetDriftShare);
@@ -165,6 +182,7 @@ export function evaluateWindow(window: Window, settings: WindowDriftSettings): W
     ),
     datasetResult,
     ...summaries,
+    ...modelPoints(window, identity),
   ];
 }
 

@@ -5,18 +5,21 @@ import { preview } from '../shared/untrusted-text.js';
 import { Window } from '../windows/window.js';
 import { readAggregate, writeAggregate } from './aggregate-codec.js';
 import { ByteReader, ByteWriter } from './bytes.js';
+import { readOps, writeOps } from './ops-codec.js';
+import { WindowOps } from '../windows/window-ops.js';
 
 /**
  * Records of the `<groupId>.partials` topic (scale-design.md): a window partial (one input
  * partition's aggregates of one window) or a batch of progress records. Layout:
  *
- *   format version (u8 = 4) · kind (u8: 1 partial, 2 progress) · body · CRC-32 (u32, of
+ *   format version (u8 = 5) · kind (u8: 1 partial, 2 progress) · body · CRC-32 (u32, of
  *   everything before it)
  *
  * Format 2 adds a numeric feature holding its values (aggregate-codec.ts); format 3 adds to an
  * idle claim the input offset it was made at (stage 2 checks it against the log end before it
  * closes a window on the claim); format 4 adds to a numeric feature its out-of-range counts
- * (a flag, then four varints). Records of older formats (left in the topic by an earlier
+ * (a flag, then four varints); format 5 adds after the features the window's ops (errors,
+ * latency sketch, predictions, wrong types, new features: ops-codec.ts). Records of older formats (left in the topic by an earlier
  * release) read as before, and a release that reads only older formats refuses a newer record
  * by name instead of misreading it.
  *
@@ -32,10 +35,10 @@ import { ByteReader, ByteWriter } from './bytes.js';
  * wrong numbers (Kafka checks its batches, but not what a buggy producer put in them).
  */
 
-export const PARTIALS_FORMAT_VERSION = 4;
+export const PARTIALS_FORMAT_VERSION = 5;
 /** What a replica writes (scale.partialsFormat); it reads every one of them. */
-export type PartialsFormat = 1 | 2 | 3 | 4;
-const READABLE_VERSIONS: readonly number[] = [1, 2, 3, 4];
+export type PartialsFormat = 1 | 2 | 3 | 4 | 5;
+const READABLE_VERSIONS: readonly number[] = [1, 2, 3, 4, 5];
 const KIND_PARTIAL = 1;
 const KIND_PROGRESS = 2;
 const HEADER_BYTES = 2;
@@ -105,6 +108,7 @@ export function encodePartial(
       const aggregates = window.featureAggregates();
       out.varint(aggregates.size);
       for (const aggregate of aggregates.values()) writeAggregate(out, aggregate, format);
+      if (format >= 5) writeOps(out, window.ops);
     },
     format,
   );
@@ -233,8 +237,14 @@ function readPartialBody(
   const aggregates = [...baseline.features].map(([name, reference]) =>
     readAggregate(body, name, reference, version),
   );
-  body.end('the last feature');
-  return Window.restore({ ...head, baseline }, head, aggregates);
+  let ops: WindowOps;
+  if (version >= 5) ops = readOps(body, size);
+  else {
+    ops = new WindowOps(size);
+    ops.known = false;
+  }
+  body.end(version >= 5 ? 'the window ops' : 'the last feature');
+  return Window.restore({ ...head, baseline }, head, aggregates, ops);
 }
 
 /**

@@ -59,6 +59,9 @@ export const predictionLogSchema = z.object({
     .union([z.number(), z.string(), z.boolean(), z.record(z.string(), z.number()), z.null()])
     .optional(),
   label: z.unknown().optional(),
+  /** Operational fields, read by the ops series: any type here, judged when counted. */
+  latency_ms: z.unknown().optional(),
+  error: z.unknown().optional(),
 });
 
 export type PredictionLog = z.output<typeof predictionLogSchema>;
@@ -158,6 +161,8 @@ function plainPredictionLog(json: unknown): PredictionLog | undefined {
       prediction !== null && typeof prediction === 'object' ? copyRecord(prediction) : prediction;
   }
   if ('label' in o) log.label = o.label;
+  if ('latency_ms' in o) log.latency_ms = o.latency_ms;
+  if ('error' in o) log.error = o.error;
   return log;
 }
 

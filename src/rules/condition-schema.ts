@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { NUMERIC_METHODS } from '../../detectors/settings.js';
+import { MEASURES } from '../../alert-engine/model.js';
 import {
   OPERATORS,
   type Comparison,
@@ -18,6 +19,8 @@ export const STATISTICS = [
   'unseen_share',
   'out_of_range_share',
   'out_of_quantile_share',
+  'wrong_type_share',
+  ...MEASURES,
 ] as const;
 
 /** Methods a comparison may name to read another point of the same feature (`ks.p_value`). */

@@ -49,6 +49,13 @@ export function toPoint(result: WindowPoint, measurement: string): Point {
     int('above_q999', result.aboveHigh ?? undefined);
     // One string field: a field per bin would make the series' schema depend on the baseline.
     if (result.counts?.length) point.stringField('counts', result.counts.join(','));
+    int('wrong_type', result.wrongType);
+    return point;
+  }
+  if (result.kind === 'model') {
+    for (const [name, v] of Object.entries(result.ints)) point.intField(name, v);
+    for (const [name, v] of Object.entries(result.floats)) float(name, v);
+    for (const [name, v] of Object.entries(result.strings)) point.stringField(name, v);
     return point;
   }
   point

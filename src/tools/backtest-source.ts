@@ -4,9 +4,12 @@ import type { DriftObservation } from '../../alert-engine/model.js';
 import { compileGlob, globLiteralPrefix } from '../../alert-engine/glob.js';
 import { parseDuration } from '../config/duration.js';
 import { SUMMARY_METHOD } from '../drift/window-points.js';
+import { MODEL_POINT_METHODS } from '../drift/model-points.js';
 import {
   adjustmentOf,
   finiteOrNull as num,
+  measuresOf,
+  modelObservation,
   outOfRangeCounts,
   summaryObservation,
   type ObservationBase,
@@ -60,6 +63,7 @@ export function observationFromRow(row: DriftRow): DriftObservation | undefined 
     missing: num(row.missing) ?? 0,
   };
   if (method === SUMMARY_METHOD) {
+    const wrongType = num(row.wrong_type);
     return summaryObservation(common, {
       unseen: num(row.unseen),
       ...outOfRangeCounts(
@@ -68,8 +72,10 @@ export function observationFromRow(row: DriftRow): DriftObservation | undefined 
         num(row.below_q001),
         num(row.above_q999),
       ),
+      ...(wrongType === null ? {} : { wrongType }),
     });
   }
+  if (MODEL_POINT_METHODS.has(method)) return modelObservation(common, method, measuresOf(row));
   const pValue = num(row.p_value);
   return {
     ...common,

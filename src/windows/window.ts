@@ -8,6 +8,7 @@ import { DriftwatchError } from '../errors.js';
 import { LIMITS, shortenedCategory } from '../prediction-log/limits.js';
 import { preview } from '../shared/untrusted-text.js';
 import type { PredictionLog } from '../prediction-log/prediction-log.js';
+import { WindowOps } from './window-ops.js';
 
 /** One tumbling event-time window of one (model, model_version). */
 export class Window {
@@ -20,6 +21,8 @@ export class Window {
   events = 0;
   /** Unseen categorical values longer than LIMITS.categoryLength, kept under a shortened name. */
   longCategories = 0;
+  /** Errors, latency, predictions, wrong types and new features (window-ops.ts). */
+  ops: WindowOps;
   /** Per partition, the first (smallest) offset of an event in this window. */
   readonly firstOffsets = new Map<number, number>();
   /** Parallel arrays, not a Map: the per-event loop indexes them without allocating. */
@@ -42,14 +45,23 @@ export class Window {
         ? new NumericAggregate(reference)
         : new CategoricalAggregate(reference),
     );
+    this.ops = new WindowOps(this.names.length);
   }
 
   add(log: PredictionLog, partition: number, offset: number): void {
     this.events++;
     if (!this.firstOffsets.has(partition)) this.firstOffsets.set(partition, offset);
     const values = log.features;
+    const ops = this.ops;
+    if (log.error !== undefined && isError(log.error)) ops.errors++;
+    if (log.latency_ms !== undefined) ops.addLatency(log.latency_ms);
+    if (log.prediction !== undefined) ops.addPrediction(log.prediction, partition);
+    let present = 0;
     for (let i = 0; i < this.names.length; i++) {
       let value: unknown = values[this.names[i] as string];
+      if (value !== undefined && typeof value !== 'object' && typeof value !== 'function') {
+        present++;
+      } else if (value === null) present++;
       // The model's output is compared like a feature: from `prediction` (a score or a class;
       // a map of class probabilities has no single value) unless the features carry it.
       if (i === this.predictionIndex && value === undefined) value = log.prediction;
@@ -58,9 +70,11 @@ export class Window {
       const own = typeof value === 'object' || typeof value === 'function' ? null : value;
       const aggregate = this.aggregates[i] as FeatureAggregate;
       if (aggregate instanceof NumericAggregate) {
-        // Text where a number belongs is unusable for this feature: counted as missing. Per
-        // partition, so the window's floats do not depend on how partitions interleave.
-        aggregate.add(typeof own === 'number' ? own : null, partition);
+        // Text or a boolean where a number belongs: the wrong type, counted apart from missing.
+        // Per partition, so the window's floats do not depend on how partitions interleave.
+        if (typeof own === 'number') aggregate.add(own, partition);
+        else if (own === null || own === undefined) aggregate.add(null, partition);
+        else ops.wrongType[i] = (ops.wrongType[i] as number) + 1;
       } else if (own === null || own === undefined) {
         aggregate.add(null);
       } else {
@@ -71,6 +85,14 @@ export class Window {
             : key,
         );
       }
+    }
+    // Names outside the baseline are looked for only when the event has more keys than the
+    // baseline names it carries: the common event costs one count of its keys.
+    let keys = 0;
+    // eslint-disable-next-line @typescript-eslint/no-unused-vars
+    for (const _ in values) keys++;
+    if (keys > present) {
+      for (const name in values) if (!this.baseline.features.has(name)) ops.addNewFeature(name);
     }
   }
 
@@ -99,6 +121,7 @@ export class Window {
     }
     this.events += other.events;
     this.longCategories += other.longCategories;
+    this.ops.merge(other.ops);
     this.aggregates.forEach((aggregate, i) => {
       const theirs = other.aggregates[i] as FeatureAggregate;
       if (aggregate instanceof NumericAggregate) aggregate.merge(theirs as NumericAggregate);
@@ -114,6 +137,7 @@ export class Window {
     identity: Pick<Window, 'baseline' | 'model' | 'modelVersion' | 'start' | 'end'>,
     counts: Pick<Window, 'events' | 'longCategories'>,
     aggregates: readonly FeatureAggregate[],
+    ops?: WindowOps,
   ): Window {
     const { baseline, model, modelVersion, start, end } = identity;
     const window = new Window(baseline, model, modelVersion, start, end);
@@ -127,6 +151,7 @@ export class Window {
     window.aggregates.splice(0, aggregates.length, ...aggregates);
     window.events = counts.events;
     window.longCategories = counts.longCategories;
+    if (ops) window.ops = ops;
     return window;
   }
 
@@ -139,4 +164,12 @@ export class Window {
   featureAggregates(): ReadonlyMap<string, FeatureAggregate> {
     return new Map(this.names.map((name, i) => [name, this.aggregates[i] as FeatureAggregate]));
   }
+}
+
+/** An error flag as logged: true, a non-empty message or a non-zero code. */
+function isError(error: unknown): boolean {
+  if (typeof error === 'boolean') return error;
+  if (typeof error === 'string') return error.length > 0;
+  if (typeof error === 'number') return error !== 0;
+  return false;
 }

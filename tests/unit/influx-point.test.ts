@@ -51,7 +51,9 @@ describe('InfluxDB points', () => {
         const summary = lines.find(
           (l) => l.includes('feature=amount') && l.includes('method=summary'),
         );
-        expect(summary).toMatch(/max=100,mean=[0-9.]+,min=5,missing=1i,n=6i,std=[0-9.]+ 60000$/);
+        expect(summary).toMatch(
+          /max=100,mean=[0-9.]+,min=5,missing=1i,n=6i,std=[0-9.]+,wrong_type=0i 60000$/,
+        );
       } else {
         const ks = lines.find((l) => l.includes('method=ks'))!;
         expect(ks).toContain('status="insufficient_data"');

@@ -20,7 +20,7 @@ import {
   windowOfAll,
   windowsPerSource,
 } from '../support/partial-events.js';
-import { differences, evaluateAllMethods } from '../support/window-points.js';
+import { differences, evaluateAllMethods, withoutOps } from '../support/window-points.js';
 
 const lookupOf =
   (...baselines: Baseline[]) =>
@@ -146,13 +146,17 @@ describe('partials codec', () => {
     const v1 = Buffer.from(encodePartial(large, 0, 3));
     v1[0] = 1;
     const fromV1 = decodePartial(withChecksum(v1), lookupHere).window;
-    expect(differences(evaluateAllMethods(large), evaluateAllMethods(fromV1))).toEqual([]);
+    expect(differences(withoutOps(evaluateAllMethods(large)), evaluateAllMethods(fromV1))).toEqual(
+      [],
+    );
     // scale.partialsFormat 1 (a rolling upgrade): held values go as cells, readable by either.
     for (const window of [small, large]) {
       const bytes = encodePartial(window, 0, 1);
       expect(bytes[0]).toBe(1);
       const decoded = decodePartial(bytes, lookupHere).window;
-      expect(differences(evaluateAllMethods(window), evaluateAllMethods(decoded))).toEqual([]);
+      expect(
+        differences(withoutOps(evaluateAllMethods(window)), evaluateAllMethods(decoded)),
+      ).toEqual([]);
     }
     const v4 = Buffer.from(v1);
     v4[0] = 4;

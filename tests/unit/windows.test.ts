@@ -331,9 +331,10 @@ describe('windows', () => {
     });
     const drift = results.filter((r) => r.kind === 'drift');
     const amount = drift.find((r) => r.feature === 'amount')!;
+    // "lots" is of the wrong type: counted apart from the one missing value.
     expect(amount).toMatchObject({
       n: 4,
-      missing: 2,
+      missing: 1,
       windowStart: 0,
       windowEnd: 60_000,
       baselineHash: 'abcdef0123456789',
@@ -346,6 +347,8 @@ describe('windows', () => {
       (0.5 - 0.5) * Math.log(1) + (0.25 - 0.5) * Math.log(0.5) + (0.25 - e) * Math.log(0.25 / e);
     expect(country.statistic).toBeCloseTo(expected, 12);
     expect(country).toMatchObject({ n: 4, missing: 2, drifted: true });
+    const summary = results.find((r) => r.kind === 'summary' && r.feature === 'amount');
+    expect(summary).toMatchObject({ n: 4, missing: 1, wrongType: 1 });
   });
 
   it('writes a summary point per feature and applies per-feature overrides', () => {

@@ -38,6 +38,8 @@ export function compileMapping(config: MappingConfig): EventExtractor {
   const readFeatures = compileFeatures(features);
   const prediction = config.prediction === undefined ? undefined : compilePath(config.prediction);
   const label = config.label === undefined ? undefined : compilePath(config.label);
+  const latency = config.latency === undefined ? undefined : compilePath(config.latency);
+  const error = config.error === undefined ? undefined : compilePath(config.error);
   return {
     extract(value, controls, message, topic): Extraction {
       const who = identity(value, message, topic);
@@ -60,6 +62,10 @@ export function compileMapping(config: MappingConfig): EventExtractor {
         const l = label.get(value);
         if (l !== undefined) log.label = l;
       }
+      const took = latency?.get(value);
+      if (took !== undefined) log.latency_ms = took;
+      const failed = error?.get(value);
+      if (failed !== undefined) log.error = failed;
       return checkLimits(log, controls || identity.scanNames) ?? { ok: true, log };
     },
   };

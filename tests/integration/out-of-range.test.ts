@@ -6,8 +6,13 @@ import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { predictionLogs, type SyntheticSpec } from '../../scripts/synthetic.js';
 import { DaemonProcess, writeDaemonConfig } from '../support/daemon-process.js';
-import { queryPoints, waitForDriftRows, type RawPoint } from '../support/influx.js';
-import { createTopics, toolingKafka } from '../support/kafka.js';
+import {
+  firingAlertPoints,
+  queryPoints,
+  waitForDriftRows,
+  type RawPoint,
+} from '../support/influx.js';
+import { closeWindowsBefore, createTopics, toolingKafka } from '../support/kafka.js';
 import { baselineDirFor, uniqueNames } from '../support/scenario.js';
 import { WebhookReceiver } from '../support/webhook-receiver.js';
 
@@ -70,19 +75,7 @@ describe(`out-of-range series against real Kafka and InfluxDB (${inject('service
       return { partition: i % PARTITIONS, value: JSON.stringify({ ...log, features }) };
     });
     await producer.send({ topic: names.topic, messages: logs });
-    const closing = JSON.stringify({
-      model: 'fraud',
-      model_version: '3',
-      timestamp: iso(T0 + 5 * MINUTE),
-      features: { a: 0, b: 0, country: 'DE' },
-    });
-    await producer.send({
-      topic: names.topic,
-      messages: Array.from({ length: PARTITIONS }, (_, partition) => ({
-        partition,
-        value: closing,
-      })),
-    });
+    await closeWindowsBefore(producer, names.topic, PARTITIONS, spec, T0 + 5 * MINUTE);
     const dir = mkdtempSync(path.join(os.tmpdir(), 'driftwatch-range-'));
     ({ file: configFile } = await writeDaemonConfig(services, {
       ...names,
@@ -128,15 +121,11 @@ describe(`out-of-range series against real Kafka and InfluxDB (${inject('service
       }
 
       // The rule fired for `a` once the units changed, and for nothing else.
-      const deadline = Date.now() + 60_000;
-      let firing: RawPoint[] = [];
-      while (Date.now() < deadline) {
-        firing = (await queryPoints(services.influx, alertsMeasurement)).filter((p) =>
-          p.key.includes(' state=firing '),
-        );
-        if (firing.length > 0) break;
-        await new Promise((r) => setTimeout(r, 500));
-      }
+      const firing = await firingAlertPoints(
+        services.influx,
+        alertsMeasurement,
+        (f) => f.length > 0,
+      );
       expect(firing.length).toBeGreaterThan(0);
       for (const p of firing) {
         expect(p.key).toContain(' feature=a ');

@@ -166,3 +166,21 @@ export async function waitForPoints(
   }
   throw new Error(`expected ${count} points of ${measurement} in InfluxDB, found ${seen}`);
 }
+
+/** The alert transition points to `firing`, polled until `enough` says so or 60 s passed. */
+export async function firingAlertPoints(
+  influx: InfluxEndpoint,
+  measurement: string,
+  enough: (firing: RawPoint[]) => boolean,
+): Promise<RawPoint[]> {
+  const deadline = Date.now() + 60_000;
+  let firing: RawPoint[] = [];
+  while (Date.now() < deadline) {
+    firing = (await queryPoints(influx, measurement)).filter((p) =>
+      p.key.includes(' state=firing '),
+    );
+    if (enough(firing)) break;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  return firing;
+}

@@ -94,3 +94,26 @@ export async function groupFormed(
     await admin.disconnect();
   }
 }
+
+/**
+ * One event at `at` on every partition of `topic`: each partition's watermark passes the
+ * windows before it, so they close (the event itself opens a window that stays open).
+ */
+export async function closeWindowsBefore(
+  producer: Producer,
+  topic: string,
+  partitions: number,
+  model: { model: string; modelVersion: string },
+  at: number,
+): Promise<void> {
+  const value = JSON.stringify({
+    model: model.model,
+    model_version: model.modelVersion,
+    timestamp: new Date(at).toISOString(),
+    features: { a: 0, b: 0, country: 'DE' },
+  });
+  await producer.send({
+    topic,
+    messages: Array.from({ length: partitions }, (_, partition) => ({ partition, value })),
+  });
+}

@@ -198,6 +198,9 @@ describe('rules on ops and schema points', () => {
     expect(fired('wrong_type_share > 0.01', { feature: 'amount' })).toBe(false); // 2 of 40 < min_samples
     expect(fired('new_features > 0')).toBe(true);
     expect(fired('missing_features >= 1')).toBe(true);
+    const anyChange = { any: ['new_features > 0', 'missing_features > 0'] };
+    const engine = engineOf([rule({ when: anyChange, match: { model: 'fraud' } })]);
+    expect(engine.evaluate(observations).transitions.map((t) => t.method)).toEqual(['schema']);
     expect(fired('class_share > 0.4', { feature: 'yes' })).toBe(false); // 40 < min_samples
     expect(fired('class_share > 0.4', { feature: 'yes' }, 10)).toBe(true);
     expect(fired('wrong_type_share > 0.01', { feature: 'amount' }, 10)).toBe(true);

@@ -69,6 +69,18 @@ export const MEASURES = [
   'new_features',
   'wrong_type_features',
   'class_share',
+  'label_coverage',
+  'accuracy',
+  'precision',
+  'recall',
+  'f1',
+  'roc_auc',
+  'log_loss',
+  'calibration_error',
+  'mae',
+  'rmse',
+  'mape',
+  'bias',
 ] as const;
 export type MeasureName = (typeof MEASURES)[number];
 

@@ -156,6 +156,24 @@ const POINT_STATISTICS: ReadonlyMap<string, ReadonlySet<RuleStatistic>> = new Ma
   ['schema', new Set<RuleStatistic>(['missing_features', 'new_features', 'wrong_type_features'])],
   ['prediction_class', new Set<RuleStatistic>(['class_share'])],
   ['new_feature', new Set<RuleStatistic>()],
+  [
+    'quality',
+    new Set<RuleStatistic>([
+      'label_coverage',
+      'accuracy',
+      'precision',
+      'recall',
+      'f1',
+      'roc_auc',
+      'log_loss',
+      'calibration_error',
+      'mae',
+      'rmse',
+      'mape',
+      'bias',
+    ]),
+  ],
+  ['quality_class', new Set<RuleStatistic>(['precision', 'recall', 'f1'])],
 ]);
 
 /** Statistics that count windows' events or features, not values: min_samples does not gate. */

@@ -26,6 +26,22 @@ export interface ClassQuality {
   f1: number;
 }
 
+/** Everything a ClassificationQuality holds, to carry it between replicas (partials). */
+export interface ClassificationQualityState {
+  positiveClass: string | undefined;
+  classNames: readonly string[];
+  /** k × k, row = true class, column = predicted class. */
+  confusion: Float64Array;
+  n: number;
+  positiveScores: Float64Array;
+  negativeScores: Float64Array;
+  logLossSum: number;
+  binCount: Float64Array;
+  binPositives: Float64Array;
+  binScoreSum: Float64Array;
+  scoresCapped: boolean;
+}
+
 export interface ClassificationMetrics {
   /** Labelled predictions. */
   n: number;
@@ -65,8 +81,8 @@ export class ClassificationQuality {
   private confusion = new Float64Array(0);
   private k = 0;
   n = 0;
-  private readonly positiveScores = new ScoreList();
-  private readonly negativeScores = new ScoreList();
+  private positiveScores = new ScoreList();
+  private negativeScores = new ScoreList();
   private logLossSum = 0;
   private readonly binCount = new Float64Array(CALIBRATION_BINS);
   private readonly binPositives = new Float64Array(CALIBRATION_BINS);
@@ -129,6 +145,55 @@ export class ClassificationQuality {
       this.binPositives[b] = (this.binPositives[b] as number) + (other.binPositives[b] as number);
       this.binScoreSum[b] = (this.binScoreSum[b] as number) + (other.binScoreSum[b] as number);
     }
+  }
+
+  toState(): ClassificationQualityState {
+    return {
+      positiveClass: this.positiveClass,
+      classNames: [...this.classNames],
+      confusion: Float64Array.from(this.confusion),
+      n: this.n,
+      positiveScores: Float64Array.from(this.positiveScores.view()),
+      negativeScores: Float64Array.from(this.negativeScores.view()),
+      logLossSum: this.logLossSum,
+      binCount: Float64Array.from(this.binCount),
+      binPositives: Float64Array.from(this.binPositives),
+      binScoreSum: Float64Array.from(this.binScoreSum),
+      scoresCapped: this.scoresCapped,
+    };
+  }
+
+  /** Throws RangeError when the state does not hold together (a corrupt record). */
+  static fromState(state: ClassificationQualityState, maxScores?: number): ClassificationQuality {
+    const k = state.classNames.length;
+    const bins = [state.binCount, state.binPositives, state.binScoreSum];
+    if (
+      state.confusion.length !== k * k ||
+      k > MAX_QUALITY_CLASSES ||
+      new Set(state.classNames).size !== k ||
+      bins.some((b) => b.length !== CALIBRATION_BINS)
+    ) {
+      throw new RangeError(
+        `ClassificationQuality state: ${k} classes, ${state.confusion.length} cells`,
+      );
+    }
+    const q = new ClassificationQuality({
+      ...(state.positiveClass === undefined ? {} : { positiveClass: state.positiveClass }),
+      ...(maxScores === undefined ? {} : { maxScores }),
+    });
+    state.classNames.forEach((name, i) => q.classIndex.set(name, i));
+    q.classNames.push(...state.classNames);
+    q.k = k;
+    q.confusion = Float64Array.from(state.confusion);
+    q.n = state.n;
+    q.positiveScores = ScoreList.of(state.positiveScores);
+    q.negativeScores = ScoreList.of(state.negativeScores);
+    q.logLossSum = state.logLossSum;
+    q.binCount.set(state.binCount);
+    q.binPositives.set(state.binPositives);
+    q.binScoreSum.set(state.binScoreSum);
+    q.scoresCapped = state.scoresCapped;
+    return q;
   }
 
   private indexOf(cls: string): number {

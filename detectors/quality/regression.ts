@@ -38,6 +38,17 @@ export class RegressionQuality {
     return true;
   }
 
+  /** The count and the four sums, in a fixed order (partials carry them). */
+  toState(): [number, number, number, number, number] {
+    return [this.n, this.absErrorSum, this.squaredErrorSum, this.percentErrorSum, this.errorSum];
+  }
+
+  static fromState(state: readonly [number, number, number, number, number]): RegressionQuality {
+    const q = new RegressionQuality();
+    [q.n, q.absErrorSum, q.squaredErrorSum, q.percentErrorSum, q.errorSum] = state;
+    return q;
+  }
+
   merge(other: RegressionQuality): void {
     this.n += other.n;
     this.absErrorSum += other.absErrorSum;

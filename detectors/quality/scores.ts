@@ -29,6 +29,19 @@ export class ScoreList {
     this.length = length;
   }
 
+  /** The scores in the order added (a view: copy before changing the list). */
+  view(): Float64Array {
+    return this.values.subarray(0, this.length);
+  }
+
+  static of(values: Float64Array): ScoreList {
+    const list = new ScoreList();
+    list.values = Float64Array.from(values);
+    list.length = values.length;
+    if (list.values.length === 0) list.values = new Float64Array(16);
+    return list;
+  }
+
   /** The scores so far, ascending (a copy). */
   sorted(): Float64Array {
     return sortedCopy(this.values.subarray(0, this.length));

@@ -1,4 +1,5 @@
 import type { Window } from '../windows/window.js';
+import { QUALITY_CLASS_METHOD, QUALITY_METHOD, qualityPoints } from './quality-points.js';
 
 /** Methods of the model-level points (feature `_model`, `_dataset`, a class or a new name). */
 export const OPS_METHOD = 'ops';
@@ -13,12 +14,19 @@ export const MODEL_POINT_METHODS: ReadonlySet<string> = new Set([
   SCHEMA_METHOD,
   CLASS_METHOD,
   NEW_FEATURE_METHOD,
+  QUALITY_METHOD,
+  QUALITY_CLASS_METHOD,
 ]);
 /** Names listed in a string field of the schema point, at most. */
 const LISTED_NAMES = 20;
 
 export type ModelPointMethod =
-  typeof OPS_METHOD | typeof SCHEMA_METHOD | typeof CLASS_METHOD | typeof NEW_FEATURE_METHOD;
+  | typeof QUALITY_METHOD
+  | typeof QUALITY_CLASS_METHOD
+  | typeof OPS_METHOD
+  | typeof SCHEMA_METHOD
+  | typeof CLASS_METHOD
+  | typeof NEW_FEATURE_METHOD;
 
 interface Identity {
   model: string;
@@ -162,5 +170,6 @@ export function modelPoints(window: Window, identity: Identity): WindowModelPoin
       point(NEW_FEATURE_METHOD, name, count, { events: count }, { share: count / events }),
     );
   }
+  points.push(...qualityPoints(window, identity));
   return points;
 }

@@ -6,6 +6,8 @@ import { Window } from '../windows/window.js';
 import { readAggregate, writeAggregate } from './aggregate-codec.js';
 import { ByteReader, ByteWriter } from './bytes.js';
 import { readOps, writeOps } from './ops-codec.js';
+import { readQuality, writeQuality } from './quality-codec.js';
+import type { WindowQuality } from '../windows/window-quality.js';
 import { WindowOps } from '../windows/window-ops.js';
 
 /**
@@ -108,7 +110,10 @@ export function encodePartial(
       const aggregates = window.featureAggregates();
       out.varint(aggregates.size);
       for (const aggregate of aggregates.values()) writeAggregate(out, aggregate, format);
-      if (format >= 5) writeOps(out, window.ops);
+      if (format >= 5) {
+        writeOps(out, window.ops);
+        writeQuality(out, window.quality);
+      }
     },
     format,
   );
@@ -238,13 +243,16 @@ function readPartialBody(
     readAggregate(body, name, reference, version),
   );
   let ops: WindowOps;
-  if (version >= 5) ops = readOps(body, size);
-  else {
+  let quality: WindowQuality | undefined;
+  if (version >= 5) {
+    ops = readOps(body, size);
+    quality = readQuality(body);
+  } else {
     ops = new WindowOps(size);
     ops.known = false;
   }
-  body.end(version >= 5 ? 'the window ops' : 'the last feature');
-  return Window.restore({ ...head, baseline }, head, aggregates, ops);
+  body.end(version >= 5 ? 'the window quality' : 'the last feature');
+  return Window.restore({ ...head, baseline }, head, aggregates, ops, quality);
 }
 
 /**

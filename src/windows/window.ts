@@ -9,6 +9,7 @@ import { LIMITS, shortenedCategory } from '../prediction-log/limits.js';
 import { preview } from '../shared/untrusted-text.js';
 import type { PredictionLog } from '../prediction-log/prediction-log.js';
 import { WindowOps } from './window-ops.js';
+import { WindowQuality } from './window-quality.js';
 
 /** One tumbling event-time window of one (model, model_version). */
 export class Window {
@@ -23,6 +24,8 @@ export class Window {
   longCategories = 0;
   /** Errors, latency, predictions, wrong types and new features (window-ops.ts). */
   ops: WindowOps;
+  /** Labelled predictions (inline labels): model quality (window-quality.ts). */
+  quality = new WindowQuality();
   /** Per partition, the first (smallest) offset of an event in this window. */
   readonly firstOffsets = new Map<number, number>();
   /** Parallel arrays, not a Map: the per-event loop indexes them without allocating. */
@@ -56,6 +59,7 @@ export class Window {
     if (log.error !== undefined && isError(log.error)) ops.errors++;
     if (log.latency_ms !== undefined) ops.addLatency(log.latency_ms);
     if (log.prediction !== undefined) ops.addPrediction(log.prediction, partition);
+    if (log.label !== undefined) this.quality.add(log, partition);
     let present = 0;
     for (let i = 0; i < this.names.length; i++) {
       let value: unknown = values[this.names[i] as string];
@@ -122,6 +126,7 @@ export class Window {
     this.events += other.events;
     this.longCategories += other.longCategories;
     this.ops.merge(other.ops);
+    this.quality.merge(other.quality);
     this.aggregates.forEach((aggregate, i) => {
       const theirs = other.aggregates[i] as FeatureAggregate;
       if (aggregate instanceof NumericAggregate) aggregate.merge(theirs as NumericAggregate);
@@ -138,6 +143,7 @@ export class Window {
     counts: Pick<Window, 'events' | 'longCategories'>,
     aggregates: readonly FeatureAggregate[],
     ops?: WindowOps,
+    quality?: WindowQuality,
   ): Window {
     const { baseline, model, modelVersion, start, end } = identity;
     const window = new Window(baseline, model, modelVersion, start, end);
@@ -152,6 +158,7 @@ export class Window {
     window.events = counts.events;
     window.longCategories = counts.longCategories;
     if (ops) window.ops = ops;
+    if (quality) window.quality = quality;
     return window;
   }
 

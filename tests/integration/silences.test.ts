@@ -14,8 +14,10 @@ import { baselineDirFor, uniqueNames } from '../support/scenario.js';
 import { WebhookReceiver } from '../support/webhook-receiver.js';
 
 const services = inject('services');
-const T0 = Date.parse('2026-05-01T00:00:00.000Z');
 const MINUTE = 60_000;
+// Event time two hours back: the test's silence (over T0 .. T0+8m) ended by the wall clock
+// well within alerts.silenceRetention, so the daemon keeps it; an 8-day-old one it removes.
+const T0 = Math.floor(Date.now() / MINUTE) * MINUTE - 120 * MINUTE;
 const PER_WINDOW = 300;
 const TOKEN = 'test-token-0123456789abcdef';
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -124,6 +126,32 @@ describe(`silences (${inject('servicesMode')})`, () => {
     const id = add.stdout.trim();
     expect(id).toMatch(/^[0-9a-f-]{36}$/);
 
+    // A silence that ended 8 days ago (wall clock), past alerts.silenceRetention (7d): listed
+    // only with --all, and tombstoned by the daemon once it runs.
+    const DAY = 86_400_000;
+    const now = Date.now();
+    const oldAdd = await cliAsync(
+      [
+        'silence',
+        'add',
+        '-c',
+        configFile,
+        '--match',
+        'model=churn',
+        '--start',
+        iso(now - 9 * DAY),
+        '--end',
+        iso(now - 8 * DAY),
+        '--created-by',
+        'bob',
+      ],
+      env,
+    );
+    expect(oldAdd.status, oldAdd.stderr).toBe(0);
+    const oldId = oldAdd.stdout.trim();
+    expect(await listedIds(configFile, env, false)).not.toContain(oldId);
+    expect(await listedIds(configFile, env, true)).toEqual(expect.arrayContaining([oldId, id]));
+
     // First run: no API token, so the API is off and the port stays read-only. Killed (kill -9)
     // while the silence holds the firing alerts.
     await send(T0, 5);
@@ -142,11 +170,14 @@ describe(`silences (${inject('servicesMode')})`, () => {
       expect(off.status).toBe(404);
       // The state changed anyway: the alerts are firing.
       await waitForMetric(httpPort, /driftwatch_alerts\{[^}]*state="firing"[^}]*\} (\d+)/, 1);
+      await waitForTombstone(configFile, env, oldId);
     } finally {
       first.kill('SIGKILL');
     }
     expect((await first.exited).signal).toBe('SIGKILL');
     expect(receiver.requests).toHaveLength(0);
+    // The first run removed the old silence from the topic (a tombstone), not the live one.
+    expect(await listedIds(configFile, env, true)).toContain(id);
 
     // Restarted: windows still inside the silence stay held (their drift points are written,
     // nothing is told), then the window ending at the silence's end releases one notification.
@@ -195,6 +226,25 @@ describe(`silences (${inject('servicesMode')})`, () => {
     expect(bodies()).toHaveLength(1);
   });
 });
+
+/** The ids `silence list --json` prints (with `--all`: the expired ones kept too). */
+async function listedIds(configFile: string, env: NodeJS.ProcessEnv, all: boolean) {
+  const list = await cliAsync(
+    ['silence', 'list', '-c', configFile, '--json', ...(all ? ['--all'] : [])],
+    env,
+  );
+  expect(list.status, list.stderr).toBe(0);
+  return (JSON.parse(list.stdout) as { id: string }[]).map((s) => s.id);
+}
+
+/** Waits until `silence list --all` no longer shows the silence (its tombstone was read). */
+async function waitForTombstone(configFile: string, env: NodeJS.ProcessEnv, id: string) {
+  for (let attempt = 0; attempt < 30; attempt++) {
+    if (!(await listedIds(configFile, env, true)).includes(id)) return;
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  throw new Error(`silence ${id} was not tombstoned`);
+}
 
 /** Waits until InfluxDB holds a drift point of the window ending at `end` (it was evaluated). */
 async function waitForWindowEnd(measurement: string, end: number): Promise<void> {
@@ -262,9 +312,11 @@ async function checkApi(
   expect(((await expired.json()) as { endsAt: number }).endsAt).toBeLessThanOrEqual(Date.now());
   expect((await call('DELETE', TOKEN, undefined, `${url}/no-such-id`)).status).toBe(404);
 
-  // Written to the topic: the CLI reads it back as expired, by whom and why.
-  const list = await cliAsync(['silence', 'list', '-c', configFile], env);
+  // Written to the topic: the CLI reads it back as expired (with --all), by whom and why.
+  const list = await cliAsync(['silence', 'list', '-c', configFile, '--all'], env);
   expect(list.status, list.stderr).toBe(0);
+  const current = await cliAsync(['silence', 'list', '-c', configFile], env);
+  expect(current.stdout).not.toContain(id);
   expect(list.stdout).toMatch(
     new RegExp(`${id}  expired .* model=fraud  by bob  "upstream incident"`),
   );

@@ -101,54 +101,21 @@ describe(`silences (${inject('servicesMode')})`, () => {
   it('holds notifications across a kill -9 (state still changes), then tells the alert once, naming the silence', async () => {
     // Event time: the drift starts at T0+2m; the silence holds T0 .. T0+8m.
     const silenceEnd = T0 + 8 * MINUTE;
-    const add = await cliAsync(
-      [
-        'silence',
-        'add',
-        '-c',
-        configFile,
-        '--match',
-        'model=churn',
-        '--match',
-        'feature~*',
-        '--start',
-        iso(T0),
-        '--end',
-        iso(silenceEnd),
-        '--created-by',
-        'ana',
-        '--comment',
-        'feature store migration',
-      ],
-      env,
-    );
-    expect(add.status, add.stderr).toBe(0);
-    const id = add.stdout.trim();
+    const id = await addSilence(configFile, env, [
+      ...['--match', 'model=churn', '--match', 'feature~*'],
+      ...['--start', iso(T0), '--end', iso(silenceEnd)],
+      ...['--created-by', 'ana', '--comment', 'feature store migration'],
+    ]);
     expect(id).toMatch(/^[0-9a-f-]{36}$/);
 
     // A silence that ended 8 days ago (wall clock), past alerts.silenceRetention (7d): listed
     // only with --all, and tombstoned by the daemon once it runs.
     const DAY = 86_400_000;
     const now = Date.now();
-    const oldAdd = await cliAsync(
-      [
-        'silence',
-        'add',
-        '-c',
-        configFile,
-        '--match',
-        'model=churn',
-        '--start',
-        iso(now - 9 * DAY),
-        '--end',
-        iso(now - 8 * DAY),
-        '--created-by',
-        'bob',
-      ],
-      env,
-    );
-    expect(oldAdd.status, oldAdd.stderr).toBe(0);
-    const oldId = oldAdd.stdout.trim();
+    const oldId = await addSilence(configFile, env, [
+      ...['--match', 'model=churn', '--created-by', 'bob'],
+      ...['--start', iso(now - 9 * DAY), '--end', iso(now - 8 * DAY)],
+    ]);
     expect(await listedIds(configFile, env, false)).not.toContain(oldId);
     expect(await listedIds(configFile, env, true)).toEqual(expect.arrayContaining([oldId, id]));
 
@@ -226,6 +193,13 @@ describe(`silences (${inject('servicesMode')})`, () => {
     expect(bodies()).toHaveLength(1);
   });
 });
+
+/** `silence add` with these options; the new silence's id. */
+async function addSilence(configFile: string, env: NodeJS.ProcessEnv, options: string[]) {
+  const add = await cliAsync(['silence', 'add', '-c', configFile, ...options], env);
+  expect(add.status, add.stderr).toBe(0);
+  return add.stdout.trim();
+}
 
 /** The ids `silence list --json` prints (with `--all`: the expired ones kept too). */
 async function listedIds(configFile: string, env: NodeJS.ProcessEnv, all: boolean) {

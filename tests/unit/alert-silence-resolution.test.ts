@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { StepOutput } from '../../alert-engine/engine.js';
 import { SilenceSet } from '../../alert-engine/silence.js';
-import { endOf, engineOf, rule } from '../support/rules.js';
+import { endOf, engineOf, rule, windowOf } from '../support/rules.js';
 import { kinds, run, silence } from '../support/silences.js';
 
 /**
@@ -28,6 +28,22 @@ describe('resolution while a silence holds the alert', () => {
     expect(resolved?.alerts.map((a) => [a.status, a.silenced?.id])).toEqual([['resolved', 's1']]);
     // The resolution closes the episode of the firing receivers were told.
     expect(resolved?.groupEpisodeId).toBe(outs[0]?.notifications[0]?.groupEpisodeId);
+  });
+
+  it('the owed resolution survives a restore mid-silence (a kill -9): told once after it', () => {
+    const silences = new SilenceSet([silence({ startsAt: endOf(2), endsAt: endOf(5) })]);
+    const engine = engineOf([rule()]);
+    engine.setSilences(silences);
+    const before = run(engine, [0.3, 0.3, 0.1]);
+    expect(kinds(before)).toEqual(['1:firing']);
+    const restored = engineOf([rule()]);
+    for (const r of engine.takeChanges()) restored.restore(r.key, r.value);
+    restored.setSilences(silences);
+    const after = [4, 5, 6].map((i) => {
+      const out = restored.evaluate(windowOf(i, { amount: 0.1 }));
+      return out.notifications.map((n) => `${i}:${n.kind}:${n.alerts[0]?.silenced?.id ?? '-'}`);
+    });
+    expect(after.flat()).toEqual(['5:resolved:s1']);
   });
 
   it('told firing, the rest of its group resolves meanwhile: the group stays open for it', () => {

@@ -25,7 +25,13 @@ import {
 } from './lifecycle.js';
 import { notificationOf } from './notification.js';
 import { SilenceSet } from './silence.js';
-import { holdSilenced, releaseSilenced, type SilencedAlert } from './silence-hold.js';
+import {
+  forgetSilenceWhenQuiet,
+  heldAsFiring,
+  holdSilenced,
+  releaseSilenced,
+  type SilencedAlert,
+} from './silence-hold.js';
 import { inhibitedNow, type InhibitRule } from './inhibition.js';
 import { DEFAULT_VERSION_POLICY, isRetired, type VersionPolicy } from './versions.js';
 
@@ -282,9 +288,11 @@ export class AlertEngine {
       const live = liveRule(this.rules, group.rule);
       const rule = live ?? ruleFromSettings(group.settings);
       const ids = this.store.members.get(groupKey) ?? new Set<string>();
-      const members = [...ids]
+      const all = [...ids]
         .map((id) => this.store.instances.get(id))
-        .filter((st): st is InstanceState => st !== undefined)
+        .filter((st): st is InstanceState => st !== undefined);
+      for (const st of all) if (forgetSilenceWhenQuiet(st)) this.store.touch(st);
+      const members = all
         .filter((st) => st.state !== 'inactive' || st.resolvedPending || st.flapping)
         .sort(byLabels);
       const before = JSON.stringify(group);
@@ -293,7 +301,9 @@ export class AlertEngine {
       const uninhibited =
         inhibited.size === 0 ? members : members.filter((m) => !inhibited.has(m.fingerprint));
       const told = holdSilenced(uninhibited, rule, this.silences, this.store.clock, out.silenced);
-      const decision = decideGroup(group, told, rule, this.store.clock);
+      const decision = decideGroup(group, told, rule, this.store.clock, {
+        heldAsFiring: heldAsFiring(uninhibited, told),
+      });
       if (decision) {
         const n = notificationOf(
           group,

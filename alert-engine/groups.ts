@@ -92,13 +92,16 @@ export interface GroupDecision {
  * Whether the group notifies now: the first firing after group_wait, changes (new alerts,
  * resolutions, severity) after group_interval — at once when the severity rises — and a repeat
  * every repeat_interval while nothing changed. An alert that resolved before anyone was told
- * is dropped silently (no "resolved" for a "firing" never sent). Mutates the states it notifies.
+ * is dropped silently (no "resolved" for a "firing" never sent). While a silence holds a member
+ * receivers were told is firing, the episode stays open ("update", not "resolved"): that
+ * member's resolution is told after the silence. Mutates the states it notifies.
  */
 export function decideGroup(
   group: GroupState,
   members: InstanceState[],
   rule: AlertRule,
   clock: number,
+  hold: { heldAsFiring: boolean } = { heldAsFiring: false },
 ): GroupDecision | undefined {
   const firing = members.filter((m) => isFiring(m) || (m.flapping && m.notified === 'firing'));
   if (group.episodeId === null) {
@@ -127,7 +130,7 @@ export function decideGroup(
       group.notifiedSeverity !== null &&
       severityRank(severity) > severityRank(group.notifiedSeverity);
     if (changed && (since >= rule.groupIntervalMs || escalated)) {
-      kind = firing.length === 0 ? 'resolved' : 'update';
+      kind = firing.length === 0 && !hold.heldAsFiring ? 'resolved' : 'update';
     } else if (
       !changed &&
       firing.length > 0 &&

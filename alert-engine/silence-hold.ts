@@ -56,3 +56,27 @@ export function releaseSilenced(
     if (notified.has(m) || (!firing && !m.resolvedPending)) m.silencedBy = null;
   }
 }
+
+/**
+ * Whether a member a silence holds is still "firing" for the receivers: they were told it
+ * fired and have not been told otherwise (it may have resolved since, inside the silence).
+ * Its group must then not end its episode with a "resolved": its resolution is owed after the
+ * silence, in the episode receivers know.
+ */
+export function heldAsFiring(
+  members: readonly InstanceState[],
+  told: readonly InstanceState[],
+): boolean {
+  return members.some((m) => m.notified === 'firing' && !told.includes(m));
+}
+
+/**
+ * An instance with nothing to tell (inactive, no resolution owed) forgets the silence that
+ * held it: an episode that fired and resolved inside the silence was never told, so a later
+ * episode must not say it was silenced. Returns whether the instance changed.
+ */
+export function forgetSilenceWhenQuiet(st: InstanceState): boolean {
+  if (!st.silencedBy || st.state !== 'inactive' || st.resolvedPending) return false;
+  st.silencedBy = null;
+  return true;
+}

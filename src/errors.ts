@@ -27,7 +27,8 @@ export type ErrorCode =
   | 'PARTIAL_UNREADABLE'
   | 'INTERNAL_TOPIC_MISMATCH'
   | 'SILENCE_INVALID'
-  | 'SILENCE_NOT_FOUND';
+  | 'SILENCE_NOT_FOUND'
+  | 'API_TOKEN_TOO_SHORT';
 
 /** An error a user can act on: a stable code plus a message naming the offending input. */
 export class DriftwatchError extends Error {

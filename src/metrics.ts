@@ -207,7 +207,7 @@ export class DaemonMetrics {
   });
   readonly silenceFailures = new Counter({
     name: 'driftwatch_silence_failures_total',
-    help: 'Unreadable silence records skipped and silence-topic consumer crashes (restarted)',
+    help: 'Unreadable silence records skipped, silence-topic consumer crashes (restarted) and failed tombstone writes of expired silences (retried at the next sweep)',
     registers: [this.registry],
   });
   readonly apiRefused = new Counter({

@@ -88,6 +88,12 @@ export class SilenceFeed {
     this.changed();
   }
 
+  /** Silences this replica just tombstoned: gone here without waiting to read them back. */
+  forget(ids: readonly string[]): void {
+    for (const id of ids) this.silences.delete(id);
+    this.changed();
+  }
+
   /** Silences in effect at wall-clock `now`, for the gauge. */
   updateGauge(now: number): void {
     this.deps.metrics.silencesActive.set(this.set.activeAt(now));

@@ -9,7 +9,8 @@ import { formatIssues } from '../zod-issues.js';
 /**
  * Silences as records of the silences topic: keyed by silence id, the newest record per id is
  * the silence (compaction keeps just that one). Expiring writes the silence again with an
- * earlier end; nothing is ever deleted, so `silence list` shows who silenced what and when.
+ * earlier end, so `silence list --all` shows who silenced what and when; a silence past
+ * alerts.silenceRetention is removed by a tombstone (silence-sweeper.ts).
  */
 
 export const SILENCE_RECORD_VERSION = 1;

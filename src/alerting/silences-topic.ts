@@ -23,6 +23,20 @@ export async function writeSilence(producer: Producer, topic: string, s: Silence
   await producer.send({ topic, acks: -1, messages: [silenceMessage(s)] });
 }
 
+/**
+ * Removes silences from the topic: a tombstone (null value) per id, which compaction keeps for
+ * `delete.retention.ms` and then drops with the records before it. Idempotent: a second
+ * tombstone for the same id (another replica's) changes nothing.
+ */
+export async function tombstoneSilences(
+  producer: Producer,
+  topic: string,
+  ids: readonly string[],
+): Promise<void> {
+  if (ids.length === 0) return;
+  await producer.send({ topic, acks: -1, messages: ids.map((id) => ({ key: id, value: null })) });
+}
+
 /** Every silence of the topic as it stands (the newest record per id); unreadable ones counted. */
 export async function readSilences(
   kafka: Kafka,

@@ -86,7 +86,10 @@ export function registerRules(program: Command): void {
     .addOption(required('--from <time>', 'first window end: ISO 8601 or epoch ms'))
     .addOption(required('--to <time>', 'last window end: ISO 8601 or epoch ms'))
     .option('--model <glob>', 'only these models')
-    .option('--silences <file>', 'silences to apply (JSON of `driftwatch silence list --json`)')
+    .option(
+      '--silences <file>',
+      'silences to apply (JSON of `driftwatch silence list --all --json`)',
+    )
     .option(
       '--kafka-silences',
       "apply the silences in the config's Kafka (<groupId>.silences), as the daemon does",
@@ -139,7 +142,7 @@ function readSilencesFile(file: string): Silence[] {
   if (!checked.success) {
     throw new DriftwatchError(
       'SILENCE_INVALID',
-      `--silences ${file} is not a list of silences (driftwatch silence list --json):\n${formatIssues(checked.error.issues, 10)}`,
+      `--silences ${file} is not a list of silences (driftwatch silence list --all --json):\n${formatIssues(checked.error.issues, 10)}`,
     );
   }
   return checked.data;

@@ -7,6 +7,7 @@ import { createLogger } from '../logger.js';
 import {
   addSilence,
   expireSilenceById,
+  listedSilences,
   listSilences,
   silenceStatus,
   withSilencesTopic,
@@ -68,16 +69,19 @@ export function registerSilence(program: Command): void {
     });
   group
     .command('list')
-    .description('Every silence (active, pending, expired), newest first.')
+    .description(
+      'The silences still to hold (active, pending), newest first; --all adds the expired ones still kept (alerts.silenceRetention).',
+    )
     .addOption(required('-c, --config <file>', 'the daemon config (Kafka)'))
+    .option('--all', 'also the expired silences (kept for alerts.silenceRetention)', false)
     .option('--json', 'print JSON (the format `rules backtest --silences` reads)', false)
-    .action(async (v: { config: string; json: boolean }) => {
-      const silences = await run(v.config, listSilences);
+    .action(async (v: { config: string; json: boolean; all: boolean }) => {
+      const now = Date.now();
+      const silences = listedSilences(await run(v.config, listSilences), now, v.all);
       if (v.json) {
         printJson(silences);
         return;
       }
-      const now = Date.now();
       const lines = silences.map((s) => silenceLine(s, now));
       process.stdout.write(lines.length > 0 ? `${lines.join('\n')}\n` : 'no silences\n');
     });

@@ -159,6 +159,11 @@ const alertsSchema = z.strictObject({
   retention: durationSchema.prefault('14d'),
   /** A series with no window this long is gone: its alerts resolve and it is forgotten. */
   forgetAfter: durationSchema.prefault('7d'),
+  /**
+   * How long past its end (wall clock) a silence stays on the silences topic: after it the
+   * daemon writes its tombstone, so the compacted topic does not grow forever.
+   */
+  silenceRetention: durationSchema.prefault('7d'),
   /** InfluxDB measurement for alert transitions (Grafana annotations). */
   measurement: z.string().min(1).default('driftwatch_alerts'),
   /** Link in every notification; {{model}}, {{model_version}}, {{from}}, {{to}} (ms) filled in. */

@@ -10,6 +10,7 @@ import { alertTopicsFor, ensureAlertTopics, type AlertTopics } from '../alerting
 import { AlertLogWriter } from '../alerting/alert-log-writer.js';
 import { AlertPartitions } from '../alerting/alert-partitions.js';
 import { SilenceFeed } from '../alerting/silence-feed.js';
+import { SilenceSweeper } from '../alerting/silence-sweeper.js';
 import { ensureSilencesTopic, writeSilence } from '../alerting/silences-topic.js';
 import { createSilence, expireSilence, parseNewSilence } from '../alerting/silence-record.js';
 import { DriftwatchError } from '../errors.js';
@@ -50,6 +51,8 @@ export class Alerting {
   private readonly rules: RulesReloader<BuiltReceiver>;
   /** Every silence, followed from the silences topic; the HTTP API writes through it. */
   readonly silences: SilenceFeed;
+  /** Tombstones silences past alerts.silenceRetention (on the replica holding partition 0). */
+  private readonly sweeper: SilenceSweeper;
 
   private constructor(deps: AlertingDeps, loaded: LoadedRules) {
     this.deps = deps;
@@ -84,6 +87,15 @@ export class Alerting {
       metrics: deps.metrics,
       logger: deps.logger,
       onChange: (silences) => this.partitions.setSilences(silences),
+    });
+    this.sweeper = new SilenceSweeper({
+      feed: this.silences,
+      producer: deps.producer,
+      topic: this.topics.silencesTopic,
+      retentionMs: config.alerts.silenceRetention,
+      isSweeper: () => this.partitions.assigned.includes(0),
+      metrics: deps.metrics,
+      logger: deps.logger,
     });
     this.receivers = new ReceiverSet({
       config,
@@ -128,6 +140,7 @@ export class Alerting {
       // Takes over each partition's transactional id first: its previous owner (a rolling
       // deploy, a rebalance) is fenced, and the read is of a partition nobody else writes to.
       await alerting.partitions.assign(deps.assigned);
+      alerting.sweeper.start();
       deps.logger.info(
         { topic: alerting.topics.topic, partitions: deps.partitions, rules: loaded.rules.length },
         'alerting ready',
@@ -187,6 +200,7 @@ export class Alerting {
   /** Holds exactly these alert-log partitions from now on (see AlertPartitions.assign). */
   async assign(partitions: readonly number[]): Promise<void> {
     await this.partitions.assign(partitions);
+    this.sweeper.trigger();
     this.updateGauges();
   }
 
@@ -261,6 +275,7 @@ export class Alerting {
 
   async stop(): Promise<void> {
     this.rules.stop();
+    await this.sweeper.stop();
     try {
       await this.receivers.stop();
     } finally {

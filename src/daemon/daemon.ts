@@ -5,7 +5,7 @@ import { BaselineStore } from '../baseline/store.js';
 import { loadBaselinesAtStart, startBaselineReload } from './baseline-reload.js';
 import type { Config } from '../config/schema.js';
 import { startHttpServer } from './http-server.js';
-import { API_TOKEN_ENV } from './silence-api.js';
+import { apiTokenFromEnv } from './api-token.js';
 import type { Logger } from '../logger.js';
 import { DaemonMetrics } from '../metrics.js';
 import { InfluxSink } from '../sinks/influx.js';
@@ -32,6 +32,8 @@ export class Daemon {
   readonly finished: Promise<number>;
   httpPort = 0;
   private readonly config: Config;
+  /** DRIFTWATCH_API_TOKEN, checked before anything starts; never logged. */
+  private readonly apiToken: string | undefined;
   private readonly logger: Logger;
   /** Stage 1: the input topic. */
   private readonly consumer: Consumer;
@@ -59,8 +61,14 @@ export class Daemon {
   /** Start-up in progress: a stop requested meanwhile waits for it to give up at its next step. */
   private starting: Promise<void> | undefined;
 
-  private constructor(config: Config, logger: Logger, metrics: DaemonMetrics) {
+  private constructor(
+    config: Config,
+    logger: Logger,
+    metrics: DaemonMetrics,
+    apiToken: string | undefined,
+  ) {
     this.config = config;
+    this.apiToken = apiToken;
     this.logger = logger;
     this.metrics = metrics;
     this.finished = new Promise((resolve) => (this.finish = resolve));
@@ -83,7 +91,8 @@ export class Daemon {
     metrics = new DaemonMetrics(),
     stopSignal?: AbortSignal,
   ): Promise<Daemon> {
-    const daemon = new Daemon(config, logger, metrics);
+    // A too-short API token stops the start before any connection (API_TOKEN_TOO_SHORT).
+    const daemon = new Daemon(config, logger, metrics, apiTokenFromEnv());
     daemon.starting = daemon.startUp();
     if (stopSignal?.aborted) void daemon.stop();
     else stopSignal?.addEventListener('abort', () => void daemon.stop(), { once: true });
@@ -143,15 +152,19 @@ export class Daemon {
       }),
       {
         // Never logged: only whether it is set.
-        token: process.env[API_TOKEN_ENV] || undefined,
+        token: this.apiToken,
         operations: () => this.alerting?.silenceOperations,
-        onRefused: (reason) => metrics.apiRefused.inc({ reason }),
+        onRefused: (refusal) => {
+          metrics.apiRefused.inc({ reason: refusal.reason });
+          // One line per attempt, naming who and what, never the token or the header.
+          logger.warn(refusal, 'silence API request refused');
+        },
       },
     );
     this.server = server;
     this.httpPort = port;
     logger.info(
-      { host: config.http.host, port, silenceApi: process.env[API_TOKEN_ENV] ? 'on' : 'off' },
+      { host: config.http.host, port, silenceApi: this.apiToken ? 'on' : 'off' },
       'serving /metrics and /healthz',
     );
   }

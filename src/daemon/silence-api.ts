@@ -2,9 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Silence } from '../../alert-engine/silence.js';
 import { DriftwatchError } from '../errors.js';
-
-/** The environment variable holding the API's bearer token; unset = the API is off. */
-export const API_TOKEN_ENV = 'DRIFTWATCH_API_TOKEN';
+import { API_TOKEN_ENV } from './api-token.js';
 const PREFIX = '/api/v1/silences';
 const MAX_BODY_BYTES = 64 * 1024;
 
@@ -21,15 +19,36 @@ export interface SilenceApi {
   /** The bearer token; undefined: every silence route answers 404 (the port stays read-only). */
   token: string | undefined;
   operations: () => SilenceOperations | undefined;
-  /** A refused request (wrong or missing token), counted; never logs the token. */
-  onRefused: (reason: string) => void;
+  /** A refused request (wrong or missing token): counted and logged, never with the token. */
+  onRefused: (refusal: Refusal) => void;
 }
 
-/** Same-length digests, compared in constant time: neither the token nor its length leaks. */
-function tokenMatches(expected: string, header: string | undefined): boolean {
-  const given = /^Bearer (.+)$/.exec(header ?? '')?.[1] ?? '';
-  const digest = (s: string) => createHash('sha256').update(s).digest();
-  return timingSafeEqual(digest(expected), digest(given)) && given.length > 0;
+/**
+ * Why a request was refused: the `reason` label of driftwatch_api_requests_refused_total.
+ * Stable values (dashboards match on them): no Authorization header, a header that is not
+ * `Bearer <token>`, or a bearer token that is not ours.
+ */
+export type RefusalReason = 'no token' | 'not bearer' | 'wrong token';
+
+/** What is logged of a refused request: enough to find the caller, nothing of its header. */
+export interface Refusal {
+  reason: RefusalReason;
+  method: string;
+  path: string;
+  remoteAddress: string | undefined;
+}
+
+const digest = (s: string) => createHash('sha256').update(s).digest();
+
+/**
+ * Why the Authorization header does not carry our token, or undefined when it does. Same-length
+ * digests compared in constant time: neither the token nor its length leaks by timing.
+ */
+export function refusalOf(expected: string, header: string | undefined): RefusalReason | undefined {
+  if (header === undefined || header === '') return 'no token';
+  const given = /^Bearer (.+)$/.exec(header)?.[1];
+  if (given === undefined) return 'not bearer';
+  return timingSafeEqual(digest(expected), digest(given)) ? undefined : 'wrong token';
 }
 
 function send(res: ServerResponse, status: number, body: unknown): void {
@@ -70,8 +89,15 @@ export function handleSilenceApi(
     send(res, 404, { error: `the silence API is off: set ${API_TOKEN_ENV} to enable it` });
     return true;
   }
-  if (!tokenMatches(api.token, req.headers.authorization)) {
-    api.onRefused(req.headers.authorization ? 'wrong token' : 'no token');
+  const reason = refusalOf(api.token, req.headers.authorization);
+  if (reason !== undefined) {
+    api.onRefused({
+      reason,
+      method: req.method ?? '',
+      // Untrusted and unbounded (an id segment): cut, so a crafted URL cannot flood the log.
+      path: path.slice(0, 120),
+      remoteAddress: req.socket.remoteAddress,
+    });
     res.setHeader('www-authenticate', 'Bearer');
     send(res, 401, { error: 'unauthorized: send Authorization: Bearer <token>' });
     return true;

@@ -60,10 +60,18 @@ export async function addSilence(
   return silence;
 }
 
-/** Every silence, newest first. */
+/** Every silence on the topic, newest first (expired ones too, until their tombstone). */
 export async function listSilences(io: SilencesTopicIo): Promise<Silence[]> {
   const { silences } = await readSilences(io.kafka, io.admin, io.topic);
   return [...silences.values()].sort((a, b) => b.updatedAt - a.updatedAt);
+}
+
+/**
+ * What `silence list` shows: the silences still to hold (active, pending) at wall-clock `now`;
+ * with `all`, the expired ones too (they stay on the topic for alerts.silenceRetention).
+ */
+export function listedSilences(silences: readonly Silence[], now: number, all: boolean): Silence[] {
+  return all ? [...silences] : silences.filter((s) => silenceStatus(s, now) !== 'expired');
 }
 
 /** Ends a silence now (a new record); SILENCE_NOT_FOUND when no silence has that id. */

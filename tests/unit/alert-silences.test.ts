@@ -1,37 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { AlertEngine, StepOutput } from '../../alert-engine/engine.js';
 import { SilenceSet, type Silence } from '../../alert-engine/silence.js';
 import { backtest } from '../../src/tools/backtest.js';
 import { compileText, endOf, engineOf, rule, rulesText, windowOf } from '../support/rules.js';
-
-function silence(p: Partial<Silence> = {}): Silence {
-  return {
-    id: 's1',
-    matchers: [{ name: 'feature', value: 'amount', glob: false }],
-    startsAt: endOf(1),
-    endsAt: endOf(4),
-    createdBy: 'ana',
-    comment: 'migration',
-    updatedAt: endOf(1),
-    ...p,
-  };
-}
-
-/** Feeds windows 1..n with the given value of `amount` each, returning every output. */
-function run(engine: AlertEngine, values: readonly number[]): StepOutput[] {
-  return values.map((v, k) => {
-    const out = engine.evaluate(windowOf(k + 1, { amount: v }));
-    const ticked = engine.tick(endOf(k + 1));
-    return {
-      transitions: [...out.transitions, ...ticked.transitions],
-      notifications: [...out.notifications, ...ticked.notifications],
-      silenced: [...out.silenced, ...ticked.silenced],
-    };
-  });
-}
-
-const kinds = (outs: readonly StepOutput[]) =>
-  outs.flatMap((o, k) => o.notifications.map((n) => `${k + 1}:${n.kind}`));
+import { kinds, run, silence } from '../support/silences.js';
 
 describe('SilenceSet: which silence holds an alert', () => {
   const labels = { rule: 'psi-high', model: 'fraud', feature: 'amount_eur', severity: 'warning' };

@@ -74,4 +74,17 @@ describe('driftwatch run: start-up failures (a port, local files)', () => {
     expectOneLineFailure(result, 'RULES_INVALID', path.join(dir, 'rules.yaml'));
     expect(result.stderr).not.toContain('KAFKA_');
   });
+
+  it('a DRIFTWATCH_API_TOKEN under 16 characters: API_TOKEN_TOO_SHORT naming it, before Kafka', () => {
+    const { file } = setUp();
+    const token = 'short-secret-15';
+    const result = cli(['run', '--config', file], {
+      INFLUX_TOKEN: 'secret-token',
+      DRIFTWATCH_API_TOKEN: token,
+    });
+    expectOneLineFailure(result, 'API_TOKEN_TOO_SHORT', 'DRIFTWATCH_API_TOKEN');
+    expect(result.stderr).toContain('16 characters');
+    expect(result.stderr + result.stdout).not.toContain(token);
+    expect(result.stderr).not.toContain('KAFKA_');
+  });
 });

@@ -7,6 +7,7 @@
  *   BENCH_EVENTS=200000 npm run bench
  *   BENCH_KS_METHOD=asymp npm run bench   # KS p-values without the exact recursion
  *   BENCH_CPU_PROF=/tmp/prof npm run bench # CPU profiles (open in Chrome DevTools)
+ *   BENCH_OPS=1 npm run bench              # events also carry latency, error and label
  */
 import os from 'node:os';
 import { createTopics, toolingKafka } from '../scripts/kafka-tools.js';

@@ -60,8 +60,16 @@ export async function produceBenchLogs(
   let batch: Message[] = [];
   let bytes = 0;
   let i = 0;
+  // BENCH_OPS=1: every event also carries a latency, an error flag and a label (the ops and
+  // quality series' per-event work).
+  const withOps = process.env.BENCH_OPS === '1';
   for (const log of predictionLogs(BENCH_SPEC, START, WINDOW_MS / PER_WINDOW, events)) {
-    const value = JSON.stringify(log);
+    const value = JSON.stringify(
+      withOps
+        ? { ...log, latency_ms: 5 + (i % 200), error: i % 50 === 0, label: (i * 7) % 10 < 3 }
+        : log,
+    );
+    if (withOps && !partitions) i++;
     bytes += value.length;
     batch.push(partitions ? { value, partition: i++ % partitions } : { value });
     if (batch.length === 1_000) {

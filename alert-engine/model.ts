@@ -61,6 +61,8 @@ export interface DriftObservation extends SeriesIdentity {
 export const MEASURES = [
   'events',
   'events_per_second',
+  'late_events',
+  'future_events',
   'error_share',
   'latency_p50',
   'latency_p90',

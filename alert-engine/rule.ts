@@ -147,6 +147,8 @@ const POINT_STATISTICS: ReadonlyMap<string, ReadonlySet<RuleStatistic>> = new Ma
     new Set<RuleStatistic>([
       'events',
       'events_per_second',
+      'late_events',
+      'future_events',
       'error_share',
       'latency_p50',
       'latency_p90',
@@ -181,6 +183,8 @@ const UNGATED: ReadonlySet<RuleStatistic> = new Set([
   'drift_share',
   'events',
   'events_per_second',
+  'late_events',
+  'future_events',
   'missing_features',
   'new_features',
   'wrong_type_features',

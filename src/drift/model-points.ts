@@ -112,6 +112,8 @@ export function modelPoints(window: Window, identity: Identity): WindowModelPoin
       {
         events,
         errors: ops.errors,
+        late_events: ops.lateEvents,
+        future_events: ops.futureEvents,
         latency_count: latency?.n ?? 0,
         latency_invalid: ops.latencyInvalid,
         predictions_numeric: numeric,

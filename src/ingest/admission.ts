@@ -67,7 +67,8 @@ export class Admission {
       const read = this.source.read(message, topic);
       if (!read.ok) return read;
       if (read.log !== undefined) {
-        return this.future(read.log, futureLimit) ?? this.add(read.log, message, source, windower);
+        const future = this.future(read.log, futureLimit, windower);
+        return future ?? this.add(read.log, message, source, windower);
       }
       const logs = read.logs;
       if (logs.length === 0) {
@@ -75,7 +76,7 @@ export class Admission {
         return false;
       }
       for (const log of logs) {
-        const refusal = this.future(log, futureLimit);
+        const refusal = this.future(log, futureLimit, windower);
         if (refusal) return refusal;
       }
       let added = false;
@@ -96,8 +97,9 @@ export class Admission {
     }
   }
 
-  private future(log: PredictionLog, futureLimit: number): Refusal | undefined {
+  private future(log: PredictionLog, futureLimit: number, windower: Windower): Refusal | undefined {
     if (log.timestamp <= futureLimit) return undefined;
+    windower.countUnwindowed(log, 'future');
     return {
       code: 'FUTURE_TIMESTAMP',
       reason: `timestamp ${safeIso(log.timestamp)} is more than windows.maxFutureSkew ahead of the clock`,
@@ -117,6 +119,7 @@ export class Admission {
       // `baselines.fallback`) would otherwise grow the label sets without bound.
       const baseline = windower.baselineOf(log.model, log.model_version);
       this.metrics.eventsLate.inc(baseline ? baselineLabels(baseline) : {});
+      windower.countUnwindowed(log, 'late');
       return false;
     }
     const rejected = windower.rejectsWithoutBaseline;

@@ -3,8 +3,8 @@ import { MAX_NEW_FEATURE_NAMES, MAX_TRACKED_CLASSES, WindowOps } from '../window
 import type { ByteReader, ByteWriter } from './bytes.js';
 
 /**
- * A window's WindowOps in a partial (format 5, after the aggregates): errors and invalid
- * latencies (varints); the latency sketch (u8 flag, then alpha, offset, min, max as float64,
+ * A window's WindowOps in a partial (format 5, after the aggregates): errors, late and future
+ * events, invalid latencies (varints); the latency sketch (u8 flag, then alpha, offset, min, max as float64,
  * collapsed u8, zeros and the bucket counts as varints, leading and trailing empty buckets
  * dropped); classes (count, then name + varint each) and the pooled rest; numeric predictions
  * (count, then when any: sums per input partition as varint + float64, min, max); wrong-type counts per baseline feature;
@@ -12,6 +12,8 @@ import type { ByteReader, ByteWriter } from './bytes.js';
  */
 export function writeOps(out: ByteWriter, ops: WindowOps): void {
   out.varint(ops.errors);
+  out.varint(ops.lateEvents);
+  out.varint(ops.futureEvents);
   out.varint(ops.latencyInvalid);
   writeSketch(out, ops.latency);
   writeCounts(out, ops.classes);
@@ -34,6 +36,8 @@ export function writeOps(out: ByteWriter, ops: WindowOps): void {
 export function readOps(body: ByteReader, features: number): WindowOps {
   const ops = new WindowOps(features);
   ops.errors = body.varint('errors');
+  ops.lateEvents = body.varint('late events');
+  ops.futureEvents = body.varint('future events');
   ops.latencyInvalid = body.varint('invalid latencies');
   ops.latency = readSketch(body);
   readCounts(body, ops.classes, 'classes', MAX_TRACKED_CLASSES);

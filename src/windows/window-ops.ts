@@ -20,6 +20,12 @@ export class WindowOps {
    */
   known = true;
   errors = 0;
+  /**
+   * Events of this model version that arrived after their own window had closed (late) or
+   * were dead-lettered for a timestamp too far ahead, counted in its oldest open window.
+   */
+  lateEvents = 0;
+  futureEvents = 0;
   /** Events whose latency field was present but not a non-negative number. */
   latencyInvalid = 0;
   latency: QuantileSketch | null = null;
@@ -71,6 +77,8 @@ export class WindowOps {
   merge(other: WindowOps): void {
     this.known &&= other.known;
     this.errors += other.errors;
+    this.lateEvents += other.lateEvents;
+    this.futureEvents += other.futureEvents;
     this.latencyInvalid += other.latencyInvalid;
     if (other.latency) {
       if (this.latency) this.latency.merge(other.latency);

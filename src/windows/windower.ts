@@ -202,6 +202,21 @@ export class Windower {
     return 'added';
   }
 
+  /**
+   * Counts an event of a watched model version that no window took (late, or refused for a
+   * timestamp too far ahead) in that version's oldest open window, for its ops point. None
+   * open: only the metrics count it.
+   */
+  countUnwindowed(log: PredictionLog, why: 'late' | 'future'): void {
+    const windows = this.open.get(log.model)?.get(log.model_version)?.windows;
+    if (!windows) return;
+    let oldest: Window | undefined;
+    for (const w of windows.values()) if (!oldest || w.start < oldest.start) oldest = w;
+    if (!oldest) return;
+    if (why === 'late') oldest.ops.lateEvents++;
+    else oldest.ops.futureEvents++;
+  }
+
   /** The baseline events of this (model, version) are compared with, while it has an entry. */
   baselineOf(model: string, modelVersion: string): Baseline | undefined {
     return this.open.get(model)?.get(modelVersion)?.baseline;

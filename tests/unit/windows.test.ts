@@ -50,6 +50,20 @@ describe('windows', () => {
     expect(w.add(log(3_000, { amount: 5 }), 0, 5)).toBe('late');
   });
 
+  it("counts a late or a too-far-ahead event in its version's oldest open window (ops point)", () => {
+    const w = new Windower(60_000, 0, store);
+    w.add(log(1_000, { amount: 5 }), 0, 0);
+    w.add(log(70_000, { amount: 5 }), 0, 1);
+    expect(w.takeClosed()).toHaveLength(1);
+    const late = log(2_000, { amount: 5 });
+    expect(w.add(late, 0, 2)).toBe('late');
+    w.countUnwindowed(late, 'late');
+    w.countUnwindowed(log(9e9, { amount: 5 }), 'future');
+    w.add(log(130_000, { amount: 5 }), 0, 3);
+    const [open] = w.takeClosed();
+    expect(open?.ops).toMatchObject({ lateEvents: 1, futureEvents: 1 });
+  });
+
   it('ignores events of models without a baseline: they move no clock', () => {
     const w = new Windower(60_000, 0, store);
     w.add(log(0, { amount: 1 }), 0, 0);

@@ -193,7 +193,10 @@ export class AlertEngine {
       if (!isRetired(this.versionPolicy, first.model, first.modelVersion)) {
         for (const rule of this.rules.values()) this.evaluateRule(rule, points, out);
       }
-      this.store.noteEvaluated(modelKey, first.windowStart, first.windowEnd);
+      // With several window sizes, supersede_after counts windows of the smallest.
+      let start = first.windowStart;
+      for (const p of points) if (p.windowStart > start) start = p.windowStart;
+      this.store.noteEvaluated(modelKey, start, first.windowEnd);
       pendingClock = first.windowEnd;
     }
     if (pendingClock !== undefined) this.advance(pendingClock, out);

@@ -60,15 +60,34 @@ const influxSchema = z.strictObject({
   tls: clientTlsSchema.optional(),
 });
 
-const windowsSchema = z.strictObject({
-  size: durationSchema.refine((ms) => ms > 0, 'expected a window size > 0').default(300_000),
-  /** How far behind the newest event time the watermark trails; later events are late. */
-  allowedLateness: durationSchema.default(0),
-  /** Events stamped further than this into the future (wall clock) go to the dead-letter topic. */
-  maxFutureSkew: durationSchema.default(600_000),
-  /** An assigned partition with nothing to read stops holding the watermark back after this long. */
-  idleTimeout: durationSchema.default(30_000),
-});
+const windowsSchema = z
+  .strictObject({
+    size: durationSchema.refine((ms) => ms > 0, 'expected a window size > 0').default(300_000),
+    /**
+     * More window sizes per model (a daily view beside the 5-minute one), each a multiple of
+     * `size`: every event also counts in a window of each; the `window` tag tells them apart.
+     */
+    additionalSizes: z.array(durationSchema).max(4).default([]),
+    /** How far behind the newest event time the watermark trails; later events are late. */
+    allowedLateness: durationSchema.default(0),
+    /** Events stamped further than this into the future (wall clock) go to the dead-letter topic. */
+    maxFutureSkew: durationSchema.default(600_000),
+    /** An assigned partition with nothing to read stops holding the watermark back after this long. */
+    idleTimeout: durationSchema.default(30_000),
+  })
+  .superRefine((w, ctx) => {
+    const seen = new Set<number>([w.size]);
+    w.additionalSizes.forEach((ms, i) => {
+      if (ms <= w.size || ms % w.size !== 0 || seen.has(ms)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['additionalSizes', i],
+          message: `expected a multiple of windows.size (${w.size} ms) larger than it, each once`,
+        });
+      }
+      seen.add(ms);
+    });
+  });
 
 const thresholdsSchema = z.strictObject({
   psi: z.number().positive().default(DEFAULT_DRIFT_SETTINGS.thresholds.psi),
@@ -198,6 +217,7 @@ export const configSchema = z.strictObject({
   schemaRegistry: schemaRegistrySchema.optional(),
   windows: windowsSchema.default({
     size: 300_000,
+    additionalSizes: [],
     allowedLateness: 0,
     maxFutureSkew: 600_000,
     idleTimeout: 30_000,

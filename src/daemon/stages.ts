@@ -53,6 +53,7 @@ export function createIngestStage(
     baselines: w.baselines,
     windows: {
       sizeMs: config.windows.size,
+      additionalSizesMs: config.windows.additionalSizes,
       latenessMs: config.windows.allowedLateness,
       idleTimeoutMs: config.windows.idleTimeout,
       // A probe proves "nothing to read" only for a while: if probes stop (Kafka unreachable),

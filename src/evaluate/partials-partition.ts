@@ -64,7 +64,7 @@ export class PartialsPartition {
 
   addPartial(window: Window, offset: number): PartialOutcome {
     if (window.end <= this.closed) return 'late';
-    const key = `${window.model}\u0000${window.modelVersion}\u0000${window.start}`;
+    const key = `${window.model}\u0000${window.modelVersion}\u0000${window.start}\u0000${window.end}`;
     const open = this.open.get(key);
     if (!open) {
       this.open.set(key, { window, firstOffset: offset });

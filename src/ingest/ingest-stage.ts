@@ -106,6 +106,7 @@ export class IngestStage extends SerialStage {
         deps.baselines,
         w.idleTimeoutMs,
         w.probeMaxAgeMs,
+        w.additionalSizesMs,
       );
       windower.reset(start.watermark ?? -Infinity);
       windower.setPartitions([p]);

@@ -7,6 +7,8 @@ import { Window } from './window.js';
 /** Window size and the event-time rules (see PartitionClocks), in milliseconds. */
 export interface WindowerSettings {
   sizeMs: number;
+  /** windows.additionalSizes: multiples of sizeMs, each its own series (`window` tag). */
+  additionalSizesMs: readonly number[];
   latenessMs: number;
   idleTimeoutMs: number;
   /** How long a lag probe proves a partition idle. */
@@ -24,8 +26,8 @@ interface ModelWindows {
   version: string;
   /** The store's generation when `baseline` was resolved: a newer one may have a better match. */
   generation: number;
-  /** window start → window */
-  windows: Map<number, Window>;
+  /** Per window size (the Windower's order): window start → window. */
+  bySize: Map<number, Window>[];
 }
 
 /**
@@ -38,6 +40,8 @@ interface ModelWindows {
  */
 export class Windower {
   private readonly sizeMs: number;
+  /** Every window size, the base size first (the others are multiples of it). */
+  private readonly sizes: readonly number[];
   private readonly latenessMs: number;
   private readonly baselines: BaselineStore;
   /** model → version → open windows. Nested maps keep the hot path allocation-free. */
@@ -57,8 +61,10 @@ export class Windower {
     baselines: BaselineStore,
     idleTimeoutMs = Infinity,
     probeMaxAgeMs = Infinity,
+    additionalSizesMs: readonly number[] = [],
   ) {
     this.sizeMs = sizeMs;
+    this.sizes = [sizeMs, ...additionalSizesMs];
     this.latenessMs = latenessMs;
     this.baselines = baselines;
     this.clocks = new PartitionClocks({
@@ -158,7 +164,7 @@ export class Windower {
   get openWindowCount(): number {
     let n = 0;
     for (const versions of this.open.values())
-      for (const m of versions.values()) n += m.windows.size;
+      for (const m of versions.values()) for (const w of m.bySize) n += w.size;
     return n;
   }
 
@@ -180,26 +186,34 @@ export class Windower {
         if (borrowed >= MAX_FALLBACK_VERSIONS) return 'no-baseline';
       }
       if (!versions) this.open.set(log.model, (versions = new Map<string, ModelWindows>()));
-      const windows = model?.windows ?? new Map<number, Window>();
+      const bySize = model?.bySize ?? this.sizes.map(() => new Map<number, Window>());
       model = {
         baseline,
         version: log.model_version,
         generation: this.baselines.generation,
-        windows,
+        bySize,
       };
       versions.set(log.model_version, model);
     }
-    const start = Math.floor(log.timestamp / this.sizeMs) * this.sizeMs;
-    const end = start + this.sizeMs;
-    if (end <= this.watermark) return 'late';
-    this.clocks.observe(partition, log.timestamp);
-    let window = model.windows.get(start);
-    if (!window) {
-      window = new Window(model.baseline, log.model, log.model_version, start, end);
-      model.windows.set(start, window);
+    const watermark = this.watermark;
+    let added = false;
+    // Late for one size (its window closed) may still count in a larger one.
+    for (let s = 0; s < this.sizes.length; s++) {
+      const size = this.sizes[s] as number;
+      const start = Math.floor(log.timestamp / size) * size;
+      const end = start + size;
+      if (end <= watermark) continue;
+      if (!added) this.clocks.observe(partition, log.timestamp);
+      added = true;
+      const windows = model.bySize[s] as Map<number, Window>;
+      let window = windows.get(start);
+      if (!window) {
+        window = new Window(model.baseline, log.model, log.model_version, start, end);
+        windows.set(start, window);
+      }
+      window.add(log, partition, offset);
     }
-    window.add(log, partition, offset);
-    return 'added';
+    return added ? 'added' : 'late';
   }
 
   /**
@@ -208,10 +222,10 @@ export class Windower {
    * open: only the metrics count it.
    */
   countUnwindowed(log: PredictionLog, why: 'late' | 'future'): void {
-    const windows = this.open.get(log.model)?.get(log.model_version)?.windows;
-    if (!windows) return;
+    const bySize = this.open.get(log.model)?.get(log.model_version)?.bySize;
     let oldest: Window | undefined;
-    for (const w of windows.values()) if (!oldest || w.start < oldest.start) oldest = w;
+    // The base size's windows: every event of the version counts there once.
+    for (const w of bySize?.[0]?.values() ?? []) if (!oldest || w.start < oldest.start) oldest = w;
     if (!oldest) return;
     if (why === 'late') oldest.ops.lateEvents++;
     else oldest.ops.futureEvents++;
@@ -230,19 +244,23 @@ export class Windower {
     this.floor = watermark;
     const closed: Window[] = [];
     for (const [modelName, versions] of this.open) {
-      for (const [version, { windows }] of versions) {
-        for (const [start, window] of windows) {
-          if (window.end <= watermark) {
-            closed.push(window);
-            windows.delete(start);
+      for (const [version, { bySize }] of versions) {
+        let open = 0;
+        for (const windows of bySize) {
+          for (const [start, window] of windows) {
+            if (window.end <= watermark) {
+              closed.push(window);
+              windows.delete(start);
+            }
           }
+          open += windows.size;
         }
         // Versions that went quiet free their entry (it is rebuilt if they come back).
-        if (windows.size === 0) versions.delete(version);
+        if (open === 0) versions.delete(version);
       }
       if (versions.size === 0) this.open.delete(modelName);
     }
-    return closed.sort((a, b) => a.end - b.end);
+    return closed.sort((a, b) => a.end - b.end || a.start - b.start);
   }
 
   /**
@@ -253,7 +271,9 @@ export class Windower {
   takeAll(): Window[] {
     const all: Window[] = [];
     for (const versions of this.open.values()) {
-      for (const { windows } of versions.values()) all.push(...windows.values());
+      for (const { bySize } of versions.values()) {
+        for (const windows of bySize) all.push(...windows.values());
+      }
     }
     this.open.clear();
     return all.sort((a, b) => a.end - b.end || a.start - b.start);
@@ -268,11 +288,13 @@ export class Windower {
     const result = new Map<number, number>();
     for (const [partition, last] of lastProcessed) result.set(partition, last + 1);
     for (const versions of this.open.values()) {
-      for (const { windows } of versions.values()) {
-        for (const window of windows.values()) {
-          for (const [partition, first] of window.firstOffsets) {
-            const current = result.get(partition);
-            if (current === undefined || first < current) result.set(partition, first);
+      for (const { bySize } of versions.values()) {
+        for (const windows of bySize) {
+          for (const window of windows.values()) {
+            for (const [partition, first] of window.firstOffsets) {
+              const current = result.get(partition);
+              if (current === undefined || first < current) result.set(partition, first);
+            }
           }
         }
       }

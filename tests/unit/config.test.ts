@@ -88,6 +88,25 @@ describe('configuration', () => {
     expect(err.message).toMatch(/influx: Unrecognized key: "orgg"/);
   });
 
+  it('takes additional window sizes only as larger multiples of windows.size', () => {
+    const ok = parseConfig(
+      VALID.replace('size: 5m', 'size: 5m\n  additionalSizes: [1h, 1d]'),
+      'd.yaml',
+      {
+        INFLUX_TOKEN: 'x',
+      },
+    );
+    expect(ok.windows.additionalSizes).toEqual([3_600_000, 86_400_000]);
+    const bad = VALID.replace('size: 5m', 'size: 5m\n  additionalSizes: [7m, 5m, 1h, 1h]');
+    const err = errorOf(() => parseConfig(bad, 'd.yaml', { INFLUX_TOKEN: 'x' }));
+    for (const i of [0, 1, 3]) {
+      expect(err.message).toContain(
+        `windows.additionalSizes[${i}]: expected a multiple of windows.size`,
+      );
+    }
+    expect(err.message).not.toContain('windows.additionalSizes[2]');
+  });
+
   it('bounds kafka.sessionTimeout so a batch fits between two heartbeats, and the broker accepts it', () => {
     const cases: Array<[string, string]> = [
       ['1s', 'kafka.sessionTimeout: expected at least 10s'],

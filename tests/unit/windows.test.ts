@@ -50,6 +50,27 @@ describe('windows', () => {
     expect(w.add(log(3_000, { amount: 5 }), 0, 5)).toBe('late');
   });
 
+  it('keeps a window per additional size; an event late for the small one still counts in the large one', () => {
+    const w = new Windower(60_000, 0, store, Infinity, Infinity, [180_000]);
+    w.add(log(1_000, { amount: 5 }), 0, 0);
+    w.add(log(61_000, { amount: 5 }), 0, 1);
+    w.add(log(125_000, { amount: 5 }), 0, 2);
+    const first = w.takeClosed();
+    expect(first.map((c) => [c.start, c.end, c.events])).toEqual([
+      [0, 60_000, 1],
+      [60_000, 120_000, 1],
+    ]);
+    // Late for [60 s, 120 s), still inside [0, 180 s).
+    expect(w.add(log(90_000, { amount: 5 }), 0, 3)).toBe('added');
+    w.add(log(200_000, { amount: 5 }), 0, 4);
+    expect(w.takeClosed().map((c) => [c.start, c.end, c.events])).toEqual([
+      [0, 180_000, 4],
+      [120_000, 180_000, 1],
+    ]);
+    // Offsets: the large window held offset 0 until it closed.
+    expect(w.committableOffsets(new Map([[0, 4]])).get(0)).toBe(4);
+  });
+
   it("counts a late or a too-far-ahead event in its version's oldest open window (ops point)", () => {
     const w = new Windower(60_000, 0, store);
     w.add(log(1_000, { amount: 5 }), 0, 0);

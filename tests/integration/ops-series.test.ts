@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Kafka, Producer } from 'kafkajs';
+import type { Producer } from 'kafkajs';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { predictionLogs, type SyntheticSpec } from '../../scripts/synthetic.js';
@@ -12,7 +12,7 @@ import {
   waitForDriftRows,
   type RawPoint,
 } from '../support/influx.js';
-import { closeWindowsBefore, createTopics, toolingKafka } from '../support/kafka.js';
+import { closeWindowsBefore, testKafka } from '../support/kafka.js';
 import { baselineDirFor, uniqueNames } from '../support/scenario.js';
 
 const services = inject('services');
@@ -45,15 +45,15 @@ const is = (method: string, feature?: string) => (p: RawPoint) =>
 describe(`ops and schema series against real Kafka and InfluxDB (${inject('servicesMode')})`, () => {
   const names = uniqueNames('ops');
   const alertsMeasurement = `${names.measurement}_alerts`;
-  let kafka: Kafka;
   let producer: Producer;
   let configFile: string;
 
   beforeAll(async () => {
-    kafka = toolingKafka(services.kafkaBrokers, 'driftwatch-tests');
-    await createTopics(kafka, [names.topic, names.deadLetterTopic], PARTITIONS);
-    producer = kafka.producer();
-    await producer.connect();
+    ({ producer } = await testKafka(
+      services.kafkaBrokers,
+      [names.topic, names.deadLetterTopic],
+      PARTITIONS,
+    ));
     // 600 events a minute for three minutes, then 200 a minute for two.
     const logs = [...predictionLogs(spec, T0, 100, 1_800)];
     logs.push(...predictionLogs({ ...spec, seed: 10 }, INCIDENT, 300, 400));

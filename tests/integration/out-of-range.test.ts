@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Kafka, Producer } from 'kafkajs';
+import type { Producer } from 'kafkajs';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { predictionLogs, type SyntheticSpec } from '../../scripts/synthetic.js';
@@ -12,7 +12,7 @@ import {
   waitForDriftRows,
   type RawPoint,
 } from '../support/influx.js';
-import { closeWindowsBefore, createTopics, toolingKafka } from '../support/kafka.js';
+import { closeWindowsBefore, testKafka } from '../support/kafka.js';
 import { baselineDirFor, uniqueNames } from '../support/scenario.js';
 import { WebhookReceiver } from '../support/webhook-receiver.js';
 
@@ -58,15 +58,15 @@ describe(`out-of-range series against real Kafka and InfluxDB (${inject('service
   const names = uniqueNames('range');
   const receiver = new WebhookReceiver();
   const alertsMeasurement = `${names.measurement}_alerts`;
-  let kafka: Kafka;
   let producer: Producer;
   let configFile: string;
 
   beforeAll(async () => {
-    kafka = toolingKafka(services.kafkaBrokers, 'driftwatch-tests');
-    await createTopics(kafka, [names.topic, names.deadLetterTopic], PARTITIONS);
-    producer = kafka.producer();
-    await producer.connect();
+    ({ producer } = await testKafka(
+      services.kafkaBrokers,
+      [names.topic, names.deadLetterTopic],
+      PARTITIONS,
+    ));
     await receiver.start();
     // 3,000 events over five 1-minute windows, spread over both input partitions.
     const logs = [...predictionLogs(spec, T0, 100, 3_000)].map((log, i) => {

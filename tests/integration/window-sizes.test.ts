@@ -1,12 +1,12 @@
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Kafka, Producer } from 'kafkajs';
+import type { Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { predictionLogs, type SyntheticSpec } from '../../scripts/synthetic.js';
 import { DaemonProcess, writeDaemonConfig } from '../support/daemon-process.js';
 import { queryPoints, waitForDriftRows, type RawPoint } from '../support/influx.js';
-import { closeWindowsBefore, createTopics, toolingKafka } from '../support/kafka.js';
+import { closeWindowsBefore, testKafka } from '../support/kafka.js';
 import { baselineDirFor, uniqueNames } from '../support/scenario.js';
 
 const services = inject('services');
@@ -28,15 +28,15 @@ const series = (points: readonly RawPoint[], method: string, window: string) =>
 
 describe(`several window sizes against real Kafka and InfluxDB (${inject('servicesMode')})`, () => {
   const names = uniqueNames('sizes');
-  let kafka: Kafka;
   let producer: Producer;
   let configFile: string;
 
   beforeAll(async () => {
-    kafka = toolingKafka(services.kafkaBrokers, 'driftwatch-tests');
-    await createTopics(kafka, [names.topic, names.deadLetterTopic], PARTITIONS);
-    producer = kafka.producer();
-    await producer.connect();
+    ({ producer } = await testKafka(
+      services.kafkaBrokers,
+      [names.topic, names.deadLetterTopic],
+      PARTITIONS,
+    ));
     // Four minutes: 300, 500, 200, 400 events.
     const counts = [300, 500, 200, 400];
     const logs = counts.flatMap((n, m) => [

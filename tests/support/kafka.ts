@@ -7,9 +7,10 @@ export { createTopics, sendInChunks, toolingKafka } from '../../scripts/kafka-to
 export async function testKafka(
   brokers: string[],
   topics: string[],
+  partitions?: number,
 ): Promise<{ kafka: Kafka; producer: Producer }> {
   const kafka = toolingKafka(brokers, 'driftwatch-tests');
-  await createTopics(kafka, topics);
+  await createTopics(kafka, topics, partitions);
   const producer = kafka.producer();
   await producer.connect();
   return { kafka, producer };

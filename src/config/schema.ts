@@ -68,6 +68,11 @@ const windowsSchema = z
      * `size`: every event also counts in a window of each; the `window` tag tells them apart.
      */
     additionalSizes: z.array(durationSchema).max(4).default([]),
+    /**
+     * Hopping windows: at every `size` window end, a view of each of these lengths (multiples of
+     * `size`) merged from the last panes, e.g. 1h every 5m.
+     */
+    hopping: z.array(durationSchema).max(4).default([]),
     /** How far behind the newest event time the watermark trails; later events are late. */
     allowedLateness: durationSchema.default(0),
     /** Events stamped further than this into the future (wall clock) go to the dead-letter topic. */
@@ -76,17 +81,20 @@ const windowsSchema = z
     idleTimeout: durationSchema.default(30_000),
   })
   .superRefine((w, ctx) => {
+    // Every length once: a hopping length already includes the tumbling windows of it.
     const seen = new Set<number>([w.size]);
-    w.additionalSizes.forEach((ms, i) => {
-      if (ms <= w.size || ms % w.size !== 0 || seen.has(ms)) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['additionalSizes', i],
-          message: `expected a multiple of windows.size (${w.size} ms) larger than it, each once`,
-        });
-      }
-      seen.add(ms);
-    });
+    for (const key of ['hopping', 'additionalSizes'] as const) {
+      w[key].forEach((ms, i) => {
+        if (ms <= w.size || ms % w.size !== 0 || seen.has(ms)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [key, i],
+            message: `expected a multiple of windows.size (${w.size} ms) larger than it, each once`,
+          });
+        }
+        seen.add(ms);
+      });
+    }
   });
 
 const thresholdsSchema = z.strictObject({
@@ -218,6 +226,7 @@ export const configSchema = z.strictObject({
   windows: windowsSchema.default({
     size: 300_000,
     additionalSizes: [],
+    hopping: [],
     allowedLateness: 0,
     maxFutureSkew: 600_000,
     idleTimeout: 30_000,

@@ -96,6 +96,7 @@ export function createEvaluateStage(
     metrics,
     logger,
     inputPartitions: io.knownInputs,
+    hopping: { baseMs: config.windows.size, sizesMs: config.windows.hopping },
     readInputEnds: () => readInputEnds(w.admin, w.inputs),
     readStarts: async (assigned) => {
       const where = {

@@ -16,10 +16,11 @@ export function encodeCheckpoint(c: EvaluateCheckpoint): string {
   const full = `${PREFIX}${JSON.stringify({
     c: closed,
     w: [...c.watermarks].map(([p, w]) => [p, finiteOrNull(w)]),
+    ...(c.readTo !== undefined && Number.isFinite(c.readTo) ? { r: c.readTo } : {}),
   })}`;
   return full.length <= MAX_METADATA_CHARS
     ? full
-    : `${PREFIX}${JSON.stringify({ c: closed, w: [] })}`;
+    : `${PREFIX}${JSON.stringify({ c: closed, w: [], ...(c.readTo !== undefined && Number.isFinite(c.readTo) ? { r: c.readTo } : {}) })}`;
 }
 
 /** The checkpoint in a committed offset's metadata; none for anything else (a fresh group). */
@@ -29,7 +30,7 @@ export function decodeCheckpoint(metadata: string | null | undefined): EvaluateC
   try {
     const parsed: unknown = JSON.parse(metadata.slice(PREFIX.length));
     if (typeof parsed !== 'object' || parsed === null) return none;
-    const { c, w } = parsed as { c?: unknown; w?: unknown };
+    const { c, w, r } = parsed as { c?: unknown; w?: unknown; r?: unknown };
     const watermarks = new Map<number, number>();
     if (Array.isArray(w)) {
       for (const entry of w as unknown[]) {
@@ -40,7 +41,12 @@ export function decodeCheckpoint(metadata: string | null | undefined): EvaluateC
         }
       }
     }
-    return { closedUpTo: typeof c === 'number' ? c : -Infinity, watermarks };
+    const checkpoint: EvaluateCheckpoint = {
+      closedUpTo: typeof c === 'number' ? c : -Infinity,
+      watermarks,
+    };
+    if (typeof r === 'number' && Number.isInteger(r) && r >= 0) checkpoint.readTo = r;
+    return checkpoint;
   } catch {
     // Written by this code only; unreadable means another tool's metadata: start fresh.
     return none;

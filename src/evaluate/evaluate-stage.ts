@@ -15,6 +15,7 @@ import type { WindowPoint } from '../drift/window-points.js';
 import { encodeCheckpoint } from './checkpoint.js';
 import { PartialsPartition, type EvaluateCheckpoint } from './partials-partition.js';
 import type { WindowEmitter } from './window-emitter.js';
+import type { HoppingSettings } from './hopping-views.js';
 
 /** Where a partials partition resumes after a join, as the evaluate group committed it. */
 export interface EvaluateStart {
@@ -43,6 +44,8 @@ export interface EvaluateStageDeps {
     context: BatchContext,
   ) => Promise<void>;
   seek: (partition: number, offset: number) => void;
+  /** windows.hopping: views built from the panes stage 2 closes (none without). */
+  hopping?: HoppingSettings;
   isStopping: () => boolean;
   now?: () => number;
 }
@@ -92,7 +95,7 @@ export class EvaluateStage extends SerialStage {
         checkpoint: { closedUpTo: -Infinity, watermarks: new Map() },
       };
       this.partitions.set(q, {
-        state: new PartialsPartition(q, inputs, start.checkpoint),
+        state: new PartialsPartition(q, inputs, start.checkpoint, this.deps.hopping),
         resume: new ResumeGate(start.resumeAt),
         committed: undefined,
       });

@@ -1,5 +1,6 @@
 import type { SourceProgress } from '../partials/codec.js';
 import type { Window } from '../windows/window.js';
+import { HoppingViews, type HoppingSettings } from './hopping-views.js';
 
 /** What stage 2 commits with a partials partition's offset, so a restart resumes exactly. */
 export interface EvaluateCheckpoint {
@@ -7,6 +8,11 @@ export interface EvaluateCheckpoint {
   closedUpTo: number;
   /** Each input partition's watermark as last announced. */
   watermarks: ReadonlyMap<number, number>;
+  /**
+   * The offset reading had reached: partials below it were handled before, so a closed pane
+   * met again there is a replay for the hopping views, not a late partial (absent: unknown).
+   */
+  readTo?: number;
 }
 
 export type PartialOutcome = 'merged' | 'late' | 'baseline-changed';
@@ -39,11 +45,20 @@ export class PartialsPartition {
   private readonly sources = new Map<number, SourceState>();
   private inputPartitions: readonly number[];
   private closed: number;
+  private readonly views: HoppingViews | undefined;
+  private readonly replayTo: number;
 
-  constructor(partition: number, inputPartitions: readonly number[], restored: EvaluateCheckpoint) {
+  constructor(
+    partition: number,
+    inputPartitions: readonly number[],
+    restored: EvaluateCheckpoint,
+    hopping?: HoppingSettings,
+  ) {
     this.partition = partition;
     this.inputPartitions = [...inputPartitions];
     this.closed = restored.closedUpTo;
+    this.views = hopping && hopping.sizesMs.length > 0 ? new HoppingViews(hopping) : undefined;
+    this.replayTo = restored.readTo ?? -Infinity;
     for (const [source, watermark] of restored.watermarks) {
       this.sources.set(source, { watermark, idle: false, idleUntil: 0, idleEnd: undefined });
     }
@@ -63,7 +78,19 @@ export class PartialsPartition {
   }
 
   addPartial(window: Window, offset: number): PartialOutcome {
-    if (window.end <= this.closed) return 'late';
+    if (window.end <= this.closed) {
+      const views = this.views;
+      if (
+        views &&
+        offset < this.replayTo &&
+        views.isPane(window) &&
+        window.end > this.closed - views.horizonMs
+      ) {
+        views.replay(window, offset);
+        return 'merged';
+      }
+      return 'late';
+    }
     const key = `${window.model}\u0000${window.modelVersion}\u0000${window.start}\u0000${window.end}`;
     const open = this.open.get(key);
     if (!open) {
@@ -98,19 +125,24 @@ export class PartialsPartition {
     const watermark = this.closableUpTo(now);
     if (watermark > this.closed) this.closed = watermark;
     const closed: Window[] = [];
-    for (const [key, { window }] of this.open) {
-      if (window.end <= this.closed) {
-        closed.push(window);
+    const panes: OpenWindow[] = [];
+    for (const [key, open] of this.open) {
+      if (open.window.end <= this.closed) {
+        closed.push(open.window);
+        panes.push(open);
         this.open.delete(key);
       }
     }
-    return closed.sort(
-      (a, b) =>
-        a.end - b.end ||
-        compare(a.model, b.model) ||
-        compare(a.modelVersion, b.modelVersion) ||
-        a.start - b.start,
-    );
+    if (this.views) {
+      panes.sort((a, b) => order(a.window, b.window));
+      closed.push(...this.views.close(panes, this.closed));
+    }
+    return closed.sort(order);
+  }
+
+  /** Panes kept for hopping views (for the open-windows gauge). */
+  get retainedPanes(): number {
+    return this.views?.paneCount ?? 0;
   }
 
   /** The end up to which every source passed or is idle (what takeClosed would close to). */
@@ -173,10 +205,22 @@ export class PartialsPartition {
   checkpoint(nextOffset: number): { offset: number; checkpoint: EvaluateCheckpoint } {
     let offset = nextOffset;
     for (const { firstOffset } of this.open.values()) offset = Math.min(offset, firstOffset);
+    if (this.views) offset = Math.min(offset, this.views.firstOffset());
     const watermarks = new Map<number, number>();
     for (const [source, s] of this.sources) watermarks.set(source, s.watermark);
-    return { offset, checkpoint: { closedUpTo: this.closed, watermarks } };
+    const readTo = Math.max(nextOffset, this.replayTo);
+    return { offset, checkpoint: { closedUpTo: this.closed, watermarks, readTo } };
   }
+}
+
+/** Oldest end first, then model, version and start: the same partials, the same order. */
+function order(a: Window, b: Window): number {
+  return (
+    a.end - b.end ||
+    compare(a.model, b.model) ||
+    compare(a.modelVersion, b.modelVersion) ||
+    a.start - b.start
+  );
 }
 
 function compare(a: string, b: string): number {

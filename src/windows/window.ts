@@ -115,6 +115,26 @@ export class Window {
           : other.start !== this.start || other.end !== this.end
             ? `bounds [${other.start}, ${other.end})`
             : undefined;
+    this.mergeChecked(other, mismatch);
+  }
+
+  /**
+   * Adds a shorter window inside this one's bounds (a pane of a hopping window): the same
+   * model, version and Baseline object.
+   */
+  mergePane(pane: Window): void {
+    const mismatch =
+      pane.baseline !== this.baseline
+        ? `baseline ${pane.baseline.hash} (a different object than ${this.baseline.hash})`
+        : pane.model !== this.model || pane.modelVersion !== this.modelVersion
+          ? `model ${preview(pane.model)} version ${preview(pane.modelVersion)}`
+          : pane.start < this.start || pane.end > this.end
+            ? `bounds [${pane.start}, ${pane.end}) outside`
+            : undefined;
+    this.mergeChecked(pane, mismatch);
+  }
+
+  private mergeChecked(other: Window, mismatch: string | undefined): void {
     if (mismatch !== undefined) {
       throw new DriftwatchError(
         'WINDOW_MERGE_MISMATCH',

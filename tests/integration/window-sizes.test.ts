@@ -54,7 +54,13 @@ describe(`several window sizes against real Kafka and InfluxDB (${inject('servic
       baselinesDir: baselineDirFor(spec),
       windowSize: '1m',
       extra: {
-        windows: { size: '1m', additionalSizes: ['2m'], maxFutureSkew: '1h', idleTimeout: '30s' },
+        windows: {
+          size: '1m',
+          additionalSizes: ['2m'],
+          hopping: ['3m'],
+          maxFutureSkew: '1h',
+          idleTimeout: '30s',
+        },
       },
     }));
   });
@@ -63,15 +69,24 @@ describe(`several window sizes against real Kafka and InfluxDB (${inject('servic
     await producer?.disconnect();
   });
 
-  it('writes each size as its own series, the large windows holding exactly the small ones', async () => {
+  it('writes each size as its own series, the larger and hopping windows holding exactly the small ones', async () => {
     const daemon = new DaemonProcess(configFile, { INFLUX_TOKEN: services.influx.token });
     try {
-      await waitForDriftRows(services.influx, names.measurement, 6 * 3);
-      const points = await queryPoints(services.influx, names.measurement);
+      await waitForDriftRows(services.influx, names.measurement, 10 * 3);
+      // Every size's last window closes at the same watermark: wait for the last of each.
+      let points = await queryPoints(services.influx, names.measurement);
+      for (let i = 0; i < 120 && series(points, 'ops', '3m').length < 4; i++) {
+        await new Promise((r) => setTimeout(r, 500));
+        points = await queryPoints(services.influx, names.measurement);
+      }
       const small = series(points, 'ops', '1m').map((p) => Number(p.fields.events));
       const large = series(points, 'ops', '2m').map((p) => Number(p.fields.events));
       expect(small).toEqual([300, 500, 200, 400]);
       expect(large).toEqual([800, 600]);
+      // Hopping: 3 minutes at every minute's end, from the panes.
+      expect(series(points, 'ops', '3m').map((p) => Number(p.fields.events))).toEqual([
+        300, 800, 1_000, 1_100,
+      ]);
       const n = (w: string) =>
         series(points, 'summary', w).filter((p) => p.key.includes(' feature=a '));
       expect(n('2m').map((p) => Number(p.fields.n))).toEqual([800, 600]);

@@ -37,3 +37,15 @@ export function storeOf(...baselines: Baseline[]): BaselineStore {
     baselines.find((b) => model === b.model && version === b.modelVersion);
   return { get, resolve: get, generation: 0, rejectsUnknown: false } as unknown as BaselineStore;
 }
+
+/** Model fraud@3 with one numeric feature, amount: three bins cut at 10 and 20 (25/50/25 %). */
+export const amountBaseline = (): Baseline =>
+  fraudBaseline({
+    amount: {
+      kind: 'numeric',
+      cuts: [10, 20],
+      proportions: [0.25, 0.5, 0.25],
+      count: 100,
+      missing: 0,
+    },
+  });

@@ -4,17 +4,9 @@ import { PartialsPartition } from '../../src/evaluate/partials-partition.js';
 import type { PredictionLog } from '../../src/prediction-log/prediction-log.js';
 import { DEFAULT_WINDOW_DRIFT_SETTINGS, evaluateWindow } from '../../src/drift/window-points.js';
 import { Window } from '../../src/windows/window.js';
-import { fraudBaseline } from '../support/baselines.js';
+import { amountBaseline, fraudBaseline } from '../support/baselines.js';
 
-const baseline = fraudBaseline({
-  amount: {
-    kind: 'numeric',
-    cuts: [10, 20],
-    proportions: [0.25, 0.5, 0.25],
-    count: 100,
-    missing: 0,
-  },
-});
+const baseline = amountBaseline();
 const MINUTE = 60_000;
 
 function log(amount: number): PredictionLog {

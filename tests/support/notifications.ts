@@ -52,6 +52,7 @@ export function sampleAlert(overrides: Partial<AlertSnapshot> = {}): AlertSnapsh
     },
     stateReason: null,
     silenced: null,
+    schema: null,
     ...overrides,
   };
 }

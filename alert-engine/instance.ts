@@ -189,9 +189,9 @@ export function stepInstance(
   st.windowStart = input.windowStart;
   st.windowEnd = input.windowEnd;
   // The last window's names, not the first breach's: the notification describes that window.
-  // Left off the persisted state when there are none, so other alerts' records do not grow.
-  if (input.details !== undefined) st.details = input.details;
-  else delete st.details;
+  // Only instances that ever had names get the property (undefined is left out of the JSON
+  // record), so other alerts' objects and records stay as they were; no `delete` on the hot path.
+  if (input.details !== undefined || st.details !== undefined) st.details = input.details;
   st.stateReason = input.value === null ? (input.insufficientReason ?? null) : null;
   if (input.value !== null) st.severity = severityFor(rule, input.value);
   const out: AlertTransition[] = [];

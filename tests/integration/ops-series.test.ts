@@ -5,6 +5,7 @@ import type { Kafka, Producer } from 'kafkajs';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { predictionLogs, type SyntheticSpec } from '../../scripts/synthetic.js';
+import { Mailpit } from '../support/mailpit.js';
 import { DaemonProcess, writeDaemonConfig } from '../support/daemon-process.js';
 import {
   firingAlertPoints,
@@ -13,7 +14,6 @@ import {
   type RawPoint,
 } from '../support/influx.js';
 import { closeWindowsBefore, createTopics, toolingKafka } from '../support/kafka.js';
-import { Mailpit } from '../support/mailpit.js';
 import { baselineDirFor, uniqueNames } from '../support/scenario.js';
 
 const services = inject('services');
@@ -46,11 +46,11 @@ const is = (method: string, feature?: string) => (p: RawPoint) =>
 describe(`ops and schema series against real Kafka and InfluxDB (${inject('servicesMode')})`, () => {
   const names = uniqueNames('ops');
   const alertsMeasurement = `${names.measurement}_alerts`;
-  const mail = new Mailpit(services);
-  const to = `oncall-${names.groupId}@driftwatch.test`;
   let kafka: Kafka;
   let producer: Producer;
   let configFile: string;
+  const mail = new Mailpit(services);
+  const to = `oncall-${names.groupId}@driftwatch.test`;
 
   beforeAll(async () => {
     kafka = toolingKafka(services.kafkaBrokers, 'driftwatch-tests');

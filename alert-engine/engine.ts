@@ -253,6 +253,7 @@ export class AlertEngine {
         windowStart: o.windowStart,
         windowEnd: o.windowEnd,
         insufficientReason: reading.insufficientReason,
+        details: o.details,
       });
       out.transitions.push(...transitions);
       if (st.state !== 'inactive' || st.resolvedPending) this.store.ensureGroup(rule, st);

@@ -1,6 +1,7 @@
 import type {
   AlertState,
   AlertTransition,
+  DriftObservation,
   PValueAdjustment,
   SeriesIdentity,
   Severity,
@@ -50,6 +51,11 @@ export interface InstanceState extends SeriesIdentity {
    * the alert after it; absent in state written before silences existed.
    */
   silencedBy?: SilenceNote | null;
+  /**
+   * The text fields of the last evaluated point (a schema point's feature names), for the
+   * notification; absent when it had none and in state written before they were kept.
+   */
+  details?: DriftObservation['details'];
 }
 
 export function fingerprintOf(rule: string, s: SeriesIdentity): string {
@@ -106,6 +112,8 @@ export interface InstanceInput {
   windowEnd: number;
   /** Why value is null (shown to the on-call engineer). */
   insufficientReason?: string;
+  /** The point's text fields (model-level points), kept for the notification. */
+  details?: DriftObservation['details'];
 }
 
 /**
@@ -180,6 +188,10 @@ export function stepInstance(
   st.baseline = input.baseline;
   st.windowStart = input.windowStart;
   st.windowEnd = input.windowEnd;
+  // The last window's names, not the first breach's: the notification describes that window.
+  // Only instances that ever had names get the property (undefined is left out of the JSON
+  // record), so other alerts' objects and records stay as they were; no `delete` on the hot path.
+  if (input.details !== undefined || st.details !== undefined) st.details = input.details;
   st.stateReason = input.value === null ? (input.insufficientReason ?? null) : null;
   if (input.value !== null) st.severity = severityFor(rule, input.value);
   const out: AlertTransition[] = [];

@@ -55,7 +55,20 @@ export interface DriftObservation extends SeriesIdentity {
    * statistic rules name them with; null when the window had none (no latency logged).
    */
   measures?: Readonly<Partial<Record<MeasureName, number | null>>>;
+  /**
+   * The model-level points' text fields (the schema point's `new_feature_names`, …), kept so a
+   * notification can say which features a count is about; absent when the point has none.
+   */
+  details?: Readonly<Partial<Record<DetailName, string>>>;
 }
+
+/** Text fields of the model-level points carried into observations (as `details`). */
+export const DETAILS = [
+  'missing_feature_names',
+  'wrong_type_feature_names',
+  'new_feature_names',
+] as const;
+export type DetailName = (typeof DETAILS)[number];
 
 /** Numbers of the model-level points that rules read directly. */
 export const MEASURES = [
@@ -142,6 +155,21 @@ export interface AlertSnapshot extends SeriesIdentity {
    * range (endsAt is when it was expired, if it was) and who made it.
    */
   silenced: SilenceNote | null;
+  /**
+   * Schema alerts (method `schema`): the features behind the counts in the last evaluated
+   * window; null for other alerts, and for schema alerts whose names are not known (state
+   * written before they were kept).
+   */
+  schema: SchemaNames | null;
+}
+
+/** Feature names of a schema point, as listed (bounded) in the window's point. */
+export interface SchemaNames {
+  missingFeatures: string[];
+  wrongTypeFeatures: string[];
+  newFeatures: string[];
+  /** Names the point did not list (past its bound), per list; 0 when all are listed. */
+  unlisted: { missingFeatures: number; wrongTypeFeatures: number; newFeatures: number };
 }
 
 /**

@@ -2,6 +2,7 @@ import { alertLabels, labelsOf } from './engine-store.js';
 import { criterionOf, type InstanceState } from './instance.js';
 import type { AlertSnapshot, AlertState } from './model.js';
 import type { AlertRule } from './rule.js';
+import { schemaNamesOf } from './schema-names.js';
 import { STALE_ANNOTATION_PREFIX } from './stale.js';
 import { fillTemplate } from './template.js';
 
@@ -74,6 +75,7 @@ export function snapshotOf(
     annotations,
     stateReason: st.stateReason,
     silenced: st.silencedBy ?? null,
+    schema: schemaNamesOf(st.method, st.details),
   };
 }
 

@@ -1,5 +1,7 @@
 import {
+  DETAILS,
   MEASURES,
+  type DetailName,
   type DriftObservation,
   type MeasureName,
   type PValueAdjustment,
@@ -78,6 +80,7 @@ export function modelObservation(
   base: ObservationBase,
   method: string,
   measures: NonNullable<DriftObservation['measures']>,
+  details?: DriftObservation['details'],
 ): DriftObservation {
   return {
     ...base,
@@ -91,6 +94,7 @@ export function modelObservation(
     drifted: false,
     unseen: null,
     measures,
+    ...(details === undefined ? {} : { details }),
   };
 }
 
@@ -103,6 +107,25 @@ export function measuresOf(
     if (name in fields) measures[name] = finiteOrNull(fields[name]);
   }
   return measures;
+}
+
+/**
+ * The text fields notifications name features with (the schema point's name lists); undefined
+ * when the point has none, so other points' observations stay as they were.
+ */
+export function detailsOf(
+  fields: Readonly<Record<string, unknown>>,
+): DriftObservation['details'] | undefined {
+  const details: Partial<Record<DetailName, string>> = {};
+  let any = false;
+  for (const name of DETAILS) {
+    const v = fields[name];
+    if (typeof v === 'string') {
+      details[name] = v;
+      any = true;
+    }
+  }
+  return any ? details : undefined;
 }
 
 /** A drift point as rules read it; the backtest builds the same from InfluxDB rows. */
@@ -126,7 +149,12 @@ export function toObservation(p: WindowPoint): DriftObservation {
     });
   }
   if (p.kind === 'model') {
-    return modelObservation(common, p.method, measuresOf({ ...p.ints, ...p.floats }));
+    return modelObservation(
+      common,
+      p.method,
+      measuresOf({ ...p.ints, ...p.floats }),
+      detailsOf(p.strings),
+    );
   }
   return {
     ...common,

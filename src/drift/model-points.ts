@@ -1,9 +1,10 @@
 import type { Window } from '../windows/window.js';
+import { listNames, SCHEMA_POINT_METHOD } from '../../alert-engine/schema-names.js';
 import { QUALITY_CLASS_METHOD, QUALITY_METHOD, qualityPoints } from './quality-points.js';
 
 /** Methods of the model-level points (feature `_model`, `_dataset`, a class or a new name). */
 export const OPS_METHOD = 'ops';
-export const SCHEMA_METHOD = 'schema';
+export const SCHEMA_METHOD = SCHEMA_POINT_METHOD;
 export const CLASS_METHOD = 'prediction_class';
 export const NEW_FEATURE_METHOD = 'new_feature';
 /** Feature tag of the ops point, and of the pooled classes past the tracked ones. */
@@ -17,8 +18,6 @@ export const MODEL_POINT_METHODS: ReadonlySet<string> = new Set([
   QUALITY_METHOD,
   QUALITY_CLASS_METHOD,
 ]);
-/** Names listed in a string field of the schema point, at most. */
-const LISTED_NAMES = 20;
 
 export type ModelPointMethod =
   | typeof QUALITY_METHOD
@@ -58,11 +57,6 @@ const LATENCY_QUANTILES = [
   ['latency_p90', 0.9],
   ['latency_p99', 0.99],
 ] as const;
-
-const listed = (names: readonly string[]): string =>
-  names.length <= LISTED_NAMES
-    ? names.join(',')
-    : `${names.slice(0, LISTED_NAMES).join(',')},…(${names.length - LISTED_NAMES} more)`;
 
 /**
  * The window's ops point, schema point, a point per predicted class and per feature outside the
@@ -160,9 +154,9 @@ export function modelPoints(window: Window, identity: Identity): WindowModelPoin
       },
       {},
       {
-        missing_feature_names: listed(missing),
-        wrong_type_feature_names: listed(wrong),
-        new_feature_names: listed(newNames),
+        missing_feature_names: listNames(missing),
+        wrong_type_feature_names: listNames(wrong),
+        new_feature_names: listNames(newNames),
       },
     ),
   );

@@ -7,6 +7,7 @@ import { SUMMARY_METHOD } from '../drift/window-points.js';
 import { MODEL_POINT_METHODS } from '../drift/model-points.js';
 import {
   adjustmentOf,
+  detailsOf,
   finiteOrNull as num,
   measuresOf,
   modelObservation,
@@ -75,7 +76,9 @@ export function observationFromRow(row: DriftRow): DriftObservation | undefined 
       ...(wrongType === null ? {} : { wrongType }),
     });
   }
-  if (MODEL_POINT_METHODS.has(method)) return modelObservation(common, method, measuresOf(row));
+  if (MODEL_POINT_METHODS.has(method)) {
+    return modelObservation(common, method, measuresOf(row), detailsOf(row));
+  }
   const pValue = num(row.p_value);
   return {
     ...common,

@@ -5,6 +5,7 @@ import type { Producer } from 'kafkajs';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { predictionLogs, type SyntheticSpec } from '../../scripts/synthetic.js';
+import { Mailpit } from '../support/mailpit.js';
 import { DaemonProcess, writeDaemonConfig } from '../support/daemon-process.js';
 import {
   firingAlertPoints,
@@ -47,6 +48,8 @@ describe(`ops and schema series against real Kafka and InfluxDB (${inject('servi
   const alertsMeasurement = `${names.measurement}_alerts`;
   let producer: Producer;
   let configFile: string;
+  const mail = new Mailpit(services);
+  const to = `oncall-${names.groupId}@driftwatch.test`;
 
   beforeAll(async () => {
     ({ producer } = await testKafka(
@@ -80,8 +83,16 @@ describe(`ops and schema series against real Kafka and InfluxDB (${inject('servi
     writeFileSync(
       rules,
       stringify({
-        receivers: { log: { type: 'webhook', url: 'http://127.0.0.1:9/unused', timeout: '1s' } },
-        rules: RULES.map((r) => ({ ...r, match: { model: 'pricing' }, receivers: ['log'] })),
+        receivers: {
+          log: { type: 'webhook', url: 'http://127.0.0.1:9/unused', timeout: '1s' },
+          oncall: { type: 'email', to: [to] },
+        },
+        // The schema rule mails: its notification must name the new feature.
+        rules: RULES.map((r) => ({
+          ...r,
+          match: { model: 'pricing' },
+          receivers: [r.name === 'new_input' ? 'oncall' : 'log'],
+        })),
       }),
     );
     ({ file: configFile } = await writeDaemonConfig(services, {
@@ -89,7 +100,10 @@ describe(`ops and schema series against real Kafka and InfluxDB (${inject('servi
       configDir: dir,
       baselinesDir: baselineDirFor(spec),
       windowSize: '1m',
-      extra: { alerts: { rules, measurement: alertsMeasurement } },
+      extra: {
+        smtp: { ...services.smtp, from: 'driftwatch@driftwatch.test' },
+        alerts: { rules, measurement: alertsMeasurement },
+      },
     }));
   });
 
@@ -144,6 +158,15 @@ describe(`ops and schema series against real Kafka and InfluxDB (${inject('servi
       );
       expect([...new Set(firing.map(ruleOf))].sort()).toEqual(RULES.map((r) => r.name).sort());
       for (const p of firing) expect(timeOf(p)).toBeGreaterThan(INCIDENT);
+
+      // The schema alert's mail has a schema section naming the new feature of its window.
+      const [first] = await mail.messagesTo(to, 1, 60_000);
+      expect(first?.Subject).toContain('new_input');
+      const lines = (await mail.message(first?.ID ?? '')).Text.split(/\r?\n/);
+      const at = lines.findIndex((l) => l.startsWith('Schema: pricing@7'));
+      expect(at).toBeGreaterThan(0);
+      const row = lines.slice(at + 1, at + 4).find((l) => l.trimStart().startsWith('new:'));
+      expect(row?.trimStart().slice('new:'.length).trim()).toBe('region');
     } finally {
       daemon.kill('SIGTERM');
       expect((await daemon.exited).code).toBe(0);

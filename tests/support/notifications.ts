@@ -52,6 +52,7 @@ export function sampleAlert(overrides: Partial<AlertSnapshot> = {}): AlertSnapsh
     },
     stateReason: null,
     silenced: null,
+    schema: null,
     ...overrides,
   };
 }
@@ -75,6 +76,32 @@ export function sampleAlert2(overrides: Partial<AlertSnapshot> = {}): AlertSnaps
     annotations: {
       summary: 'Input drift on country (chi-square p 1.234e-5 < 0.001)',
       runbook_url: RUNBOOK_URL,
+    },
+    ...overrides,
+  });
+}
+
+/**
+ * A schema alert (`new_features > 0` on the `_dataset` schema point): two new features, one
+ * missing, one past the listed names, and one with markup in its name (names are untrusted).
+ */
+export function schemaAlert(overrides: Partial<AlertSnapshot> = {}): AlertSnapshot {
+  return sampleAlert({
+    fingerprint: '7c6b5a49382716059f8e7d6c5b4a3928',
+    rule: 'schema_changed',
+    feature: '_dataset',
+    method: 'schema',
+    statistic: 'new_features',
+    value: 2,
+    op: '>',
+    threshold: 0,
+    recoverThreshold: 0,
+    annotations: {},
+    schema: {
+      missingFeatures: ['age'],
+      wrongTypeFeatures: [],
+      newFeatures: ['new_signal', '<b>promo</b>'],
+      unlisted: { missingFeatures: 3, wrongTypeFeatures: 0, newFeatures: 0 },
     },
     ...overrides,
   });

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { PostableAlert } from '../../src/delivery/notifiers/alertmanager-body.js';
+import { firingAlert, type PostableAlert } from '../../src/delivery/notifiers/alertmanager-body.js';
 import {
   AlertmanagerNotifier,
   VALID_INTERVALS,
@@ -12,6 +12,7 @@ import {
   resolvedNotification,
   sampleAlert,
   sampleNotification,
+  schemaAlert,
   T0,
 } from '../support/notifications.js';
 import { WebhookReceiver } from '../support/webhook-receiver.js';
@@ -177,5 +178,16 @@ describe('alertmanager receivers in the rules file', () => {
       max_age: 86_400_000,
     });
     expect(loaded.policies.find((p) => p.name === 'am')?.sendResolved).toBe(true);
+  });
+});
+
+describe('alertmanager alert bodies', () => {
+  it('a schema alert names its features in the description; others do not', () => {
+    const schema = firingAlert(schemaAlert(), null, NOW, INTERVAL);
+    expect(schema.annotations.description).toContain('new features: new_signal, <b>promo</b>');
+    expect(schema.annotations.description).toContain('missing features: age (+3 more)');
+    expect(schema.annotations.description).not.toContain('wrong-type');
+    const psi = firingAlert(sampleAlert(), null, NOW, INTERVAL);
+    expect(psi.annotations.description).not.toContain('features:');
   });
 });

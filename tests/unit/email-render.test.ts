@@ -9,6 +9,7 @@ import {
   sampleAlert,
   sampleAlert2,
   sampleNotification,
+  schemaAlert,
 } from '../support/notifications.js';
 
 const OPTS = { mailDomain: 'alerts.example.com' };
@@ -132,6 +133,29 @@ describe('renderEmail', () => {
       'silenced 2026-01-15T09:00:00.000Z – 2026-01-15T10:30:00.000Z by ana (silence c0ffee): feature <store> migration',
     );
     expect(html).toContain('by ana (silence c0ffee): feature &lt;store&gt; migration');
+  });
+
+  it('follows a schema alert with a schema section naming the features; others have none', () => {
+    const { text, html } = renderEmail(
+      sampleNotification({ alerts: [schemaAlert(), sampleAlert()] }),
+      OPTS,
+    );
+    const lines = text.split('\n');
+    const at = lines.findIndex((l) => l.startsWith('Schema: fraud@3'));
+    expect(at).toBeGreaterThan(lines.findIndex((l) => l.startsWith('Alert 1/2: schema_changed')));
+    expect(at).toBeLessThan(lines.findIndex((l) => l.startsWith('Alert 2/2')));
+    const row = (label: string) =>
+      lines
+        .slice(at + 1, at + 4)
+        .find((l) => l.trimStart().startsWith(`${label}:`))
+        ?.slice(`  ${label}:`.length)
+        .trim();
+    expect(row('new')).toBe('new_signal, <b>promo</b>');
+    expect(row('missing')).toBe('age (+3 more)');
+    expect(row('wrong type')).toBe('none');
+    expect(lines.filter((l) => l.startsWith('Schema:'))).toHaveLength(1);
+    expect(html).toContain('new_signal, &lt;b&gt;promo&lt;/b&gt;');
+    expect(html).not.toContain('<b>promo');
   });
 
   it('escapes every untrusted string in the HTML part and links only http(s) URLs', () => {

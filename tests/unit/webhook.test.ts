@@ -13,7 +13,12 @@ import {
   WebhookNotifier,
   type WebhookNotifierOptions,
 } from '../../src/delivery/notifiers/webhook.js';
-import { resolvedNotification, sampleNotification } from '../support/notifications.js';
+import {
+  resolvedNotification,
+  sampleAlert,
+  sampleNotification,
+  schemaAlert,
+} from '../support/notifications.js';
 
 const SECRET = 'whsec_' + Buffer.from('current secret, 32 bytes long...').toString('base64');
 const ROTATED = 'whsec_' + Buffer.from('previous secret, still accepted!').toString('base64');
@@ -386,6 +391,32 @@ describe('webhook bodies', () => {
       source: 'driftwatch/prod-1',
       type: 'io.driftwatch.alert.resolved',
     });
+  });
+
+  it('a schema alert carries its feature names: a schema object, and in pager and Slack text', () => {
+    const n = sampleNotification({ alerts: [schemaAlert(), sampleAlert()] });
+    const expected = {
+      missing_features: ['age'],
+      wrong_type_features: [],
+      new_features: ['new_signal', '<b>promo</b>'],
+      unlisted: { missing_features: 3, wrong_type_features: 0, new_features: 0 },
+    };
+    const standard = JSON.parse(renderWebhookBody(n, 'standard', { source: 'prod-1' })) as {
+      data: { alerts: { schema: unknown }[] };
+    };
+    expect(standard.data.alerts.map((a) => a.schema)).toEqual([expected, null]);
+
+    const pd = JSON.parse(
+      renderWebhookBody(n, 'pagerduty', { source: 'prod-1', routingKey: 'rk' }),
+    ) as { payload: { summary: string; custom_details: { alerts: { schema: unknown }[] } } };
+    expect(pd.payload.custom_details.alerts.map((a) => a.schema)).toEqual([expected, null]);
+    expect(pd.payload.summary).toContain('new_signal');
+
+    const slack = JSON.parse(renderWebhookBody(n, 'slack', { source: 'prod-1' })) as {
+      text: string;
+    };
+    expect(slack.text).toContain('new_signal, &lt;b&gt;promo&lt;/b&gt;');
+    expect(slack.text).toContain('age (+3 more)');
   });
 
   it('pagerduty: trigger then resolve on one dedup_key, with runbook link and mapped severity', () => {

@@ -164,7 +164,13 @@ describe('rules on ops and schema points', () => {
   const observations = points.map(toObservation);
 
   it('the backtest reads back from InfluxDB what the daemon read live', () => {
-    for (const p of points.filter((x) => x.kind === 'model' || x.kind === 'summary')) {
+    // A second window with 20 new names: the schema point's longest name list.
+    const wide = Array.from({ length: 30 }, (_, i) => ({
+      ...eventOf(1),
+      features: { amount: 1, kind: 'a', [`extra_${String(i).padStart(2, '0')}`]: 1 },
+    }));
+    const widePoints = evaluateWindow(windowOf(wide), DEFAULT_WINDOW_DRIFT_SETTINGS);
+    const readBack = (p: WindowPoint) => {
       const line = toPoint(p, 'drift').toLineProtocol() ?? '';
       const row: Record<string, unknown> = { _time: p.windowEnd };
       const [head = '', fields = ''] = line.split(' ');
@@ -172,13 +178,30 @@ describe('rules on ops and schema points', () => {
         const [k = '', v = ''] = tag.split('=');
         row[k] = v;
       }
+      // Commas inside a quoted name list are not field separators (no `name=` follows them).
       for (const field of fields.split(/,(?=[a-z_0-9]+=)/)) {
         const [k = '', v = ''] = field.split(/=(.*)/s);
         row[k] = v.startsWith('"') ? v.slice(1, -1) : Number(v.replace(/i$/, ''));
       }
-      const live = toObservation(p);
-      expect(observationFromRow(row)).toEqual(live);
+      return observationFromRow(row);
+    };
+    for (const p of [...points, ...widePoints].filter(
+      (x) => x.kind === 'model' || x.kind === 'summary',
+    )) {
+      expect(readBack(p)).toEqual(toObservation(p));
     }
+    // The name lists are what travels, not only the counts.
+    const schema = observations.find((o) => o.method === 'schema');
+    expect(schema?.details).toEqual({
+      missing_feature_names: 'age',
+      wrong_type_feature_names: 'amount',
+      new_feature_names: 'new_signal',
+    });
+    const wideSchema = readBack(modelPoint(widePoints, 'schema'));
+    expect(wideSchema?.details?.new_feature_names?.split(',')).toHaveLength(MAX_NEW_FEATURE_NAMES);
+    expect(wideSchema?.details?.missing_feature_names).toBe('age');
+    // Other points carry no text fields: their observations are as before.
+    expect(observations.find((o) => o.method === 'ops')).not.toHaveProperty('details');
   });
 
   it('a volume rule sees a window below min_samples; latency, errors and schema rules fire', () => {

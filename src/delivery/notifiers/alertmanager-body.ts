@@ -8,6 +8,7 @@
  * a few re-post intervals ahead (as Prometheus does), so Alertmanager resolves them by itself
  * if driftwatch stops re-posting; resolved alerts carry their end, at the latest now.
  */
+import { schemaText } from './schema-text.js';
 import { silencedText } from './silence-text.js';
 import type { AlertNotification, AlertSnapshot } from '../../../alert-engine/model.js';
 
@@ -53,6 +54,7 @@ function annotationsOf(a: AlertSnapshot, dashboard: string | null): Record<strin
     description:
       `${a.rule}: ${a.statistic} ${num(a.value)} ${a.op} ${num(a.threshold)} in the window ` +
       `${iso(a.windowStart)} – ${iso(a.windowEnd)} (${a.samples} samples, baseline ${a.baseline})` +
+      (a.schema ? `; ${schemaText(a.schema)}` : '') +
       (a.stateReason ? `; ${a.stateReason}` : '') +
       (a.silenced ? `; ${silencedText(a.silenced)}` : ''),
     ...a.annotations,

@@ -2,11 +2,13 @@
  * A format-neutral description of a notification that both email bodies are rendered from,
  * so they cannot disagree.
  */
+import { namesText } from './schema-text.js';
 import { silencedText } from './silence-text.js';
 import type {
   AlertNotification,
   AlertSnapshot,
   RetrainEvidence,
+  SchemaNames,
 } from '../../../alert-engine/model.js';
 import { compare, isOperator } from '../../../alert-engine/rule.js';
 import { fmtCount, fmtNum, iso } from './email-format.js';
@@ -60,7 +62,10 @@ export function describe(n: AlertNotification): Doc {
   const doc: Doc = {
     headline: headline(n, mv, firing, resolved),
     subline: subline(n),
-    sections: n.alerts.map((a, i) => alertSection(a, i + 1, n.alerts.length)),
+    sections: n.alerts.flatMap((a, i) => {
+      const section = alertSection(a, i + 1, n.alerts.length);
+      return a.schema ? [section, schemaSection(a, a.schema)] : [section];
+    }),
     links: [],
     footer: [
       ...(n.truncatedAlerts > 0
@@ -173,6 +178,24 @@ function alertSection(a: AlertSnapshot, index: number, total: number): Section {
   const title = `Alert ${index}/${total}: ${a.rule} on ${a.feature} — ${a.status.toUpperCase()}`;
   const summary = a.annotations.summary;
   return summary ? { title, lead: summary, rows, notes } : { title, rows, notes };
+}
+
+/** Row labels of the schema section (short: the text part aligns labels in 15 columns). */
+const SCHEMA_ROWS = [
+  ['newFeatures', 'new'],
+  ['missingFeatures', 'missing'],
+  ['wrongTypeFeatures', 'wrong type'],
+] as const;
+
+/**
+ * Right after a schema alert: which features its window's counts are about, so on-call can go
+ * to the producer without querying InfluxDB for the point's name fields.
+ */
+function schemaSection(a: AlertSnapshot, schema: SchemaNames): Section {
+  return {
+    title: `Schema: ${a.model}@${a.modelVersion}, window ${iso(a.windowStart)} – ${iso(a.windowEnd)}`,
+    rows: SCHEMA_ROWS.map(([key, label]) => [label, txt(namesText(schema, key))]),
+  };
 }
 
 /** `psi = 0.3124 — breaching: fires when > 0.25, recover threshold 0.15`. */

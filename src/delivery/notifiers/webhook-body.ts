@@ -27,8 +27,11 @@
  *                             model, model_version, feature, method, window, baseline, statistic,
  *                             value, correction, op, threshold, recover_threshold, window_start,
  *                             window_end, samples, starts_at, ends_at, labels, annotations,
- *                             state_reason }; correction is { method, tests } when value is a
- *                             p-value adjusted across a window's features, else null
+ *                             state_reason, silenced, schema }; correction is { method, tests }
+ *                             when value is a p-value adjusted across a window's features, else
+ *                             null; schema is null but for schema alerts: { missing_features,
+ *                             wrong_type_features, new_features (names, at most 20 each),
+ *                             unlisted: { the same three: names past those } }
  *   data.truncated_alerts   alerts of the group not listed (at most 100 are; firing, severe first)
  *   data.links              { dashboard, runbook } (null when not configured)
  *   data.retrain            null, or { request_id, model, model_version, baseline, window_start,
@@ -39,6 +42,7 @@
  *
  * `slack` — a Slack-compatible incoming-webhook message (`text` fallback + mrkdwn `blocks`).
  */
+import { schemaJson, schemaText } from './schema-text.js';
 import { silencedJson, silencedText } from './silence-text.js';
 import type {
   AlertNotification,
@@ -129,6 +133,7 @@ function snapshot(a: AlertSnapshot): Record<string, unknown> {
     annotations: a.annotations,
     state_reason: a.stateReason,
     silenced: silencedJson(a.silenced),
+    schema: schemaJson(a.schema),
   };
 }
 
@@ -198,7 +203,8 @@ function alertLine(a: AlertSnapshot): string {
   const reason = a.stateReason ? ` [${a.stateReason}]` : '';
   const flap = a.flapping ? ' [flapping]' : '';
   const silenced = a.silenced ? ` [${silencedText(a.silenced)}]` : '';
-  return `${a.feature} ${a.method} ${a.statistic}=${formatValue(a.value)} (${a.op} ${formatValue(a.threshold)})${reason}${flap}${silenced}`;
+  const schema = a.schema ? ` [${schemaText(a.schema)}]` : '';
+  return `${a.feature} ${a.method} ${a.statistic}=${formatValue(a.value)} (${a.op} ${formatValue(a.threshold)})${schema}${reason}${flap}${silenced}`;
 }
 
 function headline(n: AlertNotification): string {
@@ -275,6 +281,7 @@ export function pagerDutyBody(n: AlertNotification, opts: WebhookBodyOptions): o
           state_reason: a.stateReason,
           flapping: a.flapping,
           silenced: silencedJson(a.silenced),
+          schema: schemaJson(a.schema),
         })),
         ...(n.retrain ? { retrain: retrainEvidence(n.retrain) } : {}),
       },

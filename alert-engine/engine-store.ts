@@ -49,7 +49,7 @@ export class EngineStore {
   /** Per model and version: the newest window end evaluated (replays of older ones are skipped). */
   readonly evaluated = new Map<string, number>();
   /** Per model and version (same keys): its first window's start and newest window's length. */
-  readonly versionStarts = new Map<string, { first: number; windowMs: number }>();
+  readonly versionStarts = new Map<string, { first: number; last: number; windowMs: number }>();
   /** Versions superseded or retired at the clock (derived, not persisted). */
   superseded = new Map<string, Supersession>();
   readonly stale = new Map<string, StaleCursor>();
@@ -120,6 +120,7 @@ export class EngineStore {
       // Records of older versions lack the start: the newest window is the best known.
       this.versionStarts.set(id, {
         first: typeof v.first === 'number' ? v.first : upTo,
+        last: typeof v.last === 'number' ? v.last : upTo,
         windowMs: typeof v.windowMs === 'number' ? v.windowMs : 0,
       });
     } else if (kind === 's') this.stale.set(id, value as StaleCursor);
@@ -132,8 +133,14 @@ export class EngineStore {
     this.evaluated.set(modelKey, windowEnd);
     const known = this.versionStarts.get(modelKey);
     const windowMs = windowEnd - windowStart;
-    if (!known) this.versionStarts.set(modelKey, { first: windowStart, windowMs });
-    else known.windowMs = windowMs;
+    if (!known) {
+      this.versionStarts.set(modelKey, { first: windowStart, last: windowEnd, windowMs });
+    } else if (known.windowMs === 0 || windowMs <= known.windowMs) {
+      // Only the smallest windows say the version is served: a stopped version's larger
+      // windows still close after its last event.
+      known.last = windowEnd;
+      known.windowMs = windowMs;
+    }
     this.dirty.add(`e/${modelKey}`);
   }
 
@@ -151,7 +158,7 @@ export class EngineStore {
         model,
         version,
         first: start?.first ?? last,
-        last,
+        last: start?.last ?? last,
         windowMs: start?.windowMs ?? 0,
       };
     }

@@ -1,4 +1,4 @@
-import { windowsFor, type WindowsOrDuration } from './rule.js';
+import type { WindowsOrDuration } from './rule.js';
 
 /**
  * Model versions that no longer serve. A version is superseded when a newer one (first window
@@ -77,7 +77,12 @@ export function supersededVersions(
     for (const old of versions) {
       const key = `${old.model}${sep}${old.version}`;
       if (out.has(key)) continue;
-      const waitMs = windowsFor(policy.supersedeAfter, old.windowMs) * old.windowMs;
+      // A window count needs the window's length; records from before it was kept have none.
+      if (old.windowMs === 0 && typeof policy.supersedeAfter === 'number') continue;
+      const waitMs =
+        typeof policy.supersedeAfter === 'number'
+          ? policy.supersedeAfter * old.windowMs
+          : policy.supersedeAfter.ms;
       const by = newestSuccessor(versions, old, waitMs);
       if (!by) continue;
       out.set(key, {

@@ -36,13 +36,14 @@ export class HoppingViews {
   }
 
   /**
-   * A partial of a pane closed before a restart, read again because a view still needs it:
-   * merged back into the retained pane (never emitted again).
+   * A partial of a pane already closed — read again after a restart, or late — merged into
+   * the retained pane for the views still to come (the pane itself is never emitted again).
    */
   replay(window: Window, offset: number): void {
     const panes = this.panesOf(window);
     const known = panes.get(window.start);
     if (!known) panes.set(window.start, { window, firstOffset: offset });
+    // Window.merge needs the same Baseline object (a reloaded baseline is another one).
     else if (known.window.baseline === window.baseline) known.window.merge(window);
   }
 

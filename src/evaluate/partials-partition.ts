@@ -15,7 +15,7 @@ export interface EvaluateCheckpoint {
   readTo?: number;
 }
 
-export type PartialOutcome = 'merged' | 'late' | 'baseline-changed';
+export type PartialOutcome = 'merged' | 'late' | 'replayed' | 'baseline-changed';
 
 interface SourceState {
   watermark: number;
@@ -79,17 +79,14 @@ export class PartialsPartition {
 
   addPartial(window: Window, offset: number): PartialOutcome {
     if (window.end <= this.closed) {
+      // A pane a hopping view still needs takes the partial whether it is read again after a
+      // restart or arrives late: a restarted run then builds the same views as one that was
+      // never interrupted. Only partials first read now count as late.
       const views = this.views;
-      if (
-        views &&
-        offset < this.replayTo &&
-        views.isPane(window) &&
-        window.end > this.closed - views.horizonMs
-      ) {
+      if (views?.isPane(window) && window.end > this.closed - views.horizonMs) {
         views.replay(window, offset);
-        return 'merged';
       }
-      return 'late';
+      return offset < this.replayTo ? 'replayed' : 'late';
     }
     const key = `${window.model}\u0000${window.modelVersion}\u0000${window.start}\u0000${window.end}`;
     const open = this.open.get(key);

@@ -1,6 +1,7 @@
 import {
   CALIBRATION_BINS,
   ClassificationQuality,
+  MAX_QUALITY_CLASSES,
   RegressionQuality,
 } from '../../detectors/index.js';
 import { WindowQuality, type LabelledPredictions } from '../windows/window-quality.js';
@@ -76,7 +77,9 @@ function readClassification(body: ByteReader): ClassificationQuality {
   const positiveClass =
     body.u8('positive class flag') === 1 ? body.string('positive class') : undefined;
   const classNames: string[] = [];
-  for (let k = body.count('quality classes', 1); k > 0; k--) classNames.push(body.string('class'));
+  for (let k = body.count('quality classes', 1, MAX_QUALITY_CLASSES); k > 0; k--) {
+    classNames.push(body.string('class'));
+  }
   const confusion = new Float64Array(classNames.length * classNames.length);
   for (let i = 0; i < confusion.length; i++) confusion[i] = body.varint('confusion count');
   const n = body.varint('labelled');

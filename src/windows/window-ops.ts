@@ -71,7 +71,9 @@ export class WindowOps {
   }
 
   addNewFeature(name: string): void {
-    countBounded(this.newFeatures, name, 1, MAX_NEW_FEATURE_NAMES, () => this.otherNewFeatures++);
+    countBounded(this.newFeatures, name, 1, MAX_NEW_FEATURE_NAMES, (n) => {
+      this.otherNewFeatures += n;
+    });
   }
 
   merge(other: WindowOps): void {
@@ -96,8 +98,8 @@ export class WindowOps {
       this.wrongType[i] = (this.wrongType[i] as number) + (other.wrongType[i] ?? 0);
     }
     for (const [name, count] of other.newFeatures) {
-      countBounded(this.newFeatures, name, count, MAX_NEW_FEATURE_NAMES, () => {
-        this.otherNewFeatures += count;
+      countBounded(this.newFeatures, name, count, MAX_NEW_FEATURE_NAMES, (n) => {
+        this.otherNewFeatures += n;
       });
     }
     this.otherNewFeatures += other.otherNewFeatures;
@@ -116,23 +118,43 @@ export class WindowOps {
   }
 
   private countClass(name: string, count: number): void {
-    countBounded(this.classes, name, count, MAX_TRACKED_CLASSES, () => {
-      this.otherClasses += count;
+    countBounded(this.classes, name, count, MAX_TRACKED_CLASSES, (n) => {
+      this.otherClasses += n;
     });
   }
 }
 
+/**
+ * Counts `name` among the `bound` names that sort first; the rest go to `overflow`. Keeping
+ * the first-sorting names (not the first seen) makes the result independent of the order
+ * events and partials arrive in: a name evicted (the largest kept) or refused never sorts
+ * before the kept ones again, so no name is ever counted partly by name, partly as the rest.
+ */
 function countBounded(
   map: Map<string, number>,
   name: string,
   count: number,
   bound: number,
-  overflow: () => void,
+  overflow: (count: number) => void,
 ): void {
   const known = map.get(name);
-  if (known !== undefined) map.set(name, known + count);
-  else if (map.size < bound) map.set(name, count);
-  else overflow();
+  if (known !== undefined) {
+    map.set(name, known + count);
+    return;
+  }
+  if (map.size < bound) {
+    map.set(name, count);
+    return;
+  }
+  let largest: string | undefined;
+  for (const k of map.keys()) if (largest === undefined || k > largest) largest = k;
+  if (largest === undefined || name > largest) {
+    overflow(count);
+    return;
+  }
+  overflow(map.get(largest) ?? 0);
+  map.delete(largest);
+  map.set(name, count);
 }
 
 // eslint-disable-next-line no-control-regex

@@ -218,17 +218,18 @@ export class Windower {
 
   /**
    * Counts an event of a watched model version that no window took (late, or refused for a
-   * timestamp too far ahead) in that version's oldest open window, for its ops point. None
-   * open: only the metrics count it.
+   * timestamp too far ahead) in that version's newest open base window, for its ops point.
+   * None open: only the metrics count it.
    */
   countUnwindowed(log: PredictionLog, why: 'late' | 'future'): void {
     const bySize = this.open.get(log.model)?.get(log.model_version)?.bySize;
-    let oldest: Window | undefined;
-    // The base size's windows: every event of the version counts there once.
-    for (const w of bySize?.[0]?.values() ?? []) if (!oldest || w.start < oldest.start) oldest = w;
-    if (!oldest) return;
-    if (why === 'late') oldest.ops.lateEvents++;
-    else oldest.ops.futureEvents++;
+    // The newest base window: after a restart the windows still open are the same ones minus
+    // those that closed, so the replayed event lands where it did, or (already written) nowhere.
+    let newest: Window | undefined;
+    for (const w of bySize?.[0]?.values() ?? []) if (!newest || w.start > newest.start) newest = w;
+    if (!newest) return;
+    if (why === 'late') newest.ops.lateEvents++;
+    else newest.ops.futureEvents++;
   }
 
   /** The baseline events of this (model, version) are compared with, while it has an entry. */

@@ -93,6 +93,31 @@ describe('hopping windows from panes (stage 2)', () => {
     expect([...before, ...after]).toEqual(whole);
   });
 
+  it('a late partial of a retained pane counts in the views to come, the same after a restart', () => {
+    const log = partialsLog(6);
+    // After minute 2 closed, a straggler of minute 1 (source 0) arrives: late for the pane's
+    // own point, but the views ending at minutes 3 and 4 still cover minute 1.
+    const straggler = partialsLog(2)[3];
+    if (straggler?.kind !== 'partial') throw new Error('minute 1, source 0');
+    log.splice(9, 0, straggler);
+    const q = new PartialsPartition(0, [0, 1], none, HOPPING);
+    const whole = run(q, log, 0, log.length);
+    const plain = run(new PartialsPartition(0, [0, 1], none, HOPPING), partialsLog(6), 0, 18);
+    // The view ending at minute 4 (minutes 1–3) holds the straggler's 2 events more than without it.
+    const view = (out: typeof whole, end: number) =>
+      out.find(([s, e]) => e === end && e - s === 3 * MINUTE)?.[2] ?? 0;
+    expect(view(whole, 3 * MINUTE)).toBe(view(plain, 3 * MINUTE));
+    expect(view(whole, 4 * MINUTE) - view(plain, 4 * MINUTE)).toBe(2);
+    const first = new PartialsPartition(0, [0, 1], none, HOPPING);
+    const crashAt = 13;
+    const before = run(first, log, 0, crashAt);
+    const { offset, checkpoint } = first.checkpoint(crashAt);
+    const restored = decodeCheckpoint(encodeCheckpoint(checkpoint));
+    const again = new PartialsPartition(0, [0, 1], restored, HOPPING);
+    const after = run(again, log, offset, log.length);
+    expect([...before, ...after]).toEqual(whole);
+  });
+
   it('without hopping sizes a closed window met again is late, as before', () => {
     const q = new PartialsPartition(0, [0, 1], none);
     const log = partialsLog(2);

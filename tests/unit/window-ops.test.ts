@@ -125,6 +125,32 @@ describe('ops and schema points of a window', () => {
     expect(schema.ints.new_feature_other).toBe(30 - MAX_NEW_FEATURE_NAMES);
   });
 
+  it('keeps the same names past the bound whatever order partitions merge in', () => {
+    const part = (source: number) =>
+      windowOf(
+        Array.from({ length: 30 }, (_, i) => ({
+          ...eventOf(1),
+          features: {
+            amount: 1,
+            kind: 'a',
+            [`x_${String((i * 7 + source * 13) % 40).padStart(2, '0')}`]: 1,
+          },
+          prediction: `class_${String((i * 11 + source * 5) % 70).padStart(2, '0')}`,
+        })),
+        source,
+      );
+    const forward = windowOf([]);
+    const backward = windowOf([]);
+    for (const s of [0, 1, 2]) forward.merge(part(s));
+    for (const s of [2, 1, 0]) backward.merge(part(s));
+    expect([...backward.ops.newFeatures].sort()).toEqual([...forward.ops.newFeatures].sort());
+    expect(backward.ops.otherNewFeatures).toBe(forward.ops.otherNewFeatures);
+    expect([...backward.ops.classes].sort()).toEqual([...forward.ops.classes].sort());
+    expect(backward.ops.otherClasses).toBe(forward.ops.otherClasses);
+    expect(forward.ops.newFeatures.size).toBe(MAX_NEW_FEATURE_NAMES);
+    expect([...forward.ops.newFeatures.keys()].sort().at(-1)).toBe('x_19');
+  });
+
   it('merges exactly across partitions: partials encoded, decoded and merged', () => {
     const numeric = EVENTS.map((e, i) => ({ ...e, prediction: i / 7 }));
     const whole = windowOf([]);

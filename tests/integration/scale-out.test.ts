@@ -34,10 +34,11 @@ const env = { INFLUX_TOKEN: services.influx.token };
 /** Which replica dies when: printed, and SCALE_SEED=<n> replays the same choices. */
 const SEED = Number(process.env.SCALE_SEED ?? Date.now() % 1_000_000);
 /**
- * Per window and model: 3 features × (2 methods + 1 summary) + the dataset-level point. Every
- * window has enough samples for every method, so no point is left out.
+ * Per window and model: 3 features × (2 methods + 1 summary) + the dataset-level point + the
+ * ops and schema points (the logs carry no prediction or label: no class or quality point).
+ * Every window has enough samples for every method, so no point is left out.
  */
-const POINTS = SCALE_WINDOWS * SCALE_MODELS.length * (3 * 3 + 1);
+const POINTS = SCALE_WINDOWS * SCALE_MODELS.length * (3 * 3 + 1 + 2);
 const LATE = 'driftwatch_events_late_total';
 const CONSUMED = 'driftwatch_messages_consumed_total';
 const MULTI_REPLICA_WAIT_MS = 120_000;

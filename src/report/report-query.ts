@@ -2,6 +2,8 @@ import type { InfluxDB } from '@influxdata/influxdb-client';
 import { DriftwatchError } from '../errors.js';
 import { SUMMARY_METHOD } from '../drift/window-points.js';
 import type { AlertTransitionRow, SeriesPoint } from './report-data.js';
+import { parseDuration } from '../config/duration.js';
+import { MODEL_POINT_METHODS } from '../drift/model-points.js';
 
 export interface ReportRange {
   model: string;
@@ -66,10 +68,16 @@ export async function queryReport(
   const series = new Map<string, Map<string, SeriesPoint[]>>();
   const summaries = new Map<number, Map<string, number[]>>();
   let baselineHash: string | undefined;
-  for (const r of rows) {
+  // The report draws the base windows: the shortest length present (windows.size), not the
+  // additional or hopping lengths written beside them.
+  const lengths = rows.map((r) => parseDuration(String(r.window)) ?? Infinity);
+  const baseLength = Math.min(...lengths);
+  for (const [i, r] of rows.entries()) {
     const time = Date.parse(String(r._time));
     const feature = String(r.feature);
     const method = String(r.method);
+    // Model-level points (ops, schema, classes, quality) are not drift of a feature.
+    if (MODEL_POINT_METHODS.has(method) || lengths[i] !== baseLength) continue;
     baselineHash = String(r.baseline);
     if (method === SUMMARY_METHOD) {
       if (typeof r.counts !== 'string' || r.counts === '') continue;

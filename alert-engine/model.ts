@@ -70,34 +70,44 @@ export const DETAILS = [
 ] as const;
 export type DetailName = (typeof DETAILS)[number];
 
-/** Numbers of the model-level points that rules read directly. */
-export const MEASURES = [
-  'events',
-  'events_per_second',
-  'late_events',
-  'future_events',
-  'error_share',
-  'latency_p50',
-  'latency_p90',
-  'latency_p99',
-  'missing_features',
-  'new_features',
-  'wrong_type_features',
-  'class_share',
-  'label_coverage',
-  'accuracy',
-  'precision',
-  'recall',
-  'f1',
-  'roc_auc',
-  'log_loss',
-  'calibration_error',
-  'mae',
-  'rmse',
-  'mape',
-  'bias',
-] as const;
-export type MeasureName = (typeof MEASURES)[number];
+/**
+ * The numbers rules read directly from the model-level points, by the points' method tag: a
+ * statistic is read only from its own points (`precision` from `quality` and `quality_class`).
+ */
+export const MEASURES_BY_METHOD = {
+  ops: [
+    'events',
+    'events_per_second',
+    'late_events',
+    'future_events',
+    'error_share',
+    'latency_p50',
+    'latency_p90',
+    'latency_p99',
+  ],
+  schema: ['missing_features', 'new_features', 'wrong_type_features'],
+  prediction_class: ['class_share'],
+  new_feature: [],
+  quality: [
+    'label_coverage',
+    'accuracy',
+    'precision',
+    'recall',
+    'f1',
+    'roc_auc',
+    'log_loss',
+    'calibration_error',
+    'mae',
+    'rmse',
+    'mape',
+    'bias',
+  ],
+  quality_class: ['precision', 'recall', 'f1'],
+} as const;
+export type MeasureName = (typeof MEASURES_BY_METHOD)[keyof typeof MEASURES_BY_METHOD][number];
+export const MEASURES: readonly MeasureName[] = [
+  ...new Set<MeasureName>(Object.values(MEASURES_BY_METHOD).flat()),
+];
 
 /** A multiple-test correction as the on-call engineer reads it: method and family size. */
 export interface PValueAdjustment {

@@ -1,5 +1,10 @@
 import type { Matcher } from './glob.js';
-import type { DriftObservation, MeasureName, Severity } from './model.js';
+import {
+  MEASURES_BY_METHOD,
+  type DriftObservation,
+  type MeasureName,
+  type Severity,
+} from './model.js';
 
 export type RuleStatistic =
   | 'value'
@@ -142,40 +147,9 @@ const POINT_STATISTICS: ReadonlyMap<string, ReadonlySet<RuleStatistic>> = new Ma
       'wrong_type_share',
     ]),
   ],
-  [
-    'ops',
-    new Set<RuleStatistic>([
-      'events',
-      'events_per_second',
-      'late_events',
-      'future_events',
-      'error_share',
-      'latency_p50',
-      'latency_p90',
-      'latency_p99',
-    ]),
-  ],
-  ['schema', new Set<RuleStatistic>(['missing_features', 'new_features', 'wrong_type_features'])],
-  ['prediction_class', new Set<RuleStatistic>(['class_share'])],
-  ['new_feature', new Set<RuleStatistic>()],
-  [
-    'quality',
-    new Set<RuleStatistic>([
-      'label_coverage',
-      'accuracy',
-      'precision',
-      'recall',
-      'f1',
-      'roc_auc',
-      'log_loss',
-      'calibration_error',
-      'mae',
-      'rmse',
-      'mape',
-      'bias',
-    ]),
-  ],
-  ['quality_class', new Set<RuleStatistic>(['precision', 'recall', 'f1'])],
+  ...Object.entries(MEASURES_BY_METHOD).map(
+    ([method, measures]) => [method, new Set<RuleStatistic>(measures)] as const,
+  ),
 ]);
 
 /** Statistics that count windows' events or features, not values: min_samples does not gate. */

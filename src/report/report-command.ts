@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { BaselineStore } from '../baseline/store.js';
 import type { Config } from '../config/schema.js';
 import { DriftwatchError } from '../errors.js';
-import { influxClient, influxTargetOf } from '../sinks/influx-client.js';
+import { influxReaderOf } from '../sinks/influx-client.js';
 import { queryReport, type ReportRange } from './report-query.js';
 import { renderReport } from './render.js';
 
@@ -16,13 +16,9 @@ export async function writeReport(
   if (!(range.from < range.to)) {
     throw new DriftwatchError('CLI_USAGE', '--from must be before --to');
   }
-  const target = influxTargetOf(config);
   const queried = await queryReport(
     {
-      client: influxClient(target, 60_000),
-      org: target.org,
-      bucket: target.bucket,
-      measurement: target.measurement,
+      ...influxReaderOf(config),
       alertsMeasurement: config.alerts?.measurement ?? 'driftwatch_alerts',
     },
     range,

@@ -1,4 +1,4 @@
-import type { InfluxDB } from '@influxdata/influxdb-client';
+import type { InfluxReader } from '../sinks/influx-client.js';
 import { DriftwatchError } from '../errors.js';
 import { SUMMARY_METHOD } from '../drift/window-points.js';
 import type { AlertTransitionRow, SeriesPoint } from './report-data.js';
@@ -15,12 +15,7 @@ export interface ReportRange {
   windowEnd?: number | undefined;
 }
 
-export interface ReportSource {
-  client: InfluxDB;
-  org: string;
-  bucket: string;
-  /** The drift measurement (influx.measurement). */
-  measurement: string;
+export interface ReportSource extends InfluxReader {
   /** The alert transitions' measurement (alerts.influx.measurement). */
   alertsMeasurement: string;
 }

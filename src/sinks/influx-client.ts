@@ -68,3 +68,22 @@ export function influxTargetOf(config: Config): Config['influx'] & InfluxConnect
   const tls = clientTlsOptions(config.influx.tls, config.secrets.tls?.influx);
   return { ...config.influx, token: config.secrets.influxToken, ...(tls ? { tls } : {}) };
 }
+
+/** What the offline readers (report, model status) query: the drift measurement of the bucket. */
+export interface InfluxReader {
+  client: InfluxDB;
+  org: string;
+  bucket: string;
+  measurement: string;
+}
+
+/** A client for reading the config's bucket back, with a timeout fit for a large range. */
+export function influxReaderOf(config: Config, timeoutMs = 60_000): InfluxReader {
+  const target = influxTargetOf(config);
+  return {
+    client: influxClient(target, timeoutMs),
+    org: target.org,
+    bucket: target.bucket,
+    measurement: target.measurement,
+  };
+}

@@ -5,6 +5,7 @@ import type { Producer } from 'kafkajs';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { predictionLogs, type SyntheticSpec } from '../../scripts/synthetic.js';
+import { cli } from '../support/cli.js';
 import { Mailpit } from '../support/mailpit.js';
 import { DaemonProcess, writeDaemonConfig } from '../support/daemon-process.js';
 import {
@@ -167,6 +168,57 @@ describe(`ops and schema series against real Kafka and InfluxDB (${inject('servi
       expect(at).toBeGreaterThan(0);
       const row = lines.slice(at + 1, at + 4).find((l) => l.trimStart().startsWith('new:'));
       expect(row?.trimStart().slice('new:'.length).trim()).toBe('region');
+
+      // `driftwatch model status` reads the same series back: the last three windows' volume,
+      // latency and errors, and the newest window's schema change.
+      const status = cli(
+        [
+          'model',
+          'status',
+          'pricing',
+          '--config',
+          configFile,
+          '--from',
+          new Date(T0).toISOString(),
+          '--to',
+          new Date(T0 + 10 * MINUTE).toISOString(),
+        ],
+        { INFLUX_TOKEN: services.influx.token },
+      );
+      expect(status.stderr).toBe('');
+      expect(status.status).toBe(0);
+      const text = status.stdout;
+      expect(text).toContain('pricing 7, 1m windows: the last 3, ending 2026-01-02T00:05:00.000Z');
+      const cells = (label: string) =>
+        text
+          .split('\n')
+          .find((l) => l.trimStart().startsWith(`${label} `))
+          ?.trim()
+          .slice(label.length)
+          .trim()
+          .split(/\s{3,}/);
+      expect(cells('events')).toEqual(['600', '200', '200']);
+      expect(text).toMatch(/wrong-type features +a\n/);
+      expect(text).toMatch(/new features +region \(200 events\)/);
+      const json = cli(
+        [
+          'model',
+          'status',
+          'pricing',
+          '-c',
+          configFile,
+          '--from',
+          String(T0),
+          '--to',
+          String(T0 + 10 * MINUTE),
+          '--last',
+          '5',
+          '--json',
+        ],
+        { INFLUX_TOKEN: services.influx.token },
+      );
+      const parsed = JSON.parse(json.stdout) as { windows: { ops: { events: number } }[] };
+      expect(parsed.windows.map((w) => w.ops.events)).toEqual([600, 600, 600, 200, 200]);
     } finally {
       daemon.kill('SIGTERM');
       expect((await daemon.exited).code).toBe(0);

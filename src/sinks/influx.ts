@@ -2,8 +2,7 @@ import type { InfluxDB } from '@influxdata/influxdb-client';
 import { Point, setLogger } from '@influxdata/influxdb-client';
 import { influxClient, type InfluxConnection } from './influx-client.js';
 import type { Logger } from '../logger.js';
-import { formatDuration } from '../config/duration.js';
-import { SUMMARY_METHOD, type WindowPoint } from '../drift/window-points.js';
+import { SUMMARY_METHOD, windowTagOf, type WindowPoint } from '../drift/window-points.js';
 
 export interface InfluxTarget extends InfluxConnection {
   org: string;
@@ -22,7 +21,7 @@ export function toPoint(result: WindowPoint, measurement: string): Point {
     .tag('feature', result.feature)
     .tag('method', result.kind === 'summary' ? SUMMARY_METHOD : result.method)
     .tag('baseline', result.baselineHash)
-    .tag('window', formatDuration(result.windowEnd - result.windowStart))
+    .tag('window', windowTagOf(result))
     .intField('n', result.n)
     .intField('missing', result.missing)
     .timestamp(result.windowEnd);

@@ -25,6 +25,8 @@ export function toPoint(result: WindowPoint, measurement: string): Point {
     .intField('n', result.n)
     .intField('missing', result.missing)
     .timestamp(result.windowEnd);
+  // A count window's span varies: its start is written beside the end (the point's time).
+  if (result.windowTag !== undefined) point.intField('window_start', result.windowStart);
   // A number that is not defined for this point is left out, never written as NaN.
   const float = (name: string, value: number | null | undefined) => {
     // InfluxDB rejects NaN/±Infinity, and a rejected batch would be retried forever.

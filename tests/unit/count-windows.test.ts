@@ -13,7 +13,10 @@ import {
 } from '../../src/drift/window-points.js';
 import { toPoint } from '../../src/sinks/influx.js';
 import { toObservation } from '../../src/alerting/observation.js';
-import type { Window } from '../../src/windows/window.js';
+import { observationFromRow } from '../../src/tools/backtest-source.js';
+import { Window } from '../../src/windows/window.js';
+import { engineOf, rule } from '../support/rules.js';
+import { amountBaseline } from '../support/baselines.js';
 import { feed, MINUTE, paneLog, type PaneEntry, type Traffic } from '../support/pane-log.js';
 
 const none = { closedUpTo: -Infinity, watermarks: new Map<number, number>() };
@@ -182,11 +185,83 @@ describe('count windows (stage 2)', () => {
       expect(windowTagOf(p)).toBe('count:10');
       expect(toPoint(p, 'drift').toLineProtocol()).toContain('window=count:10');
       expect(toObservation(p).window).toBe('count:10');
+      expect(toPoint(p, 'drift').toLineProtocol()).toContain(`window_start=${cw.start}i`);
     }
+    // The backtest reads the span back from the stored point.
+    const summary = points.find((p) => p.kind === 'summary');
+    expect(
+      observationFromRow({
+        model: 'fraud',
+        model_version: '1',
+        feature: summary?.feature,
+        method: 'summary',
+        window: 'count:10',
+        baseline: cw.baseline.hash,
+        _time: new Date(cw.end).toISOString(),
+        window_start: cw.start,
+        n: summary?.n,
+        missing: summary?.missing,
+      }),
+    ).toMatchObject({ window: 'count:10', windowStart: cw.start, windowEnd: cw.end });
     const base = closed.find((w) => w.tag === undefined);
     if (!base) throw new Error('a base window');
     expect(
       evaluateWindow(base, DEFAULT_WINDOW_DRIFT_SETTINGS).every((p) => windowTagOf(p) === '1m'),
     ).toBe(true);
+  });
+
+  it('alert rules read count windows as their own series (match.window), also those closed at their cap alone', () => {
+    const sparse: Traffic = (m, source) => (source === 0 && [0, 1, 5].includes(m) ? 2 : 0);
+    const log = paneLog(12, { rare: sparse });
+    const q = new PartialsPartition(0, [0, 1], none, count(100, 3 * MINUTE));
+    const engine = engineOf([
+      rule({
+        name: 'short-count',
+        match: { model: 'rare', window: 'count:*' },
+        when: 'events < 10',
+      }),
+    ]);
+    const transitions: [string, string, number][] = [];
+    feed(q, log, 0, log.length, (closed) => {
+      const observations = closed
+        .flatMap((w) => evaluateWindow(w, DEFAULT_WINDOW_DRIFT_SETTINGS))
+        .map(toObservation);
+      for (const t of engine.evaluate(observations).transitions) {
+        transitions.push([t.window, t.to, (t.time - 0) / MINUTE]);
+      }
+    });
+    // The base windows (2 events each) never match; both count windows (closed at their cap,
+    // where the model had no base window) are evaluated.
+    expect(transitions.filter(([w]) => w !== 'count:100')).toEqual([]);
+    expect(transitions.map(([, to, at]) => [to, at])).toContainEqual(['firing', 3]);
+    expect(transitions.length).toBeGreaterThan(0);
+  });
+
+  it('a baseline replaced mid-window closes the running window at its last pane', () => {
+    const q = new PartialsPartition(0, [0, 1], none, count(100));
+    const [before, after] = [amountBaseline(), amountBaseline()];
+    const closed: Window[] = [];
+    [before, before, after].forEach((b, m) => {
+      const pane = new Window(b, 'fraud', '1', m * MINUTE, (m + 1) * MINUTE);
+      pane.add(
+        { model: 'fraud', model_version: '1', timestamp: m * MINUTE, features: { amount: m } },
+        0,
+        m,
+      );
+      q.addPartial(pane, m);
+      q.progress(
+        [0, 1].map((source) => ({
+          source,
+          watermark: (m + 1) * MINUTE,
+          idle: false,
+          idleUntil: 0,
+        })),
+      );
+      closed.push(...q.takeClosed(0));
+    });
+    expect(closed.filter((w) => w.tag).map((w) => [w.start, w.end, w.events])).toEqual([
+      [0, 2 * MINUTE, 2],
+    ]);
+    expect(q.openCountWindows).toBe(1);
   });
 });

@@ -1,9 +1,9 @@
-import type { Producer } from 'kafkajs';
+import type { Kafka, Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { predictionLogs, type SyntheticSpec } from '../../scripts/synthetic.js';
 import { DaemonProcess, writeDaemonConfig } from '../support/daemon-process.js';
 import { queryPoints, type RawPoint } from '../support/influx.js';
-import { closeWindowsBefore, sendInChunks, testKafka } from '../support/kafka.js';
+import { closeWindowsBefore, createTopics, sendInChunks, toolingKafka } from '../support/kafka.js';
 import { expectIdenticalPoints } from '../support/results.js';
 import { addBaselineFor, baselineDirFor, uniqueNames } from '../support/scenario.js';
 
@@ -112,17 +112,17 @@ function expectExactSums(points: readonly RawPoint[]): void {
   expect(ops(points, 'cold', '1m').map(([m]) => m)).toEqual([1, 3, 4, 7, 8, 9, 11, 12]);
 }
 
+const iso = (minute: number) => new Date(T0 + minute * MINUTE).toISOString();
+
 describe(`hopping and count windows, kill -9 (${inject('servicesMode')})`, () => {
-  const names = uniqueNames('panes');
+  let kafka: Kafka;
   let producer: Producer;
   let baselinesDir: string;
 
   beforeAll(async () => {
-    ({ producer } = await testKafka(
-      services.kafkaBrokers,
-      [names.topic, names.deadLetterTopic],
-      PARTITIONS,
-    ));
+    kafka = toolingKafka(services.kafkaBrokers, 'driftwatch-tests');
+    producer = kafka.producer();
+    await producer.connect();
     baselinesDir = baselineDirFor(hot);
     addBaselineFor(baselinesDir, cold);
   });
@@ -131,34 +131,30 @@ describe(`hopping and count windows, kill -9 (${inject('servicesMode')})`, () =>
     await producer?.disconnect();
   });
 
-  const configFor = (run: { groupId: string; measurement: string }) =>
-    writeDaemonConfig(services, {
-      ...names,
-      ...run,
-      baselinesDir,
-      windowSize: '1m',
-      extra: { windows: WINDOWS },
-    });
-
-  it('writes exact sums; killed with SIGKILL mid-run and restarted, the same points as an uninterrupted run', async () => {
+  /**
+   * Minutes 0–7 in the topic, a daemon killed with SIGKILL when `killWhen` resolves, the rest
+   * of the input, a restart: its series against an uninterrupted run's over the same topic.
+   */
+  async function killAndRestart(
+    prefix: string,
+    killWhen: (victim: DaemonProcess) => Promise<void>,
+  ) {
+    const names = uniqueNames(prefix);
+    await createTopics(kafka, [names.topic, names.deadLetterTopic], PARTITIONS);
+    const configFor = (run: { groupId: string; measurement: string }) =>
+      writeDaemonConfig(services, {
+        ...names,
+        ...run,
+        baselinesDir,
+        windowSize: '1m',
+        extra: { windows: WINDOWS },
+      });
     await sendInChunks(producer, names.topic, minutes(0, 8));
     const { file } = await configFor(names);
     const victim = new DaemonProcess(file, env);
-    // Killed once cold's base window of minute 6 is written (and committed a moment later):
-    // cold's second count window is running (minute 6 so far), panes of both models are kept
-    // for the views, and partials of open windows are in hand.
-    const minute7 = new Date(T0 + 7 * MINUTE).toISOString();
-    await victim.waitForLogs(
-      { msg: 'window emitted', model: 'cold', window_end: minute7 },
-      1,
-      90_000,
-    );
-    await new Promise((r) => setTimeout(r, 1_500));
+    await killWhen(victim);
     victim.kill('SIGKILL');
     expect((await victim.exited).signal).toBe('SIGKILL');
-    expect(
-      victim.logsWith({ msg: 'window emitted', model: 'cold', window: 'count:10' }),
-    ).toHaveLength(1);
 
     await sendInChunks(producer, names.topic, minutes(8, MINUTES));
     await closeWindowsBefore(producer, names.topic, PARTITIONS, hot, T0 + 15 * MINUTE);
@@ -166,21 +162,19 @@ describe(`hopping and count windows, kill -9 (${inject('servicesMode')})`, () =>
     let actual: RawPoint[];
     try {
       actual = await complete(names.measurement);
-      // The running count window was rebuilt from the panes read before the kill.
+      // cold's second count window (minutes 6–8) is written by the restarted daemon: rebuilt
+      // from the partials read again, whatever the victim had read.
       expect(
         restarted
           .logsWith({ msg: 'window emitted', model: 'cold', window: 'count:10' })
           .map((l) => [l.window_start, l.window_end]),
-      ).toContainEqual([minute7.replace('07:00', '06:00'), minute7.replace('07:00', '09:00')]);
+      ).toContainEqual([iso(6), iso(9)]);
     } finally {
       await restarted.stopGracefully();
     }
     expectExactSums(actual);
 
-    const reference = {
-      groupId: `${names.groupId}-ref`,
-      measurement: `${names.measurement}_ref`,
-    };
+    const reference = { groupId: `${names.groupId}-ref`, measurement: `${names.measurement}_ref` };
     const { file: referenceFile } = await configFor(reference);
     const uninterrupted = new DaemonProcess(referenceFile, env);
     let expected: RawPoint[];
@@ -191,5 +185,25 @@ describe(`hopping and count windows, kill -9 (${inject('servicesMode')})`, () =>
     }
     expectExactSums(expected);
     expectIdenticalPoints(actual, expected);
+  }
+
+  it('killed with a count window running and panes retained (committed), the restart writes the same points as an uninterrupted run, sums exact', async () => {
+    await killAndRestart('panes-committed', async (victim) => {
+      // cold's base window of minute 6 written (and committed a moment later): its second count
+      // window is running (minute 6 so far), panes of both models are kept for the views.
+      await victim.waitForLogs(
+        { msg: 'window emitted', model: 'cold', window_end: iso(7) },
+        1,
+        90_000,
+      );
+      await new Promise((r) => setTimeout(r, 1_500));
+      expect(
+        victim.logsWith({ msg: 'window emitted', model: 'cold', window: 'count:10' }),
+      ).toHaveLength(1);
+    });
+  });
+
+  it('killed at its first written window (before that batch is committed), the same', async () => {
+    await killAndRestart('panes-early', (victim) => victim.waitForLog('window emitted', 90_000));
   });
 });

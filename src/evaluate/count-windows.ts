@@ -70,11 +70,13 @@ export class CountWindows {
     let run = this.running.get(key);
     if (!run) {
       const start = this.restored.get(countWindowId(window.model, window.modelVersion));
-      if (start === undefined || window.start < start) return;
+      if (start === undefined || window.start < start || window.end > this.capOf(start)) return;
       this.restored.delete(countWindowId(window.model, window.modelVersion));
       run = this.open(window, start, offset);
     }
-    if (window.start < run.window.start || run.window.baseline !== window.baseline) return;
+    // Outside its span (a straggler past a cap) or against another baseline: not this window's.
+    const outside = window.start < run.window.start || window.end > run.window.end;
+    if (outside || run.window.baseline !== window.baseline) return;
     run.window.mergePane(window);
     run.lastEnd = Math.max(run.lastEnd, window.end);
     run.firstOffset = Math.min(run.firstOffset, offset);

@@ -264,4 +264,18 @@ describe('count windows (stage 2)', () => {
     ]);
     expect(q.openCountWindows).toBe(1);
   });
+
+  it('a partial read again past a restored window’s cap is no part of it (and never throws)', () => {
+    const restored = {
+      closedUpTo: 10 * MINUTE,
+      watermarks: new Map<number, number>(),
+      countStarts: new Map([[countWindowId('fraud', '1'), 0]]),
+    };
+    const q = new PartialsPartition(0, [0, 1], restored, count(100, 3 * MINUTE));
+    const log = paneLog(6, { fraud: () => 1 });
+    const late = log.filter((e) => e.kind === 'partial')[8];
+    if (late?.kind !== 'partial') throw new Error('a partial of minute 4');
+    expect(q.addPartial(late.window(), 0)).toBe('late');
+    expect(q.openCountWindows).toBe(0);
+  });
 });

@@ -6,8 +6,7 @@ import {
   type MeasureName,
   type PValueAdjustment,
 } from '../../alert-engine/model.js';
-import { formatDuration } from '../config/duration.js';
-import { SUMMARY_METHOD, type WindowPoint } from '../drift/window-points.js';
+import { SUMMARY_METHOD, windowTagOf, type WindowPoint } from '../drift/window-points.js';
 
 /**
  * What the live window point (`toObservation`) and the stored one (the backtest's
@@ -134,7 +133,7 @@ export function toObservation(p: WindowPoint): DriftObservation {
     model: p.model,
     modelVersion: p.modelVersion,
     feature: p.feature,
-    window: formatDuration(p.windowEnd - p.windowStart),
+    window: windowTagOf(p),
     baseline: p.baselineHash,
     windowStart: p.windowStart,
     windowEnd: p.windowEnd,

@@ -73,6 +73,16 @@ const windowsSchema = z
      * `size`) merged from the last panes, e.g. 1h every 5m.
      */
     hopping: z.array(durationSchema).max(4).default([]),
+    /**
+     * Count windows: per model version, whole base windows merged until they hold `events`
+     * predictions (or span `maxSpan`), each emitted as the series `window=count:<events>`.
+     */
+    count: z
+      .strictObject({
+        events: z.number().int().min(1).max(1_000_000_000),
+        maxSpan: durationSchema.prefault('1d'),
+      })
+      .optional(),
     /** How far behind the newest event time the watermark trails; later events are late. */
     allowedLateness: durationSchema.default(0),
     /** Events stamped further than this into the future (wall clock) go to the dead-letter topic. */
@@ -93,6 +103,13 @@ const windowsSchema = z
           });
         }
         seen.add(ms);
+      });
+    }
+    if (w.count && w.count.maxSpan < w.size) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['count', 'maxSpan'],
+        message: `expected at least windows.size (${w.size} ms)`,
       });
     }
   });

@@ -97,6 +97,15 @@ export function createEvaluateStage(
     logger,
     inputPartitions: io.knownInputs,
     hopping: { baseMs: config.windows.size, sizesMs: config.windows.hopping },
+    ...(config.windows.count
+      ? {
+          count: {
+            baseMs: config.windows.size,
+            events: config.windows.count.events,
+            maxSpanMs: config.windows.count.maxSpan,
+          },
+        }
+      : {}),
     readInputEnds: () => readInputEnds(w.admin, w.inputs),
     readStarts: async (assigned) => {
       const where = {

@@ -33,6 +33,7 @@ interface Identity {
   baselineHash: string;
   windowStart: number;
   windowEnd: number;
+  windowTag?: string;
 }
 
 /**

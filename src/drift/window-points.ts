@@ -12,6 +12,7 @@ import {
   type FeatureAggregate,
   type PValueCorrection,
 } from '../../detectors/index.js';
+import { formatDuration } from '../config/duration.js';
 import type { FileConfig } from '../config/schema.js';
 import type { Window } from '../windows/window.js';
 import { modelPoints, type WindowModelPoint } from './model-points.js';
@@ -29,6 +30,13 @@ interface WindowIdentity {
   baselineHash: string;
   windowStart: number;
   windowEnd: number;
+  /** The `window` tag when it is not the span's length (count windows: `count:<N>`). */
+  windowTag?: string;
+}
+
+/** The `window` tag of a point: its window's length (`5m`, `1h`), or a count window's tag. */
+export function windowTagOf(p: Pick<WindowIdentity, 'windowStart' | 'windowEnd' | 'windowTag'>) {
+  return p.windowTag ?? formatDuration(p.windowEnd - p.windowStart);
 }
 
 /** One drift result of one closed window, with its identity: one InfluxDB point. */
@@ -144,6 +152,8 @@ export function evaluateWindow(window: Window, settings: WindowDriftSettings): W
     baselineHash: window.baseline.hash,
     windowStart: window.start,
     windowEnd: window.end,
+    // Only count windows carry it: every other point keeps its shape.
+    ...(window.tag === undefined ? {} : { windowTag: window.tag }),
   };
   const perFeature: DriftResult[] = [];
   const summaries: WindowFeatureSummary[] = [];

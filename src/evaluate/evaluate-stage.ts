@@ -12,10 +12,11 @@ import { LogLimiter } from '../shared/log-limiter.js';
 import type { DaemonMetrics } from '../metrics.js';
 import { decodePartialsRecord, type PartialsRecord } from '../partials/codec.js';
 import type { WindowPoint } from '../drift/window-points.js';
-import { encodeCheckpoint } from './checkpoint.js';
+import { encodeCheckpointReport } from './checkpoint.js';
 import { PartialsPartition, type EvaluateCheckpoint } from './partials-partition.js';
 import type { WindowEmitter } from './window-emitter.js';
 import type { HoppingSettings } from './hopping-views.js';
+import type { CountSettings } from './count-windows.js';
 
 /** Where a partials partition resumes after a join, as the evaluate group committed it. */
 export interface EvaluateStart {
@@ -46,6 +47,8 @@ export interface EvaluateStageDeps {
   seek: (partition: number, offset: number) => void;
   /** windows.hopping: views built from the panes stage 2 closes (none without). */
   hopping?: HoppingSettings;
+  /** windows.count: count windows built from the same panes (none without). */
+  count?: CountSettings;
   isStopping: () => boolean;
   now?: () => number;
 }
@@ -67,6 +70,7 @@ export class EvaluateStage extends SerialStage {
   private readonly partitions = new Map<number, AssignedPartition>();
   private readonly now: () => number;
   private readonly unreadableLogs = new LogLimiter(20, 10_000);
+  private readonly countStartLogs = new LogLimiter(1, 600_000);
   /** The last input log end probe failed (logged once per failure streak). */
   private probeFailing = false;
   /** True once the first join's state (and alert state) is restored: /healthz readiness. */
@@ -95,7 +99,10 @@ export class EvaluateStage extends SerialStage {
         checkpoint: { closedUpTo: -Infinity, watermarks: new Map() },
       };
       this.partitions.set(q, {
-        state: new PartialsPartition(q, inputs, start.checkpoint, this.deps.hopping),
+        state: new PartialsPartition(q, inputs, start.checkpoint, {
+          ...(this.deps.hopping ? { hopping: this.deps.hopping } : {}),
+          ...(this.deps.count ? { count: this.deps.count } : {}),
+        }),
         resume: new ResumeGate(start.resumeAt),
         committed: undefined,
       });
@@ -148,7 +155,13 @@ export class EvaluateStage extends SerialStage {
     // Event time moved on even without windows: group timers and stale-data alerts still run.
     await this.deps.onEmitted?.(batch.partition, points, watermark, context);
     const { offset, checkpoint } = state.checkpoint(Number(lastOffset) + 1);
-    const metadata = encodeCheckpoint(checkpoint);
+    const { metadata, countStartsLeftOut } = encodeCheckpointReport(checkpoint);
+    if (countStartsLeftOut > 0 && this.countStartLogs.take().log) {
+      this.deps.logger.warn(
+        { partition: batch.partition, left_out: countStartsLeftOut },
+        'the starts of some running count windows do not fit the offset metadata: after a restart those windows start again at their next base window (more partials partitions spread them)',
+      );
+    }
     const c = assigned.committed;
     if (c && c.offset === offset && c.metadata === metadata) return;
     // Through the batch payload: consumer.commitOffsets skips the commit once the consumer is

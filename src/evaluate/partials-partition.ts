@@ -1,6 +1,7 @@
 import type { SourceProgress } from '../partials/codec.js';
 import type { Window } from '../windows/window.js';
 import { HoppingViews, type HoppingSettings } from './hopping-views.js';
+import { CountWindows, type CountSettings } from './count-windows.js';
 
 /** What stage 2 commits with a partials partition's offset, so a restart resumes exactly. */
 export interface EvaluateCheckpoint {
@@ -13,6 +14,17 @@ export interface EvaluateCheckpoint {
    * met again there is a replay for the hopping views, not a late partial (absent: unknown).
    */
   readTo?: number;
+  /**
+   * windows.count: per model version (by `countWindowId`), the start of its running count
+   * window, rebuilt from its panes' partials on a restart (absent: none running).
+   */
+  countStarts?: ReadonlyMap<string, number>;
+}
+
+/** What stage 2 builds from the closed base windows besides them. */
+export interface PaneViews {
+  hopping?: HoppingSettings;
+  count?: CountSettings;
 }
 
 export type PartialOutcome = 'merged' | 'late' | 'replayed' | 'baseline-changed';
@@ -46,18 +58,20 @@ export class PartialsPartition {
   private inputPartitions: readonly number[];
   private closed: number;
   private readonly views: HoppingViews | undefined;
+  private readonly counts: CountWindows | undefined;
   private readonly replayTo: number;
 
   constructor(
     partition: number,
     inputPartitions: readonly number[],
     restored: EvaluateCheckpoint,
-    hopping?: HoppingSettings,
+    { hopping, count }: PaneViews = {},
   ) {
     this.partition = partition;
     this.inputPartitions = [...inputPartitions];
     this.closed = restored.closedUpTo;
     this.views = hopping && hopping.sizesMs.length > 0 ? new HoppingViews(hopping) : undefined;
+    this.counts = count ? new CountWindows(count, restored.countStarts) : undefined;
     this.replayTo = restored.readTo ?? -Infinity;
     for (const [source, watermark] of restored.watermarks) {
       this.sources.set(source, { watermark, idle: false, idleUntil: 0, idleEnd: undefined });
@@ -86,6 +100,7 @@ export class PartialsPartition {
       if (views?.isPane(window) && window.end > this.closed - views.horizonMs) {
         views.replay(window, offset);
       }
+      this.counts?.replay(window, offset);
       return offset < this.replayTo ? 'replayed' : 'late';
     }
     const key = `${window.model}\u0000${window.modelVersion}\u0000${window.start}\u0000${window.end}`;
@@ -130,16 +145,20 @@ export class PartialsPartition {
         this.open.delete(key);
       }
     }
-    if (this.views) {
-      panes.sort((a, b) => order(a.window, b.window));
-      closed.push(...this.views.close(panes, this.closed));
-    }
+    panes.sort((a, b) => order(a.window, b.window));
+    if (this.views) closed.push(...this.views.close(panes, this.closed));
+    if (this.counts) closed.push(...this.counts.close(panes, this.closed));
     return closed.sort(order);
   }
 
   /** Panes kept for hopping views (for the open-windows gauge). */
   get retainedPanes(): number {
     return this.views?.paneCount ?? 0;
+  }
+
+  /** Count windows still short of their events. */
+  get openCountWindows(): number {
+    return this.counts?.openCount ?? 0;
   }
 
   /** The end up to which every source passed or is idle (what takeClosed would close to). */
@@ -203,10 +222,13 @@ export class PartialsPartition {
     let offset = nextOffset;
     for (const { firstOffset } of this.open.values()) offset = Math.min(offset, firstOffset);
     if (this.views) offset = Math.min(offset, this.views.firstOffset());
+    if (this.counts) offset = Math.min(offset, this.counts.firstOffset());
     const watermarks = new Map<number, number>();
     for (const [source, s] of this.sources) watermarks.set(source, s.watermark);
     const readTo = Math.max(nextOffset, this.replayTo);
-    return { offset, checkpoint: { closedUpTo: this.closed, watermarks, readTo } };
+    const checkpoint: EvaluateCheckpoint = { closedUpTo: this.closed, watermarks, readTo };
+    if (this.counts) checkpoint.countStarts = this.counts.starts();
+    return { offset, checkpoint };
   }
 }
 

@@ -97,6 +97,7 @@ export class WindowEmitter {
           model_version: modelVersion,
           window_start: new Date(w.start).toISOString(),
           window_end: new Date(w.end).toISOString(),
+          ...(w.tag === undefined ? {} : { window: w.tag }),
           events: w.events,
           ...(w.longCategories > 0 ? { long_category_values: w.longCategories } : {}),
           baseline: w.baseline.hash,

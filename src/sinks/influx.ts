@@ -2,8 +2,7 @@ import type { InfluxDB } from '@influxdata/influxdb-client';
 import { Point, setLogger } from '@influxdata/influxdb-client';
 import { influxClient, type InfluxConnection } from './influx-client.js';
 import type { Logger } from '../logger.js';
-import { formatDuration } from '../config/duration.js';
-import { SUMMARY_METHOD, type WindowPoint } from '../drift/window-points.js';
+import { SUMMARY_METHOD, windowTagOf, type WindowPoint } from '../drift/window-points.js';
 
 export interface InfluxTarget extends InfluxConnection {
   org: string;
@@ -22,10 +21,12 @@ export function toPoint(result: WindowPoint, measurement: string): Point {
     .tag('feature', result.feature)
     .tag('method', result.kind === 'summary' ? SUMMARY_METHOD : result.method)
     .tag('baseline', result.baselineHash)
-    .tag('window', formatDuration(result.windowEnd - result.windowStart))
+    .tag('window', windowTagOf(result))
     .intField('n', result.n)
     .intField('missing', result.missing)
     .timestamp(result.windowEnd);
+  // A count window's span varies: its start is written beside the end (the point's time).
+  if (result.windowTag !== undefined) point.intField('window_start', result.windowStart);
   // A number that is not defined for this point is left out, never written as NaN.
   const float = (name: string, value: number | null | undefined) => {
     // InfluxDB rejects NaN/±Infinity, and a rejected batch would be retried forever.

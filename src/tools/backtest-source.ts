@@ -40,7 +40,13 @@ export function observationFromRow(row: DriftRow): DriftObservation | undefined 
   const time = row._time;
   const windowEnd =
     typeof time === 'number' ? time : typeof time === 'string' ? Date.parse(time) : NaN;
-  const length = window === undefined ? undefined : parseDuration(window);
+  // A count window (`count:<N>`) has no fixed length: its point carries its start.
+  const start = num(row.window_start);
+  const length =
+    window === undefined
+      ? undefined
+      : (parseDuration(window) ??
+        (start !== null && start < windowEnd ? windowEnd - start : undefined));
   if (
     model === undefined ||
     modelVersion === undefined ||

@@ -26,6 +26,11 @@ export class Window {
   ops: WindowOps;
   /** Labelled predictions (inline labels): model quality (window-quality.ts). */
   quality = new WindowQuality();
+  /**
+   * The `window` tag when it is not the span's length: a count window's `count:<N>` (its span
+   * varies from one window to the next).
+   */
+  tag: string | undefined = undefined;
   /** Per partition, the first (smallest) offset of an event in this window. */
   readonly firstOffsets = new Map<number, number>();
   /** Parallel arrays, not a Map: the per-event loop indexes them without allocating. */
@@ -132,6 +137,17 @@ export class Window {
             ? `bounds [${pane.start}, ${pane.end}) outside`
             : undefined;
     this.mergeChecked(pane, mismatch);
+  }
+
+  /**
+   * The same aggregates over other bounds that still hold every pane merged into this window
+   * (a count window closing before the span it was opened with): a merged copy.
+   */
+  rebounded(start: number, end: number): Window {
+    const copy = new Window(this.baseline, this.model, this.modelVersion, start, end);
+    copy.mergeChecked(this, undefined);
+    copy.tag = this.tag;
+    return copy;
   }
 
   private mergeChecked(other: Window, mismatch: string | undefined): void {

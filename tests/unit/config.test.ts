@@ -107,6 +107,18 @@ describe('configuration', () => {
     expect(err.message).not.toContain('windows.additionalSizes[2]');
   });
 
+  it('takes windows.count with maxSpan 1d by default, and no maxSpan below windows.size', () => {
+    const parse = (count: string) =>
+      parseConfig(VALID.replace('size: 5m', `size: 5m\n  count: ${count}`), 'd.yaml', {
+        INFLUX_TOKEN: 'x',
+      });
+    expect(parse('{ events: 500 }').windows.count).toEqual({ events: 500, maxSpan: 86_400_000 });
+    expect(errorOf(() => parse('{ events: 500, maxSpan: 1m }')).message).toContain(
+      'windows.count.maxSpan: expected at least windows.size',
+    );
+    expect(errorOf(() => parse('{ events: 0 }')).message).toContain('windows.count.events');
+  });
+
   it('bounds kafka.sessionTimeout so a batch fits between two heartbeats, and the broker accepts it', () => {
     const cases: Array<[string, string]> = [
       ['1s', 'kafka.sessionTimeout: expected at least 10s'],

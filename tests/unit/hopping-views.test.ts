@@ -1,64 +1,25 @@
 import { describe, expect, it } from 'vitest';
 import { decodeCheckpoint, encodeCheckpoint } from '../../src/evaluate/checkpoint.js';
 import { PartialsPartition } from '../../src/evaluate/partials-partition.js';
-import type { SourceProgress } from '../../src/partials/codec.js';
-import type { PredictionLog } from '../../src/prediction-log/prediction-log.js';
-import { Window } from '../../src/windows/window.js';
-import { amountBaseline } from '../support/baselines.js';
+import { feed, MINUTE, paneLog, type PaneEntry } from '../support/pane-log.js';
 
-const baseline = amountBaseline();
-const MINUTE = 60_000;
 const HOPPING = { baseMs: MINUTE, sizesMs: [3 * MINUTE] };
 const none = { closedUpTo: -Infinity, watermarks: new Map<number, number>() };
 
 /** The partials log: per minute m, a partial of each of two sources (m + 1 and 2m values), then progress. */
-type Entry =
-  { kind: 'partial'; window: () => Window } | { kind: 'progress'; records: SourceProgress[] };
-function partialsLog(minutes: number): Entry[] {
-  const entries: Entry[] = [];
-  for (let m = 0; m < minutes; m++) {
-    for (const source of [0, 1]) {
-      const count = source === 0 ? m + 1 : 2 * m;
-      entries.push({
-        kind: 'partial',
-        window: () => {
-          const w = new Window(baseline, 'fraud', '3', m * MINUTE, (m + 1) * MINUTE);
-          for (let i = 0; i < count; i++) {
-            const log: PredictionLog = {
-              model: 'fraud',
-              model_version: '3',
-              timestamp: m * MINUTE,
-              features: { amount: (i * 7) % 30 },
-            };
-            w.add(log, source, i);
-          }
-          return w;
-        },
-      });
-    }
-    entries.push({
-      kind: 'progress',
-      records: [0, 1].map((source) => ({
-        source,
-        watermark: (m + 1) * MINUTE,
-        idle: false,
-        idleUntil: 0,
-      })),
-    });
-  }
-  return entries;
-}
+const partialsLog = (minutes: number) =>
+  paneLog(
+    minutes,
+    { fraud: (m, s) => (s === 0 ? m + 1 : 2 * m) },
+    { version: '3', emptyPartials: true },
+  );
 
 /** Runs entries [from, to) through q, collecting what closes as [start, end, events]. */
-function run(q: PartialsPartition, log: readonly Entry[], from: number, to: number) {
+function run(q: PartialsPartition, log: readonly PaneEntry[], from: number, to: number) {
   const out: [number, number, number][] = [];
-  for (let offset = from; offset < to; offset++) {
-    const e = log[offset];
-    if (!e) break;
-    if (e.kind === 'partial') q.addPartial(e.window(), offset);
-    else q.progress(e.records);
-    for (const w of q.takeClosed(0)) out.push([w.start, w.end, w.events]);
-  }
+  feed(q, log, from, to, (closed) => {
+    for (const w of closed) out.push([w.start, w.end, w.events]);
+  });
   return out;
 }
 
@@ -67,7 +28,12 @@ const eventsOfMinute = (m: number) => m + 1 + 2 * m;
 describe('hopping windows from panes (stage 2)', () => {
   it('emits at every base window end a view of the last panes, besides the pane itself', () => {
     const log = partialsLog(5);
-    const out = run(new PartialsPartition(0, [0, 1], none, HOPPING), log, 0, log.length);
+    const out = run(
+      new PartialsPartition(0, [0, 1], none, { hopping: HOPPING }),
+      log,
+      0,
+      log.length,
+    );
     const views = out.filter(([s, e]) => e - s === 3 * MINUTE);
     expect(views).toEqual(
       [0, 1, 2, 3, 4].map((m) => [
@@ -81,15 +47,25 @@ describe('hopping windows from panes (stage 2)', () => {
 
   it('after a restart from its checkpoint, rebuilds the panes it still needs: the same views', () => {
     const log = partialsLog(6);
-    const whole = run(new PartialsPartition(0, [0, 1], none, HOPPING), log, 0, log.length);
+    const whole = run(
+      new PartialsPartition(0, [0, 1], none, { hopping: HOPPING }),
+      log,
+      0,
+      log.length,
+    );
     // Crash after minute 3 closed: resume from the committed offset with the committed checkpoint.
-    const first = new PartialsPartition(0, [0, 1], none, HOPPING);
+    const first = new PartialsPartition(0, [0, 1], none, { hopping: HOPPING });
     const crashAt = 12; // 4 minutes × 3 entries
     const before = run(first, log, 0, crashAt);
     const { offset, checkpoint } = first.checkpoint(crashAt);
     expect(offset).toBeLessThan(crashAt);
     const restored = decodeCheckpoint(encodeCheckpoint(checkpoint));
-    const after = run(new PartialsPartition(0, [0, 1], restored, HOPPING), log, offset, log.length);
+    const after = run(
+      new PartialsPartition(0, [0, 1], restored, { hopping: HOPPING }),
+      log,
+      offset,
+      log.length,
+    );
     expect([...before, ...after]).toEqual(whole);
   });
 
@@ -100,20 +76,25 @@ describe('hopping windows from panes (stage 2)', () => {
     const straggler = partialsLog(2)[3];
     if (straggler?.kind !== 'partial') throw new Error('minute 1, source 0');
     log.splice(9, 0, straggler);
-    const q = new PartialsPartition(0, [0, 1], none, HOPPING);
+    const q = new PartialsPartition(0, [0, 1], none, { hopping: HOPPING });
     const whole = run(q, log, 0, log.length);
-    const plain = run(new PartialsPartition(0, [0, 1], none, HOPPING), partialsLog(6), 0, 18);
+    const plain = run(
+      new PartialsPartition(0, [0, 1], none, { hopping: HOPPING }),
+      partialsLog(6),
+      0,
+      18,
+    );
     // The view ending at minute 4 (minutes 1–3) holds the straggler's 2 events more than without it.
     const view = (out: typeof whole, end: number) =>
       out.find(([s, e]) => e === end && e - s === 3 * MINUTE)?.[2] ?? 0;
     expect(view(whole, 3 * MINUTE)).toBe(view(plain, 3 * MINUTE));
     expect(view(whole, 4 * MINUTE) - view(plain, 4 * MINUTE)).toBe(2);
-    const first = new PartialsPartition(0, [0, 1], none, HOPPING);
+    const first = new PartialsPartition(0, [0, 1], none, { hopping: HOPPING });
     const crashAt = 13;
     const before = run(first, log, 0, crashAt);
     const { offset, checkpoint } = first.checkpoint(crashAt);
     const restored = decodeCheckpoint(encodeCheckpoint(checkpoint));
-    const again = new PartialsPartition(0, [0, 1], restored, HOPPING);
+    const again = new PartialsPartition(0, [0, 1], restored, { hopping: HOPPING });
     const after = run(again, log, offset, log.length);
     expect([...before, ...after]).toEqual(whole);
   });

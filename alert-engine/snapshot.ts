@@ -101,7 +101,15 @@ export function linksFor(
   const feature = features.size === 1 && first.feature !== '*' ? first.feature : ALL_FEATURES;
   const dashboard = fillTemplate(
     dashboardTemplate,
-    { model: first.model, model_version: first.modelVersion, feature, from, to },
+    // The dashboard shows one window length at a time: the first alert's (a group rarely mixes).
+    {
+      model: first.model,
+      model_version: first.modelVersion,
+      feature,
+      window: first.window,
+      from,
+      to,
+    },
     encodeURIComponent,
   );
   return { dashboard, runbook };

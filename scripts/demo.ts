@@ -87,7 +87,7 @@ windows: { size: 1m, maxFutureSkew: 3650d }
 baselines: { dir: ${path.join(import.meta.dirname, '..', 'baselines', 'examples')} }
 http: { host: 127.0.0.1, port: 0 }
 smtp: { host: ${endpoints.smtp.host}, port: ${endpoints.smtp.port}, from: driftwatch@driftwatch.demo }
-alerts: { rules: ${rulesFile}, dashboardUrl: "http://127.0.0.1:3000/d/driftwatch?var-model={{model}}&var-version={{model_version}}&var-feature={{feature}}&from={{from}}&to={{to}}", retryInitialDelay: 1s }
+alerts: { rules: ${rulesFile}, dashboardUrl: "http://127.0.0.1:3000/d/driftwatch?var-model={{model}}&var-version={{model_version}}&var-window={{window}}&var-feature={{feature}}&from={{from}}&to={{to}}", retryInitialDelay: 1s }
 `;
   const config = parseConfig(configYaml, path.join(demoDir, 'demo.yaml'), {
     INFLUX_TOKEN: endpoints.influx.token,

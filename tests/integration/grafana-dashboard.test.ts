@@ -9,7 +9,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { InfluxDB } from '@influxdata/influxdb-client';
+import { InfluxDB, Point } from '@influxdata/influxdb-client';
 import type { Kafka, Producer } from 'kafkajs';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -53,6 +53,7 @@ const EXPECTED: Record<string, string[]> = {
   'Alert transitions': ['_time', 'text', 'rule', 'state', 'severity', 'feature', 'method'],
   model: ['_value'],
   version: ['_value'],
+  window: ['_value'],
   feature: ['_value'],
   method: ['_value'],
   'Alert transitions (annotation)': ['_time', 'text', 'title', 'tags'],
@@ -78,6 +79,7 @@ describe(`the Grafana dashboard's queries on a demo run (${inject('servicesMode'
     alerts_measurement: alertsMeasurement,
     model: DEMO_SPEC.model,
     version: DEMO_SPEC.modelVersion,
+    window: '1m',
     feature: FEATURES,
     method: ['psi', 'ks', 'chi_square'],
   };
@@ -184,8 +186,34 @@ describe(`the Grafana dashboard's queries on a demo run (${inject('servicesMode'
     };
     expect(await listed('model')).toEqual([DEMO_SPEC.model]);
     expect(await listed('version')).toEqual([DEMO_SPEC.modelVersion]);
+    expect(await listed('window')).toEqual(['1m']);
     expect(await listed('feature')).toEqual([...FEATURES].sort());
     expect(await listed('method')).toEqual(['chi_square', 'ks', 'psi']);
+  });
+
+  it('lists window lengths shortest first, so the default is windows.size', async () => {
+    // Points of another model with the window tags driftwatch writes: sizes, a hopping view, a
+    // count window. Sorted as text, 10s and count:50 would come first.
+    const write = new InfluxDB({
+      url: services.influx.url,
+      token: services.influx.token,
+    }).getWriteApi(services.influx.org, services.influx.bucket, 'ms');
+    const tags = ['1h', '10s', '1d', 'count:50', '90s', '1m'];
+    write.writePoints(
+      tags.map((w) =>
+        new Point(names.measurement)
+          .tag('model', 'lengths')
+          .tag('model_version', '1')
+          .tag('window', w)
+          .intField('n', 1)
+          .timestamp(DEMO_START + MINUTE),
+      ),
+    );
+    await write.close();
+    const q = queries.find((x) => x.where === 'variable window');
+    if (!q) throw new Error('no variable window');
+    const rows = await run(q, { ...values, model: 'lengths', version: '1' });
+    expect(rows.map((r) => r._value)).toEqual(['10s', '1m', '90s', '1h', '1d', 'count:50']);
   });
 
   it('shows the drift of b and the alert it raised', async () => {

@@ -4,7 +4,7 @@ import { sampleAlert, sampleAlert2, T0 } from '../support/notifications.js';
 
 const MIN = 60_000;
 const TEMPLATE =
-  'http://grafana:3000/d/driftwatch?var-model={{model}}&var-version={{model_version}}&var-feature={{feature}}&from={{from}}&to={{to}}';
+  'http://grafana:3000/d/driftwatch?var-model={{model}}&var-version={{model_version}}&var-window={{window}}&var-feature={{feature}}&from={{from}}&to={{to}}';
 
 const params = (url: string | null) => Object.fromEntries(new URL(url ?? '').searchParams);
 
@@ -20,6 +20,7 @@ describe('the dashboard link of a notification', () => {
     expect(link).toEqual({
       'var-model': 'fraud',
       'var-version': '3',
+      'var-window': alert.window,
       'var-feature': 'amount',
       from: String(T0 - 5 * MIN),
       to: String(T0 + 15 * MIN),

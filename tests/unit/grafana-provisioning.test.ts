@@ -84,7 +84,7 @@ describe('deploy/grafana', () => {
     expect(url.pathname).toBe(`/d/${dashboard.uid}`);
     const variables = new Set(dashboard.templating.list.map((v) => v.name));
     const linked = [...url.searchParams.keys()].filter((k) => k.startsWith('var-'));
-    expect(linked.sort()).toEqual(['var-feature', 'var-model', 'var-version']);
+    expect(linked.sort()).toEqual(['var-feature', 'var-model', 'var-version', 'var-window']);
     for (const k of linked) expect(variables).toContain(k.slice('var-'.length));
     expect([...url.searchParams.keys()]).toEqual(expect.arrayContaining(['from', 'to']));
   });

@@ -1,5 +1,6 @@
 import { MEASURES_BY_METHOD } from '../../alert-engine/model.js';
-import type { Fields, ModelStatus, NamedFields, WindowStatus } from './model-status.js';
+import { DATASET_FEATURE } from '../drift/window-points.js';
+import type { DriftRow, Fields, ModelStatus, NamedFields, WindowStatus } from './model-status.js';
 
 const num = (f: Fields | undefined, name: string): number | undefined => {
   const v = f?.[name];
@@ -30,6 +31,10 @@ function table(head: string[], rows: string[][]): string[] {
       .trimEnd(),
   );
 }
+
+/** Per-feature drift points: not the window's `_dataset` drift share (it is no feature). */
+const featureDrift = (w: WindowStatus): DriftRow[] =>
+  w.drift.filter((d) => d.feature !== DATASET_FEATURE);
 
 const names = (list: string) => (list === '' ? 'none' : list.split(',').join(', '));
 
@@ -68,7 +73,7 @@ export function describeModelStatus(status: ModelStatus): string {
         perWindow('prediction mean', (w) => fmt(num(w.ops, 'prediction_mean'))),
         perWindow('wrong-typed values', (w) => fmt(num(w.schema, 'wrong_type'))),
         perWindow('drifted features', (w) => {
-          const tests = w.drift.filter((d) => d.fields.status !== undefined);
+          const tests = featureDrift(w).filter((d) => d.fields.status !== undefined);
           return `${new Set(tests.filter((d) => d.fields.drifted === true).map((d) => d.feature)).size} of ${new Set(tests.map((d) => d.feature)).size}`;
         }),
         perWindow('labelled (coverage)', (w) =>
@@ -159,7 +164,7 @@ function qualityLines(w: WindowStatus): string[] {
 }
 
 function driftLines(w: WindowStatus): string[] {
-  const drifted = w.drift
+  const drifted = featureDrift(w)
     .filter((d) => d.fields.drifted === true)
     .sort((a, b) =>
       a.feature === b.feature ? (a.method < b.method ? -1 : 1) : a.feature < b.feature ? -1 : 1,

@@ -119,6 +119,14 @@ describe('configuration', () => {
     expect(errorOf(() => parse('{ events: 0 }')).message).toContain('windows.count.events');
   });
 
+  it('refuses a windows.count.maxSpan longer than the partials topic keeps (7d): a restart could not re-read its panes (review)', () => {
+    const parse = (count: string) =>
+      parseConfig(VALID.replace('size: 5m', `size: 5m\n  count: ${count}`), 'd.yaml', {
+        INFLUX_TOKEN: 'x',
+      });
+    expect(() => parse('{ events: 500, maxSpan: 30d }')).toThrow(/windows\.count\.maxSpan/);
+  });
+
   it('bounds kafka.sessionTimeout so a batch fits between two heartbeats, and the broker accepts it', () => {
     const cases: Array<[string, string]> = [
       ['1s', 'kafka.sessionTimeout: expected at least 10s'],

@@ -117,3 +117,59 @@ describe('count windows and stale_after (review)', () => {
     expect(stale).toEqual([]);
   });
 });
+
+describe('count windows of a superseded version (review)', () => {
+  it('a version rolled out of service raises no alert at its last count window, closed at its cap', () => {
+    // Version 1 serves minutes 0–9, version 2 from minute 8 on; 2 events per minute each.
+    const log: PaneEntry[] = [];
+    for (let m = 0; m < 130; m++) {
+      for (const version of ['1', '2']) {
+        if (version === '1' ? m >= 10 : m < 8) continue;
+        log.push({
+          kind: 'partial',
+          window: () => {
+            const w = new Window(baseline, 'fraud', version, m * MINUTE, (m + 1) * MINUTE);
+            for (const amount of [m % 30, (m * 7) % 30]) {
+              w.add(
+                {
+                  model: 'fraud',
+                  model_version: version,
+                  timestamp: m * MINUTE,
+                  features: { amount },
+                },
+                0,
+                m,
+              );
+            }
+            return w;
+          },
+        });
+      }
+      log.push(progress(m + 1));
+    }
+    const q = new PartialsPartition(0, [0, 1], none, {
+      count: { baseMs: MINUTE, events: 1_000, maxSpanMs: 60 * MINUTE },
+    });
+    const engine = engineOf([
+      rule({
+        name: 'fraud-volume',
+        match: { model: 'fraud' },
+        when: 'events < 10',
+        stale_after: '30m',
+      }),
+    ]);
+    const ofVersion1: string[] = [];
+    feed(q, log, 0, log.length, (closed) => {
+      const observations = closed
+        .flatMap((w) => evaluateWindow(w, DEFAULT_WINDOW_DRIFT_SETTINGS))
+        .map(toObservation);
+      for (const t of engine.evaluate(observations).transitions) {
+        if (t.modelVersion === '1')
+          ofVersion1.push(`${t.rule} ${t.window} ${t.to} at minute ${t.time / MINUTE}`);
+      }
+    });
+    // Superseded (supersede_after: 2 windows) a few minutes after its last window, minute 10.
+    const afterSupersession = ofVersion1.filter((t) => Number(t.split(' ').at(-1)) > 15);
+    expect(afterSupersession).toEqual([]);
+  });
+});

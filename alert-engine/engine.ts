@@ -1,6 +1,11 @@
 import { decideGroup, groupKeyOf } from './groups.js';
 import { newInstance, stepInstance, type InstanceState, type SeriesIdentity } from './instance.js';
-import type { AlertTransition, AlertNotification, DriftObservation } from './model.js';
+import {
+  isCountWindow,
+  type AlertTransition,
+  type AlertNotification,
+  type DriftObservation,
+} from './model.js';
 import { planRetraining } from './retrain.js';
 import {
   breaches,
@@ -189,13 +194,19 @@ export class AlertEngine {
       }
       const modelKey = `${first.model}${SEP}${first.modelVersion}`;
       if ((this.store.evaluated.get(modelKey) ?? -Infinity) >= first.windowEnd) continue;
-      // A retired version's windows are still written; no rule reads them.
-      if (!isRetired(this.versionPolicy, first.model, first.modelVersion)) {
-        for (const rule of this.rules.values()) this.evaluateRule(rule, points, out);
-      }
       // With several window sizes, supersede_after counts windows of the smallest.
       let start = first.windowStart;
       for (const p of points) if (p.windowStart > start) start = p.windowStart;
+      // A retired version's windows are still written; no rule reads them. Nor do they read a
+      // superseded version's windows that do not say it is served again (a larger or count
+      // window closing after its last event): they would raise alerts, stale ones too, that
+      // nothing would resolve.
+      const span = this.store.versionStarts.get(modelKey);
+      const servedAgain = !span || span.windowMs === 0 || first.windowEnd - start <= span.windowMs;
+      const superseded = this.store.superseded.has(modelKey) && !servedAgain;
+      if (!superseded && !isRetired(this.versionPolicy, first.model, first.modelVersion)) {
+        for (const rule of this.rules.values()) this.evaluateRule(rule, points, out);
+      }
       this.store.noteEvaluated(modelKey, start, first.windowEnd);
       pendingClock = first.windowEnd;
     }
@@ -219,7 +230,9 @@ export class AlertEngine {
       if (reading === undefined) continue;
       const { value } = reading;
       const enough = value !== null;
-      if (rule.staleAfterMs !== undefined) {
+      // Count windows close when N predictions came or at their cap, so a quiet but served model
+      // has none for long stretches: staleness is read from the fixed-length windows.
+      if (rule.staleAfterMs !== undefined && !isCountWindow(o.window)) {
         sufficiency ??= new Map();
         const seen = sufficiency.get(o.window);
         if (!seen || (enough && !seen.enough)) sufficiency.set(o.window, { o, enough });

@@ -247,3 +247,7 @@ export interface AlertTransition extends SeriesIdentity {
   time: number;
   reason: string | null;
 }
+
+/** The `window` tag of count windows (windows.count): `count:<N>`. */
+export const COUNT_WINDOW_PREFIX = 'count:';
+export const isCountWindow = (window: string): boolean => window.startsWith(COUNT_WINDOW_PREFIX);

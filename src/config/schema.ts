@@ -112,7 +112,25 @@ const windowsSchema = z
         message: `expected at least windows.size (${w.size} ms)`,
       });
     }
+    // A restart re-reads the partials of a running count window or a hopping view's panes; the
+    // partials topic keeps 7 days, and half of it leaves room for lateness and a stalled stage.
+    const longest = [
+      ...w.hopping.map((ms, i) => ({ ms, path: ['hopping', i] })),
+      ...(w.count ? [{ ms: w.count.maxSpan, path: ['count', 'maxSpan'] }] : []),
+    ];
+    for (const { ms, path } of longest) {
+      if (ms > MAX_PANE_SPAN_MS) {
+        ctx.addIssue({
+          code: 'custom',
+          path,
+          message: `expected at most 3d: a restart re-reads this span of the partials topic, which keeps 7 days`,
+        });
+      }
+    }
   });
+
+/** The longest span of panes a restart may re-read (the partials topic keeps 7 days). */
+export const MAX_PANE_SPAN_MS = 3 * 86_400_000;
 
 const thresholdsSchema = z.strictObject({
   psi: z.number().positive().default(DEFAULT_DRIFT_SETTINGS.thresholds.psi),

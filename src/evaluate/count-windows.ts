@@ -1,3 +1,4 @@
+import { COUNT_WINDOW_PREFIX } from '../../alert-engine/model.js';
 import { Window } from '../windows/window.js';
 
 /** windows.count: windows of N predictions, built from whole base windows (panes). */
@@ -26,7 +27,7 @@ interface Running {
 }
 
 /** The `window` tag of count windows of `events` predictions. */
-export const countTag = (events: number) => `count:${events}`;
+export const countTag = (events: number) => `${COUNT_WINDOW_PREFIX}${events}`;
 
 /**
  * Count windows: per model version ONE running window, the merge of its closed panes (each
@@ -44,9 +45,17 @@ export class CountWindows {
   private readonly running = new Map<string, Running>();
   /** Starts of running windows from the checkpoint, until their first pane is read again. */
   private readonly restored = new Map<string, number>();
+  /** Partials of closed panes read again (or late), gathered per pane until folded in. */
+  private readonly replayed = new Map<string, CountPane>();
+  private closedUpTo: number;
 
-  constructor(settings: CountSettings, restored: ReadonlyMap<string, number> = new Map()) {
+  constructor(
+    settings: CountSettings,
+    restored: ReadonlyMap<string, number> = new Map(),
+    closedUpTo = -Infinity,
+  ) {
     this.settings = settings;
+    this.closedUpTo = closedUpTo;
     this.tag = countTag(settings.events);
     for (const [id, start] of restored) this.restored.set(id, start);
   }
@@ -61,25 +70,41 @@ export class CountWindows {
   }
 
   /**
-   * A partial of a pane already closed — read again after a restart, or late: merged into the
-   * running window it belongs to (a pane at or after its start), never emitted on its own.
+   * A partial of a pane already closed — read again after a restart, or late — for the running
+   * window it belongs to (a pane at or after its start), never emitted on its own. Partials are
+   * gathered into their panes first and the panes folded in in pane order at the next close that
+   * moves time on: a restart then merges in the order an uninterrupted run did (pane by pane),
+   * so the per-source float moments come out bit-identical.
    */
   replay(window: Window, offset: number): void {
     if (!this.isPane(window)) return;
-    const key = keyOf(window);
-    let run = this.running.get(key);
-    if (!run) {
-      const start = this.restored.get(countWindowId(window.model, window.modelVersion));
-      if (start === undefined || window.start < start || window.end > this.capOf(start)) return;
-      this.restored.delete(countWindowId(window.model, window.modelVersion));
-      run = this.open(window, start, offset);
+    const key = `${keyOf(window)}\u0000${window.start}`;
+    const pane = this.replayed.get(key);
+    if (!pane) this.replayed.set(key, { window, firstOffset: offset });
+    else if (pane.window.baseline === window.baseline) pane.window.merge(window);
+  }
+
+  /** Folds the gathered replayed panes into their running windows, oldest pane first. */
+  private foldReplayed(): void {
+    const panes = [...this.replayed.values()].sort((a, b) => a.window.start - b.window.start);
+    this.replayed.clear();
+    for (const { window, firstOffset } of panes) {
+      const key = keyOf(window);
+      let run = this.running.get(key);
+      if (!run) {
+        const id = countWindowId(window.model, window.modelVersion);
+        const start = this.restored.get(id);
+        if (start === undefined || window.start < start || window.end > this.capOf(start)) continue;
+        this.restored.delete(id);
+        run = this.open(window, start, firstOffset);
+      }
+      // Outside its span (a straggler past a cap) or against another baseline: not this window's.
+      const outside = window.start < run.window.start || window.end > run.window.end;
+      if (outside || run.window.baseline !== window.baseline) continue;
+      run.window.mergePane(window);
+      run.lastEnd = Math.max(run.lastEnd, window.end);
+      run.firstOffset = Math.min(run.firstOffset, firstOffset);
     }
-    // Outside its span (a straggler past a cap) or against another baseline: not this window's.
-    const outside = window.start < run.window.start || window.end > run.window.end;
-    if (outside || run.window.baseline !== window.baseline) return;
-    run.window.mergePane(window);
-    run.lastEnd = Math.max(run.lastEnd, window.end);
-    run.firstOffset = Math.min(run.firstOffset, offset);
   }
 
   /**
@@ -88,6 +113,10 @@ export class CountWindows {
    */
   close(panes: readonly CountPane[], closedUpTo: number): Window[] {
     const out: Window[] = [];
+    // Replayed partials wait while time stands still (a restart re-reading up to where it was).
+    if (panes.length === 0 && closedUpTo <= this.closedUpTo) return out;
+    this.closedUpTo = Math.max(this.closedUpTo, closedUpTo);
+    this.foldReplayed();
     for (const { window, firstOffset } of panes) {
       if (!this.isPane(window)) continue;
       const key = keyOf(window);
@@ -131,6 +160,7 @@ export class CountWindows {
   firstOffset(): number {
     let offset = Infinity;
     for (const run of this.running.values()) offset = Math.min(offset, run.firstOffset);
+    for (const pane of this.replayed.values()) offset = Math.min(offset, pane.firstOffset);
     return offset;
   }
 

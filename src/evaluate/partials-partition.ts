@@ -71,7 +71,9 @@ export class PartialsPartition {
     this.inputPartitions = [...inputPartitions];
     this.closed = restored.closedUpTo;
     this.views = hopping && hopping.sizesMs.length > 0 ? new HoppingViews(hopping) : undefined;
-    this.counts = count ? new CountWindows(count, restored.countStarts) : undefined;
+    this.counts = count
+      ? new CountWindows(count, restored.countStarts, restored.closedUpTo)
+      : undefined;
     this.replayTo = restored.readTo ?? -Infinity;
     for (const [source, watermark] of restored.watermarks) {
       this.sources.set(source, { watermark, idle: false, idleUntil: 0, idleEnd: undefined });

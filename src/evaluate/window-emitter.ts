@@ -104,7 +104,7 @@ export class WindowEmitter {
           ...(w.baseline.modelVersion === modelVersion
             ? {}
             : { baseline_version: w.baseline.modelVersion }),
-          drifted: drifted.get(windowKey(model, modelVersion, w.end)) ?? [],
+          drifted: drifted.get(windowKey(model, modelVersion, w.start, w.end, w.tag)) ?? [],
         },
         'window emitted',
       );
@@ -141,15 +141,16 @@ export class WindowEmitter {
   }
 }
 
-const windowKey = (model: string, version: string, end: number) =>
-  `${model}\u0000${version}\u0000${end}`;
+/** A base window, its hopping views and a count window may end together: start and tag too. */
+const windowKey = (model: string, version: string, start: number, end: number, tag = '') =>
+  `${model}\u0000${version}\u0000${start}\u0000${end}\u0000${tag}`;
 
 /** The drifted features of each window (one pass: a window end may close hundreds). */
 function driftedFeatures(points: readonly WindowPoint[]): Map<string, string[]> {
   const out = new Map<string, string[]>();
   for (const p of points) {
     if (p.kind !== 'drift' || !p.drifted) continue;
-    const key = windowKey(p.model, p.modelVersion, p.windowEnd);
+    const key = windowKey(p.model, p.modelVersion, p.windowStart, p.windowEnd, p.windowTag);
     const list = out.get(key);
     if (list) list.push(p.feature);
     else out.set(key, [p.feature]);

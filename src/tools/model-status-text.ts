@@ -17,8 +17,15 @@ function fmt(x: number | undefined, digits = 3): string {
 }
 const pct = (x: number | undefined) => (x === undefined ? '–' : `${(100 * x).toFixed(1)}%`);
 
-/** `2026-01-02T00:03:00.000Z` → `00:03:00` (the date is in the heading). */
-const clock = (ms: number) => new Date(ms).toISOString().slice(11, 19);
+/**
+ * Column headings: the time of day when every window ends on one day (the date is in the
+ * heading line), else the date and the time (daily windows all end at 00:00).
+ */
+function headingsOf(windows: readonly WindowStatus[]): string[] {
+  const iso = windows.map((w) => new Date(w.end).toISOString());
+  const oneDay = new Set(iso.map((t) => t.slice(0, 10))).size === 1;
+  return iso.map((t) => (oneDay ? t.slice(11, 19) : `${t.slice(0, 10)} ${t.slice(11, 16)}`));
+}
 
 /** Rows of label + one cell per window, columns padded to their widest cell. */
 function table(head: string[], rows: string[][]): string[] {
@@ -57,8 +64,16 @@ export function describeModelStatus(status: ModelStatus): string {
   lines.push('');
   lines.push(
     ...table(
-      ['window end', ...windows.map((w) => clock(w.end))],
+      ['window end', ...headingsOf(windows)],
       [
+        // Count windows span what their predictions needed: their start says how long.
+        ...(windows.some((w) => w.start !== undefined)
+          ? [
+              perWindow('window start', (w) =>
+                w.start === undefined ? '–' : new Date(w.start).toISOString().slice(0, 16),
+              ),
+            ]
+          : []),
         perWindow('events', (w) => fmt(num(w.ops, 'events'))),
         perWindow('events/s', (w) => fmt(num(w.ops, 'events_per_second'))),
         perWindow('errors', (w) =>

@@ -29,6 +29,8 @@ export interface DriftRow {
 export interface WindowStatus {
   /** Window end, epoch ms (the points' time). */
   end: number;
+  /** Window start, when the points carry it (count windows: `window_start`). */
+  start: number | undefined;
   ops: Fields | undefined;
   schema: Fields | undefined;
   classes: NamedFields[];
@@ -145,6 +147,7 @@ export function statusOf(
     let w = byEnd.get(end);
     if (!w) byEnd.set(end, (w = emptyWindow(end)));
     place(w, String(row.method), String(row.feature), fieldsOf(row));
+    if (typeof row.window_start === 'number') w.start = row.window_start;
   }
   const windows = [...byEnd.values()].sort((a, b) => a.end - b.end).slice(-query.last);
   return { model: query.model, modelVersion, window, windowLengths, measurement, windows };
@@ -153,6 +156,7 @@ export function statusOf(
 function emptyWindow(end: number): WindowStatus {
   return {
     end,
+    start: undefined,
     ops: undefined,
     schema: undefined,
     classes: [],

@@ -148,3 +148,24 @@ describe('model status (driftwatch model status)', () => {
     expect(text).toMatch(/drifted\n {4}a {2}ks {2}p 1\.00e-9 < 0\.0100/);
   });
 });
+
+describe('model status of daily and count windows', () => {
+  it('dates the columns when the windows end on different days, and shows a count window’s start', () => {
+    const day = 86_400_000;
+    const rows = [1, 2].map((d) => ({
+      _time: new Date(T + d * day).toISOString(),
+      model: 'pricing',
+      model_version: '7',
+      window: 'count:500',
+      method: 'ops',
+      feature: '_model',
+      events: 500 + d,
+      window_start: T + d * day - 7 * 3_600_000,
+    }));
+    const text = describeModelStatus(
+      statusOf(rows, { model: 'pricing', from: T, to: T + 3 * day, last: 3 }, 'drift'),
+    );
+    expect(text).toMatch(/window end +2026-01-03 00:00 +2026-01-04 00:00/);
+    expect(text).toMatch(/window start +2026-01-02T17:00 +2026-01-03T17:00/);
+  });
+});

@@ -119,7 +119,7 @@ describe('configuration', () => {
     expect(errorOf(() => parse('{ events: 0 }')).message).toContain('windows.count.events');
   });
 
-  it('refuses a windows.count.maxSpan longer than the partials topic keeps (7d): a restart could not re-read its panes (review)', () => {
+  it('refuses a windows.count.maxSpan longer than the partials topic keeps (7d): a restart could not re-read its panes', () => {
     const parse = (count: string) =>
       parseConfig(VALID.replace('size: 5m', `size: 5m\n  count: ${count}`), 'd.yaml', {
         INFLUX_TOKEN: 'x',

@@ -21,7 +21,7 @@ function row(method: string, feature: string, fields: Record<string, unknown>) {
   };
 }
 
-describe('model status: the _dataset drift_share point (review)', () => {
+describe('model status: the _dataset drift_share point', () => {
   it('is no feature: "drifted features" counts only features, and it is not listed as one', () => {
     // What evaluateWindow writes for every window: per-feature tests plus `_dataset drift_share`.
     const rows = [

@@ -53,7 +53,7 @@ function written(q: PartialsPartition, log: readonly PaneEntry[], from: number, 
   return out;
 }
 
-describe('count windows: a restart rebuilds the same aggregates (review)', () => {
+describe('count windows: a restart rebuilds the same aggregates', () => {
   it('a source that wrote a second partial of minute 0 after its partial of minute 1', () => {
     // Source 0 handed over minutes 0 and 1 (an idle handover: Windower.takeAll), then more
     // events of minute 0 came and it wrote a second partial of minute 0. Source 1 was behind,
@@ -90,7 +90,7 @@ describe('count windows: a restart rebuilds the same aggregates (review)', () =>
   });
 });
 
-describe('count windows and stale_after (review)', () => {
+describe('count windows and stale_after', () => {
   it('a rule with stale_after and the default window `*` does not call a served model stale between its count windows', () => {
     // 2 events a minute: every base window is there, a count window closes at its 1h cap.
     const log = paneLog(130, { rare: (m, source) => (source === 0 ? 2 : 0) });
@@ -118,7 +118,7 @@ describe('count windows and stale_after (review)', () => {
   });
 });
 
-describe('count windows of a superseded version (review)', () => {
+describe('count windows of a superseded version', () => {
   it('a version rolled out of service raises no alert at its last count window, closed at its cap', () => {
     // Version 1 serves minutes 0–9, version 2 from minute 8 on; 2 events per minute each.
     const log: PaneEntry[] = [];

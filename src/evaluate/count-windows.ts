@@ -79,9 +79,19 @@ export class CountWindows {
   replay(window: Window, offset: number): void {
     if (!this.isPane(window)) return;
     const key = `${keyOf(window)}\u0000${window.start}`;
-    const pane = this.replayed.get(key);
-    if (!pane) this.replayed.set(key, { window, firstOffset: offset });
-    else if (pane.window.baseline === window.baseline) pane.window.merge(window);
+    let pane = this.replayed.get(key);
+    if (!pane) {
+      // A pane of its own: the partial itself may be the hopping views' pane, merged into there.
+      const own = new Window(
+        window.baseline,
+        window.model,
+        window.modelVersion,
+        window.start,
+        window.end,
+      );
+      this.replayed.set(key, (pane = { window: own, firstOffset: offset }));
+    }
+    if (pane.window.baseline === window.baseline) pane.window.merge(window);
   }
 
   /** Folds the gathered replayed panes into their running windows, oldest pane first. */

@@ -116,7 +116,12 @@ describe('count windows (stage 2)', () => {
       quiet: (m: number, s: number) => (s === m % 2 && m % 3 !== 2 ? 1 : 0),
     };
     const log = paneLog(14, models);
-    for (const views of [count(9, 5 * MINUTE), count(3, 2 * MINUTE)]) {
+    // With hopping views too: both read the same re-read partials, neither may change the other's.
+    const withHopping: PaneViews = {
+      ...count(9, 5 * MINUTE),
+      hopping: { baseMs: MINUTE, sizesMs: [3 * MINUTE] },
+    };
+    for (const views of [count(9, 5 * MINUTE), count(3, 2 * MINUTE), withHopping]) {
       const whole = run(new PartialsPartition(0, [0, 1], none, views), log, 0, log.length);
       expect(countWindows(whole).length).toBeGreaterThan(4);
       for (let crashAt = 1; crashAt < log.length; crashAt++) {

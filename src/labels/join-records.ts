@@ -1,0 +1,126 @@
+import { z } from 'zod';
+import type { AwaitingPrediction } from './pending-predictions.js';
+import type { LabelValue } from './label-message.js';
+
+/**
+ * The records of `<groupId>.labels-join` (compacted; a partition holds one hash range of ids):
+ * `p|<id>` a prediction waiting for its label (stage 1), `l|<id>` a label (the re-key step),
+ * `t|<window>` this partition's tally of a window (binary, see src/label-join/tally-codec.ts),
+ * `s|` the join's own progress. A null value is a tombstone: matched, expired or evicted.
+ */
+export type JoinRecordKind = 'p' | 'l' | 't' | 's';
+
+export const predictionKey = (id: string): string => `p|${id}`;
+export const labelKey = (id: string): string => `l|${id}`;
+export const STATE_KEY = 's|';
+
+/** The kind and the rest of a record key; undefined for a key driftwatch never writes. */
+export function splitKey(key: string): { kind: JoinRecordKind; rest: string } | undefined {
+  const kind = key[0];
+  if (key[1] !== '|' || (kind !== 'p' && kind !== 'l' && kind !== 't' && kind !== 's')) {
+    return undefined;
+  }
+  return { kind, rest: key.slice(2) };
+}
+
+/** The base window a prediction fell in, identified with its model version and baseline. */
+export interface WindowIdentity {
+  model: string;
+  modelVersion: string;
+  baselineHash: string;
+  start: number;
+  end: number;
+}
+
+/** A prediction handed to the join: what its label is measured against, and its window. */
+export interface JoinPrediction extends AwaitingPrediction {
+  baselineHash: string;
+  windowStart: number;
+  windowEnd: number;
+}
+
+const predictionValue = z.object({
+  m: z.string().min(1),
+  v: z.string(),
+  b: z.string(),
+  t: z.number().finite(),
+  ws: z.number().finite(),
+  we: z.number().finite(),
+  p: z.union([z.string(), z.number().finite()]),
+  s: z.number().finite().nullable(),
+  k: z.string().optional(),
+});
+
+export function encodePrediction(p: JoinPrediction): Buffer {
+  return Buffer.from(
+    JSON.stringify({
+      m: p.model,
+      v: p.modelVersion,
+      b: p.baselineHash,
+      t: p.time,
+      ws: p.windowStart,
+      we: p.windowEnd,
+      p: p.predicted,
+      s: p.score,
+      ...(p.positive === undefined ? {} : { k: p.positive }),
+    }),
+  );
+}
+
+export function decodePrediction(id: string, value: Buffer): JoinPrediction | undefined {
+  const parsed = predictionValue.safeParse(parseJson(value));
+  if (!parsed.success) return undefined;
+  const v = parsed.data;
+  return {
+    id,
+    model: v.m,
+    modelVersion: v.v,
+    baselineHash: v.b,
+    time: v.t,
+    windowStart: v.ws,
+    windowEnd: v.we,
+    predicted: v.p,
+    score: v.s,
+    positive: v.k,
+  };
+}
+
+const labelValue = z.object({
+  l: z.union([z.string(), z.number().finite(), z.boolean()]),
+  t: z.number().finite(),
+});
+
+export function encodeLabel(label: LabelValue, time: number): Buffer {
+  return Buffer.from(JSON.stringify({ l: label, t: time }));
+}
+
+export function decodeLabel(value: Buffer): { label: LabelValue; time: number } | undefined {
+  const parsed = labelValue.safeParse(parseJson(value));
+  return parsed.success ? { label: parsed.data.l, time: parsed.data.t } : undefined;
+}
+
+/** The join's progress: its event-time clock, and the offset its tallies count up to. */
+export interface JoinProgress {
+  clock: number;
+  readTo: number;
+}
+
+const progressValue = z.object({ c: z.number().nullable(), r: z.number().int().nonnegative() });
+
+export function encodeProgress(p: JoinProgress): Buffer {
+  return Buffer.from(JSON.stringify({ c: Number.isFinite(p.clock) ? p.clock : null, r: p.readTo }));
+}
+
+export function decodeProgress(value: Buffer): JoinProgress | undefined {
+  const parsed = progressValue.safeParse(parseJson(value));
+  if (!parsed.success) return undefined;
+  return { clock: parsed.data.c ?? -Infinity, readTo: parsed.data.r };
+}
+
+function parseJson(value: Buffer): unknown {
+  try {
+    return JSON.parse(value.toString('utf8'));
+  } catch {
+    return undefined;
+  }
+}

@@ -124,3 +124,16 @@ function parseJson(value: Buffer): unknown {
     return undefined;
   }
 }
+
+/**
+ * The labels-join partition of an id: FNV-1a (32 bits) over its UTF-16 code units, modulo the
+ * partition count. Stage 1 and the re-key step route by it, so a prediction and its label meet.
+ */
+export function joinPartition(id: string, partitions: number): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < id.length; i++) {
+    h ^= id.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0) % partitions;
+}

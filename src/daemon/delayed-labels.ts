@@ -152,7 +152,9 @@ export class DelayedLabels {
             await stage.handleBatch(payload);
           } catch (err) {
             if (isRebalanceError(err)) throw err;
-            if (!(err instanceof StoppedWhileRetrying)) deps.onFatal(err);
+            if (err instanceof StoppedWhileRetrying) return;
+            logger.error({ err, stage: `labels-${step}` }, 'delayed-labels step failed');
+            deps.onFatal(err);
           }
         },
       });

@@ -47,15 +47,31 @@ export class QualityWriter extends SerialStage {
     const { deps } = this;
     this.windows.clear();
     this.gates.clear();
-    const ends = await deps.admin.fetchTopicOffsets(deps.topic);
     const touched = new Set<string>();
-    await readTopicToEnd(
-      deps.kafka,
-      deps.admin,
-      deps.topic,
-      `${deps.groupId}-restore`,
-      (_, m) => this.apply(m, touched),
-      assigned,
+    const context = batchContext(() => Promise.resolve(), deps.isStopping);
+    const ends = await retryUntilSuccess(
+      async () => {
+        this.windows.clear();
+        touched.clear();
+        const ends = await deps.admin.fetchTopicOffsets(deps.topic);
+        await readTopicToEnd(
+          deps.kafka,
+          deps.admin,
+          deps.topic,
+          `${deps.groupId}-restore`,
+          (_, m) => this.apply(m, touched),
+          assigned,
+        );
+        return ends;
+      },
+      {
+        what: 'restoring the delayed-quality tallies',
+        context,
+        onFailure: (err, attempt, retryInMs) => {
+          deps.metrics.failures.inc({ step: 'write' });
+          deps.logger.warn({ err, attempt, retryInMs }, 'restoring failed; retrying');
+        },
+      },
     );
     for (const p of assigned) {
       const high = ends.find((e) => e.partition === p)?.high ?? '0';

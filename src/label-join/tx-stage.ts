@@ -76,8 +76,24 @@ export abstract class TxPartitionStage<S> extends SerialStage {
       assigned.map((p) => PartitionTx.open(deps.kafka, `${deps.txPrefix}.${p}`)),
     );
     const where = { groupId: deps.groupId, topic: deps.topic, fromBeginning: true };
-    const starts = await readPartitionStarts(deps.admin, where, assigned, deps.logger);
-    const states = await this.restore(starts);
+    // A topic created moments ago may not be in the metadata yet: retried, never fatal.
+    const { starts, states } = await retryUntilSuccess(
+      async () => {
+        const starts = await readPartitionStarts(deps.admin, where, assigned, deps.logger);
+        return { starts, states: await this.restore(starts) };
+      },
+      {
+        what: `restoring the delayed-labels ${deps.step} state`,
+        context: batchContext(() => Promise.resolve(), deps.isStopping),
+        onFailure: (err, attempt, retryInMs) => {
+          deps.metrics.failures.inc({ step: deps.step });
+          deps.logger.warn(
+            { err, step: deps.step, attempt, retryInMs },
+            'restoring failed; retrying',
+          );
+        },
+      },
+    );
     assigned.forEach((p, i) => {
       const state = states.get(p);
       const tx = txs[i];

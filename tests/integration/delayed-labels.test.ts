@@ -65,7 +65,12 @@ describe(`delayed labels against real Kafka and InfluxDB (${inject('servicesMode
       await new Promise((r) => setTimeout(r, 500));
     }
     throw new Error(
-      `no quality_delayed point with labelled=${labelled}; output:\n${daemon.output.slice(-6000)}`,
+      `no quality_delayed point with labelled=${labelled}; output:\n${
+        daemon.output
+          .split('\n')
+          .filter((l) => l.includes('"level":60'))
+          .join('\n') || daemon.output.slice(-6000)
+      }`,
     );
   }
 

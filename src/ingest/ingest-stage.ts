@@ -182,7 +182,7 @@ export class IngestStage extends SerialStage {
       }
       const message = messages[i] as KafkaMessage;
       consumed++;
-      offset = Number(message.offset);
+      if (feed) offset = Number(message.offset);
       const admitted = this.admission.admit(message, topic, source, windower, futureLimit, onAdded);
       if (admitted === true) added++;
       else if (admitted !== false) {

@@ -80,6 +80,8 @@ export class LabelJoin {
   private clockMs = -Infinity;
   /** The clock's base window at the last retirement scan (tallies retire on boundaries only). */
   private scannedWindow = -Infinity;
+  /** Predictions evicted while restoring (over a lowered bound): tombstoned with the next step. */
+  private readonly restoreEvicted: string[] = [];
   /** Last baseline seen per model version (a pending prediction's tally may need re-creating). */
   private readonly baselines = new Map<string, string>();
 
@@ -133,6 +135,10 @@ export class LabelJoin {
 
   /** Expires what waited past the horizon, and retires the tallies no label can change now. */
   expire(changes: JoinChanges): void {
+    if (this.restoreEvicted.length > 0) {
+      changes.counts.evictedPredictions += this.restoreEvicted.length;
+      changes.removed.push(...this.restoreEvicted.splice(0).map(predictionKey));
+    }
     for (const p of this.predictions.expire(this.clockMs)) {
       changes.counts.expiredPredictions++;
       changes.removed.push(predictionKey(p.id));
@@ -156,7 +162,8 @@ export class LabelJoin {
   /** Restoring: a pending prediction read back (already counted in its tally). */
   restorePrediction(p: JoinPrediction): void {
     this.baselines.set(versionKey(p), p.baselineHash);
-    this.predictions.add(p);
+    const added = this.predictions.add(p);
+    if (added.kind === 'added' && added.evicted) this.restoreEvicted.push(added.evicted.id);
   }
 
   restoreLabel(id: string, label: LabelValue, time: number): void {

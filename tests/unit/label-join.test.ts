@@ -132,3 +132,14 @@ describe('the delayed-label join', () => {
     }
   });
 });
+
+describe('restoring over a lowered bound', () => {
+  it('evicts the oldest and tombstones them with the next step', () => {
+    const join = new LabelJoin({ ...settings, maxPending: 2 });
+    for (const id of ['a', 'b', 'c']) join.restorePrediction(prediction(id, 1_000));
+    const c = new JoinChanges();
+    join.expire(c);
+    expect(c.removed).toEqual(['p|a']);
+    expect(c.counts.evictedPredictions).toBe(1);
+  });
+});

@@ -5,19 +5,19 @@ import type { LabelValue } from './label-message.js';
 /**
  * The records of `<groupId>.labels-join` (compacted; a partition holds one hash range of ids):
  * `p|<id>` a prediction waiting for its label (stage 1), `l|<id>` a label (the re-key step),
- * `t|<window>` this partition's tally of a window (binary, see src/label-join/tally-codec.ts),
- * `s|` the join's own progress. A null value is a tombstone: matched, expired or evicted.
+ * `t|<window>` this partition's tally of a window (binary, see src/label-join/tally-codec.ts).
+ * A null value is a tombstone: matched, expired or evicted. The join's clock travels with its
+ * committed offset (metadata), not as a record.
  */
-export type JoinRecordKind = 'p' | 'l' | 't' | 's';
+export type JoinRecordKind = 'p' | 'l' | 't';
 
 export const predictionKey = (id: string): string => `p|${id}`;
 export const labelKey = (id: string): string => `l|${id}`;
-export const STATE_KEY = 's|';
 
 /** The kind and the rest of a record key; undefined for a key driftwatch never writes. */
 export function splitKey(key: string): { kind: JoinRecordKind; rest: string } | undefined {
   const kind = key[0];
-  if (key[1] !== '|' || (kind !== 'p' && kind !== 'l' && kind !== 't' && kind !== 's')) {
+  if (key[1] !== '|' || (kind !== 'p' && kind !== 'l' && kind !== 't')) {
     return undefined;
   }
   return { kind, rest: key.slice(2) };
@@ -97,24 +97,6 @@ export function encodeLabel(label: LabelValue, time: number): Buffer {
 export function decodeLabel(value: Buffer): { label: LabelValue; time: number } | undefined {
   const parsed = labelValue.safeParse(parseJson(value));
   return parsed.success ? { label: parsed.data.l, time: parsed.data.t } : undefined;
-}
-
-/** The join's progress: its event-time clock, and the offset its tallies count up to. */
-export interface JoinProgress {
-  clock: number;
-  readTo: number;
-}
-
-const progressValue = z.object({ c: z.number().nullable(), r: z.number().int().nonnegative() });
-
-export function encodeProgress(p: JoinProgress): Buffer {
-  return Buffer.from(JSON.stringify({ c: Number.isFinite(p.clock) ? p.clock : null, r: p.readTo }));
-}
-
-export function decodeProgress(value: Buffer): JoinProgress | undefined {
-  const parsed = progressValue.safeParse(parseJson(value));
-  if (!parsed.success) return undefined;
-  return { clock: parsed.data.c ?? -Infinity, readTo: parsed.data.r };
 }
 
 function parseJson(value: Buffer): unknown {

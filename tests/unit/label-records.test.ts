@@ -3,10 +3,8 @@ import { parseLabelMessage } from '../../src/labels/label-message.js';
 import {
   decodeLabel,
   decodePrediction,
-  decodeProgress,
   encodeLabel,
   encodePrediction,
-  encodeProgress,
   splitKey,
   type JoinPrediction,
 } from '../../src/labels/join-records.js';
@@ -63,10 +61,6 @@ describe('labels-join records', () => {
     const numeric = { ...p, predicted: 12.5, score: null, positive: undefined };
     expect(decodePrediction('a|b', encodePrediction(numeric))).toEqual(numeric);
     expect(decodeLabel(encodeLabel(false, 9))).toEqual({ label: false, time: 9 });
-    expect(decodeProgress(encodeProgress({ clock: -Infinity, readTo: 4 }))).toEqual({
-      clock: -Infinity,
-      readTo: 4,
-    });
     expect(splitKey('p|a|b')).toEqual({ kind: 'p', rest: 'a|b' });
     expect(splitKey('x|a')).toBeUndefined();
   });
@@ -75,6 +69,5 @@ describe('labels-join records', () => {
     expect(decodePrediction('a', Buffer.from('{'))).toBeUndefined();
     expect(decodePrediction('a', json({ m: 'x' }))).toBeUndefined();
     expect(decodeLabel(json({ l: null, t: 1 }))).toBeUndefined();
-    expect(decodeProgress(json({ c: 1, r: -1 }))).toBeUndefined();
   });
 });

@@ -341,7 +341,6 @@ export class Daemon {
       this.labels = await DelayedLabels.start({
         config: { ...config, labels: config.labels },
         kafka: this.kafka,
-        admin: this.admin,
         partialsPartitions: partials.count,
         writePoints: (points) => sink.write(points),
         metrics,

@@ -24,7 +24,6 @@ const BYTES_PER_PENDING = 139;
 export interface DelayedLabelsDeps {
   config: Config & { labels: NonNullable<Config['labels']> };
   kafka: Kafka;
-  admin: Admin;
   /** The partials topic's partition count: the label-quality topic's (routed by model). */
   partialsPartitions: number;
   writePoints: (points: readonly WindowPoint[]) => Promise<void>;
@@ -49,6 +48,7 @@ export class DelayedLabels {
   private readonly consumers: Array<[Step, Consumer]> = [];
   private readonly stages: Array<{ close(): Promise<void> }> = [];
   private pendingTimer: NodeJS.Timeout | undefined;
+  private admin: Admin | undefined;
 
   /** The join topic's name and partitions (stage 1 hands predictions to it). */
   static async topics(
@@ -73,8 +73,13 @@ export class DelayedLabels {
   }
 
   private async run(deps: DelayedLabelsDeps): Promise<void> {
-    const { config, kafka, admin, logger } = deps;
+    const { config, kafka, logger } = deps;
     const groupId = config.kafka.groupId;
+    // An admin client of its own: kafkajs' fetchTopicOffsets, called concurrently for another
+    // topic on a shared client, can find no partitions for a new topic (and throw a TypeError)
+    // in the stages' restores, which are not all retried.
+    const admin = (this.admin = kafka.admin());
+    await admin.connect();
     const topics = await DelayedLabels.topics(config, admin, deps.partialsPartitions);
     const metrics = new LabelMetrics(deps.metrics.registry);
     const consumer = (step: Step, group: string) => {
@@ -176,5 +181,6 @@ export class DelayedLabels {
     clearInterval(this.pendingTimer);
     for (const [, c] of this.consumers) await c.disconnect().catch(() => undefined);
     for (const s of this.stages) await s.close().catch(() => undefined);
+    await this.admin?.disconnect().catch(() => undefined);
   }
 }

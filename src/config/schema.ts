@@ -245,6 +245,24 @@ const alertsSchema = z.strictObject({
   retryMaxDelay: durationSchema.prefault('1h'),
 });
 
+/**
+ * Delayed labels (README "Model quality (delayed labels)"): ground truth that arrives later on
+ * its own topic as `{id, label, timestamp}`, joined to the prediction with that `id`.
+ */
+const labelsSchema = z.strictObject({
+  /** The topic the labels are produced to (the user's; read by group `<groupId>.labels`). */
+  topic: z.string().min(1),
+  /** How long after its event time a prediction waits for its label (and a label for its prediction). */
+  horizon: durationSchema
+    .refine((ms) => ms >= 60_000, 'expected at least 1m')
+    .refine((ms) => ms <= 30 * 86_400_000, 'expected at most 30d')
+    .prefault('2d'),
+  /** Predictions (and, separately, early labels) waiting per join partition; past it the oldest go. */
+  maxPending: z.number().int().min(1).max(50_000_000).default(1_000_000),
+  /** Partitions of `<groupId>.labels-join` (default: the partials topic's); fixed once created. */
+  partitions: z.number().int().min(1).max(10_000).optional(),
+});
+
 const httpSchema = z.strictObject({
   host: hostSchema.default('0.0.0.0'),
   /** 0 takes any free port (tests); the port in use is logged. */
@@ -305,6 +323,8 @@ export const configSchema = z.strictObject({
         .default(5),
     })
     .prefault({}),
+  /** Delayed labels joined by prediction id; off when absent. */
+  labels: labelsSchema.optional(),
   smtp: smtpSchema.optional(),
   alerts: alertsSchema.optional(),
   http: httpSchema.default({ host: '0.0.0.0', port: 9464 }),

@@ -22,6 +22,7 @@ import type { IngestStage } from '../ingest/ingest-stage.js';
 import type { EvaluateStage } from '../evaluate/evaluate-stage.js';
 import { ensurePartialsTopic, internalPartitionCount } from '../partials/topic.js';
 import { loadRulesFile } from '../rules/rules-file.js';
+import { DelayedLabels } from './delayed-labels.js';
 import type { SchemaRegistryClient } from '../schema-registry/client.js';
 import { checkSchemaRegistry, schemaRegistryClientOf } from '../schema-registry/reach.js';
 
@@ -45,6 +46,7 @@ export class Daemon {
   /** The schema registry of `input.format: schema-registry`, when configured. */
   private readonly registry: SchemaRegistryClient | undefined;
   private alerting: Alerting | undefined;
+  private labels: DelayedLabels | undefined;
   private server: Server | undefined;
   private ingest: IngestStage | undefined;
   private evaluate: EvaluateStage | undefined;
@@ -183,7 +185,7 @@ export class Daemon {
       });
     }
     if (this.stopping) return;
-    const { inputs, inputEnds, partials } = await reachKafka(config, async () => {
+    const { inputs, inputEnds, partials, labels } = await reachKafka(config, async () => {
       await this.admin.connect();
       const inputs = await resolveInputTopics(this.admin, config);
       const inputEnds = await readInputEnds(this.admin, inputs);
@@ -195,8 +197,11 @@ export class Daemon {
         inputs.byTopic([...inputEnds.keys()]).get(k.topic)?.size ?? 0,
       );
       const topic = await ensurePartialsTopic(this.admin, k.groupId, count);
+      const labels = config.labels
+        ? await DelayedLabels.topics({ ...config, labels: config.labels }, this.admin, count)
+        : undefined;
       await this.producer.connect();
-      return { inputs, inputEnds, partials: { topic, count } };
+      return { inputs, inputEnds, partials: { topic, count }, labels };
     });
     if (this.stopping) return;
     // Every input partition's source: stage 2 closes a window once each has passed it.
@@ -235,6 +240,7 @@ export class Daemon {
       baselines,
       inputs,
       partials,
+      labelsJoin: labels && { topic: labels.join, partitions: labels.joinPartitions },
       metrics,
       logger,
       tickMs,
@@ -331,6 +337,18 @@ export class Daemon {
     await runStage(this.consumer, ingest);
     await runStage(this.evaluator, evaluate);
     if (this.stopping) return;
+    if (config.labels) {
+      this.labels = await DelayedLabels.start({
+        config: { ...config, labels: config.labels },
+        kafka: this.kafka,
+        partialsPartitions: partials.count,
+        writePoints: (points) => sink.write(points),
+        metrics,
+        logger,
+        isStopping: () => this.stopping,
+        onFatal: (err) => this.onBatchError(err),
+      });
+    }
     // Input may go silent: idleness, and the windows it closes, are checked on a timer too.
     this.idleTimer = setInterval(() => {
       if (this.failed || this.stopping) return;
@@ -427,6 +445,7 @@ export class Daemon {
       ['ingest', () => this.ingest?.close() ?? Promise.resolve()],
       ['evaluator', () => this.evaluator.disconnect()],
       ['evaluate', () => this.evaluate?.settled() ?? Promise.resolve()],
+      ['labels', () => this.labels?.stop() ?? Promise.resolve()],
       ['receivers', () => this.alerting?.stop() ?? Promise.resolve()],
       ['producer', () => this.producer.disconnect()],
       ['admin', () => this.admin.disconnect()],

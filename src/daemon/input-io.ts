@@ -6,7 +6,7 @@ import { DriftwatchError } from '../errors.js';
 import { InputTopics } from '../ingest/input-topics.js';
 import type { PartitionStart } from '../ingest/ingest-partition.js';
 import { readLogEnds, readPartitionStarts } from '../kafka/kafka-io.js';
-import { decodeCommitMetadata } from '../kafka/offset-metadata.js';
+import { decodeCommitMetadata, decodeLabelsTo } from '../kafka/offset-metadata.js';
 import type { Logger } from '../logger.js';
 import type { DaemonMetrics } from '../metrics.js';
 import { eventSourceFor, routeByTopic, type EventSource } from '../prediction-log/event-source.js';
@@ -88,6 +88,7 @@ export async function readInputStarts(
       starts.set(sources.get(p) as number, {
         resumeAt: s.resumeAt,
         watermark: decodeCommitMetadata(s.metadata),
+        labelsTo: decodeLabelsTo(s.metadata),
         position: { readTo: s.resumeAt, end: s.end },
       });
     }

@@ -24,6 +24,8 @@ export interface StageWiring {
   baselines: BaselineStore;
   inputs: InputTopics;
   partials: { topic: string; count: number };
+  /** `<groupId>.labels-join` when delayed labels are configured. */
+  labelsJoin?: { topic: string; partitions: number } | undefined;
   metrics: DaemonMetrics;
   logger: Logger;
   /** The idle timer's period (idleTickMs). */
@@ -49,7 +51,9 @@ export function createIngestStage(
       partialsPartitions: partials.count,
       partialsFormat: config.scale.partialsFormat,
       deadLetterTopic: k.deadLetterTopic,
+      labelsJoinTopic: w.labelsJoin?.topic,
     },
+    labelsJoin: w.labelsJoin && { ...w.labelsJoin, windowMs: config.windows.size },
     baselines: w.baselines,
     windows: {
       sizeMs: config.windows.size,

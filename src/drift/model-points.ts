@@ -1,6 +1,12 @@
 import type { Window } from '../windows/window.js';
 import { listNames, SCHEMA_POINT_METHOD } from '../../alert-engine/schema-names.js';
-import { QUALITY_CLASS_METHOD, QUALITY_METHOD, qualityPoints } from './quality-points.js';
+import {
+  DELAYED_QUALITY_CLASS_METHOD,
+  DELAYED_QUALITY_METHOD,
+  QUALITY_CLASS_METHOD,
+  QUALITY_METHOD,
+  qualityPoints,
+} from './quality-points.js';
 
 /** Methods of the model-level points (feature `_model`, `_dataset`, a class or a new name). */
 export const OPS_METHOD = 'ops';
@@ -17,11 +23,15 @@ export const MODEL_POINT_METHODS: ReadonlySet<string> = new Set([
   NEW_FEATURE_METHOD,
   QUALITY_METHOD,
   QUALITY_CLASS_METHOD,
+  DELAYED_QUALITY_METHOD,
+  DELAYED_QUALITY_CLASS_METHOD,
 ]);
 
 export type ModelPointMethod =
   | typeof QUALITY_METHOD
   | typeof QUALITY_CLASS_METHOD
+  | typeof DELAYED_QUALITY_METHOD
+  | typeof DELAYED_QUALITY_CLASS_METHOD
   | typeof OPS_METHOD
   | typeof SCHEMA_METHOD
   | typeof CLASS_METHOD

@@ -1,10 +1,24 @@
+import type { LabelledPredictions } from '../windows/window-quality.js';
 import type { Window } from '../windows/window.js';
 import type { WindowModelPoint } from './model-points.js';
 
 export const QUALITY_METHOD = 'quality';
 export const QUALITY_CLASS_METHOD = 'quality_class';
+/** The same points from delayed labels (README "Model quality (delayed labels)"). */
+export const DELAYED_QUALITY_METHOD = 'quality_delayed';
+export const DELAYED_QUALITY_CLASS_METHOD = 'quality_class_delayed';
 
-type Identity = Omit<
+type QualityMethods =
+  | { point: typeof QUALITY_METHOD; perClass: typeof QUALITY_CLASS_METHOD }
+  | { point: typeof DELAYED_QUALITY_METHOD; perClass: typeof DELAYED_QUALITY_CLASS_METHOD };
+
+const INLINE: QualityMethods = { point: QUALITY_METHOD, perClass: QUALITY_CLASS_METHOD };
+export const DELAYED: QualityMethods = {
+  point: DELAYED_QUALITY_METHOD,
+  perClass: DELAYED_QUALITY_CLASS_METHOD,
+};
+
+export type Identity = Omit<
   WindowModelPoint,
   'kind' | 'method' | 'feature' | 'n' | 'missing' | 'ints' | 'floats' | 'strings'
 >;
@@ -16,7 +30,19 @@ type Identity = Omit<
  * label in the window.
  */
 export function qualityPoints(window: Window, identity: Identity): WindowModelPoint[] {
-  const labelled = window.quality.combined();
+  return labelledPoints(window.quality.combined(), window.events, identity, INLINE);
+}
+
+/**
+ * The quality points of labelled predictions out of `predictions` (label_coverage's
+ * denominator), under the inline or the delayed methods.
+ */
+export function labelledPoints(
+  labelled: LabelledPredictions,
+  predictions: number,
+  identity: Identity,
+  methods: QualityMethods,
+): WindowModelPoint[] {
   const c = labelled.classification?.metrics();
   const r = labelled.regression?.metrics();
   const n = (c?.n ?? 0) + (r?.n ?? 0);
@@ -39,7 +65,7 @@ export function qualityPoints(window: Window, identity: Identity): WindowModelPo
     strings: {},
   });
   const floats: Record<string, number | null> = {
-    label_coverage: window.events > 0 ? n / window.events : null,
+    label_coverage: predictions > 0 ? n / predictions : null,
   };
   if (c) {
     Object.assign(floats, {
@@ -55,11 +81,11 @@ export function qualityPoints(window: Window, identity: Identity): WindowModelPo
   if (r) Object.assign(floats, { mae: r.mae, rmse: r.rmse, mape: r.mape, bias: r.bias });
   const ints: Record<string, number> = { labelled: n, unusable_labels: labelled.unusable };
   if (c) ints.scored = c.scored;
-  const points = [point(QUALITY_METHOD, '_model', n, ints, floats)];
+  const points = [point(methods.point, '_model', n, ints, floats)];
   for (const k of c?.classes ?? []) {
     points.push(
       point(
-        QUALITY_CLASS_METHOD,
+        methods.perClass,
         k.class,
         k.support,
         { support: k.support },

@@ -62,13 +62,15 @@ export class Admission {
     source: number,
     windower: Windower,
     futureLimit: number,
+    /** Called with every event a window took (the delayed-label join's feed). */
+    onAdded?: (log: PredictionLog) => void,
   ): boolean | Refusal {
     try {
       const read = this.source.read(message, topic);
       if (!read.ok) return read;
       if (read.log !== undefined) {
         const future = this.future(read.log, futureLimit, windower);
-        return future ?? this.add(read.log, message, source, windower);
+        return future ?? this.add(read.log, message, source, windower, onAdded);
       }
       const logs = read.logs;
       if (logs.length === 0) {
@@ -81,7 +83,7 @@ export class Admission {
       }
       let added = false;
       for (const log of logs) {
-        const outcome = this.add(log, message, source, windower);
+        const outcome = this.add(log, message, source, windower, onAdded);
         // Every row of a batch shares model and version: the first has no baseline, none has.
         if (outcome !== true && outcome !== false) return outcome;
         added ||= outcome;
@@ -111,9 +113,13 @@ export class Admission {
     message: KafkaMessage,
     source: number,
     windower: Windower,
+    onAdded: ((log: PredictionLog) => void) | undefined,
   ): boolean | Refusal {
     const outcome = windower.add(log, source, Number(message.offset));
-    if (outcome === 'added') return true;
+    if (outcome === 'added') {
+      onAdded?.(log);
+      return true;
+    }
     if (outcome === 'late') {
       // Labelled by the baseline, never by the event: made-up versions (under
       // `baselines.fallback`) would otherwise grow the label sets without bound.

@@ -5,6 +5,7 @@ import type { Message } from 'kafkajs';
 import { encodeCommitMetadata } from '../kafka/offset-metadata.js';
 import { ResumeGate } from '../kafka/resume-gate.js';
 import type { PartitionOutbox, PartitionOutput } from './partition-outbox.js';
+import type { JoinFeed } from './join-feed.js';
 
 /**
  * How often a partition commits when nothing but its offset moved (no closed window, dead
@@ -19,6 +20,8 @@ export interface PartitionStart {
   resumeAt: number;
   /** The partition's watermark committed with the offset (metadata), if any. */
   watermark: number | undefined;
+  /** Delayed labels: the offset up to which predictions went to the join (commit metadata). */
+  labelsTo?: number | undefined;
   position: PartitionPosition;
 }
 
@@ -35,6 +38,8 @@ export class IngestPartition {
   /** How long an idle claim holds (the lag probe's validity). */
   private readonly claimMs: number;
   readonly resume: ResumeGate;
+  /** Predictions handed to the delayed-label join (labels configured). */
+  readonly joinFeed: JoinFeed | undefined;
   lastProcessed: number | undefined;
   /** Another member owns the partition now: nothing more is processed until the next join. */
   fenced = false;
@@ -54,7 +59,9 @@ export class IngestPartition {
     start: PartitionStart,
     windowSizeMs: number,
     claimMs: number,
+    joinFeed?: JoinFeed,
   ) {
+    this.joinFeed = joinFeed;
     this.partition = partition;
     this.windower = windower;
     this.outbox = outbox;
@@ -89,14 +96,23 @@ export class IngestPartition {
       this.handedOffset ??
       this.resume.pending;
     if (offset === undefined) return undefined;
-    const metadata = encodeCommitMetadata(watermark);
+    const feed = this.joinFeed;
+    const metadata = encodeCommitMetadata(watermark, feed?.readTo);
+    // Predictions for the join wait like a moved offset does (their offset is in the metadata).
     if (partials.length === 0 && deadLetters.length === 0 && !announce) {
       const unchanged = offset === this.handedOffset && metadata === this.handedMetadata;
       // Only the offset moved: one transaction per OFFSET_COMMIT_INTERVAL_MS at most (each
       // costs several broker round trips); a crash meanwhile re-reads a little more.
       if (unchanged || now - this.handedOnAt < OFFSET_COMMIT_INTERVAL_MS) return undefined;
     }
-    return { partials, deadLetters, progress: announce ? progress : undefined, offset, metadata };
+    return {
+      partials,
+      deadLetters,
+      joinRecords: feed?.take() ?? [],
+      progress: announce ? progress : undefined,
+      offset,
+      metadata,
+    };
   }
 
   /**

@@ -9,7 +9,9 @@ import type { DaemonMetrics } from '../metrics.js';
 import { Windower, type WindowerSettings } from '../windows/windower.js';
 import { Admission } from './admission.js';
 import type { EventSource } from '../prediction-log/event-source.js';
+import type { PredictionLog } from '../prediction-log/prediction-log.js';
 import { IngestPartition, type PartitionStart } from './ingest-partition.js';
+import { JoinFeed, type JoinTopic } from './join-feed.js';
 import type { InputTopics } from './input-topics.js';
 import {
   PartitionFenced,
@@ -26,6 +28,8 @@ export interface IngestStageDeps {
   baselines: BaselineStore;
   windows: WindowerSettings;
   maxFutureSkewMs: number;
+  /** Delayed labels: where predictions with an id go (`<groupId>.labels-join`); none: off. */
+  labelsJoin?: JoinTopic | undefined;
   /** How input messages become events (the `input` config); the default shape without. */
   source?: EventSource;
   metrics: DaemonMetrics;
@@ -111,9 +115,12 @@ export class IngestStage extends SerialStage {
       windower.reset(start.watermark ?? -Infinity);
       windower.setPartitions([p]);
       windower.setAssigned([p], now, new Map([[p, start.position]]));
+      const feed = deps.labelsJoin
+        ? new JoinFeed(deps.labelsJoin, start.labelsTo ?? start.resumeAt)
+        : undefined;
       this.partitions.set(
         p,
-        new IngestPartition(p, windower, outbox, start, w.sizeMs, w.probeMaxAgeMs),
+        new IngestPartition(p, windower, outbox, start, w.sizeMs, w.probeMaxAgeMs, feed),
       );
     }
     deps.metrics.openWindows.set(0);
@@ -155,6 +162,12 @@ export class IngestStage extends SerialStage {
     let consumed = 0;
     let added = 0;
     let complete = true;
+    const feed = state.joinFeed;
+    let offset = 0;
+    const onAdded = feed
+      ? (log: PredictionLog) =>
+          feed.add(log, windower.baselineOf(log.model, log.model_version)?.hash ?? '', offset)
+      : undefined;
     const slice = new TimeSlice();
     for (let i = startIndex; i < messages.length; i++) {
       if (slice.due()) await slice.pause();
@@ -169,7 +182,8 @@ export class IngestStage extends SerialStage {
       }
       const message = messages[i] as KafkaMessage;
       consumed++;
-      const admitted = this.admission.admit(message, topic, source, windower, futureLimit);
+      if (feed) offset = Number(message.offset);
+      const admitted = this.admission.admit(message, topic, source, windower, futureLimit, onAdded);
       if (admitted === true) added++;
       else if (admitted !== false) {
         deadLetters.push(this.admission.deadLetter(message, { topic, partition }, admitted));
@@ -182,6 +196,7 @@ export class IngestStage extends SerialStage {
     metrics.messagesConsumed.inc(consumed);
     this.messagesConsumed += consumed;
     state.lastProcessed = last;
+    feed?.readUpTo(last + 1);
     // offsetLag covers a trailing transaction marker, which is no message of its own.
     const highWatermark = Number(batch.highWatermark);
     const caughtUp = complete && (batch.offsetLag() === '0' || highWatermark <= last + 1);

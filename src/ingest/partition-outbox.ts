@@ -17,6 +17,8 @@ export interface PartitionOutput {
   /** Final partial windows of this partition (each becomes one record on the partials topic). */
   partials: readonly Window[];
   deadLetters: readonly Message[];
+  /** Predictions for the delayed-label join (`p|<id>` on `<groupId>.labels-join`). */
+  joinRecords: readonly Message[];
   /** The partition's progress, sent to every partials partition; undefined: unchanged. */
   progress: SourceProgress | undefined;
   /** The input offset to commit and its metadata (the partition's watermark). */
@@ -31,6 +33,8 @@ export interface OutboxTopics {
   /** scale.partialsFormat: 1 while older replicas that read only format 1 still run. */
   partialsFormat: PartialsFormat;
   deadLetterTopic: string;
+  /** `<groupId>.labels-join`, when delayed labels are configured. */
+  labelsJoinTopic?: string | undefined;
 }
 
 /** Another member took the partition over (its transactional id was initialised elsewhere). */
@@ -119,6 +123,11 @@ export class PartitionOutbox {
       );
       for (const chunk of chunkBySize(letters, SEND_BYTES)) {
         await tx.send({ topic: topics.deadLetterTopic, messages: chunk, acks: -1 });
+      }
+      if (out.joinRecords.length > 0 && topics.labelsJoinTopic !== undefined) {
+        for (const chunk of chunkBySize([...out.joinRecords], SEND_BYTES)) {
+          await tx.send({ topic: topics.labelsJoinTopic, messages: chunk, acks: -1 });
+        }
       }
       // kafkajs passes `metadata` through, though its types do not list it.
       const partitions = [

@@ -20,6 +20,8 @@ export interface AwaitingPrediction {
   predicted: string | number;
   /** The model's probability of the positive class, when the log carries one. */
   score: number | null;
+  /** The positive class `score` is the probability of (a two-class probability map). */
+  positive?: string | undefined;
 }
 
 interface PredictionModel {
@@ -52,6 +54,10 @@ export class PendingPredictions {
   private score = new Float64Array(0);
   private value = new Float64Array(0);
   private modelOf = new Int32Array(0);
+  /** Index of the positive class in `positives`, −1: none. */
+  private positiveOf = new Int32Array(0);
+  private readonly positives: string[] = [];
+  private readonly positiveIndex = new Map<string, number>();
   /** The predicted class per slot (undefined: a numeric prediction, in `value`). */
   private readonly classOf: (string | undefined)[] = [];
   private readonly models: PredictionModel[] = [];
@@ -79,6 +85,7 @@ export class PendingPredictions {
     this.time[slot] = p.time;
     this.score[slot] = p.score ?? Number.NaN;
     this.modelOf[slot] = this.internModel(p.model, p.modelVersion);
+    this.positiveOf[slot] = p.positive === undefined ? -1 : this.internPositive(p.positive);
     if (typeof p.predicted === 'number') {
       this.value[slot] = p.predicted;
       this.classOf[slot] = undefined;
@@ -120,6 +127,7 @@ export class PendingPredictions {
     const model = this.models[this.modelOf[slot] as number] as PredictionModel;
     const cls = this.classOf[slot];
     const score = this.score[slot] as number;
+    const positive = this.positiveOf[slot] as number;
     const p: AwaitingPrediction = {
       id,
       model: model.model,
@@ -127,6 +135,7 @@ export class PendingPredictions {
       time: this.time[slot] as number,
       predicted: cls ?? (this.value[slot] as number),
       score: Number.isNaN(score) ? null : score,
+      positive: positive < 0 ? undefined : this.positives[positive],
     };
     this.slots.delete(id);
     this.classOf[slot] = undefined;
@@ -146,6 +155,7 @@ export class PendingPredictions {
     this.score = widen(this.score, (n) => new Float64Array(n));
     this.value = widen(this.value, (n) => new Float64Array(n));
     this.modelOf = widen(this.modelOf, (n) => new Int32Array(n));
+    this.positiveOf = widen(this.positiveOf, (n) => new Int32Array(n));
     for (let s = capacity - 1; s > slot; s--) this.free.push(s);
     this.capacity = capacity;
     return slot;
@@ -158,6 +168,17 @@ export class PendingPredictions {
       i = this.models.length;
       this.models.push({ model, modelVersion });
       this.modelIndex.set(key, i);
+    }
+    return i;
+  }
+
+  /** Positive classes are few (one per binary model): each kept once, never evicted. */
+  private internPositive(cls: string): number {
+    let i = this.positiveIndex.get(cls);
+    if (i === undefined) {
+      i = this.positives.length;
+      this.positives.push(cls);
+      this.positiveIndex.set(cls, i);
     }
     return i;
   }

@@ -43,7 +43,8 @@ export function parseIsoTimestamp(text: string): number | undefined {
   return isoTimestamp.safeParse(text).success ? Date.parse(text) : undefined;
 }
 
-const timestamp = z.union([
+/** A timestamp as the prediction log takes it: epoch ms or an ISO 8601 date-time with a zone. */
+export const timestampSchema = z.union([
   z.number().finite().nonnegative().max(MAX_TIME_MS),
   isoTimestamp.transform((s) => Date.parse(s)),
 ]);
@@ -52,7 +53,7 @@ const timestamp = z.union([
 export const predictionLogSchema = z.object({
   model: z.string().min(1),
   model_version: z.union([z.string().min(1), z.number()]).transform(String),
-  timestamp,
+  timestamp: timestampSchema,
   id: z.string().optional(),
   features,
   prediction: z

@@ -27,31 +27,7 @@ export class WindowQuality {
   add(log: PredictionLog, partition: number): void {
     const label = log.label;
     if (label === undefined || label === null) return;
-    const into = this.of(partition);
-    const prediction = log.prediction;
-    if (typeof prediction === 'string' || typeof prediction === 'boolean') {
-      if (isClassLabel(label)) classification(into).add(String(label), String(prediction));
-      else into.unusable++;
-    } else if (typeof prediction === 'number') {
-      if (typeof label === 'boolean' && prediction >= 0 && prediction <= 1) {
-        classification(into, 'true').add(String(label), String(prediction >= 0.5), prediction);
-      } else if (typeof label === 'number' && Number.isFinite(label)) {
-        if (!(into.regression ??= new RegressionQuality()).add(label, prediction)) into.unusable++;
-      } else into.unusable++;
-    } else if (prediction !== null && typeof prediction === 'object' && isClassLabel(label)) {
-      const classes = Object.keys(prediction).sort();
-      const predicted = argmax(prediction, classes);
-      if (predicted === undefined) {
-        into.unusable++;
-        return;
-      }
-      const positive = classes.length === 2 ? classes[1] : undefined;
-      classification(into, positive).add(
-        String(label),
-        predicted,
-        positive === undefined ? undefined : prediction[positive],
-      );
-    } else into.unusable++;
+    addLabelled(this.of(partition), readPrediction(log.prediction), label);
   }
 
   merge(other: WindowQuality): void {
@@ -84,13 +60,75 @@ export class WindowQuality {
     return out;
   }
 
-  private of(partition: number): LabelledPredictions {
+  /** The labelled predictions of `partition` (created empty). */
+  of(partition: number): LabelledPredictions {
     let part = this.partitions.get(partition);
     if (!part) {
       part = { classification: null, regression: null, unusable: 0 };
       this.partitions.set(partition, part);
     }
     return part;
+  }
+}
+
+/**
+ * What a prediction says for quality, read once (a delayed label pairs with it later):
+ * `predicted` a class (with, for a two-class probability map, the `positive` class and its
+ * probability `score`) or a number (a regression value, or a binary classifier's score for
+ * `true` when the label is a boolean); undefined when it cannot be paired with any label.
+ */
+export interface QualityPrediction {
+  predicted: string | number;
+  score: number | null;
+  positive: string | undefined;
+}
+
+export function readPrediction(prediction: unknown): QualityPrediction | undefined {
+  if (typeof prediction === 'string' || typeof prediction === 'boolean') {
+    return { predicted: String(prediction), score: null, positive: undefined };
+  }
+  if (typeof prediction === 'number') {
+    return Number.isFinite(prediction)
+      ? { predicted: prediction, score: null, positive: undefined }
+      : undefined;
+  }
+  if (prediction === null || typeof prediction !== 'object') return undefined;
+  const probabilities = prediction as Record<string, number>;
+  const classes = Object.keys(probabilities).sort();
+  const predicted = argmax(probabilities, classes);
+  if (predicted === undefined) return undefined;
+  const positive = classes.length === 2 ? classes[1] : undefined;
+  return {
+    predicted,
+    score: positive === undefined ? null : (probabilities[positive] as number),
+    positive,
+  };
+}
+
+/**
+ * Pairs a prediction (readPrediction) with its label, in `into`: the one place both the inline
+ * and the delayed labels are measured. A pair its types cannot measure counts as unusable.
+ */
+export function addLabelled(
+  into: LabelledPredictions,
+  p: QualityPrediction | undefined,
+  label: unknown,
+): void {
+  if (p === undefined) {
+    into.unusable++;
+  } else if (typeof p.predicted === 'string') {
+    if (!isClassLabel(label)) into.unusable++;
+    else if (p.positive === undefined) classification(into).add(String(label), p.predicted);
+    else {
+      classification(into, p.positive).add(String(label), p.predicted, p.score ?? undefined);
+    }
+  } else {
+    const value = p.predicted;
+    if (typeof label === 'boolean' && value >= 0 && value <= 1) {
+      classification(into, 'true').add(String(label), String(value >= 0.5), value);
+    } else if (typeof label === 'number' && Number.isFinite(label)) {
+      if (!(into.regression ??= new RegressionQuality()).add(label, value)) into.unusable++;
+    } else into.unusable++;
   }
 }
 

@@ -1,0 +1,181 @@
+import type { KafkaMessage, Message } from 'kafkajs';
+import {
+  decodeLabel,
+  decodePrediction,
+  splitKey,
+  type JoinRecordKind,
+} from '../labels/join-records.js';
+import { JoinChanges, LabelJoin, tallyKey, type JoinSettings } from '../labels/label-join.js';
+import { routeModel } from '../partials/route.js';
+import { readTopicToEnd } from '../kafka/read-to-end.js';
+import { decodeTally, encodeTally, qualityKey } from './tally-codec.js';
+import { TxPartitionStage, type TxOutput, type TxStageDeps } from './tx-stage.js';
+
+export interface JoinStageDeps extends TxStageDeps {
+  settings: JoinSettings;
+  /** `<groupId>.label-quality` and its partition count (a model's tallies: routeModel). */
+  quality: { topic: string; partitions: number };
+}
+
+/** The join's clock, committed with its offset. */
+const CLOCK = 'dwj:';
+const encodeClock = (clock: number) => `${CLOCK}${Number.isFinite(clock) ? clock : '-'}`;
+function decodeClock(metadata: string | null): number {
+  const value = metadata?.startsWith(CLOCK) ? Number(metadata.slice(CLOCK.length)) : NaN;
+  return Number.isFinite(value) ? value : -Infinity;
+}
+
+interface Survivor {
+  kind: JoinRecordKind;
+  rest: string;
+  offset: number;
+  value: Buffer | null;
+}
+
+/**
+ * The join stage: one LabelJoin per partition of `<groupId>.labels-join`. On assignment it reads
+ * the partition whole (compacted: the survivors are what still waits and this partition's
+ * tallies; the latest record of a key wins): predictions and labels before the committed
+ * offset wait again, the records after it are read as new. Each batch's tombstones and changed
+ * tallies (on this partition, and on `<groupId>.label-quality` for the writer) commit with the
+ * offset and the clock in one transaction: a label counts once, however often the join restarts.
+ */
+export class JoinStage extends TxPartitionStage<LabelJoin> {
+  private readonly joinDeps: JoinStageDeps;
+
+  constructor(deps: JoinStageDeps) {
+    super(deps);
+    this.joinDeps = deps;
+  }
+
+  /** Predictions and labels waiting on this replica's partitions. */
+  pendingCounts(): { predictions: number; labels: number } {
+    let predictions = 0;
+    let labels = 0;
+    for (const p of this.parts.values()) {
+      predictions += p.state.predictions.size;
+      labels += p.state.labels.size;
+    }
+    return { predictions, labels };
+  }
+
+  protected async restore(
+    assigned: ReadonlyMap<number, { resumeAt: number; metadata: string | null }>,
+  ): Promise<Map<number, LabelJoin>> {
+    const { deps } = this;
+    const survivors = new Map<number, Map<string, Survivor>>();
+    for (const p of assigned.keys()) survivors.set(p, new Map());
+    await readTopicToEnd(
+      deps.kafka,
+      deps.admin,
+      deps.topic,
+      `${deps.groupId}-restore`,
+      (partition, m) => {
+        const key = m.key?.toString('utf8');
+        const split = key === undefined ? undefined : splitKey(key);
+        if (key === undefined || split === undefined) return;
+        survivors.get(partition)?.set(key, { ...split, offset: Number(m.offset), value: m.value });
+      },
+      [...assigned.keys()],
+    );
+    const joins = new Map<number, LabelJoin>();
+    for (const [p, start] of assigned) {
+      const join = new LabelJoin(this.joinDeps.settings);
+      join.restoreClock(decodeClock(start.metadata));
+      const records = [...(survivors.get(p)?.values() ?? [])].sort((a, b) => a.offset - b.offset);
+      for (const r of records) {
+        if (r.value === null) continue;
+        if (r.kind === 't') {
+          try {
+            join.restoreTally(decodeTally(r.value));
+          } catch (err) {
+            deps.logger.error({ err, partition: p, offset: r.offset }, 'unreadable tally skipped');
+          }
+        } else if (r.offset < start.resumeAt && r.kind === 'p') {
+          const prediction = decodePrediction(r.rest, r.value);
+          if (prediction) join.restorePrediction(prediction);
+        } else if (r.offset < start.resumeAt && r.kind === 'l') {
+          const label = decodeLabel(r.value);
+          if (label) join.restoreLabel(r.rest, label.label, label.time);
+        }
+      }
+      joins.set(p, join);
+      deps.logger.info(
+        {
+          partition: p,
+          predictions: join.predictions.size,
+          labels: join.labels.size,
+          tallies: join.tallies.size,
+        },
+        'label join restored',
+      );
+    }
+    return joins;
+  }
+
+  protected transform(
+    join: LabelJoin,
+    messages: readonly KafkaMessage[],
+    partition: number,
+  ): TxOutput | undefined {
+    const changes = new JoinChanges();
+    let inputs = 0;
+    for (const m of messages) {
+      // Tombstones and tallies are this stage's own writes (applied when they were made).
+      if (m.value === null || m.key === null) continue;
+      const split = splitKey(m.key.toString('utf8'));
+      if (split?.kind === 'p') {
+        const p = decodePrediction(split.rest, m.value);
+        if (p) join.prediction(p, changes);
+        inputs++;
+      } else if (split?.kind === 'l') {
+        const label = decodeLabel(m.value);
+        if (label) join.label(split.rest, label.label, label.time, changes);
+        inputs++;
+      }
+    }
+    if (inputs === 0) return undefined;
+    join.expire(changes);
+    this.count(changes);
+    return { sends: this.records(changes, partition), metadata: encodeClock(join.clock) };
+  }
+
+  private records(changes: JoinChanges, j: number): TxOutput['sends'] {
+    const { quality } = this.joinDeps;
+    const own: Message[] = changes.removed.map((key) => ({ partition: j, key, value: null }));
+    const out: Message[] = [];
+    for (const t of changes.tallies.values()) {
+      const tally = { ...t, joinPartition: j };
+      const value = encodeTally(tally);
+      own.push({ partition: j, key: tallyKey(t), value });
+      out.push({
+        partition: routeModel(t.model, quality.partitions),
+        key: qualityKey(tally),
+        value,
+      });
+    }
+    for (const t of changes.retired) {
+      own.push({ partition: j, key: tallyKey(t), value: null });
+      out.push({
+        partition: routeModel(t.model, quality.partitions),
+        key: qualityKey({ ...t, joinPartition: j }),
+        value: null,
+      });
+    }
+    return [
+      { topic: this.deps.topic, messages: own },
+      { topic: quality.topic, messages: out },
+    ];
+  }
+
+  private count(changes: JoinChanges): void {
+    const { metrics } = this.deps;
+    const c = changes.counts;
+    metrics.matched.inc(c.matched);
+    metrics.duplicatePredictions.inc(c.duplicatePredictions);
+    metrics.expired.inc({ kind: 'prediction' }, c.expiredPredictions);
+    metrics.expired.inc({ kind: 'label' }, c.expiredLabels);
+    metrics.evicted.inc({ kind: 'prediction' }, c.evictedPredictions);
+    metrics.evicted.inc({ kind: 'label' }, c.evictedLabels);
+  }
+}

@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { JoinChanges, LabelJoin } from '../../src/labels/label-join.js';
+import type { JoinPrediction } from '../../src/labels/join-records.js';
+import { delayedPoints } from '../../src/label-join/quality-writer.js';
+import { decodeTally, encodeTally, type PartitionTally } from '../../src/label-join/tally-codec.js';
+
+const settings = { horizonMs: 3_600_000, maxPending: 1_000, windowMs: 60_000 };
+
+/** One join partition's tally of window 0 after `n` scored predictions and their labels. */
+function tallyOf(j: number, n: number, seed: number): PartitionTally {
+  const join = new LabelJoin(settings);
+  const c = new JoinChanges();
+  for (let i = 0; i < n; i++) {
+    const score = ((i * 37 + seed) % 100) / 100 + 0.001;
+    const p: JoinPrediction = {
+      id: `${j}-${i}`,
+      model: 'm',
+      modelVersion: '1',
+      baselineHash: 'h',
+      time: i,
+      windowStart: 0,
+      windowEnd: 60_000,
+      predicted: score,
+      score: null,
+      positive: undefined,
+    };
+    join.prediction(p, c);
+    if (i % 3 !== 0) join.label(p.id, (i + seed) % 2 === 0, 1_000, c);
+  }
+  const [tally] = [...join.tallies.values()];
+  if (!tally) throw new Error('no tally');
+  return { ...tally, joinPartition: j };
+}
+
+describe('delayed-quality tallies', () => {
+  it('round-trip through their codec and refuse garbage', () => {
+    const t = tallyOf(1, 30, 7);
+    const back = decodeTally(encodeTally(t));
+    expect(back.predicted).toBe(30);
+    expect(back.quality.classification?.metrics()).toEqual(t.quality.classification?.metrics());
+    expect(encodeTally(back)).toEqual(encodeTally(t));
+    expect(() => decodeTally(Buffer.from([9, 1, 2]))).toThrow();
+    expect(() => decodeTally(encodeTally(t).subarray(0, 20))).toThrow();
+  });
+
+  it('merge the same whatever order the join partitions arrive in', () => {
+    const tallies = [tallyOf(0, 40, 1), tallyOf(1, 25, 2), tallyOf(2, 33, 3)];
+    const forward = new Map(tallies.map((t) => [t.joinPartition, t]));
+    const backward = new Map([...tallies].reverse().map((t) => [t.joinPartition, t]));
+    const a = delayedPoints(forward);
+    expect(a).toEqual(delayedPoints(backward));
+    const quality = a.find((p) => p.kind === 'model' && p.method === 'quality_delayed');
+    expect(quality?.kind === 'model' && quality.floats.label_coverage).toBe(
+      (26 + 16 + 22) / (40 + 25 + 33),
+    );
+  });
+
+  it('no labelled prediction: no point', () => {
+    const join = new LabelJoin(settings);
+    const c = new JoinChanges();
+    join.prediction(
+      {
+        id: 'a',
+        model: 'm',
+        modelVersion: '1',
+        baselineHash: 'h',
+        time: 1,
+        windowStart: 0,
+        windowEnd: 60_000,
+        predicted: 'x',
+        score: null,
+        positive: undefined,
+      },
+      c,
+    );
+    const [t] = [...join.tallies.values()];
+    expect(delayedPoints(new Map([[0, { ...t!, joinPartition: 0 }]]))).toEqual([]);
+  });
+});

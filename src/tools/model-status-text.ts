@@ -43,6 +43,9 @@ function table(head: string[], rows: string[][]): string[] {
 const featureDrift = (w: WindowStatus): DriftRow[] =>
   w.drift.filter((d) => d.feature !== DATASET_FEATURE);
 
+const labelled = (q: Fields | undefined) =>
+  q ? `${fmt(num(q, 'labelled'))} (${pct(num(q, 'label_coverage'))})` : '–';
+
 const names = (list: string) => (list === '' ? 'none' : list.split(',').join(', '));
 
 /**
@@ -91,11 +94,10 @@ export function describeModelStatus(status: ModelStatus): string {
           const tests = featureDrift(w).filter((d) => d.fields.status !== undefined);
           return `${new Set(tests.filter((d) => d.fields.drifted === true).map((d) => d.feature)).size} of ${new Set(tests.map((d) => d.feature)).size}`;
         }),
-        perWindow('labelled (coverage)', (w) =>
-          w.quality
-            ? `${fmt(num(w.quality, 'labelled'))} (${pct(num(w.quality, 'label_coverage'))})`
-            : '–',
-        ),
+        perWindow('labelled (coverage)', (w) => labelled(w.quality)),
+        ...(windows.some((w) => w.delayedQuality)
+          ? [perWindow('labelled later (coverage)', (w) => labelled(w.delayedQuality))]
+          : []),
       ],
     ),
   );
@@ -160,17 +162,30 @@ function outOfRangeLines(features: readonly NamedFields[]): string[] {
 }
 
 function qualityLines(w: WindowStatus): string[] {
-  const q = w.quality;
-  if (!q) return ['  quality: no labelled predictions'];
+  const lines = qualityOf('quality (inline labels)', w.quality, w.qualityClasses);
+  if (w.delayedQuality) {
+    lines.push(
+      ...qualityOf('quality (delayed labels, so far)', w.delayedQuality, w.delayedQualityClasses),
+    );
+  }
+  return lines;
+}
+
+function qualityOf(
+  title: string,
+  q: Fields | undefined,
+  classes: readonly NamedFields[],
+): string[] {
+  if (!q) return [`  ${title}: no labelled predictions`];
   const metrics = MEASURES_BY_METHOD.quality.filter(
     (m) => m !== 'label_coverage' && num(q, m) !== undefined,
   );
   const out = [
-    `  quality: ${fmt(num(q, 'labelled'))} labelled (${pct(num(q, 'label_coverage'))} of the predictions), ${fmt(num(q, 'unusable_labels'))} unusable labels`,
+    `  ${title}: ${fmt(num(q, 'labelled'))} labelled (${pct(num(q, 'label_coverage'))} of the predictions), ${fmt(num(q, 'unusable_labels'))} unusable labels`,
   ];
   if (metrics.length > 0)
     out.push(`    ${metrics.map((m) => `${m} ${fmt(num(q, m))}`).join('  ')}`);
-  for (const c of [...w.qualityClasses].sort((a, b) => (a.name < b.name ? -1 : 1))) {
+  for (const c of [...classes].sort((a, b) => (a.name < b.name ? -1 : 1))) {
     out.push(
       `    class ${c.name} (${fmt(num(c.fields, 'support'))}): precision ${fmt(num(c.fields, 'precision'))}  recall ${fmt(num(c.fields, 'recall'))}  f1 ${fmt(num(c.fields, 'f1'))}`,
     );

@@ -8,7 +8,12 @@ import {
   OPS_METHOD,
   SCHEMA_METHOD,
 } from '../drift/model-points.js';
-import { QUALITY_CLASS_METHOD, QUALITY_METHOD } from '../drift/quality-points.js';
+import {
+  DELAYED_QUALITY_CLASS_METHOD,
+  DELAYED_QUALITY_METHOD,
+  QUALITY_CLASS_METHOD,
+  QUALITY_METHOD,
+} from '../drift/quality-points.js';
 import { SUMMARY_METHOD } from '../drift/window-points.js';
 
 /** A point's fields as InfluxDB returns them (numbers, booleans, strings). */
@@ -37,6 +42,9 @@ export interface WindowStatus {
   newFeatures: NamedFields[];
   quality: Fields | undefined;
   qualityClasses: NamedFields[];
+  /** From labels joined later (labels.topic): rewritten as they arrive. */
+  delayedQuality: Fields | undefined;
+  delayedQualityClasses: NamedFields[];
   /** Per feature: the summary point (counts, out-of-range, wrong types). */
   features: NamedFields[];
   drift: DriftRow[];
@@ -163,6 +171,8 @@ function emptyWindow(end: number): WindowStatus {
     newFeatures: [],
     quality: undefined,
     qualityClasses: [],
+    delayedQuality: undefined,
+    delayedQualityClasses: [],
     features: [],
     drift: [],
   };
@@ -187,6 +197,12 @@ function place(w: WindowStatus, method: string, feature: string, fields: Fields)
       return;
     case QUALITY_CLASS_METHOD:
       w.qualityClasses.push({ name: feature, fields });
+      return;
+    case DELAYED_QUALITY_METHOD:
+      w.delayedQuality = fields;
+      return;
+    case DELAYED_QUALITY_CLASS_METHOD:
+      w.delayedQualityClasses.push({ name: feature, fields });
       return;
     case SUMMARY_METHOD:
       w.features.push({ name: feature, fields });

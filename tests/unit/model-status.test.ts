@@ -93,6 +93,12 @@ function rows(): Record<string, unknown>[] {
     }),
     row(4, 'quality_class', 'yes', { support: 90, precision: 0.9, recall: 0.8, f1: 0.847 }),
     row(4, 'prediction_class', 'yes', { count: 120, class_share: 0.6 }),
+    row(4, 'quality_delayed', '_model', {
+      labelled: 40,
+      label_coverage: 0.2,
+      unusable_labels: 0,
+      accuracy: 0.75,
+    }),
     row(4, 'prediction_class', 'no', { count: 80, class_share: 0.4 }),
   );
   return out;
@@ -142,7 +148,11 @@ describe('model status (driftwatch model status)', () => {
     expect(text).toMatch(/predicted classes +yes 60\.0%, no 40\.0%/);
     // a: 3 of 150 below the training minimum; 5 of 150 outside the 0.1–99.9 % quantiles.
     expect(text).toMatch(/ {4}a +150 +0 +50 +2\.0% +3\.3%/);
-    expect(text).toContain('quality: 150 labelled (75.0% of the predictions)');
+    expect(text).toContain('quality (inline labels): 150 labelled (75.0% of the predictions)');
+    expect(text).toContain(
+      'quality (delayed labels, so far): 40 labelled (20.0% of the predictions)',
+    );
+    expect(cells('labelled later (coverage)')).toEqual(['–', '–', '40 (20.0%)']);
     expect(text).toContain('accuracy 0.900  f1 0.850');
     expect(text).toMatch(/class yes \(90\): precision 0\.900/);
     expect(text).toMatch(/drifted\n {4}a {2}ks {2}p 1\.00e-9 < 0\.0100/);

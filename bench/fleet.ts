@@ -211,6 +211,8 @@ async function main(): Promise<void> {
   let latency: HistogramBucket[];
   let peak: number;
   let liveSeconds: number;
+  let liveCpu: number;
+  let load: number;
   try {
     // The last backlog window closes only once live events pass its end.
     catchUp = await watch(
@@ -224,6 +226,7 @@ async function main(): Promise<void> {
     );
     caughtUpAt = performance.now();
     const before = await daemon.histogram('driftwatch_window_close_seconds');
+    const cpuBefore = await daemon.metric('process_cpu_seconds_total');
     say(`caught up; producing ${LIVE} live windows at ${RATE.toLocaleString('en-US')} events/s…`);
     const liveStart = performance.now();
     const producing = fleet.produce(LIVE, RATE).then(() => fleet.close());
@@ -238,6 +241,8 @@ async function main(): Promise<void> {
     ]);
     liveSeconds = (performance.now() - liveStart) / 1_000;
     latency = bucketsSince(before, await daemon.histogram('driftwatch_window_close_seconds'));
+    liveCpu = (await daemon.metric('process_cpu_seconds_total')) - cpuBefore;
+    load = os.loadavg()[0] ?? 0;
   } finally {
     peak = peakRssMb(daemon.child.pid);
     await daemon.stop();
@@ -256,11 +261,24 @@ async function main(): Promise<void> {
       `catch-up          ${backlog.toLocaleString('en-US')} events (${BACKLOG} windows) in ${seconds.toFixed(1)} s = ${Math.round(backlog / seconds).toLocaleString('en-US')} events/s, longest stall ${stall(catchUp)}`,
       `live              ${LIVE} windows at ${RATE.toLocaleString('en-US')} events/s in ${liveSeconds.toFixed(1)} s, longest stall ${stall(live)}${live.emitted >= expected ? '' : ` (NOT DONE: ${live.emitted} of ${expected} windows within BENCH_TIMEOUT)`}`,
       `window close      p50 ≤ ${fmtBound(quantileBound(latency, 0.5))}, p99 ≤ ${fmtBound(p99)} over ${latency.at(-1)?.count ?? 0} live model-windows, stage 1 passing the end → InfluxDB ack (goal p99 ≤ ${GOAL_CLOSE_P99_MS} ms: ${verdict(p99 * 1000 <= GOAL_CLOSE_P99_MS)})`,
+      `  by bucket      ${spread(latency)}`,
+      `  load           daemon used ${(liveCpu / liveSeconds).toFixed(2)} cores over the live phase; machine load average ${load.toFixed(1)} (1 min, ${os.cpus().length} cores: above that, everything waits for a core)`,
       `peak RSS          ${peak.toFixed(0)} MB over both phases (goal ≤ ${GOAL_RSS_MB} MiB: ${verdict(peak <= GOAL_RSS_MB * 1.048576)})`,
       `  of which       JS heap used ≤ ${Math.max(catchUp.heapMb, live.heapMb).toFixed(0)} MB, external (buffers) ≤ ${Math.max(catchUp.externalMb, live.externalMb).toFixed(0)} MB (largest seen at the scrapes)`,
       '',
     ].join('\n'),
   );
+}
+
+/** Observations per bucket, `≤ bound: count`, empty buckets left out. */
+function spread(buckets: readonly HistogramBucket[]): string {
+  const parts: string[] = [];
+  let below = 0;
+  for (const b of buckets) {
+    if (b.count > below) parts.push(`≤ ${fmtBound(b.le)}: ${b.count - below}`);
+    below = b.count;
+  }
+  return parts.join(', ');
 }
 
 /** A histogram bound in ms (bucket resolution: the true quantile is at most this). */

@@ -26,6 +26,9 @@ import { DelayedLabels } from './delayed-labels.js';
 import type { SchemaRegistryClient } from '../schema-registry/client.js';
 import { checkSchemaRegistry, schemaRegistryClientOf } from '../schema-registry/reach.js';
 
+/** Stage-2 batches (one per partials partition) whose tails may be in flight at once. */
+const MAX_EVALUATE_TAILS = 8;
+
 /** The running daemon: Kafka in, InfluxDB out, /metrics and /healthz on the side. */
 export class Daemon {
   readonly metrics: DaemonMetrics;
@@ -319,11 +322,12 @@ export class Daemon {
     const runStage = (
       consumer: Consumer,
       stage: { handleBatch: (p: EachBatchPayload) => Promise<void> },
+      partitionsConsumedConcurrently = 1,
     ) =>
       consumer.run({
         autoCommit: false,
         eachBatchAutoResolve: false,
-        partitionsConsumedConcurrently: 1,
+        partitionsConsumedConcurrently,
         eachBatch: async (payload) => {
           if (this.failed) return;
           this.lastBatchAt = Date.now();
@@ -335,7 +339,10 @@ export class Daemon {
         },
       });
     await runStage(this.consumer, ingest);
-    await runStage(this.evaluator, evaluate);
+    // Stage 2's batches take turns, but each one's wait for InfluxDB, the alert log and its
+    // commit (its tail) overlaps the next partitions' turns: one window end closes on every
+    // partials partition at about the same time.
+    await runStage(this.evaluator, evaluate, Math.min(partials.count, MAX_EVALUATE_TAILS));
     if (this.stopping) return;
     if (config.labels) {
       this.labels = await DelayedLabels.start({

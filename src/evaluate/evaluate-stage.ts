@@ -2,7 +2,7 @@ import type { EachBatchPayload, KafkaMessage } from 'kafkajs';
 import { baselineLabels, type Baseline } from '../baseline/baseline.js';
 import type { BaselineStore } from '../baseline/store.js';
 import { ResumeGate } from '../kafka/resume-gate.js';
-import { SerialStage } from '../kafka/serial-stage.js';
+import { SerialStage, type BatchTail } from '../kafka/serial-stage.js';
 import { TimeSlice } from '../shared/time-slice.js';
 import { CloseClock } from './close-clock.js';
 import { batchContext, type BatchContext } from '../shared/batch-context.js';
@@ -110,7 +110,7 @@ export class EvaluateStage extends SerialStage {
     this.ready = true;
   }
 
-  protected async processBatch(payload: EachBatchPayload): Promise<void> {
+  protected async processBatch(payload: EachBatchPayload): Promise<BatchTail | undefined> {
     const { batch } = payload;
     const assigned = this.partitions.get(batch.partition);
     if (!assigned) return;
@@ -145,20 +145,36 @@ export class EvaluateStage extends SerialStage {
     const context = batchContext(() => payload.heartbeat(), this.deps.isStopping);
     await this.checkClaims(state);
     const closed = state.takeClosed(this.now());
-    const points = await this.deps.emitter.emit(closed, context);
-    const ackedAt = this.now();
-    for (const w of closed) {
-      this.deps.metrics.windowCloseLatency.observe((ackedAt - clock.closableSince(w.end)) / 1000);
-    }
+    const points = await this.deps.emitter.evaluate(closed, context);
     const watermark = state.closedUpTo;
-    this.deps.metrics.watermark.set(Number.isFinite(watermark) ? watermark / 1000 : 0);
-    // Event time moved on even without windows: group timers and stale-data alerts still run.
-    await this.deps.onEmitted?.(batch.partition, points, watermark, context);
-    const { offset, checkpoint } = state.checkpoint(Number(lastOffset) + 1);
+    const next = state.checkpoint(Number(lastOffset) + 1);
+    // Waiting for InfluxDB, the alert log and the commit is this batch's tail: the next
+    // partition's batch evaluates meanwhile. Each step still follows the one before, and a
+    // partition's next batch comes after its tail, so what is durable when is unchanged.
+    return async () => {
+      await this.deps.emitter.write(closed, points, context);
+      const ackedAt = this.now();
+      for (const w of closed) {
+        const latency = (ackedAt - clock.closableSince(w.end)) / 1000;
+        this.deps.metrics.windowCloseLatency.observe(latency);
+      }
+      this.deps.metrics.watermark.set(Number.isFinite(watermark) ? watermark / 1000 : 0);
+      // Event time moved on even without windows: group timers and stale-data alerts still run.
+      await this.deps.onEmitted?.(batch.partition, points, watermark, context);
+      await this.commit(payload, assigned, next);
+    };
+  }
+
+  /** The partials offset and checkpoint, once both differ from what was committed last. */
+  private async commit(
+    payload: EachBatchPayload,
+    assigned: AssignedPartition,
+    { offset, checkpoint }: { offset: number; checkpoint: EvaluateCheckpoint },
+  ): Promise<void> {
     const { metadata, countStartsLeftOut } = encodeCheckpointReport(checkpoint);
     if (countStartsLeftOut > 0 && this.countStartLogs.take().log) {
       this.deps.logger.warn(
-        { partition: batch.partition, left_out: countStartsLeftOut },
+        { partition: payload.batch.partition, left_out: countStartsLeftOut },
         'the starts of some running count windows do not fit the offset metadata: after a restart those windows start again at their next base window (more partials partitions spread them)',
       );
     }
@@ -167,8 +183,9 @@ export class EvaluateStage extends SerialStage {
     // Through the batch payload: consumer.commitOffsets skips the commit once the consumer is
     // stopping, which would lose the final commit on SIGTERM.
     // kafkajs passes `metadata` through, though its types do not list it.
-    const partitions = [{ partition: batch.partition, offset: String(offset), metadata }];
-    await payload.commitOffsetsIfNecessary({ topics: [{ topic: batch.topic, partitions }] });
+    const { topic, partition } = payload.batch;
+    const partitions = [{ partition, offset: String(offset), metadata }];
+    await payload.commitOffsetsIfNecessary({ topics: [{ topic, partitions }] });
     assigned.committed = { offset, metadata };
     this.deps.metrics.offsetCommits.inc();
   }

@@ -14,7 +14,7 @@ import { tagPreview, writeSkippingRefused } from '../sinks/influx-write.js';
 import { baselineLabels } from '../baseline/baseline.js';
 
 /** Points per InfluxDB request: a fleet's window end has thousands. */
-const WRITE_CHUNK_POINTS = 1_000;
+const WRITE_CHUNK_POINTS = 500;
 
 /** How many distinct unknown (model, version) pairs are logged by name; the rest only counted. */
 const MAX_LOGGED_UNKNOWN_MODELS = 1_000;
@@ -65,12 +65,18 @@ export class WindowEmitter {
    * waited out); returns the points for the alert rules.
    */
   async emit(closed: readonly Window[], context: BatchContext): Promise<WindowPoint[]> {
-    const { metrics, logger } = this.deps;
+    const points = await this.evaluate(closed, context);
+    await this.write(closed, points, context);
+    return points;
+  }
+
+  /** The closed windows' points, yielding between windows (the CPU part of `emit`). */
+  async evaluate(closed: readonly Window[], context: BatchContext): Promise<WindowPoint[]> {
     if (closed.length === 0) return [];
     const results: WindowPoint[] = [];
     const slice = new TimeSlice();
     for (const w of closed) {
-      results.push(...evaluateWindow(w, this.deps.drift));
+      for (const p of evaluateWindow(w, this.deps.drift)) results.push(p);
       // A watermark may close many models' windows at once: let heartbeats and I/O through.
       if (slice.due()) {
         await context.heartbeat();
@@ -78,11 +84,23 @@ export class WindowEmitter {
       }
     }
     this.noteUnavailable(results);
+    return results;
+  }
+
+  /** Writes `evaluate`'s points of `closed` durably, then counts and logs the windows. */
+  async write(
+    closed: readonly Window[],
+    results: readonly WindowPoint[],
+    context: BatchContext,
+  ): Promise<void> {
+    const { metrics, logger } = this.deps;
+    if (closed.length === 0) return;
+    const slice = new TimeSlice();
     // In requests of WRITE_CHUNK_POINTS (turning points into line protocol is synchronous
     // work), all in flight at once: InfluxDB takes them in parallel, each retried on its own.
     const writes: Promise<number>[] = [];
     for (let at = 0; at < results.length; at += WRITE_CHUNK_POINTS) {
-      writes.push(this.write(results.slice(at, at + WRITE_CHUNK_POINTS), context));
+      writes.push(this.writeChunk(results.slice(at, at + WRITE_CHUNK_POINTS), context));
       if (slice.due()) await slice.pause();
     }
     for (const acknowledged of await Promise.all(writes)) metrics.pointsWritten.inc(acknowledged);
@@ -109,11 +127,10 @@ export class WindowEmitter {
         'window emitted',
       );
     }
-    return results;
   }
 
   /** Returns how many points InfluxDB acknowledged (refused ones are counted, logged, skipped). */
-  private async write(results: WindowPoint[], context: BatchContext): Promise<number> {
+  private async writeChunk(results: WindowPoint[], context: BatchContext): Promise<number> {
     const { metrics, logger } = this.deps;
     return writeSkippingRefused(results, {
       what: 'drift points',

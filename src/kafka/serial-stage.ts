@@ -2,14 +2,27 @@ import type { EachBatchPayload } from 'kafkajs';
 import { Exclusive } from '../shared/exclusive.js';
 
 /**
+ * The rest of a batch, returned by `processBatch`: waiting for I/O (a write to be acknowledged,
+ * a commit) that may overlap the next batch of another partition. It runs after the batch's
+ * turn ends; the batch (kafkajs' eachBatch) is done when it is.
+ */
+export type BatchTail = () => Promise<void>;
+
+/**
  * A consumer-group stage that handles one batch (or timer tick) at a time and rebuilds its
  * partition state after every group join, before the next batch or tick touches it. kafkajs
  * may fetch for partitions the join took away, so the state must be replaced as a whole, never
  * patched, and a batch waiting its turn keeps the membership alive by heartbeating.
+ *
+ * A batch may hand back a tail (see BatchTail): tails of different partitions then run
+ * alongside each other and the turns of later batches; a partition's next batch comes only
+ * after its tail (kafkajs hands out a partition's batches one at a time), and a join or a stop
+ * waits for every tail in flight.
  */
 export abstract class SerialStage {
   protected readonly exclusive = new Exclusive();
   private pendingJoin: readonly number[] | undefined;
+  private readonly tails = new Set<Promise<void>>();
 
   /** `initialJoin`: the state to build before the first batch (none: wait for a join). */
   protected constructor(initialJoin?: readonly number[]) {
@@ -21,33 +34,51 @@ export abstract class SerialStage {
     this.pendingJoin = [...assigned];
   }
 
-  /** Resolves once no batch or tick is in hand (a stop waits for the timer's work too). */
+  /** Resolves once no batch, tail or tick is in hand (a stop waits for the timer's work too). */
   settled(): Promise<void> {
-    return this.exclusive.run(() => Promise.resolve());
+    return this.exclusive.run(() => this.tailsDone());
   }
 
-  handleBatch(payload: EachBatchPayload): Promise<void> {
-    return this.exclusive.run(
+  async handleBatch(payload: EachBatchPayload): Promise<void> {
+    const tail = await this.exclusive.run(
       async () => {
         await this.joinIfPending();
-        await this.processBatch(payload);
+        return this.processBatch(payload);
       },
       () => payload.heartbeat(),
     );
+    if (!tail) return;
+    const running = tail();
+    this.tails.add(running);
+    try {
+      await running;
+    } finally {
+      this.tails.delete(running);
+    }
   }
 
   /** Builds the state of the last join (loops if another join lands meanwhile). */
   protected async joinIfPending(): Promise<void> {
     while (this.pendingJoin !== undefined) {
+      // The tails in flight belong to the state the join replaces: they finish first.
+      await this.tailsDone();
       const assigned = this.pendingJoin;
       this.pendingJoin = undefined;
       await this.join(assigned);
     }
   }
 
+  /** Every tail in flight has settled (a failed one is its own batch's error). */
+  private async tailsDone(): Promise<void> {
+    while (this.tails.size > 0) await Promise.allSettled([...this.tails]);
+  }
+
   /** Replaces the partition state with that of the `assigned` partitions. */
   protected abstract join(assigned: readonly number[]): Promise<void>;
 
-  /** One batch of a partition this member owns after the latest join. */
-  protected abstract processBatch(payload: EachBatchPayload): Promise<void>;
+  /**
+   * One batch of a partition this member owns after the latest join, in the stage's turn; what
+   * it returns (if anything) runs after the turn (see BatchTail).
+   */
+  protected abstract processBatch(payload: EachBatchPayload): Promise<void | BatchTail>;
 }

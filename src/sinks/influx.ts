@@ -1,6 +1,7 @@
-import type { InfluxDB } from '@influxdata/influxdb-client';
+import type { InfluxDB, WriteApi } from '@influxdata/influxdb-client';
 import { Point, setLogger } from '@influxdata/influxdb-client';
 import { influxClient, type InfluxConnection } from './influx-client.js';
+import { toLine } from './line-protocol.js';
 import type { Logger } from '../logger.js';
 import { SUMMARY_METHOD, windowTagOf, type WindowPoint } from '../drift/window-points.js';
 
@@ -103,21 +104,32 @@ export class InfluxSink {
    * points in hand), so the client library's own retry buffer is switched off.
    */
   async write(results: readonly WindowPoint[]): Promise<void> {
-    await this.writePoints(results.map((r) => toPoint(r, this.target.measurement)));
+    // Lines straight from the points (toLine: the text toPoint's Point would give).
+    await this.writeLines(results.map((r) => toLine(r, this.target.measurement)));
   }
 
   async writePoints(points: readonly Point[]): Promise<void> {
-    const results = points;
-    if (results.length === 0) return;
-    const api = this.client.getWriteApi(this.target.org, this.target.bucket, 'ms', {
-      batchSize: results.length + 1,
-      flushInterval: 0,
-      maxRetries: 0,
-      maxBufferLines: results.length + 1,
-      // Never let the client split and send on its own: one request, one acknowledgement.
-      maxBatchBytes: Number.MAX_SAFE_INTEGER,
-    });
+    if (points.length === 0) return;
+    const api = this.writeApi(points.length);
     api.writePoints([...points]);
     await api.close();
+  }
+
+  private async writeLines(lines: string[]): Promise<void> {
+    if (lines.length === 0) return;
+    const api = this.writeApi(lines.length);
+    api.writeRecords(lines);
+    await api.close();
+  }
+
+  /** One request, one acknowledgement: the client never splits or sends on its own. */
+  private writeApi(lines: number): WriteApi {
+    return this.client.getWriteApi(this.target.org, this.target.bucket, 'ms', {
+      batchSize: lines + 1,
+      flushInterval: 0,
+      maxRetries: 0,
+      maxBufferLines: lines + 1,
+      maxBatchBytes: Number.MAX_SAFE_INTEGER,
+    });
   }
 }

@@ -1,5 +1,6 @@
 import type { Message } from 'kafkajs';
 import { encodePrediction, joinPartition, predictionKey } from '../labels/join-records.js';
+import { MAX_ID_LENGTH } from '../labels/label-message.js';
 import type { PredictionLog } from '../prediction-log/prediction-log.js';
 import { readPrediction } from '../windows/window-quality.js';
 
@@ -41,7 +42,9 @@ export class JoinFeed {
   /** An event a window took (offset: its message's). */
   add(log: PredictionLog, baselineHash: string, offset: number): void {
     const id = log.id;
-    if (id === undefined || id.length === 0 || offset < this.handedTo) return;
+    // An id longer than a label's may be could never be labelled (the re-key step refuses it).
+    if (id === undefined || id.length === 0 || id.length > MAX_ID_LENGTH) return;
+    if (offset < this.handedTo) return;
     const read = readPrediction(log.prediction);
     if (read === undefined) return;
     const size = this.target.windowMs;

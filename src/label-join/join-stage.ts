@@ -71,10 +71,23 @@ export class JoinStage extends TxPartitionStage<LabelJoin> {
       deps.topic,
       `${deps.groupId}-restore`,
       (partition, m) => {
+        const byKey = survivors.get(partition);
         const key = m.key?.toString('utf8');
         const split = key === undefined ? undefined : splitKey(key);
-        if (key === undefined || split === undefined) return;
-        survivors.get(partition)?.set(key, { ...split, offset: Number(m.offset), value: m.value });
+        if (byKey === undefined || key === undefined || split === undefined) return;
+        const offset = Number(m.offset);
+        if (m.value === null) {
+          // A tombstone: what it shadows is gone (kept, the map would hold every id matched,
+          // expired or evicted since the last compaction).
+          byKey.delete(key);
+          return;
+        }
+        // A prediction or label past the committed offset is read again as new: it must not
+        // shadow the one before it that waits (a redelivered prediction is then a duplicate, as
+        // in an uninterrupted run).
+        if (split.kind !== 't' && offset >= (assigned.get(partition)?.resumeAt ?? 0)) return;
+        // A copy: kafkajs' value is a view of its whole fetch response, kept alive by it.
+        byKey.set(key, { ...split, offset, value: Buffer.from(m.value) });
       },
       [...assigned.keys()],
     );

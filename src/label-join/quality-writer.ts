@@ -147,8 +147,10 @@ export class QualityWriter extends SerialStage {
 export function delayedPoints(byJ: ReadonlyMap<number, PartitionTally>): WindowPoint[] {
   const quality = new WindowQuality();
   let predicted = 0;
+  // The identity (its baseline is a tag) from the lowest join partition, not the first to arrive.
   let any: PartitionTally | undefined;
-  for (const [j, t] of byJ) {
+  for (const j of [...byJ.keys()].sort((a, b) => a - b)) {
+    const t = byJ.get(j) as PartitionTally;
     quality.partitions.set(j, t.quality);
     predicted += t.predicted;
     any ??= t;

@@ -125,7 +125,14 @@ export class LabelJoin {
   label(id: string, label: LabelValue, time: number, changes: JoinChanges): void {
     this.advance(time);
     const p = this.predictions.take(id);
-    if (p !== undefined) return this.match(p, label, changes);
+    if (p !== undefined && p.time <= this.clockMs - this.settings.horizonMs) {
+      // Its wait is over, though the sweep (arrival order) has not reached it: its window's
+      // tally may be retired, and measuring it would re-create that tally from this pair alone.
+      changes.counts.expiredPredictions++;
+      changes.removed.push(predictionKey(p.id));
+    } else if (p !== undefined) {
+      return this.match(p, label, changes);
+    }
     const evicted = this.labels.put(id, label, time);
     if (evicted !== undefined) {
       changes.counts.evictedLabels++;

@@ -6,6 +6,7 @@ import {
   encodeCommitMetadata,
 } from '../../src/kafka/offset-metadata.js';
 import { decodePrediction, joinPartition } from '../../src/labels/join-records.js';
+import { MAX_ID_LENGTH } from '../../src/labels/label-message.js';
 import type { PredictionLog } from '../../src/prediction-log/prediction-log.js';
 
 const log = (id: string | undefined, prediction: PredictionLog['prediction']): PredictionLog => ({
@@ -39,6 +40,15 @@ describe("stage 1's feed of the delayed-label join", () => {
       baselineHash: 'h',
     });
     expect(feed.take()).toEqual([]);
+  });
+
+  it('hands on no prediction whose id no label can carry (longer than a label id may be)', () => {
+    const feed = new JoinFeed({ topic: 'g.labels-join', partitions: 4, windowMs: 60_000 }, 0);
+    // The re-key step refuses such a label: the prediction could only wait, holding memory
+    // the count bound (maxPending) does not see.
+    feed.add(log('x'.repeat(MAX_ID_LENGTH + 1), 'yes'), 'h', 0);
+    feed.add(log('y'.repeat(MAX_ID_LENGTH), 'yes'), 'h', 1);
+    expect(feed.take().map((r) => r.key)).toEqual([`p|${'y'.repeat(MAX_ID_LENGTH)}`]);
   });
 
   it('the commit metadata carries the offset handed up to, beside the watermark', () => {

@@ -143,3 +143,29 @@ describe('restoring over a lowered bound', () => {
     expect(c.counts.evictedPredictions).toBe(1);
   });
 });
+
+describe('a prediction that arrived out of event-time order', () => {
+  it('is not matched after its window tally retired (no tally is re-created for a retired window)', () => {
+    const join = new LabelJoin({ ...settings, maxPending: 10 });
+    const c = new JoinChanges();
+    // Another input partition lags: the older prediction arrives after a newer one.
+    join.prediction(prediction('new', 30 * MIN), c);
+    join.prediction(prediction('old', 1_000), c);
+    // Labels move the clock past window 0's end + horizon: window 0's tally retires, while
+    // 'old' still waits behind 'new' in arrival order.
+    const later = new JoinChanges();
+    join.label('other', 'yes', HOUR + 6 * MIN, later);
+    join.expire(later);
+    expect(later.retired.map((t) => t.start)).toEqual([0]);
+    const match = new JoinChanges();
+    join.label('old', 'yes', HOUR + 7 * MIN, match);
+    join.expire(match);
+    // Its wait is over: expired, not measured into a fresh tally of the retired window
+    // (which the writer would merge as the window's whole delayed quality, predicted 0).
+    expect(match.counts.matched).toBe(0);
+    expect(match.counts.expiredPredictions).toBe(1);
+    expect(match.tallies.has(window0)).toBe(false);
+    expect(join.tallies.has(window0)).toBe(false);
+    expect(match.removed).toContain('p|old');
+  });
+});

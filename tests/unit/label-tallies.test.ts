@@ -55,6 +55,15 @@ describe('delayed-quality tallies', () => {
     );
   });
 
+  it('carry the same identity (baseline tag) whatever order the join partitions arrive in', () => {
+    // A baseline reloaded mid-window: one partition's tally was created under the new hash.
+    const tallies = [tallyOf(0, 40, 1), { ...tallyOf(1, 25, 2), baselineHash: 'h2' }];
+    const forward = new Map(tallies.map((t) => [t.joinPartition, t]));
+    const backward = new Map([...tallies].reverse().map((t) => [t.joinPartition, t]));
+    // Else a rewrite lands in another series (tag `baseline`) and the old point stays beside it.
+    expect(delayedPoints(backward)).toEqual(delayedPoints(forward));
+  });
+
   it('no labelled prediction: no point', () => {
     const join = new LabelJoin(settings);
     const c = new JoinChanges();

@@ -9,6 +9,7 @@ import {
   joinGroupFor,
   labelsGroupFor,
   writerGroupFor,
+  labelTopicRetentionMs,
 } from '../label-join/topics.js';
 import type { TxStageDeps } from '../label-join/tx-stage.js';
 import { predictionConsumerOptions } from '../kafka/consumer-options.js';
@@ -124,6 +125,7 @@ export class DelayedLabels {
       topic: topics.quality,
       groupId: writerGroupFor(groupId),
       writePoints: deps.writePoints,
+      keepMs: labelTopicRetentionMs(config.labels.horizon),
       metrics,
       logger: logger.child({ stage: 'labels-writer' }),
       seek: (partition, offset) =>

@@ -11,6 +11,11 @@ export interface InternalTopic {
   configEntries?: ITopicConfig['configEntries'];
   /** What to do when an existing topic has another count (ends the error message). */
   remedy?: string;
+  /**
+   * Configs (of configEntries) an existing topic must have at least: lower ones are raised to
+   * them at start-up (a longer labels horizon needs a longer retention).
+   */
+  atLeast?: readonly string[];
 }
 
 /**
@@ -32,6 +37,44 @@ export async function ensureInternalTopic(admin: Admin, t: InternalTopic): Promi
   const count = meta.topics[0]?.partitions.length ?? 0;
   if (count !== t.partitions) throw internalTopicMismatch(t, count);
   await checkCleanupPolicy(admin, t);
+  await raiseToAtLeast(admin, t);
+}
+
+/**
+ * Raises the `atLeast` configs of an existing topic that are lower than driftwatch's. Kafka's
+ * AlterConfigs sets a topic's whole dynamic config, so every entry driftwatch creates the
+ * topic with is sent (a config set by hand on a driftwatch topic besides them is reset).
+ */
+async function raiseToAtLeast(admin: Admin, t: InternalTopic): Promise<void> {
+  const names = t.atLeast ?? [];
+  const entries = t.configEntries ?? [];
+  if (names.length === 0) return;
+  const described = await admin.describeConfigs({
+    includeSynonyms: false,
+    resources: [{ type: ConfigResourceTypes.TOPIC, name: t.topic, configNames: [...names] }],
+  });
+  const actual = new Map(
+    (described.resources[0]?.configEntries ?? []).map((e) => [e.configName, Number(e.configValue)]),
+  );
+  const low = names.filter((name) => {
+    const wanted = Number(entries.find((e) => e.name === name)?.value);
+    const has = actual.get(name);
+    // -1: unlimited, never lower.
+    return Number.isFinite(wanted) && has !== undefined && has !== -1 && has < wanted;
+  });
+  if (low.length === 0) return;
+  try {
+    await admin.alterConfigs({
+      validateOnly: false,
+      resources: [{ type: ConfigResourceTypes.TOPIC, name: t.topic, configEntries: [...entries] }],
+    });
+  } catch (err) {
+    const set = entries.map((e) => `${e.name}=${e.value}`).join(',');
+    throw new DriftwatchError(
+      'INTERNAL_TOPIC_MISMATCH',
+      `internal topic "${t.topic}" keeps records shorter than driftwatch needs (${low.map((n) => `${n}=${actual.get(n)}`).join(', ')}) and raising it failed (${(err as Error).message}): grant AlterConfigs on the topic, or run kafka-configs.sh --alter --entity-type topics --entity-name ${t.topic} --add-config ${set}`,
+    );
+  }
 }
 
 /**

@@ -167,14 +167,11 @@ export class JoinStage extends TxPartitionStage<LabelJoin> {
         value,
       });
     }
-    for (const t of changes.retired) {
-      own.push({ partition: j, key: tallyKey(t), value: null });
-      out.push({
-        partition: routeModel(t.model, quality.partitions),
-        key: qualityKey({ ...t, joinPartition: j }),
-        value: null,
-      });
-    }
+    // A retired tally leaves this partition's own state; its last record on the label-quality
+    // topic stays until retention removes it, since the window's point is merged from every join
+    // partition's tally: a tombstone there would let a later change of another partition rewrite
+    // the point without this one's labels.
+    for (const t of changes.retired) own.push({ partition: j, key: tallyKey(t), value: null });
     return [
       { topic: this.deps.topic, messages: own },
       { topic: quality.topic, messages: out },

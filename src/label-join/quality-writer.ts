@@ -1,5 +1,4 @@
 import type { Admin, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
-import { DELAYED, labelledPoints } from '../drift/quality-points.js';
 import type { WindowPoint } from '../drift/window-points.js';
 import { ResumeGate } from '../kafka/resume-gate.js';
 import { readTopicToEnd } from '../kafka/read-to-end.js';
@@ -8,8 +7,7 @@ import type { LabelMetrics } from '../label-metrics.js';
 import type { Logger } from '../logger.js';
 import { batchContext, type BatchContext } from '../shared/batch-context.js';
 import { retryUntilSuccess } from '../shared/retry.js';
-import { WindowQuality } from '../windows/window-quality.js';
-import { decodeTally, type PartitionTally } from './tally-codec.js';
+import { DelayedTallies } from './delayed-tallies.js';
 
 export interface QualityWriterDeps {
   kafka: Kafka;
@@ -18,6 +16,8 @@ export interface QualityWriterDeps {
   topic: string;
   groupId: string;
   writePoints: (points: readonly WindowPoint[]) => Promise<void>;
+  /** How long after the newest window end a window's tallies are kept (the topic's retention). */
+  keepMs: number;
   metrics: LabelMetrics;
   logger: Logger;
   seek: (partition: number, offset: number) => void;
@@ -34,24 +34,24 @@ export interface QualityWriterDeps {
  */
 export class QualityWriter extends SerialStage {
   private readonly deps: QualityWriterDeps;
-  /** Window key → join partition → its latest tally. */
-  private readonly windows = new Map<string, Map<number, PartitionTally>>();
+  private readonly tallies: DelayedTallies;
   private readonly gates = new Map<number, ResumeGate>();
 
   constructor(deps: QualityWriterDeps) {
     super();
     this.deps = deps;
+    this.tallies = new DelayedTallies(deps.keepMs);
   }
 
   protected async join(assigned: readonly number[]): Promise<void> {
     const { deps } = this;
-    this.windows.clear();
+    this.tallies.clear();
     this.gates.clear();
     const touched = new Set<string>();
     const context = batchContext(() => Promise.resolve(), deps.isStopping);
     const ends = await retryUntilSuccess(
       async () => {
-        this.windows.clear();
+        this.tallies.clear();
         touched.clear();
         const ends = await deps.admin.fetchTopicOffsets(deps.topic);
         await readTopicToEnd(
@@ -100,22 +100,9 @@ export class QualityWriter extends SerialStage {
   }
 
   private apply(m: KafkaMessage, touched: Set<string>): void {
-    const parsed = parseKey(m.key?.toString('utf8'));
-    if (parsed === undefined) return;
-    const { window, j } = parsed;
-    if (m.value === null) {
-      // Retired past the horizon: its point stays as last written.
-      this.windows.get(window)?.delete(j);
-      if (this.windows.get(window)?.size === 0) this.windows.delete(window);
-      touched.delete(window);
-      return;
-    }
     try {
-      const tally = decodeTally(m.value);
-      let byJ = this.windows.get(window);
-      if (!byJ) this.windows.set(window, (byJ = new Map<number, PartitionTally>()));
-      byJ.set(j, tally);
-      touched.add(window);
+      const window = this.tallies.apply(m.key?.toString('utf8'), m.value);
+      if (window !== undefined) touched.add(window);
     } catch (err) {
       this.deps.logger.error({ err, offset: m.offset }, 'unreadable label-quality tally skipped');
     }
@@ -124,8 +111,7 @@ export class QualityWriter extends SerialStage {
   private async write(touched: ReadonlySet<string>, context: BatchContext): Promise<void> {
     const points: WindowPoint[] = [];
     for (const key of touched) {
-      const byJ = this.windows.get(key);
-      if (byJ) points.push(...delayedPoints(byJ));
+      points.push(...this.tallies.pointsOf(key));
     }
     if (points.length === 0) return;
     const { deps } = this;
@@ -140,45 +126,5 @@ export class QualityWriter extends SerialStage {
       },
     });
     deps.metrics.qualityPoints.inc(points.length);
-  }
-}
-
-/** A window's points from every join partition's tally, merged in ascending partition order. */
-export function delayedPoints(byJ: ReadonlyMap<number, PartitionTally>): WindowPoint[] {
-  const quality = new WindowQuality();
-  let predicted = 0;
-  // The identity (its baseline is a tag) from the lowest join partition, not the first to arrive.
-  let any: PartitionTally | undefined;
-  for (const j of [...byJ.keys()].sort((a, b) => a - b)) {
-    const t = byJ.get(j) as PartitionTally;
-    quality.partitions.set(j, t.quality);
-    predicted += t.predicted;
-    any ??= t;
-  }
-  if (!any) return [];
-  return labelledPoints(
-    quality.combined(),
-    predicted,
-    {
-      model: any.model,
-      modelVersion: any.modelVersion,
-      baselineHash: any.baselineHash,
-      windowStart: any.start,
-      windowEnd: any.end,
-    },
-    DELAYED,
-  );
-}
-
-function parseKey(key: string | undefined): { window: string; j: number } | undefined {
-  if (key === undefined) return undefined;
-  try {
-    const parts: unknown = JSON.parse(key);
-    if (!Array.isArray(parts) || parts.length !== 5 || typeof parts[4] !== 'number') {
-      return undefined;
-    }
-    return { window: JSON.stringify(parts.slice(0, 4)), j: parts[4] };
-  } catch {
-    return undefined;
   }
 }

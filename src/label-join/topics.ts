@@ -3,6 +3,9 @@ import { ensureInternalTopic } from '../kafka/internal-topics.js';
 
 /** Past the horizon a record may still be read (a join restarting late, a slow writer). */
 const SLACK_MS = 86_400_000;
+
+/** How long the labels topics keep a record: the horizon and a day of slack. */
+export const labelTopicRetentionMs = (horizonMs: number): number => horizonMs + SLACK_MS;
 const REMEDY =
   'set labels.partitions (or scale.partitions) to its count, or delete the topic (pending predictions and tallies are lost)';
 
@@ -27,7 +30,7 @@ export async function ensureLabelTopics(
 ): Promise<{ join: string; quality: string }> {
   const configEntries = [
     { name: 'cleanup.policy', value: 'compact,delete' },
-    { name: 'retention.ms', value: String(horizonMs + SLACK_MS) },
+    { name: 'retention.ms', value: String(labelTopicRetentionMs(horizonMs)) },
     // Tombstones are kept a while: a join restoring meanwhile must see them.
     { name: 'delete.retention.ms', value: String(SLACK_MS) },
   ];
@@ -38,12 +41,14 @@ export async function ensureLabelTopics(
     partitions: counts.join,
     configEntries,
     remedy: REMEDY,
+    atLeast: ['retention.ms', 'delete.retention.ms'],
   });
   await ensureInternalTopic(admin, {
     topic: quality,
     partitions: counts.quality,
     configEntries,
     remedy: REMEDY,
+    atLeast: ['retention.ms', 'delete.retention.ms'],
   });
   return { join, quality };
 }

@@ -1,8 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { JoinChanges, LabelJoin } from '../../src/labels/label-join.js';
 import type { JoinPrediction } from '../../src/labels/join-records.js';
-import { delayedPoints } from '../../src/label-join/quality-writer.js';
-import { decodeTally, encodeTally, type PartitionTally } from '../../src/label-join/tally-codec.js';
+import { DelayedTallies, delayedPoints } from '../../src/label-join/delayed-tallies.js';
+import {
+  decodeTally,
+  encodeTally,
+  qualityKey,
+  type PartitionTally,
+} from '../../src/label-join/tally-codec.js';
 
 const settings = { horizonMs: 3_600_000, maxPending: 1_000, windowMs: 60_000 };
 
@@ -84,5 +89,33 @@ describe('delayed-quality tallies', () => {
     );
     const [t] = [...join.tallies.values()];
     expect(delayedPoints(new Map([[0, { ...t!, joinPartition: 0 }]]))).toEqual([]);
+  });
+
+  it('the writer never rewrites a window without a join partition that retired it first', () => {
+    const writer = new DelayedTallies(86_400_000);
+    const labelled = (points: ReturnType<typeof delayedPoints>) =>
+      points.find((p) => p.kind === 'model' && p.method === 'quality_delayed');
+    const [j0, j1] = [tallyOf(0, 30, 1), tallyOf(1, 24, 2)];
+    const window = writer.apply(qualityKey(j0), encodeTally(j0));
+    writer.apply(qualityKey(j1), encodeTally(j1));
+    const both = labelled(writer.pointsOf(window ?? ''));
+    // j0 retires the window (a tombstone from an earlier release), then j1's tally changes.
+    expect(writer.apply(qualityKey(j0), null)).toBeUndefined();
+    const j1Later = tallyOf(1, 27, 2);
+    expect(writer.apply(qualityKey(j1Later), encodeTally(j1Later))).toBe(window);
+    const after = labelled(writer.pointsOf(window ?? ''));
+    expect(after?.kind === 'model' && after.n).toBe(
+      (both?.kind === 'model' ? both.n : 0) + 2, // j1 labelled 2 more of its 27
+    );
+  });
+
+  it('lets windows go once they are older than the topic keeps, and ignores tallies of them', () => {
+    const writer = new DelayedTallies(60_000);
+    const old = tallyOf(0, 30, 1);
+    writer.apply(qualityKey(old), encodeTally(old));
+    const later = { ...tallyOf(0, 30, 1), start: 600_000, end: 660_000 };
+    writer.apply(qualityKey(later), encodeTally(later));
+    expect(writer.size).toBe(1);
+    expect(writer.apply(qualityKey(old), encodeTally(old))).toBeUndefined();
   });
 });

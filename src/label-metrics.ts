@@ -22,7 +22,7 @@ export class LabelMetrics {
     });
     this.invalid = new Counter({
       name: 'driftwatch_labels_invalid_total',
-      help: 'Messages of labels.topic that are no label, by reason (empty, not_json, invalid, future_timestamp); skipped',
+      help: 'Messages of labels.topic that are no label, by reason (empty, not_json, invalid, future_timestamp), and unreadable records of the labels-join topic (unreadable_prediction_record, unreadable_label_record); skipped',
       labelNames: ['reason'] as const,
       registers,
     });

@@ -20,7 +20,7 @@ import type { DaemonMetrics } from '../metrics.js';
 import { StoppedWhileRetrying } from '../shared/retry.js';
 
 /** Measured by `npm run bench:labels` (a UUID id): the pending_bytes gauge's estimate. */
-const BYTES_PER_PENDING = 139;
+const BYTES_PER_PENDING = 132;
 
 export interface DelayedLabelsDeps {
   config: Config & { labels: NonNullable<Config['labels']> };

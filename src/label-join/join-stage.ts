@@ -140,10 +140,12 @@ export class JoinStage extends TxPartitionStage<LabelJoin> {
       if (split?.kind === 'p') {
         const p = decodePrediction(split.rest, m.value);
         if (p) join.prediction(p, changes);
+        else this.unreadable(partition, m, 'prediction');
         inputs++;
       } else if (split?.kind === 'l') {
         const label = decodeLabel(m.value);
         if (label) join.label(split.rest, label.label, label.time, changes);
+        else this.unreadable(partition, m, 'label');
         inputs++;
       }
     }
@@ -151,6 +153,15 @@ export class JoinStage extends TxPartitionStage<LabelJoin> {
     join.expire(changes);
     this.count(changes);
     return { sends: this.records(changes, partition), metadata: encodeClock(join.clock) };
+  }
+
+  /** A record of the join topic only driftwatch writes that does not decode: counted, logged. */
+  private unreadable(partition: number, m: KafkaMessage, kind: 'prediction' | 'label'): void {
+    this.deps.metrics.invalid.inc({ reason: `unreadable_${kind}_record` });
+    this.deps.logger.error(
+      { partition, offset: m.offset, kind },
+      'unreadable record on the labels-join topic skipped (written by another release?)',
+    );
   }
 
   private records(changes: JoinChanges, j: number): TxOutput['sends'] {

@@ -33,6 +33,9 @@ export async function ensureLabelTopics(
     { name: 'retention.ms', value: String(labelTopicRetentionMs(horizonMs)) },
     // Tombstones are kept a while: a join restoring meanwhile must see them.
     { name: 'delete.retention.ms', value: String(SLACK_MS) },
+    // Compaction never cleans the active segment: hourly segments let matched ids go within
+    // the hour rather than after Kafka's default week, so a restore reads what still waits.
+    { name: 'segment.ms', value: String(3_600_000) },
   ];
   const join = labelsJoinTopicFor(groupId);
   const quality = labelQualityTopicFor(groupId);

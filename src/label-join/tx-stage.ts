@@ -72,15 +72,24 @@ export abstract class TxPartitionStage<S> extends SerialStage {
   protected async join(assigned: readonly number[]): Promise<void> {
     await this.closeAll();
     const { deps } = this;
-    const txs = await Promise.all(
-      assigned.map((p) => PartitionTx.open(deps.kafka, `${deps.txPrefix}.${p}`)),
-    );
     const where = { groupId: deps.groupId, topic: deps.topic, fromBeginning: true };
-    // A topic created moments ago may not be in the metadata yet: retried, never fatal.
-    const { starts, states } = await retryUntilSuccess(
+    // A topic created moments ago may not be in the metadata yet, a producer may not get its
+    // transactional id at once during a rebalance: retried, never fatal, none left open.
+    const { txs, starts, states } = await retryUntilSuccess(
       async () => {
-        const starts = await readPartitionStarts(deps.admin, where, assigned, deps.logger);
-        return { starts, states: await this.restore(starts) };
+        const opened = await Promise.allSettled(
+          assigned.map((p) => PartitionTx.open(deps.kafka, `${deps.txPrefix}.${p}`)),
+        );
+        const txs = opened.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+        try {
+          const failed = opened.find((r) => r.status === 'rejected');
+          if (failed) throw failed.reason;
+          const starts = await readPartitionStarts(deps.admin, where, assigned, deps.logger);
+          return { txs, starts, states: await this.restore(starts) };
+        } catch (err) {
+          await Promise.all(txs.map((t) => t.close().catch(() => undefined)));
+          throw err;
+        }
       },
       {
         what: `restoring the delayed-labels ${deps.step} state`,

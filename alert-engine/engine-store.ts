@@ -35,7 +35,7 @@ export function alertLabels(st: InstanceState, rule: AlertRule): Record<string, 
 
 /**
  * Everything the alert engine remembers, and its persistence as keyed records: `i/` instances,
- * `g/` groups, `e/` evaluation cursors, `s/` staleness cursors, `r/` retrain cooldowns, `t/` the
+ * `g/` groups, `e/` evaluation cursors, `d/` delayed-quality cursors, `s/` staleness cursors, `r/` retrain cooldowns, `t/` the
  * clock. Changed keys are collected (`dirty`) and handed out by `takeChanges`.
  */
 export class EngineStore {
@@ -48,6 +48,11 @@ export class EngineStore {
   readonly persisted = new Set<string>();
   /** Per model and version: the newest window end evaluated (replays of older ones are skipped). */
   readonly evaluated = new Map<string, number>();
+  /**
+   * Per model and version: the newest window end whose settled delayed quality was evaluated.
+   * Apart from `evaluated`: those points come `labels.settleAfter` behind the live windows.
+   */
+  readonly delayedEvaluated = new Map<string, number>();
   /** Per model and version (same keys): its first window's start and newest window's length. */
   readonly versionStarts = new Map<string, { first: number; last: number; windowMs: number }>();
   /** Versions superseded or retired at the clock (derived, not persisted). */
@@ -87,6 +92,10 @@ export class EngineStore {
       const upTo = this.evaluated.get(id);
       return upTo === undefined ? null : { upTo, ...this.versionStarts.get(id) };
     }
+    if (kind === 'd') {
+      const upTo = this.delayedEvaluated.get(id);
+      return upTo === undefined ? null : { upTo };
+    }
     if (kind === 's') return this.stale.get(id) ?? null;
     if (kind === 'r') return this.cooldowns.has(id) ? { at: this.cooldowns.get(id) } : null;
     if (kind === 't') return { clock: this.clock };
@@ -102,6 +111,7 @@ export class EngineStore {
       if (kind === 'i') this.dropInstance(id);
       else if (kind === 'g') this.groups.delete(id);
       else if (kind === 'e') this.forgetVersion(id);
+      else if (kind === 'd') this.delayedEvaluated.delete(id);
       else if (kind === 's') this.stale.delete(id);
       else if (kind === 'r') this.cooldowns.delete(id);
       return;
@@ -123,7 +133,8 @@ export class EngineStore {
         last: typeof v.last === 'number' ? v.last : upTo,
         windowMs: typeof v.windowMs === 'number' ? v.windowMs : 0,
       });
-    } else if (kind === 's') this.stale.set(id, value as StaleCursor);
+    } else if (kind === 'd') this.delayedEvaluated.set(id, Number(v.upTo));
+    else if (kind === 's') this.stale.set(id, value as StaleCursor);
     else if (kind === 'r') this.cooldowns.set(id, Number(v.at));
     else if (kind === 't') this.clock = Math.max(this.clock, Number(v.clock));
   }
@@ -142,6 +153,12 @@ export class EngineStore {
       known.windowMs = windowMs;
     }
     this.dirty.add(`e/${modelKey}`);
+  }
+
+  /** A window's settled delayed quality evaluated. */
+  noteDelayedEvaluated(modelKey: string, windowEnd: number): void {
+    this.delayedEvaluated.set(modelKey, windowEnd);
+    this.dirty.add(`d/${modelKey}`);
   }
 
   forgetVersion(modelKey: string): void {

@@ -2,6 +2,7 @@ import { decideGroup, groupKeyOf } from './groups.js';
 import { newInstance, stepInstance, type InstanceState, type SeriesIdentity } from './instance.js';
 import {
   isCountWindow,
+  isDelayedQuality,
   type AlertTransition,
   type AlertNotification,
   type DriftObservation,
@@ -62,6 +63,11 @@ export interface EngineOptions {
   refreshAfterMs?: number | undefined;
   /** A series without any window this long is gone: its alerts resolve and it is forgotten. */
   forgetAfterMs?: number | undefined;
+  /**
+   * `labels.settleAfter`: how long after its window a settled delayed-quality point arrives
+   * (its series are gone only that much later than live ones).
+   */
+  delayedQualityAfterMs?: number | undefined;
   /**
    * Set when this engine sees only some models (one alert-log partition of several): groups
    * not by model are then this engine's own, their notification ids apart from other engines'.
@@ -165,21 +171,26 @@ export class AlertEngine {
     const windows = new Map<string, DriftObservation[]>();
     let last: DriftObservation | undefined;
     let list: DriftObservation[] = [];
+    let lastDelayed = false;
     for (const o of observations) {
+      const delayed = isDelayedQuality(o.method);
       // Points come window by window: a key is built only where the window changes.
       if (
         !last ||
         o.windowEnd !== last.windowEnd ||
         o.model !== last.model ||
-        o.modelVersion !== last.modelVersion
+        o.modelVersion !== last.modelVersion ||
+        delayed !== lastDelayed
       ) {
-        const key = `${o.model}${SEP}${o.modelVersion}${SEP}${o.windowEnd}`;
+        const stream = delayed ? 'd' : 'w';
+        const key = `${stream}${SEP}${o.model}${SEP}${o.modelVersion}${SEP}${o.windowEnd}`;
         const known = windows.get(key);
         if (known) list = known;
         else windows.set(key, (list = []));
       }
       list.push(o);
       last = o;
+      lastDelayed = delayed;
     }
     const ordered = [...windows.values()].sort(
       (a, b) => (a[0]?.windowEnd ?? 0) - (b[0]?.windowEnd ?? 0),
@@ -193,6 +204,11 @@ export class AlertEngine {
         this.advance(pendingClock, out);
       }
       const modelKey = `${first.model}${SEP}${first.modelVersion}`;
+      if (isDelayedQuality(first.method)) {
+        this.evaluateDelayed(modelKey, points, out);
+        pendingClock = first.windowEnd;
+        continue;
+      }
       if ((this.store.evaluated.get(modelKey) ?? -Infinity) >= first.windowEnd) continue;
       // With several window sizes, supersede_after counts windows of the smallest.
       let start = first.windowStart;
@@ -214,6 +230,26 @@ export class AlertEngine {
     return out;
   }
 
+  /**
+   * A window's settled delayed quality: evaluated once, in window order of its own (it comes
+   * `labels.settleAfter` behind the live windows, which moved the engine's cursor past it long
+   * ago). It says nothing about whether the version is served now: no span, no staleness.
+   * Superseded and retired versions' are not read (nothing would resolve what they raise).
+   */
+  private evaluateDelayed(modelKey: string, points: DriftObservation[], out: StepOutput): void {
+    const first = points[0];
+    if (!first || (this.store.delayedEvaluated.get(modelKey) ?? -Infinity) >= first.windowEnd) {
+      return;
+    }
+    if (
+      !this.store.superseded.has(modelKey) &&
+      !isRetired(this.versionPolicy, first.model, first.modelVersion)
+    ) {
+      for (const rule of this.rules.values()) this.evaluateRule(rule, points, out);
+    }
+    this.store.noteDelayedEvaluated(modelKey, first.windowEnd);
+  }
+
   /** Event time moved on without windows to evaluate (the watermark): timers and staleness. */
   tick(clock: number): StepOutput {
     const out = emptyOutput();
@@ -232,7 +268,11 @@ export class AlertEngine {
       const enough = value !== null;
       // Count windows close when N predictions came or at their cap, so a quiet but served model
       // has none for long stretches: staleness is read from the fixed-length windows.
-      if (rule.staleAfterMs !== undefined && !isCountWindow(o.window)) {
+      if (
+        rule.staleAfterMs !== undefined &&
+        !isCountWindow(o.window) &&
+        !isDelayedQuality(o.method)
+      ) {
         sufficiency ??= new Map();
         const seen = sufficiency.get(o.window);
         if (!seen || (enough && !seen.enough)) sufficiency.set(o.window, { o, enough });
@@ -289,7 +329,7 @@ export class AlertEngine {
     };
     supersedeVersions(ctx, this.versionPolicy, out);
     checkStale(ctx, out);
-    forgetGone(ctx, this.options.forgetAfterMs, out);
+    forgetGone(ctx, this.options.forgetAfterMs, out, this.options.delayedQualityAfterMs);
     resolveOrphans(ctx, out);
     this.flushGroups(out);
     this.store.refreshOld(this.options.refreshAfterMs);

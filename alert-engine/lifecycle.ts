@@ -12,7 +12,7 @@ import {
   type InstanceState,
   type SeriesIdentity,
 } from './instance.js';
-import type { AlertTransition, DriftObservation } from './model.js';
+import { isDelayedQuality, type AlertTransition, type DriftObservation } from './model.js';
 import { ruleFromSettings, type AlertRule } from './rule.js';
 import { SEP, labelsOf, seriesKey, type EngineStore } from './engine-store.js';
 import { baseRuleName, staleRuleOf, STALE_SUFFIX } from './stale.js';
@@ -96,13 +96,21 @@ export function forgetGone(
   ctx: LifecycleContext,
   forgetAfterMs: number | undefined,
   out: TransitionSink,
+  delayedQualityAfterMs = 0,
 ): void {
   const { store } = ctx;
   const limit = store.clock - (forgetAfterMs ?? DEFAULT_FORGET_AFTER_MS);
+  // Settled delayed quality reaches the rules this long after its window ended.
+  const delayedLimit = limit - delayedQualityAfterMs;
   for (const [key, upTo] of store.evaluated) {
     if (upTo >= limit) continue;
     store.forgetVersion(key);
     store.dirty.add(`e/${key}`);
+  }
+  for (const [key, upTo] of store.delayedEvaluated) {
+    if (upTo >= delayedLimit) continue;
+    store.delayedEvaluated.delete(key);
+    store.dirty.add(`d/${key}`);
   }
   for (const key of [...store.stale.keys()].sort()) {
     const cursor = store.stale.get(key);
@@ -115,7 +123,8 @@ export function forgetGone(
     if (st && rule) forceResolve(store, st, rule, 'series gone: no window for a long time', out);
   }
   for (const st of store.sortedInstances()) {
-    if (st.rule.endsWith(STALE_SUFFIX) || st.windowEnd >= limit) continue;
+    if (st.rule.endsWith(STALE_SUFFIX)) continue;
+    if (st.windowEnd >= (isDelayedQuality(st.method) ? delayedLimit : limit)) continue;
     const rule = ruleFor(ctx, st.rule, st.groupKey);
     if (rule) forceResolve(store, st, rule, 'series gone: no window for a long time', out);
     else store.dropInstance(st.fingerprint);

@@ -70,6 +70,22 @@ export const DETAILS = [
 ] as const;
 export type DetailName = (typeof DETAILS)[number];
 
+const QUALITY_MEASURES = [
+  'label_coverage',
+  'accuracy',
+  'precision',
+  'recall',
+  'f1',
+  'roc_auc',
+  'log_loss',
+  'calibration_error',
+  'mae',
+  'rmse',
+  'mape',
+  'bias',
+] as const;
+const QUALITY_CLASS_MEASURES = ['precision', 'recall', 'f1'] as const;
+
 /**
  * The numbers rules read directly from the model-level points, by the points' method tag: a
  * statistic is read only from its own points (`precision` from `quality` and `quality_class`).
@@ -88,21 +104,11 @@ export const MEASURES_BY_METHOD = {
   schema: ['missing_features', 'new_features', 'wrong_type_features'],
   prediction_class: ['class_share'],
   new_feature: [],
-  quality: [
-    'label_coverage',
-    'accuracy',
-    'precision',
-    'recall',
-    'f1',
-    'roc_auc',
-    'log_loss',
-    'calibration_error',
-    'mae',
-    'rmse',
-    'mape',
-    'bias',
-  ],
-  quality_class: ['precision', 'recall', 'f1'],
+  quality: QUALITY_MEASURES,
+  quality_class: QUALITY_CLASS_MEASURES,
+  // The same fields from delayed labels (settled: see DELAYED_QUALITY_METHODS).
+  quality_delayed: QUALITY_MEASURES,
+  quality_class_delayed: QUALITY_CLASS_MEASURES,
 } as const;
 export type MeasureName = (typeof MEASURES_BY_METHOD)[keyof typeof MEASURES_BY_METHOD][number];
 export const MEASURES: readonly MeasureName[] = [
@@ -247,6 +253,17 @@ export interface AlertTransition extends SeriesIdentity {
   time: number;
   reason: string | null;
 }
+
+/**
+ * The quality of a window from delayed labels, settled (README "Alerts on delayed quality"):
+ * it reaches the rules `labels.settleAfter` after the window ended, long after the window's
+ * other points, so the engine keeps its evaluation order apart from the live windows'.
+ */
+export const DELAYED_QUALITY_METHODS: ReadonlySet<string> = new Set([
+  'quality_delayed',
+  'quality_class_delayed',
+]);
+export const isDelayedQuality = (method: string): boolean => DELAYED_QUALITY_METHODS.has(method);
 
 /** The `window` tag of count windows (windows.count): `count:<N>`. */
 export const COUNT_WINDOW_PREFIX = 'count:';

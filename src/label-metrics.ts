@@ -11,6 +11,7 @@ export class LabelMetrics {
   readonly pending: Gauge<'kind'>;
   readonly pendingBytes: Gauge;
   readonly qualityPoints: Counter;
+  readonly settledWindows: Counter;
   readonly failures: Counter<'step'>;
 
   constructor(registry: Registry) {
@@ -62,6 +63,11 @@ export class LabelMetrics {
     this.qualityPoints = new Counter({
       name: 'driftwatch_labels_quality_points_total',
       help: 'Delayed-quality points written (or rewritten) to InfluxDB',
+      registers,
+    });
+    this.settledWindows = new Counter({
+      name: 'driftwatch_labels_settled_windows_total',
+      help: 'Windows whose settled delayed quality was handed to the alert rules (labels.settleAfter)',
       registers,
     });
     this.failures = new Counter({

@@ -249,19 +249,33 @@ const alertsSchema = z.strictObject({
  * Delayed labels (README "Model quality (delayed labels)"): ground truth that arrives later on
  * its own topic as `{id, label, timestamp}`, joined to the prediction with that `id`.
  */
-const labelsSchema = z.strictObject({
-  /** The topic the labels are produced to (the user's; read by group `<groupId>.labels`). */
-  topic: z.string().min(1),
-  /** How long after its event time a prediction waits for its label (and a label for its prediction). */
-  horizon: durationSchema
-    .refine((ms) => ms >= 60_000, 'expected at least 1m')
-    .refine((ms) => ms <= 30 * 86_400_000, 'expected at most 30d')
-    .prefault('2d'),
-  /** Predictions (and, separately, early labels) waiting per join partition; past it the oldest go. */
-  maxPending: z.number().int().min(1).max(50_000_000).default(1_000_000),
-  /** Partitions of `<groupId>.labels-join` (default: the partials topic's); fixed once created. */
-  partitions: z.number().int().min(1).max(10_000).optional(),
-});
+const labelsSchema = z
+  .strictObject({
+    /** The topic the labels are produced to (the user's; read by group `<groupId>.labels`). */
+    topic: z.string().min(1),
+    /** How long after its event time a prediction waits for its label (and a label for its prediction). */
+    horizon: durationSchema
+      .refine((ms) => ms >= 60_000, 'expected at least 1m')
+      .refine((ms) => ms <= 30 * 86_400_000, 'expected at most 30d')
+      .prefault('2d'),
+    /** Predictions (and, separately, early labels) waiting per join partition; past it the oldest go. */
+    maxPending: z.number().int().min(1).max(50_000_000).default(1_000_000),
+    /** Partitions of `<groupId>.labels-join` (default: the partials topic's); fixed once created. */
+    partitions: z.number().int().min(1).max(10_000).optional(),
+    /**
+     * How long after a window's end alert rules read its delayed quality, once (default: the
+     * horizon, when no label can change it any more).
+     */
+    settleAfter: durationSchema.optional(),
+  })
+  .refine((l) => l.settleAfter === undefined || l.settleAfter <= l.horizon, {
+    message: 'expected at most labels.horizon (no label is joined after it)',
+    path: ['settleAfter'],
+  });
+
+/** `labels.settleAfter`, defaulted: when a window's delayed quality reaches the alert rules. */
+export const settleAfterOf = (labels: { horizon: number; settleAfter?: number | undefined }) =>
+  labels.settleAfter ?? labels.horizon;
 
 const httpSchema = z.strictObject({
   host: hostSchema.default('0.0.0.0'),

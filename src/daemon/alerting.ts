@@ -1,6 +1,6 @@
 import type { Admin, Kafka, Producer } from 'kafkajs';
 import type { Silence } from '../../alert-engine/silence.js';
-import type { Config } from '../config/schema.js';
+import { settleAfterOf, type Config } from '../config/schema.js';
 import type { Logger } from '../logger.js';
 import type { DaemonMetrics } from '../metrics.js';
 import type { BatchContext } from '../shared/batch-context.js';
@@ -76,6 +76,7 @@ export class Alerting {
           // Well inside the log's retention, so live state is always in it.
           refreshAfterMs: config.alerts.retention / 4,
           forgetAfterMs: config.alerts.forgetAfter,
+          delayedQualityAfterMs: config.labels ? settleAfterOf(config.labels) : 0,
         },
       },
       loaded,

@@ -349,6 +349,7 @@ export class Daemon {
         config: { ...config, labels: config.labels },
         kafka: this.kafka,
         partialsPartitions: partials.count,
+        partialsTopic: partials.topic,
         writePoints: (points) => sink.write(points),
         metrics,
         logger,

@@ -1,5 +1,5 @@
-import type { Admin, Consumer, EachBatchPayload, Kafka } from 'kafkajs';
-import type { Config } from '../config/schema.js';
+import type { Admin, Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
+import { settleAfterOf, type Config } from '../config/schema.js';
 import type { WindowPoint } from '../drift/window-points.js';
 import { JoinStage } from '../label-join/join-stage.js';
 import { QualityWriter } from '../label-join/quality-writer.js';
@@ -27,6 +27,8 @@ export interface DelayedLabelsDeps {
   kafka: Kafka;
   /** The partials topic's partition count: the label-quality topic's (routed by model). */
   partialsPartitions: number;
+  /** The partials topic: settled delayed quality goes there, to its model's alert rules. */
+  partialsTopic: string;
   writePoints: (points: readonly WindowPoint[]) => Promise<void>;
   metrics: DaemonMetrics;
   logger: Logger;
@@ -50,6 +52,7 @@ export class DelayedLabels {
   private readonly stages: Array<{ close(): Promise<void> }> = [];
   private pendingTimer: NodeJS.Timeout | undefined;
   private admin: Admin | undefined;
+  private producer: Producer | undefined;
 
   /** The join topic's name and partitions (stage 1 hands predictions to it). */
   static async topics(
@@ -119,12 +122,23 @@ export class DelayedLabels {
       },
       quality: { topic: topics.quality, partitions: deps.partialsPartitions },
     });
+    // The writer's own: settled windows and marks are plain sends (at least once; the alert
+    // engine skips a window it evaluated).
+    const producer = (this.producer = kafka.producer({
+      allowAutoTopicCreation: false,
+      idempotent: true,
+    }));
+    await producer.connect();
     const writer = new QualityWriter({
       kafka,
       admin,
       topic: topics.quality,
       groupId: writerGroupFor(groupId),
       writePoints: deps.writePoints,
+      producer,
+      partials: { topic: deps.partialsTopic, partitions: deps.partialsPartitions },
+      joinPartitions: topics.joinPartitions,
+      settleAfterMs: settleAfterOf(config.labels),
       keepMs: labelTopicRetentionMs(config.labels.horizon),
       metrics,
       logger: logger.child({ stage: 'labels-writer' }),
@@ -183,6 +197,7 @@ export class DelayedLabels {
     clearInterval(this.pendingTimer);
     for (const [, c] of this.consumers) await c.disconnect().catch(() => undefined);
     for (const s of this.stages) await s.close().catch(() => undefined);
+    await this.producer?.disconnect().catch(() => undefined);
     await this.admin?.disconnect().catch(() => undefined);
   }
 }

@@ -1,4 +1,4 @@
-import type { LabelledPredictions } from '../windows/window-quality.js';
+import type { LabelledPredictions, WindowQuality } from '../windows/window-quality.js';
 import type { Window } from '../windows/window.js';
 import type { WindowModelPoint } from './model-points.js';
 
@@ -94,4 +94,21 @@ export function labelledPoints(
     );
   }
   return points;
+}
+
+/**
+ * A window's quality from delayed labels, every join partition's tally kept apart (merged in
+ * ascending partition order: the same float sums whatever order they arrived in).
+ */
+export interface DelayedQuality {
+  identity: Identity;
+  /** Predictions with an id the join received for the window (label_coverage's denominator). */
+  predicted: number;
+  /** Per join partition, its labelled predictions. */
+  quality: WindowQuality;
+}
+
+/** The `quality_delayed` and `quality_class_delayed` points of a window's delayed quality. */
+export function delayedQualityPoints(d: DelayedQuality): WindowModelPoint[] {
+  return labelledPoints(d.quality.combined(), d.predicted, d.identity, DELAYED);
 }

@@ -12,6 +12,7 @@ import { LogLimiter } from '../shared/log-limiter.js';
 import type { DaemonMetrics } from '../metrics.js';
 import { decodePartialsRecord, type PartialsRecord } from '../partials/codec.js';
 import type { WindowPoint } from '../drift/window-points.js';
+import { delayedQualityPoints } from '../drift/quality-points.js';
 import { encodeCheckpointReport } from './checkpoint.js';
 import { PartialsPartition, type EvaluateCheckpoint } from './partials-partition.js';
 import type { WindowEmitter } from './window-emitter.js';
@@ -122,11 +123,14 @@ export class EvaluateStage extends SerialStage {
     const slice = new TimeSlice();
     const startedAt = this.now();
     const clock = new CloseClock(state.closableUpTo(startedAt), startedAt);
+    // Settled delayed quality the quality writer handed here: for the alert rules only (the
+    // writer wrote its points to InfluxDB).
+    const settled: WindowPoint[] = [];
     for (let i = start; i < batch.messages.length; i++) {
       await slice.yieldIfDue();
       if (!payload.isRunning() || payload.isStale()) break;
       const message = batch.messages[i] as KafkaMessage;
-      const kind = await this.apply(state, message, batch.partition);
+      const kind = await this.apply(state, message, batch.partition, settled);
       if (kind === 'progress') {
         clock.note(state.closableUpTo(this.now()), Number(message.timestamp));
       }
@@ -160,7 +164,8 @@ export class EvaluateStage extends SerialStage {
       }
       this.deps.metrics.watermark.set(Number.isFinite(watermark) ? watermark / 1000 : 0);
       // Event time moved on even without windows: group timers and stale-data alerts still run.
-      await this.deps.onEmitted?.(batch.partition, points, watermark, context);
+      const rulesRead = settled.length === 0 ? points : [...points, ...settled];
+      await this.deps.onEmitted?.(batch.partition, rulesRead, watermark, context);
       await this.commit(payload, assigned, next);
     };
   }
@@ -220,12 +225,17 @@ export class EvaluateStage extends SerialStage {
     state: PartialsPartition,
     message: KafkaMessage,
     q: number,
+    settled: WindowPoint[],
   ): Promise<PartialsRecord['kind'] | undefined> {
     const record = await this.decode(message, q);
     if (record === undefined) return undefined;
     if (record.kind === 'progress') {
       state.progress(record.records);
       return 'progress';
+    }
+    if (record.kind === 'settled') {
+      settled.push(...delayedQualityPoints(record.quality));
+      return 'settled';
     }
     const { window } = record;
     const outcome = state.addPartial(window, Number(message.offset));

@@ -8,7 +8,7 @@ import {
 import { JoinChanges, LabelJoin, tallyKey, type JoinSettings } from '../labels/label-join.js';
 import { routeModel } from '../partials/route.js';
 import { readTopicToEnd } from '../kafka/read-to-end.js';
-import { decodeTally, encodeTally, qualityKey } from './tally-codec.js';
+import { clockKey, decodeTally, encodeTally, encodeTime, qualityKey } from './tally-codec.js';
 import { TxPartitionStage, type TxOutput, type TxStageDeps } from './tx-stage.js';
 
 export interface JoinStageDeps extends TxStageDeps {
@@ -183,6 +183,14 @@ export class JoinStage extends TxPartitionStage<LabelJoin> {
     // partition's tally: a tombstone there would let a later change of another partition rewrite
     // the point without this one's labels.
     for (const t of changes.retired) own.push({ partition: j, key: tallyKey(t), value: null });
+    // After this step's tallies on every partition (the writer reads them in that order): once
+    // the clock passed a window's end + horizon, this partition's tally of it is final.
+    if (changes.clockMark !== undefined) {
+      const value = encodeTime(changes.clockMark);
+      for (let q = 0; q < quality.partitions; q++) {
+        out.push({ partition: q, key: clockKey(j), value });
+      }
+    }
     return [
       { topic: this.deps.topic, messages: own },
       { topic: quality.topic, messages: out },

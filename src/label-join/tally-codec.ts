@@ -62,3 +62,31 @@ export function decodeTally(value: Uint8Array): PartitionTally {
 export function qualityKey(t: PartitionTally): string {
   return JSON.stringify([t.model, t.modelVersion, t.start, t.end, t.joinPartition]);
 }
+
+/**
+ * Key of a join partition's event-time clock on `<groupId>.label-quality`, written to every
+ * partition of it after that partition's tallies: once it passed a window's end + horizon, the
+ * join partition's tally of the window is final.
+ */
+export const clockKey = (j: number): string => JSON.stringify(['clock', j]);
+
+/** Key of the writer's mark on a partition of `<groupId>.label-quality`: settled up to when. */
+export const settledKey = (q: number): string => JSON.stringify(['settled', q]);
+
+/** A clock or a settled mark: format (u8), the time (f64, ms). */
+export function encodeTime(ms: number): Buffer {
+  const out = new ByteWriter();
+  out.u8(FORMAT);
+  out.f64(ms);
+  return out.written();
+}
+
+/** Throws a DriftwatchError (PARTIAL_UNREADABLE) for bytes it cannot read. */
+export function decodeTime(value: Uint8Array): number {
+  const body = new ByteReader(value);
+  const format = body.u8('time format');
+  if (format !== FORMAT) body.fail('time format', `is ${format}`);
+  const ms = body.f64('time');
+  body.end('time');
+  return ms;
+}

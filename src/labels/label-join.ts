@@ -46,6 +46,11 @@ export class JoinChanges {
   readonly tallies = new Map<string, WindowTally>();
   /** Tallies past the horizon: tombstoned. */
   readonly retired: WindowTally[] = [];
+  /**
+   * The clock's base-window boundary, when this step passed one: every tally of a window with
+   * end + horizon at or before it is final (published so the writer can settle windows).
+   */
+  clockMark: number | undefined;
   readonly counts: JoinCounts = {
     matched: 0,
     duplicatePredictions: 0,
@@ -158,6 +163,7 @@ export class LabelJoin {
     const window = Math.floor(this.clockMs / windowMs);
     if (window === this.scannedWindow) return;
     this.scannedWindow = window;
+    changes.clockMark = window * windowMs;
     for (const [key, tally] of this.tallies) {
       if (tally.end + horizonMs > this.clockMs) continue;
       this.tallies.delete(key);

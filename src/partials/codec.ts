@@ -7,14 +7,17 @@ import { readAggregate, writeAggregate } from './aggregate-codec.js';
 import { ByteReader, ByteWriter } from './bytes.js';
 import { readOps, writeOps } from './ops-codec.js';
 import { readQuality, writeQuality } from './quality-codec.js';
+import { readDelayedQuality, writeDelayedQuality } from './settled-codec.js';
+import type { DelayedQuality } from '../drift/quality-points.js';
 import type { WindowQuality } from '../windows/window-quality.js';
 import { WindowOps } from '../windows/window-ops.js';
 
 /**
  * Records of the `<groupId>.partials` topic (scale-design.md): a window partial (one input
- * partition's aggregates of one window) or a batch of progress records. Layout:
+ * partition's aggregates of one window), a batch of progress records, or a window's settled
+ * delayed quality (settled-codec.ts). Layout:
  *
- *   format version (u8 = 5) · kind (u8: 1 partial, 2 progress) · body · CRC-32 (u32, of
+ *   format version (u8 = 5) · kind (u8: 1 partial, 2 progress, 3 settled) · body · CRC-32 (u32, of
  *   everything before it)
  *
  * Format 2 adds a numeric feature holding its values (aggregate-codec.ts); format 3 adds to an
@@ -43,6 +46,7 @@ export type PartialsFormat = 1 | 2 | 3 | 4 | 5;
 const READABLE_VERSIONS: readonly number[] = [1, 2, 3, 4, 5];
 const KIND_PARTIAL = 1;
 const KIND_PROGRESS = 2;
+const KIND_SETTLED = 3;
 const HEADER_BYTES = 2;
 const CRC_BYTES = 4;
 /** source (≥ 1) + watermark (8) + idle (1) + idle-until (8). */
@@ -65,7 +69,8 @@ export interface SourceProgress {
 
 export type PartialsRecord =
   | { kind: 'partial'; source: number; window: Window }
-  | { kind: 'progress'; records: SourceProgress[] };
+  | { kind: 'progress'; records: SourceProgress[] }
+  | { kind: 'settled'; quality: DelayedQuality };
 
 /** Finds the baseline a partial was built against; undefined when not loaded here. */
 export type BaselineLookup = (model: string, version: string, hash: string) => Baseline | undefined;
@@ -137,6 +142,15 @@ export function encodeProgress(
     },
     format,
   );
+}
+
+/**
+ * A window's delayed quality, settled (the quality writer hands it to the partition of its
+ * model for the alert rules). Written in the current format only: a release without kind 3
+ * refuses it by name (counted and logged there; its alert rules do not read delayed quality).
+ */
+export function encodeSettledQuality(d: DelayedQuality): Buffer {
+  return record(KIND_SETTLED, (out) => writeDelayedQuality(out, d));
 }
 
 /** Runs `read`, turning any failure but a typed one into PARTIAL_UNREADABLE. */
@@ -268,6 +282,9 @@ export function decodePartialsRecord(bytes: Uint8Array, lookup: BaselineLookup):
       body.end('the last progress record');
       return { kind: 'progress', records };
     });
+  }
+  if (kind === KIND_SETTLED) {
+    return guarded(() => ({ kind: 'settled', quality: readDelayedQuality(body) }));
   }
   if (kind !== KIND_PARTIAL) body.fail('record kind', `is ${kind}`);
   const head = guarded(() => readPartialHead(body));

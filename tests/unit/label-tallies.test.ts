@@ -3,11 +3,16 @@ import { JoinChanges, LabelJoin } from '../../src/labels/label-join.js';
 import type { JoinPrediction } from '../../src/labels/join-records.js';
 import { DelayedTallies, delayedPoints } from '../../src/label-join/delayed-tallies.js';
 import {
+  clockKey,
   decodeTally,
   encodeTally,
+  encodeTime,
   qualityKey,
+  settledKey,
   type PartitionTally,
 } from '../../src/label-join/tally-codec.js';
+import { decodePartialsRecord, encodeSettledQuality } from '../../src/partials/codec.js';
+import { delayedQualityPoints } from '../../src/drift/quality-points.js';
 
 const settings = { horizonMs: 3_600_000, maxPending: 1_000, windowMs: 60_000 };
 
@@ -96,13 +101,13 @@ describe('delayed-quality tallies', () => {
     const labelled = (points: ReturnType<typeof delayedPoints>) =>
       points.find((p) => p.kind === 'model' && p.method === 'quality_delayed');
     const [j0, j1] = [tallyOf(0, 30, 1), tallyOf(1, 24, 2)];
-    const window = writer.apply(qualityKey(j0), encodeTally(j0));
-    writer.apply(qualityKey(j1), encodeTally(j1));
+    const window = writer.apply(0, qualityKey(j0), encodeTally(j0));
+    writer.apply(0, qualityKey(j1), encodeTally(j1));
     const both = labelled(writer.pointsOf(window ?? ''));
     // j0 retires the window (a tombstone from an earlier release), then j1's tally changes.
-    expect(writer.apply(qualityKey(j0), null)).toBeUndefined();
+    expect(writer.apply(0, qualityKey(j0), null)).toBeUndefined();
     const j1Later = tallyOf(1, 27, 2);
-    expect(writer.apply(qualityKey(j1Later), encodeTally(j1Later))).toBe(window);
+    expect(writer.apply(0, qualityKey(j1Later), encodeTally(j1Later))).toBe(window);
     const after = labelled(writer.pointsOf(window ?? ''));
     expect(after?.kind === 'model' && after.n).toBe(
       (both?.kind === 'model' ? both.n : 0) + 2, // j1 labelled 2 more of its 27
@@ -112,10 +117,99 @@ describe('delayed-quality tallies', () => {
   it('lets windows go once they are older than the topic keeps, and ignores tallies of them', () => {
     const writer = new DelayedTallies(60_000);
     const old = tallyOf(0, 30, 1);
-    writer.apply(qualityKey(old), encodeTally(old));
+    writer.apply(0, qualityKey(old), encodeTally(old));
     const later = { ...tallyOf(0, 30, 1), start: 600_000, end: 660_000 };
-    writer.apply(qualityKey(later), encodeTally(later));
+    writer.apply(0, qualityKey(later), encodeTally(later));
     expect(writer.size).toBe(1);
-    expect(writer.apply(qualityKey(old), encodeTally(old))).toBeUndefined();
+    expect(writer.apply(0, qualityKey(old), encodeTally(old))).toBeUndefined();
+  });
+});
+
+describe('settling delayed quality for the alert rules', () => {
+  const HORIZON = settings.horizonMs;
+  /** Window w's tally (minute w) of join partition j. */
+  const tallyAt = (w: number, j: number): PartitionTally => ({
+    ...tallyOf(j, 12, w + j),
+    start: w * 60_000,
+    end: (w + 1) * 60_000,
+  });
+  const feed = (writer: DelayedTallies, q: number, t: PartitionTally) =>
+    writer.apply(q, qualityKey(t), encodeTally(t));
+  const clock = (writer: DelayedTallies, q: number, j: number, ms: number) =>
+    writer.apply(q, clockKey(j), encodeTime(ms));
+  const ends = (s: ReturnType<DelayedTallies['settle']>) =>
+    s?.windows.map((w) => w.identity.windowEnd / 60_000);
+
+  it('settles a window once every join partition passed its end + settleAfter, in window order', () => {
+    const writer = new DelayedTallies(86_400_000);
+    for (const w of [2, 0, 1]) for (const j of [0, 1]) feed(writer, 0, tallyAt(w, j));
+    // Only join partition 0 has passed: nothing settles.
+    clock(writer, 0, 0, 2 * 60_000 + HORIZON);
+    expect(writer.settle(0, 2, HORIZON)).toBeUndefined();
+    clock(writer, 0, 1, 2 * 60_000 + HORIZON);
+    const first = writer.settle(0, 2, HORIZON);
+    expect(ends(first)).toEqual([1, 2]);
+    // Merged from both partitions' tallies, the same as the written point.
+    const w1 = first?.windows[0];
+    expect(w1?.predicted).toBe(24);
+    expect(w1?.quality.partitions.size).toBe(2);
+    // Until the mark is noted, the same windows are settled again (a failed hand-over retries).
+    expect(ends(writer.settle(0, 2, HORIZON))).toEqual([1, 2]);
+    writer.noteSettled(0, first?.upTo ?? 0);
+    expect(writer.settle(0, 2, HORIZON)).toBeUndefined();
+    for (const j of [0, 1]) clock(writer, 0, j, 3 * 60_000 + HORIZON);
+    expect(ends(writer.settle(0, 2, HORIZON))).toEqual([3]);
+  });
+
+  it('a restore reads the settled mark back: windows handed on before are not handed again', () => {
+    const writer = new DelayedTallies(86_400_000);
+    feed(writer, 3, tallyAt(0, 0));
+    feed(writer, 3, tallyAt(1, 0));
+    clock(writer, 3, 0, 60_000 + HORIZON);
+    writer.apply(3, settledKey(3), encodeTime(60_000 + HORIZON));
+    expect(writer.settle(3, 1, HORIZON)).toBeUndefined();
+    clock(writer, 3, 0, 2 * 60_000 + HORIZON);
+    expect(ends(writer.settle(3, 1, HORIZON))).toEqual([2]);
+    // Clocks and marks are per partition of the topic: partition 4 knows no clock yet.
+    expect(writer.settle(4, 1, HORIZON)).toBeUndefined();
+  });
+
+  it('a shorter settleAfter settles earlier; a clock record is no window', () => {
+    const writer = new DelayedTallies(86_400_000);
+    feed(writer, 0, tallyAt(0, 0));
+    expect(clock(writer, 0, 0, 10 * 60_000)).toBeUndefined();
+    // The mark moves (nothing due yet under the horizon), so a later settle starts from it.
+    expect(ends(writer.settle(0, 1, HORIZON))).toEqual([]);
+    expect(ends(writer.settle(0, 1, 5 * 60_000))).toEqual([1]);
+  });
+
+  it('the settled record round-trips through the partials codec', () => {
+    const writer = new DelayedTallies(86_400_000);
+    for (const j of [0, 1, 2]) feed(writer, 0, tallyAt(4, j));
+    for (const j of [0, 1, 2]) clock(writer, 0, j, 5 * 60_000 + HORIZON);
+    const [settled] = writer.settle(0, 3, HORIZON)?.windows ?? [];
+    if (!settled) throw new Error('nothing settled');
+    const decoded = decodePartialsRecord(encodeSettledQuality(settled), () => undefined);
+    expect(decoded.kind).toBe('settled');
+    if (decoded.kind !== 'settled') return;
+    expect(delayedQualityPoints(decoded.quality)).toEqual(delayedQualityPoints(settled));
+    expect(delayedQualityPoints(settled)).toEqual(
+      writer.pointsOf(JSON.stringify(['m', '1', 4 * 60_000, 5 * 60_000])),
+    );
+  });
+});
+
+describe('the join publishes its clock', () => {
+  it('once per base window it passes, at the window boundary', () => {
+    const join = new LabelJoin(settings);
+    const step = (time: number) => {
+      const c = new JoinChanges();
+      join.label(`x${time}`, 'a', time, c);
+      join.expire(c);
+      return c.clockMark;
+    };
+    expect(step(61_000)).toBe(60_000);
+    expect(step(119_000)).toBeUndefined();
+    expect(step(185_000)).toBe(180_000);
   });
 });

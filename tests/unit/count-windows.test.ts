@@ -11,7 +11,7 @@ import {
   evaluateWindow,
   windowTagOf,
 } from '../../src/drift/window-points.js';
-import { toPoint } from '../../src/sinks/influx.js';
+import { toPoint } from '../support/to-point.js';
 import { toObservation } from '../../src/alerting/observation.js';
 import { observationFromRow } from '../../src/tools/backtest-source.js';
 import { Window } from '../../src/windows/window.js';

@@ -140,10 +140,15 @@ export class DaemonMetrics {
     help: 'Kafka offset commits made after results were durable',
     registers: [this.registry],
   });
-  readonly openWindows = new Gauge({
+  /** Stage 1's open windows as of its last step (in driftwatch_open_windows). */
+  ingestOpenWindows = 0;
+  /** Stage 2's running count windows: set by the evaluate stage (in driftwatch_open_windows). */
+  openCountWindows: () => number = () => 0;
+  private readonly openWindows: Gauge = new Gauge({
     name: 'driftwatch_open_windows',
-    help: 'Windows currently accumulating events',
+    help: 'Windows currently accumulating events: the base windows of the input partitions (stage 1) and the running count windows (stage 2) this replica holds',
     registers: [this.registry],
+    collect: (): void => this.openWindows.set(this.ingestOpenWindows + this.openCountWindows()),
   });
   readonly consumerLag = new Gauge({
     name: 'driftwatch_consumer_lag_messages',

@@ -81,6 +81,14 @@ export class EvaluateStage extends SerialStage {
     super();
     this.deps = deps;
     this.now = deps.now ?? Date.now;
+    deps.metrics.openCountWindows = () => this.openCountWindows;
+  }
+
+  /** Count windows running on the partitions this replica holds (driftwatch_open_windows). */
+  get openCountWindows(): number {
+    let n = 0;
+    for (const p of this.partitions.values()) n += p.state.openCountWindows;
+    return n;
   }
 
   /** Restores the state of the partitions a join assigned, now (not at their first batch). */

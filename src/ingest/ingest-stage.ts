@@ -123,7 +123,7 @@ export class IngestStage extends SerialStage {
         new IngestPartition(p, windower, outbox, start, w.sizeMs, w.probeMaxAgeMs, feed),
       );
     }
-    deps.metrics.openWindows.set(0);
+    deps.metrics.ingestOpenWindows = 0;
   }
 
   /** After the transaction in flight, if any (a rebalance or a stop lets it finish). */
@@ -295,7 +295,7 @@ export class IngestStage extends SerialStage {
     }
     metrics.partialsProduced.inc(out.partials.length);
     metrics.offsetCommits.inc();
-    metrics.openWindows.set(this.openWindowCount());
+    metrics.ingestOpenWindows = this.openWindowCount();
   }
 
   private openWindowCount(): number {

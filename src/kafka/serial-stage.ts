@@ -1,5 +1,12 @@
 import type { EachBatchPayload } from 'kafkajs';
 import { Exclusive } from '../shared/exclusive.js';
+import { heartbeating } from './heartbeat.js';
+
+/**
+ * How often the batch that rebuilds the state heartbeats (kafkajs sends one at most every
+ * heartbeatInterval, so asking more often costs nothing).
+ */
+const JOIN_HEARTBEAT_MS = 1_000;
 
 /**
  * The rest of a batch, returned by `processBatch`: waiting for I/O (a write to be acknowledged,
@@ -12,7 +19,10 @@ export type BatchTail = () => Promise<void>;
  * A consumer-group stage that handles one batch (or timer tick) at a time and rebuilds its
  * partition state after every group join, before the next batch or tick touches it. kafkajs
  * may fetch for partitions the join took away, so the state must be replaced as a whole, never
- * patched, and a batch waiting its turn keeps the membership alive by heartbeating.
+ * patched. A batch waiting its turn keeps the membership alive by heartbeating, and so does the
+ * batch that rebuilds the state: kafkajs heartbeats only between batches, and a rebuild that
+ * reads a whole topic (the delayed-labels join, the quality writer) may outlast the session —
+ * the member would be evicted, rejoin, rebuild again and be evicted again.
  *
  * A batch may hand back a tail (see BatchTail): tails of different partitions then run
  * alongside each other and the turns of later batches; a partition's next batch comes only
@@ -42,7 +52,7 @@ export abstract class SerialStage {
   async handleBatch(payload: EachBatchPayload): Promise<void> {
     const tail = await this.exclusive.run(
       async () => {
-        await this.joinIfPending();
+        await heartbeating(payload, this.joinIfPending(), JOIN_HEARTBEAT_MS);
         return this.processBatch(payload);
       },
       () => payload.heartbeat(),

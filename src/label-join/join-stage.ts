@@ -132,6 +132,7 @@ export class JoinStage extends TxPartitionStage<LabelJoin> {
     partition: number,
   ): TxOutput | undefined {
     const changes = new JoinChanges();
+    const invalid: string[] = [];
     let inputs = 0;
     for (const m of messages) {
       // Tombstones and tallies are this stage's own writes (applied when they were made).
@@ -140,28 +141,31 @@ export class JoinStage extends TxPartitionStage<LabelJoin> {
       if (split?.kind === 'p') {
         const p = decodePrediction(split.rest, m.value);
         if (p) join.prediction(p, changes);
-        else this.unreadable(partition, m, 'prediction');
+        else invalid.push(this.unreadable(partition, m, 'prediction'));
         inputs++;
       } else if (split?.kind === 'l') {
         const label = decodeLabel(m.value);
         if (label) join.label(split.rest, label.label, label.time, changes);
-        else this.unreadable(partition, m, 'label');
+        else invalid.push(this.unreadable(partition, m, 'label'));
         inputs++;
       }
     }
     if (inputs === 0) return undefined;
     join.expire(changes);
-    this.count(changes);
-    return { sends: this.records(changes, partition), metadata: encodeClock(join.clock) };
+    return {
+      sends: this.records(changes, partition),
+      metadata: encodeClock(join.clock),
+      committed: () => this.count(changes, invalid),
+    };
   }
 
-  /** A record of the join topic only driftwatch writes that does not decode: counted, logged. */
-  private unreadable(partition: number, m: KafkaMessage, kind: 'prediction' | 'label'): void {
-    this.deps.metrics.invalid.inc({ reason: `unreadable_${kind}_record` });
+  /** A record of the join topic only driftwatch writes that does not decode: logged; its reason. */
+  private unreadable(partition: number, m: KafkaMessage, kind: 'prediction' | 'label'): string {
     this.deps.logger.error(
       { partition, offset: m.offset, kind },
       'unreadable record on the labels-join topic skipped (written by another release?)',
     );
+    return `unreadable_${kind}_record`;
   }
 
   private records(changes: JoinChanges, j: number): TxOutput['sends'] {
@@ -197,8 +201,10 @@ export class JoinStage extends TxPartitionStage<LabelJoin> {
     ];
   }
 
-  private count(changes: JoinChanges): void {
+  /** A committed batch's counts (see TxOutput.committed). */
+  private count(changes: JoinChanges, invalid: readonly string[]): void {
     const { metrics } = this.deps;
+    for (const reason of invalid) metrics.invalid.inc({ reason });
     const c = changes.counts;
     metrics.matched.inc(c.matched);
     metrics.duplicatePredictions.inc(c.duplicatePredictions);

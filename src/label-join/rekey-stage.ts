@@ -37,10 +37,11 @@ export class RekeyStage extends TxPartitionStage<null> {
     const { join, metrics, logger, maxFutureSkewMs } = this.rekey;
     const futureLimit = (this.rekey.now ?? Date.now)() + maxFutureSkewMs;
     const records: Message[] = [];
+    const invalid: string[] = [];
     for (const m of messages) {
       const parsed = parseLabelMessage(m.value, futureLimit);
       if (!parsed.ok) {
-        metrics.invalid.inc({ reason: parsed.reason });
+        invalid.push(parsed.reason);
         const { log, suppressedBefore } = this.logLimit.take();
         if (log) {
           logger.warn(
@@ -64,7 +65,13 @@ export class RekeyStage extends TxPartitionStage<null> {
         value: encodeLabel(label, time),
       });
     }
-    metrics.read.inc(records.length);
-    return { sends: [{ topic: join.topic, messages: records }] };
+    return {
+      sends: [{ topic: join.topic, messages: records }],
+      // Counted once committed: an aborted batch is read again.
+      committed: () => {
+        for (const reason of invalid) metrics.invalid.inc({ reason });
+        metrics.read.inc(records.length);
+      },
+    };
   }
 }

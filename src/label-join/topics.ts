@@ -39,19 +39,17 @@ export async function ensureLabelTopics(
   ];
   const join = labelsJoinTopicFor(groupId);
   const quality = labelQualityTopicFor(groupId);
-  await ensureInternalTopic(admin, {
-    topic: join,
-    partitions: counts.join,
-    configEntries,
-    remedy: REMEDY,
-    atLeast: ['retention.ms', 'delete.retention.ms'],
-  });
-  await ensureInternalTopic(admin, {
-    topic: quality,
-    partitions: counts.quality,
-    configEntries,
-    remedy: REMEDY,
-    atLeast: ['retention.ms', 'delete.retention.ms'],
-  });
+  for (const [topic, partitions] of [
+    [join, counts.join],
+    [quality, counts.quality],
+  ] as const) {
+    await ensureInternalTopic(admin, {
+      topic,
+      partitions,
+      configEntries,
+      remedy: REMEDY,
+      atLeast: ['retention.ms', 'delete.retention.ms'],
+    });
+  }
   return { join, quality };
 }

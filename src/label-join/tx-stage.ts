@@ -28,6 +28,11 @@ export interface TxOutput {
   sends: Array<{ topic: string; messages: Message[] }>;
   /** Committed with the offset (the join's clock). */
   metadata?: string;
+  /**
+   * Runs once the transaction committed (the batch's metrics): an aborted or fenced one is
+   * replayed from the last commit, which would count its work again.
+   */
+  committed?: () => void;
 }
 
 interface TxPartition<S> {
@@ -57,7 +62,10 @@ export abstract class TxPartitionStage<S> extends SerialStage {
     assigned: ReadonlyMap<number, { resumeAt: number; metadata: string | null }>,
   ): Promise<Map<number, S>>;
 
-  /** Processes messages (offset order) of `partition`; what to commit with their offset. */
+  /**
+   * Processes messages (offset order) of `partition`; what to commit with their offset. Counts
+   * nothing itself: metrics go in `committed`, run after the commit.
+   */
   protected abstract transform(
     state: S,
     messages: readonly KafkaMessage[],
@@ -150,6 +158,7 @@ export abstract class TxPartitionStage<S> extends SerialStage {
         deps.logger.warn({ step: deps.step, partition: batch.partition }, 'partition taken over');
         return;
       }
+      out.committed?.();
     }
     payload.resolveOffset(last.offset);
   }

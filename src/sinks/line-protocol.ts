@@ -3,10 +3,11 @@ import type { WindowModelPoint } from '../drift/model-points.js';
 
 /**
  * A point's InfluxDB line, written straight from the WindowPoint: the same text as
- * `toPoint(result, measurement).toLineProtocol()` (tests/unit/line-protocol.test.ts checks it
- * over every kind of point), without building a Point and sorting its tags and fields per
- * point — in the fleet bench that took 60 % on top of the evaluation itself. Tags and the
- * fixed fields of summary and drift points are written in the client's order (keys sorted).
+ * `toPoint(result, measurement).toLineProtocol()` (tests/support/to-point.ts, with the InfluxDB
+ * client's Point; tests/unit/line-protocol.test.ts checks it over every kind of point), without
+ * building a Point and sorting its tags and fields per point — in the fleet bench that took
+ * 60 % on top of the evaluation itself. Tags and the fixed fields of summary and drift points
+ * are written in the client's order (keys sorted).
  */
 export function toLine(result: WindowPoint, measurement: string): string {
   // Tags, sorted by key: baseline, feature, method, model, model_version, window.

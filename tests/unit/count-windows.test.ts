@@ -5,13 +5,15 @@ import {
   encodeCheckpointReport,
 } from '../../src/evaluate/checkpoint.js';
 import { countWindowId } from '../../src/evaluate/count-windows.js';
+import { EvaluateStage } from '../../src/evaluate/evaluate-stage.js';
+import { DaemonMetrics } from '../../src/metrics.js';
 import { PartialsPartition, type PaneViews } from '../../src/evaluate/partials-partition.js';
 import {
   DEFAULT_WINDOW_DRIFT_SETTINGS,
   evaluateWindow,
   windowTagOf,
 } from '../../src/drift/window-points.js';
-import { toPoint } from '../../src/sinks/influx.js';
+import { toPoint } from '../support/to-point.js';
 import { toObservation } from '../../src/alerting/observation.js';
 import { observationFromRow } from '../../src/tools/backtest-source.js';
 import { Window } from '../../src/windows/window.js';
@@ -282,5 +284,42 @@ describe('count windows (stage 2)', () => {
     if (late?.kind !== 'partial') throw new Error('a partial of minute 4');
     expect(q.addPartial(late.window(), 0)).toBe('late');
     expect(q.openCountWindows).toBe(0);
+  });
+
+  it('running count windows count in driftwatch_open_windows, beside stage 1’s open windows', async () => {
+    const metrics = new DaemonMetrics(false);
+    const openWindows = async () =>
+      (await metrics.registry.getSingleMetric('driftwatch_open_windows')?.get())?.values[0]?.value;
+    const stage = new EvaluateStage({
+      baselines: {} as never,
+      emitter: {} as never,
+      metrics,
+      logger: {} as never,
+      inputPartitions: () => [0, 1],
+      readInputEnds: () => Promise.resolve(new Map()),
+      readStarts: () => Promise.resolve(new Map()),
+      seek: () => undefined,
+      count: { baseMs: MINUTE, events: 100, maxSpanMs: 60 * MINUTE },
+      isStopping: () => false,
+    });
+    stage.onGroupJoin([0, 1]);
+    await stage.restore();
+    // The partitions' state as the stage's batches feed it (the stage's own; private).
+    const states = (stage as unknown as { partitions: Map<number, { state: PartialsPartition }> })
+      .partitions;
+    const feedAll = (q: number, models: Record<string, Traffic>) => {
+      const log = paneLog(3, models);
+      const state = states.get(q)?.state;
+      if (state) feed(state, log, 0, log.length, () => undefined);
+    };
+    feedAll(0, { fraud: rising, churn: rising });
+    feedAll(1, { spam: rising });
+    metrics.ingestOpenWindows = 4;
+    expect(stage.openCountWindows).toBe(3);
+    expect(await openWindows()).toBe(4 + 3);
+    // A rebalance that takes the partitions away takes their count windows out of the gauge.
+    stage.onGroupJoin([]);
+    await stage.restore();
+    expect(await openWindows()).toBe(4);
   });
 });

@@ -16,7 +16,7 @@ import {
 } from '../../detectors/index.js';
 import { toBaseline } from '../../src/baseline/baseline.js';
 import { buildBaseline } from '../../src/baseline/build.js';
-import { toPoint } from '../../src/sinks/influx.js';
+import { toPoint } from '../support/to-point.js';
 import { DEFAULT_WINDOW_DRIFT_SETTINGS } from '../../src/drift/window-points.js';
 import { uniform53 } from '../../scripts/sfc32.js';
 

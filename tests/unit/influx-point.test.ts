@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { toPoint } from '../../src/sinks/influx.js';
+import { toPoint } from '../support/to-point.js';
 import { DEFAULT_WINDOW_DRIFT_SETTINGS, evaluateWindow } from '../../src/drift/window-points.js';
 import { Windower } from '../../src/windows/windower.js';
 import { fraudBaseline, storeOf } from '../support/baselines.js';

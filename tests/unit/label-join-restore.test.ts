@@ -1,4 +1,4 @@
-import type { KafkaMessage } from 'kafkajs';
+import type { EachBatchPayload, KafkaMessage } from 'kafkajs';
 import { describe, expect, it, vi } from 'vitest';
 import type { LabelJoin } from '../../src/labels/label-join.js';
 
@@ -24,7 +24,9 @@ vi.mock('../../src/kafka/read-to-end.js', () => ({
 }));
 
 const { JoinStage } = await import('../../src/label-join/join-stage.js');
-const { encodePrediction } = await import('../../src/labels/join-records.js');
+const { RekeyStage } = await import('../../src/label-join/rekey-stage.js');
+const { encodeLabel, encodePrediction, labelKey } =
+  await import('../../src/labels/join-records.js');
 const { LabelMetrics } = await import('../../src/label-metrics.js');
 const { Registry } = await import('prom-client');
 
@@ -43,19 +45,28 @@ const prediction = (id: string) =>
     positive: undefined,
   });
 
-function stage() {
+/** Kafka and metrics a test gives a step (Kafka none: never reached). */
+type TxIo = { kafka?: unknown; admin?: unknown; metrics?: InstanceType<typeof LabelMetrics> };
+/** The deps every delayed-labels step takes. */
+function txDeps(topic: string, step: 'rekey' | 'join', io: TxIo = {}) {
   const logger = { info: () => undefined, error: () => undefined, warn: () => undefined };
-  return new JoinStage({
-    kafka: {} as never,
-    admin: {} as never,
-    topic: 'g.labels-join',
-    groupId: 'g.labels-join',
-    txPrefix: 'g.labels-join.tx',
-    step: 'join',
-    metrics: new LabelMetrics(new Registry()),
+  return {
+    kafka: (io.kafka ?? {}) as never,
+    admin: (io.admin ?? {}) as never,
+    topic,
+    groupId: topic,
+    txPrefix: `${topic}.tx`,
+    step,
+    metrics: io.metrics ?? new LabelMetrics(new Registry()),
     logger: logger as never,
     seek: () => undefined,
     isStopping: () => false,
+  };
+}
+
+function stage(io: TxIo = {}) {
+  return new JoinStage({
+    ...txDeps('g.labels-join', 'join', io),
     settings,
     quality: { topic: 'g.label-quality', partitions: 1 },
   });
@@ -90,5 +101,116 @@ describe('restoring a join partition', () => {
     ];
     const joins = await restoring(stage())(new Map([[0, { resumeAt: 3, metadata: null }]]));
     expect([...(joins.get(0)?.predictions.ids() ?? [])]).toEqual(['b']);
+  });
+});
+
+/**
+ * A broker whose transactions fail as told: `fence` makes the next commit find its producer
+ * fenced (another member took the partition over), as a rebalance in the middle of it does.
+ */
+function fakeKafka() {
+  const broker = { fence: false, committed: 0 };
+  const kafka = {
+    producer: () => ({
+      connect: () => Promise.resolve(),
+      disconnect: () => Promise.resolve(),
+      transaction: () =>
+        Promise.resolve({
+          send: () => Promise.resolve(),
+          sendOffsets: () => Promise.resolve(),
+          abort: () => Promise.resolve(),
+          commit: () => {
+            if (broker.fence) {
+              broker.fence = false;
+              return Promise.reject(
+                Object.assign(new Error('fenced'), { type: 'PRODUCER_FENCED' }),
+              );
+            }
+            broker.committed++;
+            return Promise.resolve();
+          },
+        }),
+    }),
+  };
+  const admin = {
+    fetchOffsets: () => Promise.resolve([{ topic: 't', partitions: [] }]),
+    fetchTopicOffsets: () => Promise.resolve([{ partition: 0, low: '0', high: '0' }]),
+  };
+  return { broker, kafka, admin };
+}
+
+const batch = (topic: string, records: Array<{ key: string; value: Buffer }>) =>
+  ({
+    batch: {
+      topic,
+      partition: 0,
+      messages: records.map(
+        (r, offset) =>
+          ({ key: Buffer.from(r.key), value: r.value, offset: String(offset) }) as KafkaMessage,
+      ),
+    },
+    heartbeat: () => Promise.resolve(),
+    resolveOffset: () => undefined,
+    isRunning: () => true,
+    isStale: () => false,
+  }) as unknown as EachBatchPayload;
+
+const counter = async (c: { get(): Promise<{ values: Array<{ value: number }> }> }) =>
+  (await c.get()).values.reduce((sum, v) => sum + v.value, 0);
+
+describe('delayed-labels metrics count committed batches only', () => {
+  it('a join batch whose transaction was fenced, replayed after the rejoin, counts its match once', async () => {
+    const { broker, kafka, admin } = fakeKafka();
+    const metrics = new LabelMetrics(new Registry());
+    const join = stage({ kafka, admin, metrics });
+    const records = [
+      { key: 'p|a', value: prediction('a') },
+      { key: labelKey('a'), value: encodeLabel('yes', 2_000) },
+      { key: 'p|b', value: Buffer.from('not a prediction') },
+    ];
+
+    join.onGroupJoin([0]);
+    broker.fence = true;
+    await join.handleBatch(batch('g.labels-join', records));
+    expect(broker.committed).toBe(0);
+    expect(await counter(metrics.matched)).toBe(0);
+    expect(await counter(metrics.invalid)).toBe(0);
+
+    // The rebalance hands the partition back: restored from what committed, the batch replays.
+    join.onGroupJoin([0]);
+    await join.handleBatch(batch('g.labels-join', records));
+    expect(broker.committed).toBe(1);
+    expect(await counter(metrics.matched)).toBe(1);
+    expect(await counter(metrics.invalid)).toBe(1);
+    await join.close();
+  });
+
+  it('a re-key batch whose transaction was fenced, replayed, counts its labels once', async () => {
+    const { broker, kafka, admin } = fakeKafka();
+    const common = txDeps('labels', 'rekey', { kafka, admin });
+    const { metrics } = common;
+    const rekey = new RekeyStage({
+      ...common,
+      join: { topic: 'g.labels-join', partitions: 1 },
+      maxFutureSkewMs: 0,
+      now: () => 10_000,
+    });
+    const records = [
+      { key: 'k', value: Buffer.from('{"id":"a","label":"yes","timestamp":2000}') },
+      { key: 'k', value: Buffer.from('not json') },
+    ];
+
+    rekey.onGroupJoin([0]);
+    broker.fence = true;
+    await rekey.handleBatch(batch('labels', records));
+    expect(await counter(metrics.read)).toBe(0);
+    expect(await counter(metrics.invalid)).toBe(0);
+
+    rekey.onGroupJoin([0]);
+    await rekey.handleBatch(batch('labels', records));
+    expect(broker.committed).toBe(1);
+    expect(await counter(metrics.read)).toBe(1);
+    expect(await counter(metrics.invalid)).toBe(1);
+    await rekey.close();
   });
 });

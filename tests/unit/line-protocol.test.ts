@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { toPoint } from '../../src/sinks/influx.js';
+import { toPoint } from '../support/to-point.js';
 import { toLine } from '../../src/sinks/line-protocol.js';
 import type { WindowPoint } from '../../src/drift/window-points.js';
 import { rng } from '../../scripts/synthetic.js';

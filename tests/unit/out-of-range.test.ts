@@ -8,7 +8,7 @@ import { toObservation } from '../../src/alerting/observation.js';
 import { evaluateWindow, DEFAULT_WINDOW_DRIFT_SETTINGS } from '../../src/drift/window-points.js';
 import type { WindowFeatureSummary } from '../../src/drift/window-points.js';
 import { decodePartial, encodePartial } from '../../src/partials/codec.js';
-import { toPoint } from '../../src/sinks/influx.js';
+import { toPoint } from '../support/to-point.js';
 import { Window } from '../../src/windows/window.js';
 import type { FeatureValue } from '../../src/prediction-log/prediction-log.js';
 

@@ -12,7 +12,7 @@ import {
 } from '../../src/drift/window-points.js';
 import { decodePartial, encodePartial } from '../../src/partials/codec.js';
 import type { PredictionLog } from '../../src/prediction-log/prediction-log.js';
-import { toPoint } from '../../src/sinks/influx.js';
+import { toPoint } from '../support/to-point.js';
 import { observationFromRow } from '../../src/tools/backtest-source.js';
 import { MAX_NEW_FEATURE_NAMES } from '../../src/windows/window-ops.js';
 import { Window } from '../../src/windows/window.js';

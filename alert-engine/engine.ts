@@ -1,5 +1,5 @@
-import { decideGroup, groupKeyOf } from './groups.js';
-import { newInstance, stepInstance, type InstanceState, type SeriesIdentity } from './instance.js';
+import { groupKeyOf } from './groups.js';
+import { newInstance, stepInstance, type SeriesIdentity } from './instance.js';
 import {
   isCountWindow,
   isDelayedQuality,
@@ -7,38 +7,23 @@ import {
   type AlertNotification,
   type DriftObservation,
 } from './model.js';
-import { planRetraining } from './retrain.js';
-import {
-  breaches,
-  matches,
-  settingsOf,
-  ruleFromSettings,
-  type AlertRule,
-  type ReceiverPolicy,
-} from './rule.js';
-import { snapshotOf } from './snapshot.js';
+import { breaches, matches, type AlertRule, type ReceiverPolicy } from './rule.js';
 import { readCondition, readsSiblings, siblingsOf } from './condition.js';
 import { withRunbookBase } from './template.js';
 import { EngineStore, SEP, labelsOf, seriesKey, type StateRecord } from './engine-store.js';
 import {
   checkStale,
   forgetGone,
-  liveRule,
   noteSufficiency,
   resolveOrphans,
   supersedeVersions,
   type LifecycleContext,
 } from './lifecycle.js';
-import { notificationOf } from './notification.js';
 import { SilenceSet } from './silence.js';
-import {
-  forgetSilenceWhenQuiet,
-  heldAsFiring,
-  holdSilenced,
-  releaseSilenced,
-  type SilencedAlert,
-} from './silence-hold.js';
-import { inhibitedNow, type InhibitRule } from './inhibition.js';
+import type { SilencedAlert } from './silence-hold.js';
+import type { InhibitRule } from './inhibition.js';
+import { flushGroups } from './group-flush.js';
+import { windowsInOrder } from './window-batches.js';
 import { DEFAULT_VERSION_POLICY, isRetired, type VersionPolicy } from './versions.js';
 
 export type { StateRecord } from './engine-store.js';
@@ -168,33 +153,7 @@ export class AlertEngine {
   /** Evaluates closed windows' points; windows already evaluated (a replay) are skipped. */
   evaluate(observations: readonly DriftObservation[]): StepOutput {
     const out = emptyOutput();
-    const windows = new Map<string, DriftObservation[]>();
-    let last: DriftObservation | undefined;
-    let list: DriftObservation[] = [];
-    let lastDelayed = false;
-    for (const o of observations) {
-      const delayed = isDelayedQuality(o.method);
-      // Points come window by window: a key is built only where the window changes.
-      if (
-        !last ||
-        o.windowEnd !== last.windowEnd ||
-        o.model !== last.model ||
-        o.modelVersion !== last.modelVersion ||
-        delayed !== lastDelayed
-      ) {
-        const stream = delayed ? 'd' : 'w';
-        const key = `${stream}${SEP}${o.model}${SEP}${o.modelVersion}${SEP}${o.windowEnd}`;
-        const known = windows.get(key);
-        if (known) list = known;
-        else windows.set(key, (list = []));
-      }
-      list.push(o);
-      last = o;
-      lastDelayed = delayed;
-    }
-    const ordered = [...windows.values()].sort(
-      (a, b) => (a[0]?.windowEnd ?? 0) - (b[0]?.windowEnd ?? 0),
-    );
+    const ordered = windowsInOrder(observations);
     // Timers and groups move once per window end, whatever the number of models closing there.
     let pendingClock: number | undefined;
     for (const points of ordered) {
@@ -331,84 +290,17 @@ export class AlertEngine {
     checkStale(ctx, out);
     forgetGone(ctx, this.options.forgetAfterMs, out, this.options.delayedQualityAfterMs);
     resolveOrphans(ctx, out);
-    this.flushGroups(out);
+    flushGroups(
+      {
+        store: this.store,
+        rules: this.rules,
+        inhibitions: this.inhibitions,
+        silences: this.silences,
+        receivers: this.receivers,
+        dashboardUrl: this.options.dashboardUrl,
+      },
+      out,
+    );
     this.store.refreshOld(this.options.refreshAfterMs);
   }
-
-  private flushGroups(out: StepOutput): void {
-    const inhibited = inhibitedNow(this.store, this.rules, this.inhibitions);
-    // In key order, members in label order: the same output live, after a restore and in a
-    // backtest, whatever order the state was built in.
-    for (const groupKey of [...this.store.groups.keys()].sort()) {
-      const group = this.store.groups.get(groupKey);
-      if (!group) continue;
-      const live = liveRule(this.rules, group.rule);
-      const rule = live ?? ruleFromSettings(group.settings);
-      const ids = this.store.members.get(groupKey) ?? new Set<string>();
-      const all = [...ids]
-        .map((id) => this.store.instances.get(id))
-        .filter((st): st is InstanceState => st !== undefined);
-      for (const st of all) if (forgetSilenceWhenQuiet(st)) this.store.touch(st);
-      const members = all
-        .filter((st) => st.state !== 'inactive' || st.resolvedPending || st.flapping)
-        .sort(byLabels);
-      const before = JSON.stringify(group);
-      if (live) group.settings = settingsOf(live);
-      // Inhibited and silenced members change state as ever; the group decides without them.
-      const uninhibited =
-        inhibited.size === 0 ? members : members.filter((m) => !inhibited.has(m.fingerprint));
-      const told = holdSilenced(uninhibited, rule, this.silences, this.store.clock, out.silenced);
-      const decision = decideGroup(group, told, rule, this.store.clock, {
-        heldAsFiring: heldAsFiring(uninhibited, told),
-      });
-      if (decision) {
-        const n = notificationOf(
-          group,
-          rule,
-          decision,
-          this.receivers,
-          this.store.clock,
-          this.options.dashboardUrl,
-        );
-        if (n) out.notifications.push(n);
-      }
-      releaseSilenced(told, new Set(decision?.members.map((m) => m.st)));
-      for (const m of members) this.store.touch(m);
-      out.notifications.push(
-        ...planRetraining(
-          group,
-          told,
-          rule,
-          this.receivers,
-          this.store.cooldowns,
-          this.store.clock,
-          (m) => snapshotOf(m, rule, 'firing', m.state),
-        ).map((r) => {
-          for (const key of r.touchedCooldowns) this.store.dirty.add(`r/${key}`);
-          return r.notification;
-        }),
-      );
-      if (group.episodeId === null && members.length === 0) {
-        this.store.groups.delete(groupKey);
-        // Quiet instances (inactive, still remembered for the flapping guard) keep their
-        // membership: the group is re-created when one of them fires again.
-        if (ids.size === 0) this.store.members.delete(groupKey);
-        this.store.dirty.add(`g/${groupKey}`);
-      } else if (JSON.stringify(group) !== before) this.store.dirty.add(`g/${groupKey}`);
-    }
-  }
-}
-
-function byLabels(a: InstanceState, b: InstanceState): number {
-  for (const key of [
-    'feature',
-    'method',
-    'window',
-    'model',
-    'modelVersion',
-    'fingerprint',
-  ] as const) {
-    if (a[key] !== b[key]) return a[key] < b[key] ? -1 : 1;
-  }
-  return 0;
 }

@@ -87,6 +87,8 @@ export class LabelJoin {
   private scannedWindow = -Infinity;
   /** Predictions evicted while restoring (over a lowered bound): tombstoned with the next step. */
   private readonly restoreEvicted: string[] = [];
+  /** Labels evicted while restoring, likewise (else each restart would read them back). */
+  private readonly restoreEvictedLabels: string[] = [];
   /** Last baseline seen per model version (a pending prediction's tally may need re-creating). */
   private readonly baselines = new Map<string, string>();
 
@@ -151,6 +153,10 @@ export class LabelJoin {
       changes.counts.evictedPredictions += this.restoreEvicted.length;
       changes.removed.push(...this.restoreEvicted.splice(0).map(predictionKey));
     }
+    if (this.restoreEvictedLabels.length > 0) {
+      changes.counts.evictedLabels += this.restoreEvictedLabels.length;
+      changes.removed.push(...this.restoreEvictedLabels.splice(0).map(labelKey));
+    }
     for (const p of this.predictions.expire(this.clockMs)) {
       changes.counts.expiredPredictions++;
       changes.removed.push(predictionKey(p.id));
@@ -180,7 +186,8 @@ export class LabelJoin {
   }
 
   restoreLabel(id: string, label: LabelValue, time: number): void {
-    this.labels.put(id, label, time);
+    const evicted = this.labels.put(id, label, time);
+    if (evicted !== undefined) this.restoreEvictedLabels.push(evicted);
   }
 
   restoreTally(tally: WindowTally): void {

@@ -142,6 +142,22 @@ describe('restoring over a lowered bound', () => {
     expect(c.removed).toEqual(['p|a']);
     expect(c.counts.evictedPredictions).toBe(1);
   });
+
+  it('evicts the oldest labels too, and tombstones them (else every restart reads them back)', () => {
+    const join = new LabelJoin({ ...settings, maxPending: 2 });
+    for (const [id, t] of [
+      ['x', 1_000],
+      ['y', 2_000],
+      ['z', 3_000],
+    ] as const) {
+      join.restoreLabel(id, 'yes', t);
+    }
+    const c = new JoinChanges();
+    join.expire(c);
+    expect(c.removed).toEqual(['l|x']);
+    expect(c.counts.evictedLabels).toBe(1);
+    expect(join.labels.size).toBe(2);
+  });
 });
 
 describe('a prediction that arrived out of event-time order', () => {

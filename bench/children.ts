@@ -58,6 +58,20 @@ export function peakRssMb(pid: number | undefined): number {
   }
 }
 
+/** CPU time (user + system) a live process has used so far, in seconds (0 once gone). */
+export function cpuSeconds(pid: number | undefined): number {
+  if (pid === undefined) return 0;
+  try {
+    // Fields after the command name (which may hold spaces): utime and stime are the 12th and
+    // 13th, in clock ticks (USER_HZ, 100 on Linux).
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
 /** The bare kafkajs consumer (bench/bare-consumer.ts) reading `expected` messages of `topic`. */
 export async function bareConsumer(
   brokers: string[],
@@ -99,6 +113,10 @@ export interface BenchDaemonOptions {
   baselines: string;
   /** drift.ksMethod (default: the daemon's). */
   ksMethod?: string;
+  /** influx.measurement (default `drift_bench`). */
+  measurement?: string;
+  /** labels.topic: delayed labels on, joined to the predictions' ids (default: off). */
+  labelsTopic?: string;
   /**
    * Run the build (`npm run build`, dist/src/cli/main.js) as users do, not the sources through tsx,
    * whose loader and transformed-source cache add ~75 MB of RSS.
@@ -141,11 +159,12 @@ export async function startBenchDaemon(
         url: services.influx.url,
         org: services.influx.org,
         bucket: services.influx.bucket,
-        measurement: 'drift_bench',
+        measurement: o.measurement ?? 'drift_bench',
       },
       windows: { size: '1m', maxFutureSkew: '3650d' },
       baselines: { dir: o.baselines },
       ...(o.ksMethod ? { drift: { ksMethod: o.ksMethod } } : {}),
+      ...(o.labelsTopic ? { labels: { topic: o.labelsTopic } } : {}),
       http: { host: '127.0.0.1', port },
       log: { level: 'warn' },
     }),

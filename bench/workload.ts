@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Kafka, Message } from 'kafkajs';
 import { buildBaseline, writeBaselineFile } from '../src/baseline/build.js';
+import { sendInChunks } from '../scripts/kafka-tools.js';
 import {
   featureNames,
   predictionLogs,
@@ -43,6 +44,9 @@ export function benchBaselines(): string {
   return dir;
 }
 
+/** The `i`th event's ground truth (its prediction is a score for `true`): 30 % are `true`. */
+const benchLabel = (i: number) => (i * 7) % 10 < 3;
+
 /**
  * Produces `events` prediction logs to `topic`; returns the average bytes per event. With
  * `partitions`, the events go round-robin to every partition (one hot model that every
@@ -66,7 +70,7 @@ export async function produceBenchLogs(
   for (const log of predictionLogs(BENCH_SPEC, START, WINDOW_MS / PER_WINDOW, events)) {
     const value = JSON.stringify(
       withOps
-        ? { ...log, latency_ms: 5 + (i % 200), error: i % 50 === 0, label: (i * 7) % 10 < 3 }
+        ? { ...log, latency_ms: 5 + (i % 200), error: i % 50 === 0, label: benchLabel(i) }
         : log,
     );
     if (withOps && !partitions) i++;
@@ -89,4 +93,25 @@ export async function produceBenchLogs(
   if (batch.length > 0) await producer.send({ topic, messages: batch });
   await producer.disconnect();
   return bytes / events;
+}
+
+/**
+ * Produces to `topic` a delayed label (`{id, label, timestamp}`, one window after its
+ * prediction) for each of the first `events` bench logs, in their order.
+ */
+export async function produceBenchLabels(
+  kafka: Kafka,
+  topic: string,
+  events: number,
+): Promise<void> {
+  const labels: Message[] = [];
+  let i = 0;
+  for (const log of predictionLogs(BENCH_SPEC, START, WINDOW_MS / PER_WINDOW, events)) {
+    const timestamp = Date.parse(log.timestamp) + WINDOW_MS;
+    labels.push({ value: JSON.stringify({ id: log.id, label: benchLabel(i++), timestamp }) });
+  }
+  const producer = kafka.producer();
+  await producer.connect();
+  await sendInChunks(producer, topic, labels);
+  await producer.disconnect();
 }

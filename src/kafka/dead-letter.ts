@@ -64,14 +64,25 @@ function approximateSize(message: Message): number {
   return size;
 }
 
-/** Splits messages into consecutive groups of at most `maxBytes` (one message may exceed it). */
+/**
+ * Messages per send at most: kafkajs 2.2.4 groups a send's messages by partition by copying the
+ * partition's array for every message (quadratic in the send), which cost the delayed-labels
+ * path about a quarter of its CPU with sends of a few thousand small join records
+ * (`npm run bench`, labels on).
+ */
+export const MAX_SEND_MESSAGES = 500;
+
+/**
+ * Splits messages into consecutive groups of at most `maxBytes` (one message may exceed it) and
+ * MAX_SEND_MESSAGES messages.
+ */
 export function chunkBySize(messages: Message[], maxBytes: number): Message[][] {
   const chunks: Message[][] = [];
   let current: Message[] = [];
   let bytes = 0;
   for (const message of messages) {
     const size = approximateSize(message);
-    if (current.length > 0 && bytes + size > maxBytes) {
+    if (current.length > 0 && (bytes + size > maxBytes || current.length >= MAX_SEND_MESSAGES)) {
       chunks.push(current);
       current = [];
       bytes = 0;

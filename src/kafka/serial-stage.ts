@@ -8,6 +8,8 @@ import { Exclusive } from '../shared/exclusive.js';
  */
 export type BatchTail = () => Promise<void>;
 
+const noHeartbeat = () => Promise.resolve();
+
 /**
  * A consumer-group stage that handles one batch (or timer tick) at a time and rebuilds its
  * partition state after every group join, before the next batch or tick touches it. kafkajs
@@ -42,7 +44,7 @@ export abstract class SerialStage {
   async handleBatch(payload: EachBatchPayload): Promise<void> {
     const tail = await this.exclusive.run(
       async () => {
-        await this.joinIfPending();
+        await this.joinIfPending(() => payload.heartbeat());
         return this.processBatch(payload);
       },
       () => payload.heartbeat(),
@@ -57,14 +59,17 @@ export abstract class SerialStage {
     }
   }
 
-  /** Builds the state of the last join (loops if another join lands meanwhile). */
-  protected async joinIfPending(): Promise<void> {
+  /**
+   * Builds the state of the last join (loops if another join lands meanwhile); `heartbeat`
+   * keeps the membership of a join that waits (a batch's, or none from a timer tick).
+   */
+  protected async joinIfPending(heartbeat: () => Promise<void> = noHeartbeat): Promise<void> {
     while (this.pendingJoin !== undefined) {
       // The tails in flight belong to the state the join replaces: they finish first.
       await this.tailsDone();
       const assigned = this.pendingJoin;
       this.pendingJoin = undefined;
-      await this.join(assigned);
+      await this.join(assigned, heartbeat);
     }
   }
 
@@ -74,7 +79,10 @@ export abstract class SerialStage {
   }
 
   /** Replaces the partition state with that of the `assigned` partitions. */
-  protected abstract join(assigned: readonly number[]): Promise<void>;
+  protected abstract join(
+    assigned: readonly number[],
+    heartbeat: () => Promise<void>,
+  ): Promise<void>;
 
   /**
    * One batch of a partition this member owns after the latest join, in the stage's turn; what

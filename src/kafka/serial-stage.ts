@@ -15,6 +15,8 @@ const JOIN_HEARTBEAT_MS = 1_000;
  */
 export type BatchTail = () => Promise<void>;
 
+const noHeartbeat = () => Promise.resolve();
+
 /**
  * A consumer-group stage that handles one batch (or timer tick) at a time and rebuilds its
  * partition state after every group join, before the next batch or tick touches it. kafkajs
@@ -52,7 +54,11 @@ export abstract class SerialStage {
   async handleBatch(payload: EachBatchPayload): Promise<void> {
     const tail = await this.exclusive.run(
       async () => {
-        await heartbeating(payload, this.joinIfPending(), JOIN_HEARTBEAT_MS);
+        await heartbeating(
+          payload,
+          this.joinIfPending(() => payload.heartbeat()),
+          JOIN_HEARTBEAT_MS,
+        );
         return this.processBatch(payload);
       },
       () => payload.heartbeat(),
@@ -67,14 +73,17 @@ export abstract class SerialStage {
     }
   }
 
-  /** Builds the state of the last join (loops if another join lands meanwhile). */
-  protected async joinIfPending(): Promise<void> {
+  /**
+   * Builds the state of the last join (loops if another join lands meanwhile); `heartbeat`
+   * keeps the membership of a join that waits (a batch's, or none from a timer tick).
+   */
+  protected async joinIfPending(heartbeat: () => Promise<void> = noHeartbeat): Promise<void> {
     while (this.pendingJoin !== undefined) {
       // The tails in flight belong to the state the join replaces: they finish first.
       await this.tailsDone();
       const assigned = this.pendingJoin;
       this.pendingJoin = undefined;
-      await this.join(assigned);
+      await this.join(assigned, heartbeat);
     }
   }
 
@@ -84,7 +93,10 @@ export abstract class SerialStage {
   }
 
   /** Replaces the partition state with that of the `assigned` partitions. */
-  protected abstract join(assigned: readonly number[]): Promise<void>;
+  protected abstract join(
+    assigned: readonly number[],
+    heartbeat: () => Promise<void>,
+  ): Promise<void>;
 
   /**
    * One batch of a partition this member owns after the latest join, in the stage's turn; what

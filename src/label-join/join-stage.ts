@@ -2,6 +2,7 @@ import type { KafkaMessage, Message } from 'kafkajs';
 import {
   decodeLabel,
   decodePrediction,
+  RESTORE_MARKER_KEY,
   splitKey,
   type JoinRecordKind,
 } from '../labels/join-records.js';
@@ -9,6 +10,8 @@ import { JoinChanges, LabelJoin, tallyKey, type JoinSettings } from '../labels/l
 import { routeModel } from '../partials/route.js';
 import { readTopicToEnd } from '../kafka/read-to-end.js';
 import { clockKey, decodeTally, encodeTally, encodeTime, qualityKey } from './tally-codec.js';
+import { StoppedWhileRetrying } from '../shared/retry.js';
+import type { PartitionTx } from './partition-tx.js';
 import { TxPartitionStage, type TxOutput, type TxStageDeps } from './tx-stage.js';
 
 export interface JoinStageDeps extends TxStageDeps {
@@ -57,6 +60,48 @@ export class JoinStage extends TxPartitionStage<LabelJoin> {
       labels += p.state.labels.size;
     }
     return { predictions, labels };
+  }
+
+  /**
+   * The restore reads up to the last stable offset, which a transaction still open holds back
+   * (below its first record). The join topic has other transactional writers: stage 1 and the
+   * re-key step. One of their transactions left open — a killed replica's, until its id is
+   * taken over or it times out — can hold it before the previous owner's last commits, whose
+   * tallies and tombstones the read would then miss: labels counted there lost, pairs matched
+   * there waiting again. A marker committed now lies after every one of those commits (taking
+   * the id over completed them): the restore waits until the last stable offset passes it.
+   */
+  protected override async beforeRestore(
+    txs: ReadonlyMap<number, PartitionTx>,
+    heartbeat: () => Promise<void>,
+  ): Promise<void> {
+    const { deps } = this;
+    const markers = await Promise.all(
+      [...txs].map(async ([p, tx]): Promise<[number, number]> => [
+        p,
+        await tx.mark(deps.topic, p, RESTORE_MARKER_KEY),
+      ]),
+    );
+    const since = Date.now();
+    let warned = false;
+    for (;;) {
+      const ends = await deps.admin.fetchTopicOffsets(deps.topic);
+      const stable = new Map(ends.map((e) => [e.partition, Number(e.high)]));
+      const waiting = markers.filter(([p, at]) => (stable.get(p) ?? 0) <= at).map(([p]) => p);
+      if (waiting.length === 0) return;
+      if (deps.isStopping()) {
+        throw new StoppedWhileRetrying('waiting for open transactions', undefined);
+      }
+      if (!warned && Date.now() - since > 5_000) {
+        warned = true;
+        deps.logger.warn(
+          { partitions: waiting },
+          "restoring waits for transactions still open on these labels-join partitions (a stopped replica's, until taken over or timed out)",
+        );
+      }
+      await heartbeat();
+      await new Promise((r) => setTimeout(r, 200));
+    }
   }
 
   protected async restore(

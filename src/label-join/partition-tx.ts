@@ -45,6 +45,14 @@ export class PartitionTx {
       allowAutoTopicCreation: false,
     });
     await producer.connect();
+    try {
+      // kafkajs registers the id (InitProducerId: a new epoch) on the first transaction, not on
+      // connect; an empty one ends without a request to the broker.
+      await (await producer.transaction()).abort();
+    } catch (err) {
+      await producer.disconnect().catch(() => undefined);
+      throw err;
+    }
     return new PartitionTx(producer, transactionalId);
   }
 
@@ -69,6 +77,30 @@ export class PartitionTx {
         topics: [{ topic: consumed.topic, partitions: [partition] }],
       });
       await tx.commit();
+    } catch (err) {
+      await tx.abort().catch(() => undefined);
+      if (isFencingError(err)) throw new PartitionTaken(this.transactionalId, err);
+      throw err;
+    }
+  }
+
+  /**
+   * Commits a transaction of one tombstone of `key` (a key no reader uses) on `partition` of
+   * `topic` and returns its offset: every transaction this id's earlier owners committed lies
+   * before it.
+   */
+  async mark(topic: string, partition: number, key: string): Promise<number> {
+    const tx = await this.producer.transaction();
+    try {
+      const [sent] = await tx.send({
+        topic,
+        messages: [{ partition, key, value: null }],
+        acks: -1,
+      });
+      await tx.commit();
+      const offset = Number(sent?.baseOffset);
+      if (!Number.isSafeInteger(offset)) throw new Error(`no offset for the marker on ${topic}`);
+      return offset;
     } catch (err) {
       await tx.abort().catch(() => undefined);
       if (isFencingError(err)) throw new PartitionTaken(this.transactionalId, err);

@@ -1,4 +1,5 @@
 import type { Admin, EachBatchPayload, Kafka, KafkaMessage, Message } from 'kafkajs';
+import { isRebalanceError } from '../kafka/failures.js';
 import { readPartitionStarts } from '../kafka/kafka-io.js';
 import { ResumeGate } from '../kafka/resume-gate.js';
 import { SerialStage } from '../kafka/serial-stage.js';
@@ -63,6 +64,17 @@ export abstract class TxPartitionStage<S> extends SerialStage {
   ): Promise<Map<number, S>>;
 
   /**
+   * Runs once the assigned partitions' transactional ids are taken over, before their committed
+   * offsets are read and `restore` runs; `heartbeat` keeps the membership while it waits.
+   */
+  protected beforeRestore(
+    _txs: ReadonlyMap<number, PartitionTx>,
+    _heartbeat: () => Promise<void>,
+  ): Promise<void> {
+    return Promise.resolve();
+  }
+
+  /**
    * Processes messages (offset order) of `partition`; what to commit with their offset. Counts
    * nothing itself: metrics go in `committed`, run after the commit.
    */
@@ -77,7 +89,7 @@ export abstract class TxPartitionStage<S> extends SerialStage {
     await this.closeAll();
   }
 
-  protected async join(assigned: readonly number[]): Promise<void> {
+  protected async join(assigned: readonly number[], heartbeat: () => Promise<void>): Promise<void> {
     await this.closeAll();
     const { deps } = this;
     const where = { groupId: deps.groupId, topic: deps.topic, fromBeginning: true };
@@ -92,6 +104,10 @@ export abstract class TxPartitionStage<S> extends SerialStage {
         try {
           const failed = opened.find((r) => r.status === 'rejected');
           if (failed) throw failed.reason;
+          await this.beforeRestore(
+            new Map(txs.map((t, i) => [assigned[i] as number, t])),
+            heartbeat,
+          );
           const starts = await readPartitionStarts(deps.admin, where, assigned, deps.logger);
           return { txs, starts, states: await this.restore(starts) };
         } catch (err) {
@@ -102,6 +118,8 @@ export abstract class TxPartitionStage<S> extends SerialStage {
       {
         what: `restoring the delayed-labels ${deps.step} state`,
         context: batchContext(() => Promise.resolve(), deps.isStopping),
+        // The group is rebalancing (seen by a heartbeat): the batch ends, kafkajs rejoins.
+        isPermanent: isRebalanceError,
         onFailure: (err, attempt, retryInMs) => {
           deps.metrics.failures.inc({ step: deps.step });
           deps.logger.warn(

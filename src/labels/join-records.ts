@@ -6,13 +6,15 @@ import type { LabelValue } from './label-message.js';
  * The records of `<groupId>.labels-join` (compacted; a partition holds one hash range of ids):
  * `p|<id>` a prediction waiting for its label (stage 1), `l|<id>` a label (the re-key step),
  * `t|<window>` this partition's tally of a window (binary, see src/label-join/tally-codec.ts).
- * A null value is a tombstone: matched, expired or evicted. The join's clock travels with its
- * committed offset (metadata), not as a record.
+ * A null value is a tombstone: matched, expired or evicted. `r|restore`, always a tombstone, is
+ * the join's restore marker (see JoinStage.beforeRestore), skipped by every reader. The join's
+ * clock travels with its committed offset (metadata), not as a record.
  */
 export type JoinRecordKind = 'p' | 'l' | 't';
 
 export const predictionKey = (id: string): string => `p|${id}`;
 export const labelKey = (id: string): string => `l|${id}`;
+export const RESTORE_MARKER_KEY = 'r|restore';
 
 /** The kind and the rest of a record key; undefined for a key driftwatch never writes. */
 export function splitKey(key: string): { kind: JoinRecordKind; rest: string } | undefined {

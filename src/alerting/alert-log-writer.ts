@@ -1,4 +1,5 @@
-import type { Message, Producer, Transaction } from 'kafkajs';
+import type { Message, Transaction } from 'kafkajs';
+import { registerTransactionalId, type TransactionalProducer } from '../kafka/transactional-id.js';
 import { chunkBySize, DEAD_LETTER_CHUNK_BYTES } from '../kafka/dead-letter.js';
 import { isFencingError, isMessageTooLarge } from '../kafka/failures.js';
 
@@ -6,7 +7,6 @@ import { isFencingError, isMessageTooLarge } from '../kafka/failures.js';
 export const ALERT_LOG_CHUNK_BYTES = DEAD_LETTER_CHUNK_BYTES;
 
 /** What the writer needs of a kafkajs producer created with a transactionalId. */
-export type TransactionalProducer = Pick<Producer, 'connect' | 'disconnect' | 'transaction'>;
 
 /** Another daemon took over this writer's alert-log partition (same transactional id). */
 export class AlertLogFenced extends Error {
@@ -100,19 +100,8 @@ export class AlertLogWriter {
     await producer?.disconnect();
   }
 
-  private async open(): Promise<TransactionalProducer> {
-    const producer = this.createProducer();
-    await producer.connect();
-    try {
-      // kafkajs registers the id (InitProducerId, a new epoch) on the first transaction; an
-      // empty one ends without a request to the broker.
-      const tx = await producer.transaction();
-      await tx.abort();
-    } catch (err) {
-      await producer.disconnect().catch(() => undefined);
-      throw err;
-    }
-    return producer;
+  private open(): Promise<TransactionalProducer> {
+    return registerTransactionalId(this.createProducer());
   }
 
   /** A producer whose transaction state is unknown is replaced (re-registering the id). */

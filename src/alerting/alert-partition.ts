@@ -11,6 +11,7 @@ import type { DaemonMetrics } from '../metrics.js';
 import type { InfluxSink } from '../sinks/influx.js';
 import type { WindowPoint } from '../drift/window-points.js';
 import { AlertLogFenced, AlertLogWriter } from './alert-log-writer.js';
+import { transactionalProducer } from '../kafka/transactional-id.js';
 import { toObservation } from './observation.js';
 import { serialiseEvaluation, type PendingEvaluation } from './pending-evaluation.js';
 import { PendingWrites } from './pending-writes.js';
@@ -76,13 +77,7 @@ export class AlertPartition {
           'BUG: an alert-log record is too large for the broker even on its own; it is left out (please report this), the rest of the evaluation is written',
         );
       },
-      createProducer: () =>
-        deps.kafka.producer({
-          transactionalId,
-          idempotent: true,
-          maxInFlightRequests: 1,
-          allowAutoTopicCreation: false,
-        }),
+      createProducer: () => transactionalProducer(deps.kafka, transactionalId),
     });
     this.engine = new AlertEngine(
       rules.rules,

@@ -11,6 +11,7 @@ import { AlertLogWriter } from '../alerting/alert-log-writer.js';
 import { AlertPartitions } from '../alerting/alert-partitions.js';
 import { SilenceFeed } from '../alerting/silence-feed.js';
 import { SilenceSweeper } from '../alerting/silence-sweeper.js';
+import { transactionalProducer } from '../kafka/transactional-id.js';
 import { ensureSilencesTopic, writeSilence } from '../alerting/silences-topic.js';
 import { createSilence, expireSilence, parseNewSilence } from '../alerting/silence-record.js';
 import { DriftwatchError } from '../errors.js';
@@ -171,8 +172,7 @@ export class Alerting {
       topic: this.topics.topic,
       partition: 0,
       onRecordTooLarge: () => undefined,
-      createProducer: () =>
-        kafka.producer({ transactionalId, idempotent: true, maxInFlightRequests: 1 }),
+      createProducer: () => transactionalProducer(kafka, transactionalId),
     });
     try {
       await legacy.takeOver();

@@ -1,5 +1,6 @@
 import type { Kafka, Message, Producer } from 'kafkajs';
 import { isFencingError } from '../kafka/failures.js';
+import { openTransactionalProducer } from '../kafka/transactional-id.js';
 import { chunkBySize, DEAD_LETTER_CHUNK_BYTES, withoutValue } from '../kafka/dead-letter.js';
 import {
   encodePartial,
@@ -93,13 +94,9 @@ export class PartitionOutbox {
       source === input.partition
         ? `${topics.consumerGroupId}.ingest.${input.partition}`
         : `${topics.consumerGroupId}.ingest.${input.topic}.${input.partition}`;
-    const producer = kafka.producer({
-      transactionalId: id,
-      idempotent: true,
-      maxInFlightRequests: 1,
-      allowAutoTopicCreation: false,
-    });
-    await producer.connect();
+    // Registered before the stage reads where the partition resumes: a previous owner still
+    // alive is fenced and its open transaction completed first.
+    const producer = await openTransactionalProducer(kafka, id);
     return new PartitionOutbox(source, input, producer, topics);
   }
 

@@ -1,4 +1,5 @@
 import type { Kafka, Message, Producer } from 'kafkajs';
+import { openTransactionalProducer } from '../kafka/transactional-id.js';
 import { chunkBySize, DEAD_LETTER_CHUNK_BYTES } from '../kafka/dead-letter.js';
 import { isFencingError } from '../kafka/failures.js';
 
@@ -38,21 +39,7 @@ export class PartitionTx {
   }
 
   static async open(kafka: Kafka, transactionalId: string): Promise<PartitionTx> {
-    const producer = kafka.producer({
-      transactionalId,
-      idempotent: true,
-      maxInFlightRequests: 1,
-      allowAutoTopicCreation: false,
-    });
-    await producer.connect();
-    try {
-      // kafkajs registers the id (InitProducerId: a new epoch) on the first transaction, not on
-      // connect; an empty one ends without a request to the broker.
-      await (await producer.transaction()).abort();
-    } catch (err) {
-      await producer.disconnect().catch(() => undefined);
-      throw err;
-    }
+    const producer = await openTransactionalProducer(kafka, transactionalId);
     return new PartitionTx(producer, transactionalId);
   }
 

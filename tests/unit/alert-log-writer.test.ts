@@ -1,11 +1,8 @@
 import type { Message, ProducerRecord, Transaction } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import type { AlertRecordTooLarge } from '../../src/alerting/alert-log-writer.js';
-import {
-  AlertLogFenced,
-  AlertLogWriter,
-  type TransactionalProducer,
-} from '../../src/alerting/alert-log-writer.js';
+import { AlertLogFenced, AlertLogWriter } from '../../src/alerting/alert-log-writer.js';
+import type { TransactionalProducer } from '../../src/kafka/transactional-id.js';
 import { isFencingError } from '../../src/kafka/failures.js';
 
 class KafkaError extends Error {

@@ -1,6 +1,7 @@
 import type { Baseline } from '../baseline/baseline.js';
 import { REFUSAL_REASONS } from '../baseline/file-read.js';
-import type { BaselineStore, ReloadReport } from '../baseline/store.js';
+import { BaselineStore, type ReloadReport } from '../baseline/store.js';
+import type { Config } from '../config/schema.js';
 import type { Logger } from '../logger.js';
 import type { DaemonMetrics } from '../metrics.js';
 
@@ -25,6 +26,16 @@ function reportScan(report: ReloadReport, logger: Logger, metrics: DaemonMetrics
     metrics.baselineLoadFailures.inc();
     logger.error({ file, code: error.code, err: error.message }, 'baseline not loaded');
   }
+}
+
+/** The daemon's store of baselines.dir: its fallback (a mode, or one version) and size limit. */
+export function baselineStoreOf(settings: Config['baselines']): BaselineStore {
+  const { dir, fallback, maxFileSize } = settings;
+  return new BaselineStore(
+    dir,
+    typeof fallback === 'string' ? { mode: fallback } : { mode: 'version', ...fallback },
+    maxFileSize,
+  );
 }
 
 /**

@@ -1,8 +1,11 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
+import type { Config } from '../config/schema.js';
 import { DriftwatchError } from '../errors.js';
-import { handleSilenceApi, type SilenceApi } from './silence-api.js';
+import type { Logger } from '../logger.js';
+import type { DaemonMetrics } from '../metrics.js';
+import { handleSilenceApi, type SilenceApi, type SilenceOperations } from './silence-api.js';
 
 export interface HealthReport {
   healthy: boolean;
@@ -50,6 +53,41 @@ export async function startHttpServer(
     server.listen(port, host, () => resolve());
   });
   return { server, port: (server.address() as AddressInfo).port };
+}
+
+/**
+ * The daemon's server on http.host and http.port: a refused silence-API request is counted and
+ * logged, one line per attempt, naming who and what, never the token or the header.
+ */
+export async function serveDaemonHttp(d: {
+  config: Config;
+  metrics: DaemonMetrics;
+  logger: Logger;
+  health: () => HealthReport;
+  /** DRIFTWATCH_API_TOKEN; never logged, only whether it is set. */
+  token: string | undefined;
+  operations: () => SilenceOperations | undefined;
+}): Promise<{ server: Server; port: number }> {
+  const { config, metrics, logger, token } = d;
+  const { server, port } = await startHttpServer(
+    config.http.host,
+    config.http.port,
+    metrics.registry,
+    d.health,
+    {
+      token,
+      operations: d.operations,
+      onRefused: (refusal) => {
+        metrics.apiRefused.inc({ reason: refusal.reason });
+        logger.warn(refusal, 'silence API request refused');
+      },
+    },
+  );
+  logger.info(
+    { host: config.http.host, port, silenceApi: token ? 'on' : 'off' },
+    'serving /metrics and /healthz',
+  );
+  return { server, port };
 }
 
 /** What an operator does about each listen failure; others keep Node's own message. */

@@ -109,32 +109,67 @@ describe('restoring a join partition', () => {
  * fenced (another member took the partition over), as a rebalance in the middle of it does.
  */
 function fakeKafka() {
-  const broker = { fence: false, committed: 0 };
+  // Per topic, the offsets written so far (the restore's marker among them).
+  const broker = { fence: false, committed: 0, ends: new Map<string, number>() };
   const kafka = {
     producer: () => ({
       connect: () => Promise.resolve(),
       disconnect: () => Promise.resolve(),
-      transaction: () =>
-        Promise.resolve({
-          send: () => Promise.resolve(),
-          sendOffsets: () => Promise.resolve(),
+      transaction: () => {
+        // Only a batch's transaction (it commits an offset) is fenced, not the restore's marker.
+        let offsets = false;
+        return Promise.resolve({
+          send: ({ topic, messages }: { topic: string; messages: unknown[] }) => {
+            const baseOffset = broker.ends.get(topic) ?? 0;
+            broker.ends.set(topic, baseOffset + messages.length);
+            return Promise.resolve([{ partition: 0, baseOffset: String(baseOffset) }]);
+          },
+          sendOffsets: () => {
+            offsets = true;
+            return Promise.resolve();
+          },
           abort: () => Promise.resolve(),
           commit: () => {
-            if (broker.fence) {
+            if (broker.fence && offsets) {
               broker.fence = false;
               return Promise.reject(
                 Object.assign(new Error('fenced'), { type: 'PRODUCER_FENCED' }),
               );
             }
-            broker.committed++;
+            if (offsets) broker.committed++;
             return Promise.resolve();
           },
-        }),
+        });
+      },
     }),
+    // A restore's read: everything written is compacted away (the test hands batches itself).
+    consumer: () => {
+      let onEnd: (e: { payload: { partition: number; lastOffset: string } }) => void = () =>
+        undefined;
+      let topic = '';
+      return {
+        events: { END_BATCH_PROCESS: 'end' },
+        on: (_: string, handler: typeof onEnd) => (onEnd = handler),
+        connect: () => Promise.resolve(),
+        subscribe: (s: { topic: string }) => {
+          topic = s.topic;
+          return Promise.resolve();
+        },
+        run: () => {
+          onEnd({
+            payload: { partition: 0, lastOffset: String((broker.ends.get(topic) ?? 0) - 1) },
+          });
+          return Promise.resolve();
+        },
+        disconnect: () => Promise.resolve(),
+      };
+    },
   };
   const admin = {
     fetchOffsets: () => Promise.resolve([{ topic: 't', partitions: [] }]),
-    fetchTopicOffsets: () => Promise.resolve([{ partition: 0, low: '0', high: '0' }]),
+    fetchTopicOffsets: (topic: string) =>
+      Promise.resolve([{ partition: 0, low: '0', high: String(broker.ends.get(topic) ?? 0) }]),
+    deleteGroups: () => Promise.resolve(),
   };
   return { broker, kafka, admin };
 }

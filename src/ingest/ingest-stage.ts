@@ -4,6 +4,8 @@ import { SerialStage } from '../kafka/serial-stage.js';
 import { TimeSlice } from '../shared/time-slice.js';
 import { batchContext, type BatchContext } from '../shared/batch-context.js';
 import { retryUntilSuccess } from '../shared/retry.js';
+import { isRebalanceError } from '../kafka/failures.js';
+import { openAll } from '../kafka/transactional-id.js';
 import type { Logger } from '../logger.js';
 import type { DaemonMetrics } from '../metrics.js';
 import { Windower, type WindowerSettings } from '../windows/windower.js';
@@ -86,15 +88,37 @@ export class IngestStage extends SerialStage {
    * Opens every assigned partition's outbox first (fencing a previous owner and completing its
    * transaction), then reads where each partition resumes: only then is the commit final.
    */
-  protected async join(assigned: readonly number[]): Promise<void> {
+  protected async join(assigned: readonly number[], heartbeat: () => Promise<void>): Promise<void> {
     await this.closeOutboxes();
     const { deps } = this;
-    const outboxes = await Promise.all(
-      assigned.map((p) =>
-        PartitionOutbox.open(deps.kafka, p, deps.inputs.partitionOf(p), deps.topics),
-      ),
+    // Registering a transactional id waits for the previous owner's transaction to end, and a
+    // broker restarting during the rebalance fails it: retried (never fatal, none left open)
+    // until the group rebalances again.
+    const { outboxes, starts } = await retryUntilSuccess(
+      async () => {
+        const outboxes = await openAll(assigned, (p) =>
+          PartitionOutbox.open(deps.kafka, p, deps.inputs.partitionOf(p), deps.topics),
+        );
+        try {
+          return { outboxes, starts: await deps.readStarts(assigned) };
+        } catch (err) {
+          await Promise.all(outboxes.map((o) => o.close().catch(() => undefined)));
+          throw err;
+        }
+      },
+      {
+        what: 'opening the assigned input partitions',
+        context: batchContext(heartbeat, deps.isStopping),
+        isPermanent: isRebalanceError,
+        onFailure: (err, attempt, retryInMs) => {
+          deps.metrics.partialsFailures.inc();
+          deps.logger.warn(
+            { err, attempt, retryInMs },
+            'opening input partitions failed; retrying',
+          );
+        },
+      },
     );
-    const starts = await deps.readStarts(assigned);
     const now = this.now();
     for (const outbox of outboxes) {
       const p = outbox.source;

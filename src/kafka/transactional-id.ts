@@ -37,3 +37,22 @@ export const transactionalProducer = (kafka: Kafka, transactionalId: string): Pr
 /** transactionalProducer, connected and its id registered (see registerTransactionalId). */
 export const openTransactionalProducer = (kafka: Kafka, transactionalId: string) =>
   registerTransactionalId(transactionalProducer(kafka, transactionalId));
+
+/**
+ * One opened per item, all or none: when any open fails, the ones that opened are closed and
+ * the first failure is thrown (a retry then starts from none).
+ */
+export async function openAll<I, T extends { close(): Promise<void> }>(
+  items: readonly I[],
+  open: (item: I) => Promise<T>,
+): Promise<T[]> {
+  const opened = await Promise.allSettled(items.map(open));
+  const failed = opened.find((r) => r.status === 'rejected');
+  if (failed === undefined) return opened.map((r) => (r as PromiseFulfilledResult<T>).value);
+  await Promise.all(
+    opened.flatMap((r) =>
+      r.status === 'fulfilled' ? [r.value.close().catch(() => undefined)] : [],
+    ),
+  );
+  throw failed.reason;
+}

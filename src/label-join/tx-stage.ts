@@ -8,6 +8,7 @@ import type { Logger } from '../logger.js';
 import { batchContext } from '../shared/batch-context.js';
 import { retryUntilSuccess } from '../shared/retry.js';
 import { PartitionTaken, PartitionTx } from './partition-tx.js';
+import { openAll } from '../kafka/transactional-id.js';
 
 export interface TxStageDeps {
   kafka: Kafka;
@@ -97,13 +98,10 @@ export abstract class TxPartitionStage<S> extends SerialStage {
     // transactional id at once during a rebalance: retried, never fatal, none left open.
     const { txs, starts, states } = await retryUntilSuccess(
       async () => {
-        const opened = await Promise.allSettled(
-          assigned.map((p) => PartitionTx.open(deps.kafka, `${deps.txPrefix}.${p}`)),
+        const txs = await openAll(assigned, (p) =>
+          PartitionTx.open(deps.kafka, `${deps.txPrefix}.${p}`),
         );
-        const txs = opened.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
         try {
-          const failed = opened.find((r) => r.status === 'rejected');
-          if (failed) throw failed.reason;
           await this.beforeRestore(
             new Map(txs.map((t, i) => [assigned[i] as number, t])),
             heartbeat,

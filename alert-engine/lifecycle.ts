@@ -102,8 +102,10 @@ export function forgetGone(
   const limit = store.clock - (forgetAfterMs ?? DEFAULT_FORGET_AFTER_MS);
   // Settled delayed quality reaches the rules this long after its window ended.
   const delayedLimit = limit - delayedQualityAfterMs;
+  // A version's span is kept as long as its settled delayed quality may come: forgotten, a
+  // superseded version would no longer be known as one, and its delayed windows would alert.
   for (const [key, upTo] of store.evaluated) {
-    if (upTo >= limit) continue;
+    if (upTo >= delayedLimit) continue;
     store.forgetVersion(key);
     store.dirty.add(`e/${key}`);
   }

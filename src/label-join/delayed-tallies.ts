@@ -7,7 +7,7 @@ import { decodeTally, decodeTime, type PartitionTally } from './tally-codec.js';
 export interface Settlement {
   /** The windows newly settled, by window end, then model and version. */
   windows: DelayedQuality[];
-  /** The mark to write once they are handed on. */
+  /** The mark to write once they are handed on: the window end they are settled up to. */
   upTo: number;
 }
 
@@ -21,7 +21,7 @@ interface WindowEntry {
 interface PartitionMarks {
   /** Join partition → its clock, as read on this label-quality partition. */
   clocks: Map<number, number>;
-  /** Every window with end + settleAfter at or before this was handed on. */
+  /** Every window ending at or before this was handed on. */
   settledUpTo: number;
 }
 
@@ -97,20 +97,22 @@ export class DelayedTallies {
   /**
    * The windows of partition q settled since its mark: every one of the `joinPartitions` join
    * partitions' clocks is at or past end + settleAfter. Undefined when the mark would not move.
+   * The mark is a window end (every window ending at or before it was handed on), so a changed
+   * settleAfter neither skips a window nor hands one on twice.
    */
   settle(q: number, joinPartitions: number, settleAfterMs: number): Settlement | undefined {
     const marks = this.marksOf(q);
-    let upTo = Infinity;
-    for (let j = 0; j < joinPartitions; j++)
-      upTo = Math.min(upTo, marks.clocks.get(j) ?? -Infinity);
+    let clock = Infinity;
+    for (let j = 0; j < joinPartitions; j++) {
+      clock = Math.min(clock, marks.clocks.get(j) ?? -Infinity);
+    }
+    const upTo = clock - settleAfterMs;
     if (!(upTo > marks.settledUpTo)) return undefined;
     const windows: DelayedQuality[] = [];
     for (const entry of this.windows.values()) {
       if (entry.q !== q) continue;
       const first = entry.byJ.values().next().value;
-      if (!first) continue;
-      const due = first.end + settleAfterMs;
-      if (due <= marks.settledUpTo || due > upTo) continue;
+      if (!first || first.end <= marks.settledUpTo || first.end > upTo) continue;
       const quality = delayedQualityOf(entry.byJ);
       if (quality) windows.push(quality);
     }

@@ -9,6 +9,7 @@ import { batchContext, type BatchContext } from '../shared/batch-context.js';
 import { retryUntilSuccess } from '../shared/retry.js';
 import { DelayedTallies } from './delayed-tallies.js';
 import { encodeSettledQuality } from '../partials/codec.js';
+import { chunkBySize, DEAD_LETTER_CHUNK_BYTES } from '../kafka/dead-letter.js';
 import { routeModel } from '../partials/route.js';
 import { encodeTime, settledKey } from './tally-codec.js';
 
@@ -134,8 +135,10 @@ export class QualityWriter extends SerialStage {
     }));
     await retryUntilSuccess(
       async () => {
-        if (messages.length > 0) {
-          await deps.producer.send({ topic: deps.partials.topic, acks: -1, messages });
+        // In order, in chunks: a backlog of settled windows (a first start over existing
+        // tallies, catching up after an outage) would exceed the broker's batch size.
+        for (const chunk of chunkBySize(messages, DEAD_LETTER_CHUNK_BYTES)) {
+          await deps.producer.send({ topic: deps.partials.topic, acks: -1, messages: chunk });
         }
         await deps.producer.send({
           topic: deps.topic,

@@ -70,7 +70,7 @@ export function qualityKey(t: PartitionTally): string {
  */
 export const clockKey = (j: number): string => JSON.stringify(['clock', j]);
 
-/** Key of the writer's mark on a partition of `<groupId>.label-quality`: settled up to when. */
+/** Key of the writer's mark on a partition of `<groupId>.label-quality`: the window end it settled up to. */
 export const settledKey = (q: number): string => JSON.stringify(['settled', q]);
 
 /** A clock or a settled mark: format (u8), the time (f64, ms). */

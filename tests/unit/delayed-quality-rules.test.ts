@@ -120,6 +120,16 @@ describe('alert rules on settled delayed quality', () => {
     expect(gone).toEqual(['firing>resolved']);
   });
 
+  it("a superseded version's settled quality is not read, even past forgetAfter", () => {
+    // Settled quality comes 14h after its window, series are gone after 1h without a window.
+    const engine = engineWith({ forgetAfterMs: HOUR, delayedQualityAfterMs: 14 * HOUR });
+    live(engine, 1, 10);
+    for (let i = 11; i <= 60; i++) {
+      engine.evaluate(windowOf(i, { amount: 0.01 }, { modelVersion: '4' }));
+    }
+    expect(moves(engine.evaluate(settled(10, 0.1)))).toEqual([]);
+  });
+
   it("a superseded version's settled quality is not read", () => {
     const engine = engineWith();
     live(engine, 1, 10);

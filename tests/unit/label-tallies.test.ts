@@ -166,7 +166,8 @@ describe('settling delayed quality for the alert rules', () => {
     feed(writer, 3, tallyAt(0, 0));
     feed(writer, 3, tallyAt(1, 0));
     clock(writer, 3, 0, 60_000 + HORIZON);
-    writer.apply(3, settledKey(3), encodeTime(60_000 + HORIZON));
+    // The mark: every window ending at or before minute 1 was handed on.
+    writer.apply(3, settledKey(3), encodeTime(60_000));
     expect(writer.settle(3, 1, HORIZON)).toBeUndefined();
     clock(writer, 3, 0, 2 * 60_000 + HORIZON);
     expect(ends(writer.settle(3, 1, HORIZON))).toEqual([2]);
@@ -181,6 +182,18 @@ describe('settling delayed quality for the alert rules', () => {
     // The mark moves (nothing due yet under the horizon), so a later settle starts from it.
     expect(ends(writer.settle(0, 1, HORIZON))).toEqual([]);
     expect(ends(writer.settle(0, 1, 5 * 60_000))).toEqual([1]);
+  });
+
+  it('a lowered settleAfter (a restart with a new config) hands on the windows in between', () => {
+    const writer = new DelayedTallies(86_400_000);
+    for (let w = 0; w < 6; w++) feed(writer, 0, tallyAt(w, 0));
+    clock(writer, 0, 0, 3 * 60_000 + HORIZON);
+    const first = writer.settle(0, 1, HORIZON);
+    expect(ends(first)).toEqual([1, 2, 3]);
+    writer.noteSettled(0, first?.upTo ?? 0);
+    expect(ends(writer.settle(0, 1, 10 * 60_000))).toEqual([4, 5, 6]);
+    // Raised again: nothing is handed on twice.
+    expect(writer.settle(0, 1, 2 * HORIZON)).toBeUndefined();
   });
 
   it('the settled record round-trips through the partials codec', () => {

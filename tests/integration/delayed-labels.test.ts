@@ -4,33 +4,24 @@ import { DaemonProcess, writeDaemonConfig } from '../support/daemon-process.js';
 import { queryPoints, type RawPoint } from '../support/influx.js';
 import { createTopics, testKafka } from '../support/kafka.js';
 import { baselineDirFor, uniqueNames } from '../support/scenario.js';
-import type { SyntheticSpec } from '../../scripts/synthetic.js';
+import {
+  churnEvent,
+  churnSpec,
+  MINUTE,
+  otherClass,
+  predicted,
+  T0,
+} from '../support/labelled-churn.js';
 
 const services = inject('services');
-const T0 = Date.parse('2026-01-05T00:00:00.000Z');
-const MINUTE = 60_000;
 const PARTITIONS = 2;
-const spec: SyntheticSpec = {
-  model: 'churn',
-  modelVersion: '1',
-  numericFeatures: ['a', 'b'],
-  seed: 9,
-};
+const spec = churnSpec(9);
 
-const predicted = (i: number) => (i % 2 === 0 ? 'yes' : 'no');
 /** Every fourth label says the other class: the model is wrong there. */
-const truth = (i: number) => (i % 4 === 0 ? (predicted(i) === 'yes' ? 'no' : 'yes') : predicted(i));
+const truth = (i: number) => (i % 4 === 0 ? otherClass(predicted(i)) : predicted(i));
 
-function event(i: number, minute: number, id: string | undefined) {
-  return JSON.stringify({
-    model: spec.model,
-    model_version: spec.modelVersion,
-    timestamp: new Date(T0 + minute * MINUTE + i * 100).toISOString(),
-    ...(id === undefined ? {} : { id }),
-    features: { a: (i % 7) / 7, b: (i % 5) / 5, country: 'DE' },
-    prediction: predicted(i),
-  });
-}
+const event = (i: number, minute: number, id: string | undefined) =>
+  churnEvent(i, minute, id, { country: 'DE' });
 
 const label = (i: number) =>
   JSON.stringify({ id: `p-${i}`, label: truth(i), timestamp: T0 + 10 * MINUTE + i });

@@ -10,32 +10,19 @@ import { createTopics, testKafka } from '../support/kafka.js';
 import { metricTotal } from '../support/results.js';
 import { baselineDirFor, uniqueNames } from '../support/scenario.js';
 import { WebhookReceiver, type ReceivedRequest } from '../support/webhook-receiver.js';
-import type { SyntheticSpec } from '../../scripts/synthetic.js';
+import {
+  churnEvent,
+  churnSpec,
+  MINUTE,
+  otherClass,
+  predicted,
+  T0,
+} from '../support/labelled-churn.js';
 
 const services = inject('services');
-const T0 = Date.parse('2026-01-05T00:00:00.000Z');
-const MINUTE = 60_000;
 const PARTITIONS = 2;
-const spec: SyntheticSpec = {
-  model: 'churn',
-  modelVersion: '1',
-  numericFeatures: ['a', 'b'],
-  seed: 11,
-};
-
-const predicted = (i: number) => (i % 2 === 0 ? 'yes' : 'no');
-const flip = (c: string) => (c === 'yes' ? 'no' : 'yes');
-
-function event(i: number, minute: number, id: string) {
-  return JSON.stringify({
-    model: spec.model,
-    model_version: spec.modelVersion,
-    timestamp: new Date(T0 + minute * MINUTE + i * 100).toISOString(),
-    id,
-    features: { a: (i % 7) / 7, b: (i % 5) / 5 },
-    prediction: predicted(i),
-  });
-}
+const spec = churnSpec(11);
+const event = (i: number, minute: number, id: string) => churnEvent(i, minute, id);
 
 interface Body {
   id: string;
@@ -131,7 +118,7 @@ describe(`alert rules on settled delayed quality (${inject('servicesMode')})`, (
           partition: i % PARTITIONS,
           value: JSON.stringify({
             id: `w${w.minute}-${i}`,
-            label: w.wrong(i) ? flip(predicted(i)) : predicted(i),
+            label: w.wrong(i) ? otherClass(predicted(i)) : predicted(i),
             timestamp: T0 + 3 * MINUTE + i,
           }),
         })),

@@ -95,17 +95,12 @@ export class IngestStage extends SerialStage {
     // broker restarting during the rebalance fails it: retried (never fatal, none left open)
     // until the group rebalances again.
     const { outboxes, starts } = await retryUntilSuccess(
-      async () => {
-        const outboxes = await openAll(assigned, (p) =>
-          PartitionOutbox.open(deps.kafka, p, deps.inputs.partitionOf(p), deps.topics),
-        );
-        try {
-          return { outboxes, starts: await deps.readStarts(assigned) };
-        } catch (err) {
-          await Promise.all(outboxes.map((o) => o.close().catch(() => undefined)));
-          throw err;
-        }
-      },
+      () =>
+        openAll(
+          assigned,
+          (p) => PartitionOutbox.open(deps.kafka, p, deps.inputs.partitionOf(p), deps.topics),
+          async (outboxes) => ({ outboxes, starts: await deps.readStarts(assigned) }),
+        ),
       {
         what: 'opening the assigned input partitions',
         context: batchContext(heartbeat, deps.isStopping),

@@ -39,20 +39,22 @@ export const openTransactionalProducer = (kafka: Kafka, transactionalId: string)
   registerTransactionalId(transactionalProducer(kafka, transactionalId));
 
 /**
- * One opened per item, all or none: when any open fails, the ones that opened are closed and
- * the first failure is thrown (a retry then starts from none).
+ * One opened per item, all or none, then `use` with them: when an open or `use` fails, the ones
+ * that opened are closed and the failure thrown (a retry then starts from none).
  */
-export async function openAll<I, T extends { close(): Promise<void> }>(
+export async function openAll<I, T extends { close(): Promise<void> }, R>(
   items: readonly I[],
   open: (item: I) => Promise<T>,
-): Promise<T[]> {
-  const opened = await Promise.allSettled(items.map(open));
-  const failed = opened.find((r) => r.status === 'rejected');
-  if (failed === undefined) return opened.map((r) => (r as PromiseFulfilledResult<T>).value);
-  await Promise.all(
-    opened.flatMap((r) =>
-      r.status === 'fulfilled' ? [r.value.close().catch(() => undefined)] : [],
-    ),
-  );
-  throw failed.reason;
+  use: (opened: T[]) => Promise<R>,
+): Promise<R> {
+  const settled = await Promise.allSettled(items.map(open));
+  const opened = settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+  try {
+    const failed = settled.find((r) => r.status === 'rejected');
+    if (failed !== undefined) throw failed.reason;
+    return await use(opened);
+  } catch (err) {
+    await Promise.all(opened.map((o) => o.close().catch(() => undefined)));
+    throw err;
+  }
 }

@@ -97,22 +97,19 @@ export abstract class TxPartitionStage<S> extends SerialStage {
     // A topic created moments ago may not be in the metadata yet, a producer may not get its
     // transactional id at once during a rebalance: retried, never fatal, none left open.
     const { txs, starts, states } = await retryUntilSuccess(
-      async () => {
-        const txs = await openAll(assigned, (p) =>
-          PartitionTx.open(deps.kafka, `${deps.txPrefix}.${p}`),
-        );
-        try {
-          await this.beforeRestore(
-            new Map(txs.map((t, i) => [assigned[i] as number, t])),
-            heartbeat,
-          );
-          const starts = await readPartitionStarts(deps.admin, where, assigned, deps.logger);
-          return { txs, starts, states: await this.restore(starts) };
-        } catch (err) {
-          await Promise.all(txs.map((t) => t.close().catch(() => undefined)));
-          throw err;
-        }
-      },
+      () =>
+        openAll(
+          assigned,
+          (p) => PartitionTx.open(deps.kafka, `${deps.txPrefix}.${p}`),
+          async (txs) => {
+            await this.beforeRestore(
+              new Map(txs.map((t, i) => [assigned[i] as number, t])),
+              heartbeat,
+            );
+            const starts = await readPartitionStarts(deps.admin, where, assigned, deps.logger);
+            return { txs, starts, states: await this.restore(starts) };
+          },
+        ),
       {
         what: `restoring the delayed-labels ${deps.step} state`,
         context: batchContext(() => Promise.resolve(), deps.isStopping),

@@ -8,9 +8,15 @@ describe('opening transactional producers', () => {
       i === 2
         ? Promise.reject(new Error('coordinator not available'))
         : Promise.resolve({ close: () => Promise.resolve(void closed.push(i)) });
-    await expect(openAll([0, 1, 2, 3], open)).rejects.toThrow('coordinator not available');
+    const use = (opened: unknown[]) => Promise.resolve(opened);
+    await expect(openAll([0, 1, 2, 3], open, use)).rejects.toThrow('coordinator not available');
     expect(closed.sort()).toEqual([0, 1, 3]);
-    await expect(openAll([0, 1], open)).resolves.toHaveLength(2);
+    await expect(openAll([0, 1], open, use)).resolves.toHaveLength(2);
+    // What is done with them fails: they are closed too.
+    closed.length = 0;
+    const reading = () => Promise.reject(new Error('offsets unreadable'));
+    await expect(openAll([0, 1], open, reading)).rejects.toThrow('offsets unreadable');
+    expect(closed.sort()).toEqual([0, 1]);
   });
 
   it('registers the id (an empty transaction) before anything else, and disconnects when it fails', async () => {
